@@ -1,0 +1,185 @@
+"""The composition root: builds the runtime and the PTB application, and runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, Defaults
+
+from bot.handlers import resident
+from bot.processing import ChatOrderedProcessor
+from bot.rendering import N_, Renderer
+from bot.runtime import Directory, Runtime, system_clock
+from bot.sender import OutboxSender
+from bot.settings import Settings
+from core.plan import PlanDocument, load_plan_document
+from storage.uow import Database, open_database
+
+log = logging.getLogger(__name__)
+
+DEMO_PLAN = Path(__file__).resolve().parent.parent / "storage" / "plans" / "hoan-kiem-2018.yaml"
+RECOVERY_BATCH = 10_000
+
+COMMANDS = (
+    ("start", N_("Bắt đầu, xem thông báo về dữ liệu cá nhân")),
+    ("nominate", N_("Đề cử người tốt, việc tốt")),
+    ("status", N_("Tra cứu hồ sơ theo mã")),
+    ("my", N_("Các đề cử của tôi")),
+    ("cancel", N_("Hủy thao tác đang làm")),
+    ("lang", N_("Đổi ngôn ngữ")),
+    ("help", N_("Hướng dẫn sử dụng")),
+)
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def read_plan_file(path: Path) -> PlanDocument:
+    """Read and check a plan file; problems are reported, valid entries kept."""
+    with path.open(encoding="utf-8") as plan_file:
+        data = yaml.safe_load(plan_file)
+    if not isinstance(data, dict):
+        data = {}
+    return load_plan_document(data)
+
+
+async def load_plan(db: Database, document: PlanDocument) -> None:
+    """Store a checked plan document's organisation and plan in one transaction."""
+    async with db.uow() as uow:
+        if document.organisation is not None:
+            await uow.organisation.replace(document.organisation)
+        if document.plan is not None:
+            await uow.organisation.save_plan(document.plan)
+        await uow.commit()
+
+
+async def build_runtime(
+    settings: Settings, db: Database, *, clock: Callable[[], datetime] = system_clock
+) -> Runtime:
+    """Build everything handlers need; load the demo plan into an empty database."""
+    async with db.uow() as uow:
+        organisation = await uow.organisation.load()
+    if organisation is None:
+        log.info("no plan loaded yet: loading the demo plan %s", DEMO_PLAN.name)
+        document = read_plan_file(DEMO_PLAN)
+        await load_plan(db, document)
+        organisation = document.organisation
+    renderer = Renderer(timezone=settings.tz, default_locale=settings.default_locale)
+    return Runtime(settings, db.uow, renderer, Directory(organisation), clock)
+
+
+def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplication:
+    """Build the PTB application with our update processor and handlers.
+
+    In polling mode every fetched update is stored before it is processed; in webhook mode
+    the web endpoint stores it before answering Telegram.
+    """
+
+    async def record(update: Update) -> bool:
+        async with rt.uow() as uow:
+            await uow.inbound.record(update.update_id, update.to_dict(), rt.clock())
+            await uow.commit()
+        return True
+
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(rt.settings.telegram_api_url)
+        .base_file_url(rt.settings.telegram_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .concurrent_updates(
+            ChatOrderedProcessor(rt.settings.workers, before=record if polling else None)
+        )
+        .connection_pool_size(max(8, rt.settings.workers))
+        .pool_timeout(30)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    for handler in resident.handlers(rt):
+        application.add_handler(handler)
+    application.add_error_handler(_log_error)
+    rt.sender = OutboxSender(application.bot, rt.uow, rt.clock)
+    return application
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what escaped the turns (they apologise to the user themselves)."""
+    log.error("error while handling %r", update, exc_info=context.error)
+
+
+async def register_commands(application: BotApplication, renderer: Renderer) -> None:
+    """Publish the command list in Vietnamese (default) and English."""
+    for language in ("vi", "en"):
+        commands = [BotCommand(name, renderer.text(language, text)) for name, text in COMMANDS]
+        await application.bot.set_my_commands(
+            commands,
+            scope=BotCommandScopeDefault(),
+            language_code=None if language == "vi" else language,
+        )
+
+
+async def recover(application: BotApplication, rt: Runtime) -> None:
+    """Finish what a stopped process left: send queued replies, process stored updates."""
+    assert rt.sender is not None
+    resent = await rt.sender.flush_all()
+    async with rt.uow() as uow:
+        payloads = await uow.inbound.unprocessed(limit=RECOVERY_BATCH)
+    for payload in payloads:
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+    if resent or payloads:
+        log.info("recovered %d queued replies and %d stored updates", resent, len(payloads))
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    *,
+    token: str,
+    polling: bool,
+    clock: Callable[[], datetime] = system_clock,
+    poll_timeout: int = 30,
+) -> AsyncIterator[tuple[BotApplication, Runtime]]:
+    """Run the bot (polling or fed by the webhook) until the block exits."""
+    db = await open_database(settings.database_url)
+    try:
+        rt = await build_runtime(settings, db, clock=clock)
+        application = build_application(rt, token, polling=polling)
+        await application.initialize()
+        try:
+            await register_commands(application, rt.renderer)
+            await application.start()
+            await recover(application, rt)
+            if polling:
+                assert application.updater is not None
+                await application.updater.start_polling(
+                    poll_interval=0,
+                    timeout=poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False,
+                )
+            try:
+                yield application, rt
+            finally:
+                if polling and application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                await application.stop()
+        finally:
+            await application.shutdown()
+    finally:
+        await db.dispose()
+
+
+async def run_polling(settings: Settings) -> None:
+    """Run the bot with long polling until interrupted."""
+    async with running_bot(settings, token=settings.token(), polling=True):
+        log.info("ntvt-bot is polling; press Ctrl+C to stop")
+        await asyncio.Event().wait()

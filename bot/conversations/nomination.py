@@ -1,0 +1,513 @@
+"""The guided conversation in which a resident nominates a good deed, one step at a time.
+
+The dialog (step, draft, button token) is a row in our database, written in the same
+transaction as the step's effect and its replies: a restart, even ``kill -9``, resumes the
+resident at the step they were on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
+from bot.keyboards import Button, in_rows, inline_keyboard
+from bot.rendering import N_
+from bot.runtime import Turn
+from core.dates import parse_deed_date
+from core.dialog import Dialog
+from core.errors import DomainError
+from core.nomination import (
+    MAX_EVIDENCE,
+    NominationDraft,
+    NomineeKind,
+    NomineeRole,
+    clean_deed,
+    clean_name,
+    clean_place,
+)
+from core.phones import normalize_phone
+from core.services import submit_nomination
+from core.text import fold
+
+FLOW = "n"
+DRAFT = "draft"
+EDITING = "editing"
+
+KIND_LABELS = {
+    NomineeKind.INDIVIDUAL: N_("👤 Cá nhân"),
+    NomineeKind.COLLECTIVE: N_("👥 Tập thể"),
+}
+ROLE_LABELS = {
+    NomineeRole.RESIDENT: N_("Người dân"),
+    NomineeRole.WORKER: N_("Công nhân, người lao động"),
+    NomineeRole.CIVIL_SERVANT: N_("Cán bộ, công chức, viên chức"),
+    NomineeRole.ARMED_FORCES: N_("Lực lượng vũ trang"),
+    NomineeRole.STUDENT: N_("Học sinh, sinh viên"),
+    NomineeRole.FOREIGNER: N_("Người nước ngoài"),
+    NomineeRole.ENTERPRISE: N_("Doanh nghiệp, hộ kinh doanh"),
+}
+BACK = N_("⬅️ Quay lại")
+CANCEL = N_("✖️ Hủy")
+SKIP = N_("Bỏ qua")
+TODAY = N_("Hôm nay")
+YESTERDAY = N_("Hôm qua")
+DONE = N_("✅ Xong")
+UNIT_LIST = N_("📋 Xem danh sách")
+SEND = N_("✅ Gửi")
+EDIT = N_("✏️ Sửa")
+CONTINUE = N_("▶️ Tiếp tục")
+RESTART = N_("🗑 Bắt đầu lại")
+ANONYMOUS_YES = N_("🔒 Có, giữ kín")
+ANONYMOUS_NO = N_("Không cần")
+
+STEP_LABELS = {
+    "kind": N_("Loại đề cử"),
+    "name": N_("Tên người được đề cử"),
+    "role": N_("Đối tượng"),
+    "deed": N_("Việc tốt"),
+    "date": N_("Thời gian"),
+    "unit": N_("Đơn vị, phường"),
+    "place": N_("Địa điểm"),
+    "evidence": N_("Ảnh, tài liệu"),
+    "campaign": N_("Phong trào thi đua"),
+    "phone": N_("Số điện thoại"),
+    "anonymous": N_("Giữ kín danh tính"),
+}
+STEPS = tuple(STEP_LABELS)
+OPTIONAL = frozenset({"role", "place", "evidence", "campaign", "phone"})
+SUMMARY = "summary"
+EDIT_MENU = "edit"
+
+
+class Problem(Exception):
+    """An answer the step cannot take; ``code`` picks the explanation shown."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """The step took the answer but asks for more (another photo, a unit to confirm)."""
+
+    template: str
+    keyboard: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+
+
+def applicable_steps(turn: Turn, draft: NominationDraft) -> list[str]:
+    """Return the steps this draft goes through: role only for a person, campaigns if any."""
+    steps = list(STEPS)
+    if draft.nominee_kind is NomineeKind.COLLECTIVE:
+        steps.remove("role")
+    if not turn.rt.directory.campaigns_on(draft.deed_date or turn.today):
+        steps.remove("campaign")
+    return steps
+
+
+async def start(turn: Turn) -> None:
+    """Begin a new nomination at the first step."""
+    dialog = Dialog(turn.chat_id, turn.user.id, FLOW, STEPS[0], {DRAFT: {}}, 0, turn.now)
+    dialog.move_to(STEPS[0], turn.now)
+    await turn.uow.dialogs.save(dialog)
+    ask(turn, dialog, NominationDraft())
+
+
+def offer_resume(turn: Turn, dialog: Dialog) -> None:
+    """Tell the resident a draft is waiting, and offer to continue it or start over."""
+    draft = _draft(dialog)
+    steps = applicable_steps(turn, draft)
+    position = steps.index(dialog.step) + 1 if dialog.step in steps else len(steps)
+    keyboard = inline_keyboard(
+        [
+            [
+                Button(turn.label(CONTINUE), button_data(FLOW, dialog.token, "resume")),
+                Button(turn.label(RESTART), button_data(FLOW, dialog.token, "restart")),
+            ]
+        ]
+    )
+    turn.say(
+        "nominate/resume",
+        keyboard=keyboard,
+        step=position,
+        total=len(steps),
+        nominee=draft.nominee_name,
+        updated_at=dialog.updated_at,
+    )
+
+
+async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
+    """Apply one input of the resident to their nomination dialog."""
+    draft = _draft(dialog)
+    if incoming.kind == "button":
+        if incoming.token != dialog.token:
+            turn.callback_notice = turn.label(N_("Nút này thuộc một bước đã qua."))
+            turn.clear_buttons()
+            ask(turn, dialog, draft, problem="input.stale_button")
+            return
+        turn.clear_buttons()
+        if await _navigate(turn, dialog, draft, incoming):
+            return
+    if dialog.step == SUMMARY:
+        ask(turn, dialog, draft, problem="input.use_buttons")
+        return
+    try:
+        outcome = await _answer(turn, dialog, draft, incoming)
+    except Problem as problem:
+        ask(turn, dialog, draft, problem=problem.code, **problem.params)
+        return
+    except DomainError as error:
+        ask(turn, dialog, draft, problem=error.code)
+        return
+    dialog.data[DRAFT] = draft.to_dict()
+    if isinstance(outcome, Stay):
+        dialog.move_to(dialog.step, turn.now)
+        await turn.uow.dialogs.save(dialog)
+        turn.say(outcome.template, keyboard=outcome.keyboard, **(outcome.context or {}))
+        return
+    await _advance(turn, dialog, draft)
+
+
+async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> bool:
+    """Handle the buttons every step shares; return False if the step itself must answer."""
+    action = incoming.action
+    if action == "cancel":
+        await turn.uow.dialogs.delete(dialog.chat_id)
+        turn.say("nominate/cancelled", keyboard=turn.main_menu())
+        return True
+    if action in ("resume",):
+        ask(turn, dialog, draft)
+        return True
+    if action == "restart":
+        await start(turn)
+        return True
+    if action == "back":
+        await _go_back(turn, dialog, draft)
+        return True
+    if action == "skip" and dialog.step in OPTIONAL:
+        _clear(draft, dialog.step)
+        dialog.data[DRAFT] = draft.to_dict()
+        await _advance(turn, dialog, draft)
+        return True
+    if action == "send" and dialog.step == SUMMARY:
+        await _submit(turn, dialog, draft)
+        return True
+    if action == "edit" and dialog.step == SUMMARY:
+        await _go(turn, dialog, draft, EDIT_MENU)
+        return True
+    if action == "field" and dialog.step == EDIT_MENU and incoming.arg in STEPS:
+        dialog.data[EDITING] = True
+        await _go(turn, dialog, draft, incoming.arg)
+        return True
+    return False
+
+
+async def _go(turn: Turn, dialog: Dialog, draft: NominationDraft, step: str) -> None:
+    dialog.move_to(step, turn.now)
+    await turn.uow.dialogs.save(dialog)
+    ask(turn, dialog, draft)
+
+
+async def _advance(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
+    steps = applicable_steps(turn, draft)
+    if dialog.data.get(EDITING) or dialog.step not in steps:
+        dialog.data.pop(EDITING, None)
+        await _go(turn, dialog, draft, SUMMARY)
+        return
+    following = steps[steps.index(dialog.step) + 1 :]
+    await _go(turn, dialog, draft, following[0] if following else SUMMARY)
+
+
+async def _go_back(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
+    steps = applicable_steps(turn, draft)
+    if dialog.step in (SUMMARY, EDIT_MENU) or dialog.data.get(EDITING):
+        dialog.data.pop(EDITING, None)
+        target = SUMMARY if dialog.step != SUMMARY else steps[-1]
+    elif dialog.step in steps and steps.index(dialog.step) > 0:
+        target = steps[steps.index(dialog.step) - 1]
+    else:
+        target = steps[0]
+    await _go(turn, dialog, draft, target)
+
+
+async def _submit(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
+    missing = draft.missing()
+    if missing:
+        await _go(turn, dialog, draft, next(s for s in STEPS if _field_of(s) in missing))
+        return
+    nomination = await submit_nomination(turn.uow, draft, user_id=turn.user.id, now=turn.now)
+    await turn.uow.dialogs.delete(dialog.chat_id)
+    turn.say(
+        "nominate/submitted",
+        keyboard=turn.main_menu(),
+        code=str(nomination.code),
+        nominee=nomination.nominee.name,
+    )
+
+
+def _field_of(step: str) -> str:
+    return {
+        "kind": "nominee_kind",
+        "name": "nominee_name",
+        "date": "deed_date",
+        "unit": "unit_key",
+    }.get(step, step)
+
+
+def _clear(draft: NominationDraft, step: str) -> None:
+    if step == "role":
+        draft.nominee_role = None
+    elif step == "place":
+        draft.place, draft.location = None, None
+    elif step == "evidence":
+        draft.evidence.clear()
+    elif step == "campaign":
+        draft.campaign_key = None
+    elif step == "phone":
+        draft.phone = None
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+async def _answer(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
+) -> Stay | None:
+    step = dialog.step
+    if step == "kind":
+        kind = NomineeKind(_choice(turn, incoming, KIND_LABELS))
+        if kind is NomineeKind.COLLECTIVE:
+            draft.nominee_role = None
+        draft.nominee_kind = kind
+    elif step == "name":
+        draft.nominee_name = clean_name(_text(incoming, 2 * 200))
+    elif step == "role":
+        draft.nominee_role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
+    elif step == "deed":
+        draft.deed = clean_deed(_text(incoming, MAX_INPUT_CHARS))
+    elif step == "date":
+        draft.deed_date = _date(turn, incoming)
+    elif step == "unit":
+        return _unit(turn, dialog, draft, incoming)
+    elif step == "place":
+        if incoming.kind == "location" and incoming.location is not None:
+            draft.location = incoming.location
+        else:
+            draft.place = clean_place(_text(incoming, MAX_INPUT_CHARS, allow_location=True))
+    elif step == "evidence":
+        return _evidence(turn, dialog, draft, incoming)
+    elif step == "campaign":
+        campaigns = turn.rt.directory.campaigns_on(draft.deed_date or turn.today)
+        draft.campaign_key = _choice(turn, incoming, {c.key: c.title for c in campaigns})
+    elif step == "phone":
+        draft.phone = _phone(incoming)
+    elif step == "anonymous":
+        answer = _choice(turn, incoming, {"yes": ANONYMOUS_YES, "no": ANONYMOUS_NO})
+        draft.anonymous = answer == "yes"
+    elif step == EDIT_MENU:
+        raise Problem("input.use_buttons")
+    return None
+
+
+def _text(incoming: Incoming, max_chars: int, *, allow_location: bool = False) -> str:
+    if incoming.kind != "text" or incoming.text is None:
+        raise Problem("input.place_expected" if allow_location else "input.text_expected")
+    if len(incoming.text) > max_chars:
+        raise Problem("input.too_long", length=len(incoming.text))
+    return incoming.text
+
+
+def _choice(turn: Turn, incoming: Incoming, options: dict[Any, str]) -> str:
+    """Return the value of the option pressed, or typed (accents and case do not matter)."""
+    values = {str(value): value for value in options}
+    if incoming.kind == "button" and incoming.action == "pick" and incoming.arg in values:
+        return str(incoming.arg)
+    if incoming.kind == "text" and incoming.text:
+        typed = fold(incoming.text)
+        for value, label in options.items():
+            if typed in (fold(turn.label(label)), fold(label), fold(str(value))):
+                return str(value)
+    raise Problem("input.use_buttons")
+
+
+def _date(turn: Turn, incoming: Incoming) -> date:
+    if incoming.kind == "button" and incoming.action == "pick":
+        offset = {"today": 0, "yesterday": 1}.get(incoming.arg or "")
+        if offset is not None:
+            return turn.today - timedelta(days=offset)
+    return parse_deed_date(_text(incoming, 100), turn.today)
+
+
+def _phone(incoming: Incoming) -> str:
+    if incoming.kind == "contact" and incoming.phone:
+        if not incoming.contact_is_own:
+            raise Problem("phone.not_own")
+        return normalize_phone(incoming.phone)
+    return normalize_phone(_text(incoming, 50))
+
+
+def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
+    day = draft.deed_date or turn.today
+    units = turn.rt.directory.units_on(day)
+    keys = {unit.key for unit in units}
+    if incoming.kind == "button":
+        if incoming.action == "pick" and incoming.arg in keys:
+            draft.unit_key = incoming.arg
+            return None
+        if incoming.action == "list":
+            return Stay("nominate/unit_list", _unit_keyboard(turn, dialog, [u.key for u in units]))
+        raise Problem("input.use_buttons")
+    result = turn.rt.directory.matcher_on(day).match(_text(incoming, 200))
+    if result.kind == "exact" and result.best is not None:
+        draft.unit_key = result.best.key
+        return None
+    if result.candidates:
+        choices = [scored.candidate.key for scored in result.candidates]
+        return Stay(
+            "nominate/unit_confirm",
+            _unit_keyboard(turn, dialog, choices, offer_list=True),
+            {"typed": incoming.text, "confident": result.kind == "confident"},
+        )
+    return Stay(
+        "nominate/unit_list",
+        _unit_keyboard(turn, dialog, [u.key for u in units]),
+        {"typed": incoming.text},
+    )
+
+
+def _evidence(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
+) -> Stay | None:
+    if incoming.kind == "button" and incoming.action == "done":
+        return None
+    if incoming.evidence is None:
+        raise Problem("input.file_expected")
+    draft.add_evidence(incoming.evidence)
+    if len(draft.evidence) >= MAX_EVIDENCE:
+        return None
+    keyboard = inline_keyboard(
+        [
+            [Button(turn.label(DONE), button_data(FLOW, dialog.token + 1, "done"))],
+            _nav_row(turn, dialog.token + 1, back=True),
+        ]
+    )
+    return Stay(
+        "nominate/evidence_received",
+        keyboard,
+        {"count": len(draft.evidence), "limit": MAX_EVIDENCE},
+    )
+
+
+# --- questions -----------------------------------------------------------------------------
+
+
+def ask(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str | None = None, **params: Any
+) -> None:
+    """Ask the question of the dialog's current step, after explaining a problem if any."""
+    step = dialog.step
+    if step == SUMMARY:
+        _summary(turn, dialog, draft, problem)
+        return
+    if step == EDIT_MENU:
+        _edit_menu(turn, dialog, draft, problem)
+        return
+    steps = applicable_steps(turn, draft)
+    position = steps.index(step) + 1 if step in steps else len(steps)
+    rows: list[list[Button]] = []
+    token = dialog.token
+    if step == "kind":
+        rows = in_rows([_pick(turn, token, v.value, lbl) for v, lbl in KIND_LABELS.items()], 2)
+    elif step == "role":
+        rows = in_rows([_pick(turn, token, v.value, lbl) for v, lbl in ROLE_LABELS.items()], 2)
+    elif step == "date":
+        rows = [[_pick(turn, token, "today", TODAY), _pick(turn, token, "yesterday", YESTERDAY)]]
+    elif step == "unit":
+        rows = [[Button(turn.label(UNIT_LIST), button_data(FLOW, token, "list"))]]
+    elif step == "campaign":
+        campaigns = turn.rt.directory.campaigns_on(draft.deed_date or turn.today)
+        rows = [[Button(c.title[:60], button_data(FLOW, token, "pick", c.key))] for c in campaigns]
+    elif step == "anonymous":
+        rows = [[_pick(turn, token, "yes", ANONYMOUS_YES), _pick(turn, token, "no", ANONYMOUS_NO)]]
+    if step == "evidence" and draft.evidence:
+        rows.append([Button(turn.label(DONE), button_data(FLOW, token, "done"))])
+    elif step in OPTIONAL:
+        rows.append([Button(turn.label(SKIP), button_data(FLOW, token, "skip"))])
+    rows.append(_nav_row(turn, token, back=position > 1 or bool(dialog.data.get(EDITING))))
+    turn.say(
+        f"nominate/ask_{step}",
+        keyboard=inline_keyboard(rows),
+        step=position,
+        total=len(steps),
+        problem=problem,
+        params=params,
+        draft=draft,
+        limit=MAX_EVIDENCE,
+    )
+
+
+def _summary(turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str | None) -> None:
+    token = dialog.token
+    keyboard = inline_keyboard(
+        [
+            [
+                Button(turn.label(SEND), button_data(FLOW, token, "send")),
+                Button(turn.label(EDIT), button_data(FLOW, token, "edit")),
+            ],
+            [Button(turn.label(CANCEL), button_data(FLOW, token, "cancel"))],
+        ]
+    )
+    directory = turn.rt.directory
+    turn.say(
+        "nominate/summary",
+        keyboard=keyboard,
+        problem=problem,
+        draft=draft,
+        kind=turn.label(KIND_LABELS[draft.nominee_kind]) if draft.nominee_kind else None,
+        role=turn.label(ROLE_LABELS[draft.nominee_role]) if draft.nominee_role else None,
+        unit=directory.unit_name(draft.unit_key) if draft.unit_key else None,
+        campaign=directory.campaign_title(draft.campaign_key) if draft.campaign_key else None,
+    )
+
+
+def _edit_menu(turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str | None) -> None:
+    token = dialog.token
+    fields = [
+        Button(turn.label(STEP_LABELS[step]), button_data(FLOW, token, "field", step))
+        for step in applicable_steps(turn, draft)
+    ]
+    rows = [*in_rows(fields, 2), [Button(turn.label(BACK), button_data(FLOW, token, "back"))]]
+    turn.say("nominate/edit_menu", keyboard=inline_keyboard(rows), problem=problem)
+
+
+def _unit_keyboard(
+    turn: Turn, dialog: Dialog, keys: Sequence[str], *, offer_list: bool = False
+) -> dict[str, Any]:
+    # The reply is shown after the dialog moves on, so its buttons carry the next token.
+    token = dialog.token + 1
+    directory = turn.rt.directory
+    buttons = [Button(directory.unit_name(k), button_data(FLOW, token, "pick", k)) for k in keys]
+    rows = in_rows(buttons, 1 if offer_list else 2)
+    if offer_list:
+        rows.append([Button(turn.label(UNIT_LIST), button_data(FLOW, token, "list"))])
+    rows.append(_nav_row(turn, token, back=True))
+    return inline_keyboard(rows)
+
+
+def _pick(turn: Turn, token: int, value: str, label: str) -> Button:
+    return Button(turn.label(label), button_data(FLOW, token, "pick", value))
+
+
+def _nav_row(turn: Turn, token: int, *, back: bool) -> list[Button]:
+    row = [Button(turn.label(BACK), button_data(FLOW, token, "back"))] if back else []
+    row.append(Button(turn.label(CANCEL), button_data(FLOW, token, "cancel")))
+    return row
+
+
+def _draft(dialog: Dialog) -> NominationDraft:
+    return NominationDraft.from_dict(dialog.data.get(DRAFT) or {})

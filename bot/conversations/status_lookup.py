@@ -1,0 +1,74 @@
+"""Looking up a nomination by its tracking code: ``/status <code>`` or a one-step dialog."""
+
+from __future__ import annotations
+
+from bot.conversations.incoming import Incoming, button_data
+from bot.keyboards import Button, inline_keyboard
+from bot.rendering import N_
+from bot.runtime import Turn
+from core.codes import parse_tracking_code
+from core.dialog import Dialog
+from core.services import UnknownCodeError, look_up_status
+
+FLOW = "s"
+STEP = "code"
+CANCEL = N_("✖️ Hủy")
+
+
+async def start(turn: Turn) -> None:
+    """Ask for the tracking code."""
+    dialog = Dialog(turn.chat_id, turn.user.id, FLOW, STEP, {}, 0, turn.now)
+    dialog.move_to(STEP, turn.now)
+    await turn.uow.dialogs.save(dialog)
+    _ask(turn, dialog, problem=None)
+
+
+async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
+    """Take the code typed, or the cancel button."""
+    if incoming.kind == "button":
+        turn.clear_buttons()
+        if incoming.action == "cancel":
+            await turn.uow.dialogs.delete(turn.chat_id)
+            turn.say("status/cancelled", keyboard=turn.main_menu())
+            return
+    if incoming.kind != "text" or not incoming.text:
+        _ask(turn, dialog, problem="input.text_expected")
+        return
+    if parse_tracking_code(incoming.text) is None:
+        _ask(turn, dialog, problem="status.bad_code")
+        return
+    await turn.uow.dialogs.delete(turn.chat_id)
+    await show(turn, incoming.text)
+
+
+async def show(turn: Turn, text: str) -> None:
+    """Show what the user may see of the nomination whose code is in ``text``."""
+    code = parse_tracking_code(text)
+    if code is None:
+        turn.say("status/bad_code", typed=text[:40])
+        return
+    try:
+        view = await look_up_status(turn.uow, code, viewer_id=turn.user.id)
+    except UnknownCodeError:
+        turn.say("status/unknown_code", code=str(code))
+        return
+    nomination = view.nomination
+    directory = turn.rt.directory
+    turn.say(
+        "status/view",
+        view=view,
+        nomination=nomination,
+        unit=directory.unit_name(nomination.unit_key) if nomination else None,
+        campaign=(
+            directory.campaign_title(nomination.campaign_key)
+            if nomination and nomination.campaign_key
+            else None
+        ),
+    )
+
+
+def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
+    keyboard = inline_keyboard(
+        [[Button(turn.label(CANCEL), button_data(FLOW, dialog.token, "cancel"))]]
+    )
+    turn.say("status/ask_code", keyboard=keyboard, problem=problem)

@@ -1,0 +1,247 @@
+"""What every handler needs, built once: settings, database, renderer, clock, sender.
+
+A :class:`Turn` is the processing of one update: one transaction that claims the update,
+applies its effects and queues its replies, then the replies are sent from the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.keyboards import reply_keyboard
+from bot.rendering import N_, Renderer
+from bot.sender import OutboxSender
+from bot.settings import Settings
+from core.matching import Candidate, FuzzyMatcher
+from core.org import Campaign, Organisation, Unit
+from core.outbox import OutgoingMessage
+from core.people import User
+from core.ports import UnitOfWork
+from core.services import meet_user
+
+log = logging.getLogger(__name__)
+
+MENU_NOMINATE = N_("📝 Đề cử người tốt, việc tốt")
+MENU_MINE = N_("📋 Đề cử của tôi")
+MENU_STATUS = N_("🔎 Tra cứu hồ sơ")
+MENU_HELP = N_("ℹ️ Hướng dẫn")
+MENU_LABELS = (MENU_NOMINATE, MENU_MINE, MENU_STATUS, MENU_HELP)
+
+
+def system_clock() -> datetime:
+    """Return the current instant in UTC."""
+    return datetime.now(UTC)
+
+
+class Directory:
+    """The organisation as the conversations use it: units to match, campaigns to offer.
+
+    Loaded from the database at start-up; it changes only when a plan file is loaded.
+    """
+
+    def __init__(self, organisation: Organisation | None) -> None:
+        self.organisation = organisation
+        units = organisation.units if organisation else ()
+        self._matchers: dict[tuple[str, ...], FuzzyMatcher] = {}
+        self._all_units = tuple(units)
+
+    def units_on(self, day: date) -> tuple[Unit, ...]:
+        """Return the units that existed on ``day``, or every unit if none did.
+
+        A deed is filed under the unit where it happened at the time; a plan file that does
+        not reach that day still lets residents pick from the units it knows.
+        """
+        active = tuple(u for u in self._all_units if u.validity.contains(day))
+        return active or self._all_units
+
+    def matcher_on(self, day: date) -> FuzzyMatcher:
+        """Return a matcher over the units of ``day`` (built once per distinct set)."""
+        units = self.units_on(day)
+        key = tuple(u.key for u in units)
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            matcher = FuzzyMatcher(Candidate(u.key, u.name, tuple(u.aliases)) for u in units)
+            self._matchers[key] = matcher
+        return matcher
+
+    def unit_name(self, key: str) -> str:
+        """Return a unit's name, or its key if the plan no longer lists it."""
+        unit = self.organisation.find_unit(key) if self.organisation else None
+        return unit.name if unit else key
+
+    def campaigns_on(self, day: date) -> tuple[Campaign, ...]:
+        """Return the campaigns running on ``day``."""
+        return self.organisation.active_campaigns(day) if self.organisation else ()
+
+    def campaign_title(self, key: str) -> str:
+        """Return a campaign's title, or its key if unknown."""
+        campaign = self.organisation.find_campaign(key) if self.organisation else None
+        return campaign.title if campaign else key
+
+
+@dataclass
+class Runtime:
+    """The composition root's product, handed to every handler."""
+
+    settings: Settings
+    uow: Callable[[], UnitOfWork]
+    renderer: Renderer
+    directory: Directory
+    clock: Callable[[], datetime] = system_clock
+    sender: OutboxSender | None = None
+
+    def today(self) -> date:
+        """Return today's date in the council's time zone."""
+        return self.clock().astimezone(self.settings.tz).date()
+
+    def handler(
+        self, step: Callable[[Turn], Awaitable[None]]
+    ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+        """Wrap a turn function as a PTB callback that runs it as one durable turn."""
+
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await self.run_turn(update, context.bot, step)
+
+        callback.__doc__ = step.__doc__
+        callback.__name__ = step.__name__
+        return callback
+
+    async def run_turn(
+        self, update: Update, bot: Bot, step: Callable[[Turn], Awaitable[None]]
+    ) -> None:
+        """Claim the update, run ``step`` in one transaction, then send what it queued."""
+        chat, sender = update.effective_chat, update.effective_user
+        if chat is None or sender is None:
+            await self.mark_processed(update)
+            return
+        turn: Turn | None = None
+        try:
+            async with self.uow() as uow:
+                now = self.clock()
+                if not await uow.inbound.claim(update.update_id, now):
+                    log.info("update %s was already processed", update.update_id)
+                    return
+                user = await meet_user(
+                    uow,
+                    user_id=sender.id,
+                    display_name=sender.full_name,
+                    language_code=sender.language_code,
+                    now=now,
+                )
+                turn = Turn(self, update, uow, user, now, chat.id)
+                await step(turn)
+                await turn.queue_replies()
+                await uow.commit()
+        except Exception:
+            log.exception("update %s failed", update.update_id)
+            turn = await self._apologise(update, chat.id)
+        if turn is not None:
+            await self._answer_callback(update, bot, turn.callback_notice)
+        if self.sender is not None:
+            await self.sender.flush_chat(chat.id)
+
+    async def _apologise(self, update: Update, chat_id: int) -> Turn | None:
+        """Mark a failed update processed (it would fail again) and say sorry politely."""
+        sender = update.effective_user
+        assert sender is not None
+        try:
+            async with self.uow() as uow:
+                now = self.clock()
+                await uow.inbound.claim(update.update_id, now)
+                user = await uow.users.get(sender.id) or User(
+                    sender.id, sender.full_name, sender.language_code, None, now
+                )
+                turn = Turn(self, update, uow, user, now, chat_id)
+                turn.say("errors/unexpected")
+                await turn.queue_replies()
+                await uow.commit()
+                return turn
+        except Exception:
+            log.exception("could not even apologise for update %s", update.update_id)
+            return None
+
+    async def mark_processed(self, update: Update) -> None:
+        """Mark an update that no handler takes as processed, so it is not tried again."""
+        async with self.uow() as uow:
+            await uow.inbound.claim(update.update_id, self.clock())
+            await uow.commit()
+
+    @staticmethod
+    async def _answer_callback(update: Update, bot: Bot, notice: str | None) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await bot.answer_callback_query(query.id, text=notice[:200] if notice else None)
+        except TelegramError as exc:
+            # An old query cannot be answered any more; the reply itself was still sent.
+            log.info("could not answer callback query %s: %s", query.id, exc)
+
+
+@dataclass
+class Turn:
+    """One update being processed: who, where, when, and the replies it queues."""
+
+    rt: Runtime
+    update: Update
+    uow: UnitOfWork
+    user: User
+    now: datetime
+    chat_id: int
+    callback_notice: str | None = None
+    replies: list[OutgoingMessage] = field(default_factory=list)
+
+    @property
+    def locale(self) -> str:
+        """Return the language to answer in."""
+        return self.user.resolved_locale(self.rt.settings.default_locale)
+
+    @property
+    def today(self) -> date:
+        """Return today's date in the council's time zone."""
+        return self.now.astimezone(self.rt.settings.tz).date()
+
+    def label(self, msgid: str, **params: object) -> str:
+        """Translate a button label or other plain text."""
+        return self.rt.renderer.text(self.locale, msgid, params or None)
+
+    def say(self, template: str, *, keyboard: dict[str, Any] | None = None, **context: Any) -> None:
+        """Queue a message rendered from ``template`` in the user's language."""
+        params: dict[str, Any] = {
+            "chat_id": self.chat_id,
+            "text": self.rt.renderer.render(self.locale, template, **context),
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+        if keyboard is not None:
+            params["reply_markup"] = keyboard
+        self.replies.append(OutgoingMessage(self.chat_id, "sendMessage", params, self.now))
+
+    def main_menu(self) -> dict[str, Any]:
+        """Return the main menu keyboard in the user's language."""
+        labels = [self.label(m) for m in MENU_LABELS]
+        return reply_keyboard([labels[:1], labels[1:3], labels[3:]])
+
+    def clear_buttons(self) -> None:
+        """Remove the buttons of the message whose button was just pressed."""
+        query = self.update.callback_query
+        message = query.message if query else None
+        if message is None:
+            return
+        params = {"chat_id": self.chat_id, "message_id": message.message_id}
+        self.replies.append(
+            OutgoingMessage(self.chat_id, "editMessageReplyMarkup", params, self.now)
+        )
+
+    async def queue_replies(self) -> None:
+        """Write the queued replies to the outbox, in this turn's transaction."""
+        for reply in self.replies:
+            await self.uow.outbox.add(reply)

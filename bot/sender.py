@@ -1,0 +1,123 @@
+"""Sends what the outbox holds, in order per chat, and records what Telegram answered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from core.outbox import OutgoingMessage
+from core.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# A reply waits at most this long for Telegram's flood control before it is left for a retry.
+MAX_REPLY_WAIT_SECONDS = 30.0
+MAX_ATTEMPTS = 5
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ALREADY_DONE = ("message is not modified", "message to delete not found")
+
+
+class OutboxSender:
+    """Delivers pending outgoing messages; a message is marked sent only after Telegram took it.
+
+    Only messages in flight when the process dies can be sent twice; none is lost.
+    """
+
+    def __init__(
+        self, bot: Bot, uow_factory: Callable[[], UnitOfWork], clock: Callable[[], datetime]
+    ) -> None:
+        self._bot = bot
+        self._uow = uow_factory
+        self._clock = clock
+
+    async def flush_chat(self, chat_id: int) -> None:
+        """Send the chat's pending messages in order, stopping at the first that must wait."""
+        async with self._uow() as uow:
+            messages = await uow.outbox.pending(limit=100, chat_id=chat_id)
+        for message in messages:
+            if not await self._send(message):
+                break
+
+    async def flush_all(self) -> int:
+        """Send every pending message (after a restart); return how many were attempted."""
+        async with self._uow() as uow:
+            messages = await uow.outbox.pending(limit=10_000)
+        blocked: set[int] = set()
+        for message in messages:
+            if message.chat_id in blocked:
+                continue
+            if not await self._send(message):
+                blocked.add(message.chat_id)
+        return len(messages)
+
+    async def _send(self, message: OutgoingMessage) -> bool:
+        assert message.id is not None
+        for _ in range(2):
+            try:
+                result = await self._call(message)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                if wait > MAX_REPLY_WAIT_SECONDS:
+                    await self._failed(message, f"flood control: retry after {wait}s", final=False)
+                    return False
+                await asyncio.sleep(wait)
+                continue
+            except Forbidden as exc:
+                await self._failed(message, exc.message, final=True)
+                return True
+            except BadRequest as exc:
+                if any(reason in exc.message.lower() for reason in _ALREADY_DONE):
+                    await self._sent(message, None)
+                    return True
+                log.error(
+                    "Telegram refused %s to chat %s: %s",
+                    message.method,
+                    message.chat_id,
+                    exc.message,
+                )
+                await self._failed(message, exc.message, final=True)
+                return True
+            except (TimedOut, NetworkError) as exc:
+                final = message.attempts + 1 >= MAX_ATTEMPTS
+                await self._failed(message, f"network: {exc.message}", final=final)
+                return final
+            await self._sent(message, _message_id(result))
+            return True
+        await self._failed(message, "flood control twice in a row", final=False)
+        return False
+
+    async def _call(self, message: OutgoingMessage) -> Any:
+        """Make the Bot API call through PTB's typed method of the same name."""
+        method = getattr(self._bot, _SNAKE.sub("_", message.method).lower(), None)
+        if method is None:
+            raise ValueError(f"no Bot API method {message.method!r} in PTB")
+        return await method(**message.params)
+
+    async def _sent(self, message: OutgoingMessage, sent_message_id: int | None) -> None:
+        assert message.id is not None
+        async with self._uow() as uow:
+            await uow.outbox.mark_sent(
+                message.id, at=self._clock(), sent_message_id=sent_message_id
+            )
+            await uow.commit()
+
+    async def _failed(self, message: OutgoingMessage, error: str, *, final: bool) -> None:
+        assert message.id is not None
+        async with self._uow() as uow:
+            await uow.outbox.mark_failed(message.id, at=self._clock(), error=error, final=final)
+            await uow.commit()
+
+
+def _message_id(result: Any) -> int | None:
+    return result.message_id if isinstance(result, Message) else None
+
+
+def _seconds(value: Any) -> float:
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)

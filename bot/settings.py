@@ -1,0 +1,97 @@
+"""The bot's configuration: one validated object, read from the environment and ``.env``."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.people import SUPPORTED_LOCALES
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
+
+
+class SettingsError(Exception):
+    """The configuration is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment (prefix ``NTVT_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NTVT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    database_url: str = DEFAULT_DATABASE_URL
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_locale: str = "vi"
+    # Shown in the privacy notice: where residents exercise their rights.
+    privacy_contact: str = "Phòng Nội vụ, Cơ quan thường trực Hội đồng Thi đua - Khen thưởng"
+    retention_years: int = Field(default=5, ge=1, le=50)
+    # Updates of different chats processed at once; one chat's updates are always in order.
+    workers: int = Field(default=64, ge=1, le=4096)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if not 1 <= len(secret) <= 256 or not all(c.isalnum() or c in "_-" for c in secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the local time zone (Hà Nội by default)."""
+        return ZoneInfo(self.timezone)
+
+    def token(self) -> str:
+        """Return the bot token, or raise :class:`SettingsError` saying how to set it."""
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise SettingsError(
+                "NTVT_TELEGRAM_TOKEN is not set: put the token from @BotFather in the "
+                "environment or in .env (or try the bot without one: ntvt chat)"
+            )
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NTVT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None

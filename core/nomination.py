@@ -1,0 +1,318 @@
+"""Nominations of a good deed ("đề cử người tốt, việc tốt") and their drafts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from core.codes import TrackingCode
+from core.errors import DomainError
+from core.text import clean_text, nfc
+
+DEED_MIN_CHARS = 20
+DEED_MAX_CHARS = 2000
+NAME_MIN_CHARS = 2
+NAME_MAX_CHARS = 200
+PLACE_MAX_CHARS = 300
+MAX_EVIDENCE = 5
+# Bots can download files of at most 20 MB through getFile; anything larger could never be
+# looked at by an officer, so it is refused when it is sent, not when it is reviewed.
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class NomineeKind(StrEnum):
+    """Whether the nominee is one person or a collective (cá nhân / tập thể)."""
+
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"
+
+
+class NomineeRole(StrEnum):
+    """What the nominee is, as the plan asks units to pay attention to workers and forces."""
+
+    RESIDENT = "resident"
+    WORKER = "worker"
+    CIVIL_SERVANT = "civil_servant"
+    ARMED_FORCES = "armed_forces"
+    STUDENT = "student"
+    FOREIGNER = "foreigner"
+    ENTERPRISE = "enterprise"
+
+
+class NominationStatus(StrEnum):
+    """Where a nomination stands; the review workflow adds its states later."""
+
+    SUBMITTED = "submitted"
+
+
+class EvidenceKind(StrEnum):
+    """A photo or a document kept as a Telegram file id."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+class NominationError(DomainError):
+    """A nomination or one of its fields breaks a rule."""
+
+    code = "nomination.invalid"
+
+
+class NameLengthError(NominationError):
+    """The nominee's name is too short or too long."""
+
+    code = "nomination.name_length"
+
+
+class DeedLengthError(NominationError):
+    """The deed is described in too few or too many characters."""
+
+    code = "nomination.deed_length"
+
+
+class PlaceLengthError(NominationError):
+    """The place is described in too many characters."""
+
+    code = "nomination.place_length"
+
+
+class TooMuchEvidenceError(NominationError):
+    """More files than a nomination may carry."""
+
+    code = "nomination.evidence_count"
+
+
+class EvidenceTooLargeError(NominationError):
+    """A file larger than the bot could ever download."""
+
+    code = "nomination.evidence_size"
+
+
+class IncompleteDraftError(NominationError):
+    """The draft lacks a required field; ``missing`` names them."""
+
+    code = "nomination.incomplete"
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(f"draft lacks {', '.join(missing)}")
+        self.missing = missing
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A photo or document sent as evidence, kept only as Telegram's file ids."""
+
+    kind: EvidenceKind
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    size: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping."""
+        return {
+            "kind": self.kind.value,
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_name": self.file_name,
+            "size": self.size,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        """Rebuild from :meth:`to_dict`."""
+        return cls(
+            kind=EvidenceKind(data["kind"]),
+            file_id=str(data["file_id"]),
+            file_unique_id=str(data["file_unique_id"]),
+            file_name=data.get("file_name"),
+            size=data.get("size"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    """A location shared from the phone."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Nominee:
+    """Who did the deed."""
+
+    kind: NomineeKind
+    name: str
+    role: NomineeRole | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Nominator:
+    """Who reports the deed; ``anonymous`` keeps them from the nominee and the public."""
+
+    user_id: int
+    phone: str | None = None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Nomination:
+    """A submitted report of a good deed."""
+
+    code: TrackingCode
+    nominee: Nominee
+    unit_key: str
+    deed: str
+    deed_date: date
+    nominator: Nominator
+    status: NominationStatus
+    created_at: datetime
+    status_changed_at: datetime
+    place: str | None = None
+    location: GeoPoint | None = None
+    evidence: tuple[Evidence, ...] = ()
+    campaign_key: str | None = None
+    id: int | None = None
+
+    def is_nominated_by(self, user_id: int) -> bool:
+        """Tell whether ``user_id`` is the resident who filed this nomination."""
+        return self.nominator.user_id == user_id
+
+
+def clean_name(text: str) -> str:
+    """Return the nominee's name in NFC, or raise :class:`NameLengthError`."""
+    name = nfc(text)
+    if not NAME_MIN_CHARS <= len(name) <= NAME_MAX_CHARS or not any(c.isalpha() for c in name):
+        raise NameLengthError(f"name of {len(name)} characters")
+    return name
+
+
+def clean_deed(text: str) -> str:
+    """Return the deed's description in NFC, paragraphs kept, or raise :class:`DeedLengthError`."""
+    deed = clean_text(text, max_len=DEED_MAX_CHARS, multiline=True)
+    if deed.length < DEED_MIN_CHARS or deed.too_long:
+        raise DeedLengthError(f"deed of {deed.length} characters")
+    return deed.text
+
+
+def clean_place(text: str) -> str:
+    """Return the place in NFC, or raise :class:`PlaceLengthError`."""
+    place = nfc(text)
+    if not 1 <= len(place) <= PLACE_MAX_CHARS:
+        raise PlaceLengthError(f"place of {len(place)} characters")
+    return place
+
+
+@dataclass(slots=True)
+class NominationDraft:
+    """A nomination being written, step by step; every field is optional until submission."""
+
+    nominee_kind: NomineeKind | None = None
+    nominee_name: str | None = None
+    nominee_role: NomineeRole | None = None
+    unit_key: str | None = None
+    deed: str | None = None
+    deed_date: date | None = None
+    place: str | None = None
+    location: GeoPoint | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    campaign_key: str | None = None
+    phone: str | None = None
+    anonymous: bool | None = None
+
+    def add_evidence(self, item: Evidence) -> None:
+        """Attach a file, refusing a sixth one or one too large to download."""
+        if item.size is not None and item.size > MAX_EVIDENCE_BYTES:
+            raise EvidenceTooLargeError(f"file of {item.size} bytes")
+        if any(e.file_unique_id == item.file_unique_id for e in self.evidence):
+            return
+        if len(self.evidence) >= MAX_EVIDENCE:
+            raise TooMuchEvidenceError(f"already {len(self.evidence)} files")
+        self.evidence.append(item)
+
+    def missing(self) -> tuple[str, ...]:
+        """Name the required fields still empty."""
+        required = {
+            "nominee_kind": self.nominee_kind,
+            "nominee_name": self.nominee_name,
+            "unit_key": self.unit_key,
+            "deed": self.deed,
+            "deed_date": self.deed_date,
+        }
+        return tuple(name for name, value in required.items() if value is None)
+
+    def to_nomination(
+        self, *, code: TrackingCode, nominator_user_id: int, now: datetime
+    ) -> Nomination:
+        """Turn a complete draft into a submitted nomination."""
+        missing = self.missing()
+        if missing:
+            raise IncompleteDraftError(missing)
+        assert self.nominee_kind and self.nominee_name and self.unit_key and self.deed
+        assert self.deed_date
+        return Nomination(
+            code=code,
+            nominee=Nominee(self.nominee_kind, self.nominee_name, self.nominee_role),
+            unit_key=self.unit_key,
+            deed=self.deed,
+            deed_date=self.deed_date,
+            nominator=Nominator(nominator_user_id, self.phone, bool(self.anonymous)),
+            status=NominationStatus.SUBMITTED,
+            created_at=now,
+            status_changed_at=now,
+            place=self.place,
+            location=self.location,
+            evidence=tuple(self.evidence),
+            campaign_key=self.campaign_key,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping, kept in the dialog row between steps."""
+        return {
+            "nominee_kind": self.nominee_kind.value if self.nominee_kind else None,
+            "nominee_name": self.nominee_name,
+            "nominee_role": self.nominee_role.value if self.nominee_role else None,
+            "unit_key": self.unit_key,
+            "deed": self.deed,
+            "deed_date": self.deed_date.isoformat() if self.deed_date else None,
+            "place": self.place,
+            "location": (
+                [self.location.latitude, self.location.longitude] if self.location else None
+            ),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "campaign_key": self.campaign_key,
+            "phone": self.phone,
+            "anonymous": self.anonymous,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NominationDraft:
+        """Rebuild a draft from :meth:`to_dict`; unknown keys are ignored."""
+        location = data.get("location")
+        return cls(
+            nominee_kind=_opt(NomineeKind, data.get("nominee_kind")),
+            nominee_name=data.get("nominee_name"),
+            nominee_role=_opt(NomineeRole, data.get("nominee_role")),
+            unit_key=data.get("unit_key"),
+            deed=data.get("deed"),
+            deed_date=date.fromisoformat(data["deed_date"]) if data.get("deed_date") else None,
+            place=data.get("place"),
+            location=GeoPoint(location[0], location[1]) if location else None,
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
+            campaign_key=data.get("campaign_key"),
+            phone=data.get("phone"),
+            anonymous=data.get("anonymous"),
+        )
+
+    def copy(self) -> NominationDraft:
+        """Return an independent copy (the evidence list is not shared)."""
+        return replace(self, evidence=list(self.evidence))
+
+
+def _opt(enum: type[_E], value: Any) -> _E | None:
+    return enum(value) if value is not None else None

@@ -1,0 +1,51 @@
+"""People who use the bot and the consent they gave before anything about them is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+# Bump when the privacy notice's text changes: a consent proves agreement to one version only.
+PRIVACY_NOTICE_VERSION = "2026-11"
+
+SUPPORTED_LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+
+
+class ConsentPurpose(StrEnum):
+    """What a consent is for; the law asks for one consent per purpose."""
+
+    NOMINATION = "nomination"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A Telegram user as the bot knows them.
+
+    ``locale`` is the language they chose with /lang; until they choose, the language their
+    Telegram app reports (``language_code``) decides.
+    """
+
+    id: int
+    display_name: str
+    language_code: str | None
+    locale: str | None
+    created_at: datetime
+
+    def resolved_locale(self, default: str = DEFAULT_LOCALE) -> str:
+        """Return the language to talk to this user in."""
+        if self.locale in SUPPORTED_LOCALES:
+            return self.locale
+        code = (self.language_code or "").split("-")[0].lower()
+        return code if code in SUPPORTED_LOCALES else default
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """An explicit agreement, by tap, to one version of the privacy notice."""
+
+    user_id: int
+    purpose: ConsentPurpose
+    notice_version: str
+    given_at: datetime

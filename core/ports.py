@@ -1,0 +1,174 @@
+"""What the domain needs from storage: repositories and a unit of work.
+
+``storage/`` implements these with SQLAlchemy; tests may implement them in memory. A unit of
+work is one transaction: nothing it wrote is kept unless :meth:`UnitOfWork.commit` is called.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from core.codes import TrackingCode
+from core.dialog import Dialog
+from core.nomination import Nomination
+from core.org import Organisation
+from core.outbox import OutgoingMessage
+from core.people import Consent, ConsentPurpose, User
+from core.plan import Plan
+
+
+class UserRepository(abc.ABC):
+    """Telegram users the bot has met."""
+
+    @abc.abstractmethod
+    async def get(self, user_id: int) -> User | None:
+        """Return the user, or None if the bot never met them."""
+
+    @abc.abstractmethod
+    async def save(self, user: User) -> None:
+        """Insert or update the user."""
+
+
+class ConsentRepository(abc.ABC):
+    """Consents given to the privacy notice."""
+
+    @abc.abstractmethod
+    async def add(self, consent: Consent) -> None:
+        """Record a consent."""
+
+    @abc.abstractmethod
+    async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
+        """Return the user's most recent consent for ``purpose``."""
+
+
+class NominationRepository(abc.ABC):
+    """Submitted nominations."""
+
+    @abc.abstractmethod
+    async def add(self, nomination: Nomination) -> Nomination:
+        """Store a new nomination; return it with its id set."""
+
+    @abc.abstractmethod
+    async def get_by_code(self, code: TrackingCode) -> Nomination | None:
+        """Return the nomination with this tracking code, if any."""
+
+    @abc.abstractmethod
+    async def code_exists(self, code: TrackingCode) -> bool:
+        """Tell whether a tracking code is already taken."""
+
+    @abc.abstractmethod
+    async def list_by_nominator(self, user_id: int, *, limit: int) -> Sequence[Nomination]:
+        """Return a resident's own nominations, newest first."""
+
+
+class DialogRepository(abc.ABC):
+    """The state of each chat's guided conversation."""
+
+    @abc.abstractmethod
+    async def get(self, chat_id: int) -> Dialog | None:
+        """Return the chat's dialog, if one is open."""
+
+    @abc.abstractmethod
+    async def save(self, dialog: Dialog) -> None:
+        """Insert or update the chat's dialog."""
+
+    @abc.abstractmethod
+    async def delete(self, chat_id: int) -> None:
+        """Close the chat's dialog."""
+
+
+class OrganisationRepository(abc.ABC):
+    """The council, its units, clusters and campaigns, and its plans."""
+
+    @abc.abstractmethod
+    async def load(self) -> Organisation | None:
+        """Return the organisation, or None before a plan file was loaded."""
+
+    @abc.abstractmethod
+    async def replace(self, organisation: Organisation) -> None:
+        """Store ``organisation`` in place of the one before (units are updated by key)."""
+
+    @abc.abstractmethod
+    async def save_plan(self, plan: Plan) -> None:
+        """Insert or replace a plan and its tasks."""
+
+    @abc.abstractmethod
+    async def get_plan(self, key: str) -> Plan | None:
+        """Return a plan by key."""
+
+
+class InboundUpdateRepository(abc.ABC):
+    """Telegram updates as they arrived: kept before they are processed."""
+
+    @abc.abstractmethod
+    async def record(self, update_id: int, payload: dict[str, Any], received_at: datetime) -> bool:
+        """Store an update; return False if its ``update_id`` was already stored."""
+
+    @abc.abstractmethod
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Mark the update processed; return False if it already was.
+
+        Called first in the transaction that applies the update's effects, so effects and the
+        mark are kept or lost together, and two deliveries of one update apply it once.
+        """
+
+    @abc.abstractmethod
+    async def unprocessed(self, *, limit: int) -> Sequence[dict[str, Any]]:
+        """Return stored updates not yet processed, oldest first."""
+
+
+class OutboxRepository(abc.ABC):
+    """Outgoing Bot API calls, written with the change that causes them."""
+
+    @abc.abstractmethod
+    async def add(self, message: OutgoingMessage) -> OutgoingMessage:
+        """Queue a message; return it with its id set."""
+
+    @abc.abstractmethod
+    async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
+        """Return pending messages in id order, for one chat or for all."""
+
+    @abc.abstractmethod
+    async def mark_sent(
+        self, message_id: int, *, at: datetime, sent_message_id: int | None
+    ) -> None:
+        """Record that Telegram accepted the message."""
+
+    @abc.abstractmethod
+    async def mark_failed(self, message_id: int, *, at: datetime, error: str, final: bool) -> None:
+        """Record a failed attempt; ``final`` stops further attempts."""
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction over every repository; rolled back unless committed."""
+
+    users: UserRepository
+    consents: ConsentRepository
+    nominations: NominationRepository
+    dialogs: DialogRepository
+    organisation: OrganisationRepository
+    inbound: InboundUpdateRepository
+    outbox: OutboxRepository
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
+    async def commit(self) -> None:
+        """Keep everything written since the transaction began."""
+
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        """Drop everything not committed."""

@@ -1,0 +1,110 @@
+"""Engines and sessions for the two supported databases: embedded SQLite and PostgreSQL.
+
+Nothing here connects at import time; an engine opens its first connection when first used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from typing import Any
+
+import aiosqlite
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """Tell whether ``url`` names a SQLite database."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_postgresql(url: str | URL) -> bool:
+    """Tell whether ``url`` names a PostgreSQL database."""
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Return an async engine for ``url``, tuned for its backend.
+
+    SQLite gets WAL, a busy timeout, enforced foreign keys and ``BEGIN IMMEDIATE`` for every
+    transaction (see :func:`_sqlite_begin`); PostgreSQL gets a small, health-checked pool.
+    """
+    sa_url = make_url(url)
+    backend = sa_url.get_backend_name()
+    if backend == "sqlite":
+        engine = _create_async_engine(
+            sa_url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        return _create_async_engine(
+            sa_url,
+            echo=echo,
+            pool_size=5,
+            max_overflow=10,
+            pool_timeout=30,
+            # A connection idle behind a firewall or killed by a server restart is replaced
+            # instead of failing the next update.
+            pool_pre_ping=True,
+            pool_recycle=1800,
+        )
+    raise ValueError(f"unsupported database backend {backend!r}; use sqlite or postgresql")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory the units of work use.
+
+    Objects stay readable after commit: repositories hand out domain objects, and nothing
+    should trigger a lazy reload outside a transaction.
+    """
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Take transaction control away from the sqlite3 driver (whose legacy mode starts no
+    # transaction for SELECT or DDL); _sqlite_begin emits BEGIN instead.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.run_async(_sqlite_pragmas)
+
+
+async def _sqlite_pragmas(connection: aiosqlite.Connection) -> None:
+    # The timeout first, so that the statements after it wait for a lock instead of failing.
+    await _pragma(connection, f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # Turning a new file to WAL fails at once, without the busy handler, while another
+    # connection holds it (two processes starting on a new database): retry for as long as
+    # the busy timeout, without blocking the event loop. Once a file is in WAL it stays so.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await _pragma(connection, "journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+    await _pragma(connection, "foreign_keys=ON")
+    await _pragma(connection, "synchronous=NORMAL")
+
+
+async def _pragma(connection: aiosqlite.Connection, setting: str) -> None:
+    async with connection.execute(f"PRAGMA {setting}"):
+        pass
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes
+    # waits (up to busy_timeout) for another writer instead of failing with SQLITE_BUSY when
+    # its snapshot went stale. SQLite has one writer at a time anyway, and almost every unit of
+    # work here writes (the update claim, the outbox).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,720 @@
+"""SQLAlchemy implementations of core's repositories: rows in, domain objects out.
+
+Every repository works inside the session of the unit of work that built it and never
+commits: the unit of work decides what is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.codes import TrackingCode
+from core.dialog import Dialog
+from core.nomination import (
+    Evidence,
+    EvidenceKind,
+    GeoPoint,
+    Nomination,
+    NominationStatus,
+    Nominator,
+    Nominee,
+    NomineeKind,
+    NomineeRole,
+)
+from core.org import Campaign, Cluster, Council, Organisation, Unit, UnitKind, Validity
+from core.outbox import OutboxStatus, OutgoingMessage
+from core.people import Consent, ConsentPurpose, User
+from core.plan import (
+    AbsoluteDue,
+    DueRule,
+    Frequency,
+    Plan,
+    PlanTask,
+    RecurringDue,
+    RelativeDue,
+    UnitGroup,
+    UnitRef,
+)
+from core.ports import (
+    ConsentRepository,
+    DialogRepository,
+    InboundUpdateRepository,
+    NominationRepository,
+    OrganisationRepository,
+    OutboxRepository,
+    UserRepository,
+)
+from core.text import fold
+from storage.tables import (
+    Base,
+    CampaignRow,
+    ClusterRow,
+    ConsentRow,
+    CouncilRow,
+    DialogRow,
+    EvidenceRow,
+    InboundUpdateRow,
+    NominationRow,
+    OutboxRow,
+    PlanRow,
+    PlanTaskRow,
+    UnitRow,
+    UserRow,
+)
+
+
+def _insert(session: AsyncSession, row_class: type[Base]) -> sqlite.Insert | postgresql.Insert:
+    """Return the dialect's INSERT, which knows ON CONFLICT, for the session's backend."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(row_class)
+    if dialect == "sqlite":
+        return sqlite.insert(row_class)
+    raise NotImplementedError(f"no upsert for the {dialect} dialect")
+
+
+async def _rowcount(session: AsyncSession, statement: Any) -> int:
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount
+
+
+async def _upsert(
+    session: AsyncSession,
+    row_class: type[Base],
+    values: dict[str, Any],
+    *,
+    key: Sequence[str],
+    keep: Sequence[str] = (),
+) -> None:
+    """Insert ``values``, or update the row with the same ``key`` (except ``keep`` columns).
+
+    One statement, so two transactions saving the same key at once cannot both insert.
+    """
+    statement = _insert(session, row_class).values(**values)
+    changed = {
+        name: getattr(statement.excluded, name)
+        for name in values
+        if name not in key and name not in keep
+    }
+    await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))
+
+
+class SqlUserRepository(UserRepository):
+    """Users in the ``users`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: int) -> User | None:
+        """Return the user, or None if the bot never met them."""
+        row = await self._session.get(UserRow, user_id, populate_existing=True)
+        if row is None:
+            return None
+        return User(
+            id=row.id,
+            display_name=row.display_name,
+            language_code=row.language_code,
+            locale=row.locale,
+            created_at=row.created_at,
+        )
+
+    async def save(self, user: User) -> None:
+        """Insert or update the user; ``created_at`` stays the first meeting's."""
+        await _upsert(
+            self._session,
+            UserRow,
+            {
+                "id": user.id,
+                "display_name": user.display_name,
+                "language_code": user.language_code,
+                "locale": user.locale,
+                "created_at": user.created_at,
+            },
+            key=["id"],
+            keep=["created_at"],
+        )
+
+
+class SqlConsentRepository(ConsentRepository):
+    """Consents in the ``consents`` table; never updated, only added."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, consent: Consent) -> None:
+        """Record a consent."""
+        self._session.add(
+            ConsentRow(
+                user_id=consent.user_id,
+                purpose=consent.purpose.value,
+                notice_version=consent.notice_version,
+                given_at=consent.given_at,
+            )
+        )
+        await self._session.flush()
+
+    async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
+        """Return the user's most recent consent for ``purpose``."""
+        row = await self._session.scalar(
+            select(ConsentRow)
+            .where(ConsentRow.user_id == user_id, ConsentRow.purpose == purpose.value)
+            .order_by(ConsentRow.given_at.desc(), ConsentRow.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return Consent(
+            user_id=row.user_id,
+            purpose=ConsentPurpose(row.purpose),
+            notice_version=row.notice_version,
+            given_at=row.given_at,
+        )
+
+
+class SqlNominationRepository(NominationRepository):
+    """Nominations in ``nominations``, their files in ``nomination_evidence``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, nomination: Nomination) -> Nomination:
+        """Store a new nomination; return it with its id set."""
+        row = NominationRow(
+            code=str(nomination.code),
+            status=nomination.status.value,
+            nominee_kind=nomination.nominee.kind.value,
+            nominee_name=nomination.nominee.name,
+            nominee_name_key=fold(nomination.nominee.name),
+            nominee_role=nomination.nominee.role.value if nomination.nominee.role else None,
+            unit_key=nomination.unit_key,
+            deed=nomination.deed,
+            deed_date=nomination.deed_date,
+            place=nomination.place,
+            latitude=nomination.location.latitude if nomination.location else None,
+            longitude=nomination.location.longitude if nomination.location else None,
+            nominator_user_id=nomination.nominator.user_id,
+            nominator_phone=nomination.nominator.phone,
+            nominator_anonymous=nomination.nominator.anonymous,
+            campaign_key=nomination.campaign_key,
+            created_at=nomination.created_at,
+            status_changed_at=nomination.status_changed_at,
+            evidence=[
+                EvidenceRow(
+                    position=position,
+                    kind=item.kind.value,
+                    file_id=item.file_id,
+                    file_unique_id=item.file_unique_id,
+                    file_name=item.file_name,
+                    size=item.size,
+                )
+                for position, item in enumerate(nomination.evidence)
+            ],
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return replace(nomination, id=row.id)
+
+    async def get_by_code(self, code: TrackingCode) -> Nomination | None:
+        """Return the nomination with this tracking code, if any."""
+        row = await self._session.scalar(
+            select(NominationRow)
+            .where(NominationRow.code == str(code))
+            .options(selectinload(NominationRow.evidence))
+        )
+        return _nomination(row) if row is not None else None
+
+    async def code_exists(self, code: TrackingCode) -> bool:
+        """Tell whether a tracking code is already taken."""
+        taken = await self._session.scalar(select(exists().where(NominationRow.code == str(code))))
+        return bool(taken)
+
+    async def list_by_nominator(self, user_id: int, *, limit: int) -> Sequence[Nomination]:
+        """Return a resident's own nominations, newest first."""
+        rows = await self._session.scalars(
+            select(NominationRow)
+            .where(NominationRow.nominator_user_id == user_id)
+            .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
+            .limit(limit)
+            .options(selectinload(NominationRow.evidence))
+        )
+        return [_nomination(row) for row in rows]
+
+
+def _nomination(row: NominationRow) -> Nomination:
+    location = (
+        GeoPoint(row.latitude, row.longitude)
+        if row.latitude is not None and row.longitude is not None
+        else None
+    )
+    return Nomination(
+        id=row.id,
+        code=TrackingCode(row.code),
+        nominee=Nominee(
+            kind=NomineeKind(row.nominee_kind),
+            name=row.nominee_name,
+            role=NomineeRole(row.nominee_role) if row.nominee_role is not None else None,
+        ),
+        unit_key=row.unit_key,
+        deed=row.deed,
+        deed_date=row.deed_date,
+        nominator=Nominator(
+            user_id=row.nominator_user_id,
+            phone=row.nominator_phone,
+            anonymous=row.nominator_anonymous,
+        ),
+        status=NominationStatus(row.status),
+        created_at=row.created_at,
+        status_changed_at=row.status_changed_at,
+        place=row.place,
+        location=location,
+        evidence=tuple(
+            Evidence(
+                kind=EvidenceKind(item.kind),
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                file_name=item.file_name,
+                size=item.size,
+            )
+            for item in row.evidence
+        ),
+        campaign_key=row.campaign_key,
+    )
+
+
+class SqlDialogRepository(DialogRepository):
+    """Dialogs in the ``dialogs`` table, one per chat."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, chat_id: int) -> Dialog | None:
+        """Return the chat's dialog, if one is open."""
+        row = await self._session.get(DialogRow, chat_id, populate_existing=True)
+        if row is None:
+            return None
+        return Dialog(
+            chat_id=row.chat_id,
+            user_id=row.user_id,
+            flow=row.flow,
+            step=row.step,
+            data=dict(row.data),
+            token=row.token,
+            updated_at=row.updated_at,
+        )
+
+    async def save(self, dialog: Dialog) -> None:
+        """Insert or update the chat's dialog."""
+        await _upsert(
+            self._session,
+            DialogRow,
+            {
+                "chat_id": dialog.chat_id,
+                "user_id": dialog.user_id,
+                "flow": dialog.flow,
+                "step": dialog.step,
+                "data": dialog.data,
+                "token": dialog.token,
+                "updated_at": dialog.updated_at,
+            },
+            key=["chat_id"],
+        )
+
+    async def delete(self, chat_id: int) -> None:
+        """Close the chat's dialog; closing a chat without one does nothing."""
+        await self._session.execute(
+            delete(DialogRow)
+            .where(DialogRow.chat_id == chat_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlInboundUpdateRepository(InboundUpdateRepository):
+    """Telegram updates in ``inbound_updates``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, update_id: int, payload: dict[str, Any], received_at: datetime) -> bool:
+        """Store an update; return False if its ``update_id`` was already stored.
+
+        ``ON CONFLICT DO NOTHING``: a concurrent insert of the same id waits for the other
+        transaction and then inserts nothing, instead of failing.
+        """
+        statement = (
+            _insert(self._session, InboundUpdateRow)
+            .values(update_id=update_id, payload=payload, received_at=received_at)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        return await _rowcount(self._session, statement) == 1
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Mark the update processed; return False if it already was (or was never stored).
+
+        On PostgreSQL the row lock makes a second claimer wait for the first transaction: if
+        it commits, the re-checked ``processed_at IS NULL`` fails and this returns False; if it
+        rolls back, the second claim succeeds. On SQLite, transactions take the write lock at
+        BEGIN, so claimers are serialised outright.
+        """
+        statement = (
+            update(InboundUpdateRow)
+            .where(InboundUpdateRow.update_id == update_id, InboundUpdateRow.processed_at.is_(None))
+            .values(processed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return await _rowcount(self._session, statement) == 1
+
+    async def unprocessed(self, *, limit: int) -> Sequence[dict[str, Any]]:
+        """Return the payloads of stored updates not yet processed, oldest first."""
+        payloads = await self._session.scalars(
+            select(InboundUpdateRow.payload)
+            .where(InboundUpdateRow.processed_at.is_(None))
+            .order_by(InboundUpdateRow.received_at, InboundUpdateRow.update_id)
+            .limit(limit)
+        )
+        return [dict(payload) for payload in payloads]
+
+
+class SqlOutboxRepository(OutboxRepository):
+    """Outgoing Bot API calls in the ``outbox`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: OutgoingMessage) -> OutgoingMessage:
+        """Queue a message; return it with its id set."""
+        row = OutboxRow(
+            chat_id=message.chat_id,
+            method=message.method,
+            params=message.params,
+            created_at=message.created_at,
+            status=message.status.value,
+            attempts=message.attempts,
+            sent_at=message.sent_at,
+            last_error=message.last_error,
+            sent_message_id=message.sent_message_id,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return replace(message, id=row.id)
+
+    async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
+        """Return pending messages in id order, for one chat or for all."""
+        query = select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING.value)
+        if chat_id is not None:
+            query = query.where(OutboxRow.chat_id == chat_id)
+        rows = await self._session.scalars(
+            query.order_by(OutboxRow.id).limit(limit).execution_options(populate_existing=True)
+        )
+        return [_outgoing(row) for row in rows]
+
+    async def mark_sent(
+        self, message_id: int, *, at: datetime, sent_message_id: int | None
+    ) -> None:
+        """Record that Telegram accepted the message."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.SENT.value,
+                attempts=OutboxRow.attempts + 1,
+                last_attempt_at=at,
+                sent_at=at,
+                sent_message_id=sent_message_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def mark_failed(self, message_id: int, *, at: datetime, error: str, final: bool) -> None:
+        """Record a failed attempt; ``final`` stops further attempts."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=(OutboxStatus.FAILED if final else OutboxStatus.PENDING).value,
+                attempts=OutboxRow.attempts + 1,
+                last_attempt_at=at,
+                last_error=error,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _outgoing(row: OutboxRow) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=row.id,
+        chat_id=row.chat_id,
+        method=row.method,
+        params=dict(row.params),
+        created_at=row.created_at,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        sent_message_id=row.sent_message_id,
+    )
+
+
+class SqlOrganisationRepository(OrganisationRepository):
+    """The organisation and its plans.
+
+    The organisation is kept in ``councils``, ``units``, ``clusters`` and ``campaigns``; plans
+    in ``plans`` and ``plan_tasks``.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def load(self) -> Organisation | None:
+        """Return the organisation, or None before a plan file was loaded."""
+        council = await self._session.scalar(select(CouncilRow).order_by(CouncilRow.key).limit(1))
+        if council is None:
+            return None
+        units = await self._session.scalars(select(UnitRow).order_by(UnitRow.position))
+        clusters = await self._session.scalars(select(ClusterRow).order_by(ClusterRow.position))
+        campaigns = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.position))
+        return Organisation(
+            council=Council(
+                key=council.key,
+                name=council.name,
+                secretariat_key=council.secretariat_key,
+                validity=Validity(council.valid_from, council.valid_to),
+            ),
+            units=tuple(
+                Unit(
+                    key=row.key,
+                    name=row.name,
+                    kind=UnitKind(row.kind),
+                    aliases=tuple(row.aliases),
+                    parent_key=row.parent_key,
+                    validity=Validity(row.valid_from, row.valid_to),
+                )
+                for row in units
+            ),
+            clusters=tuple(
+                Cluster(
+                    key=row.key,
+                    name=row.name,
+                    member_keys=tuple(row.member_keys),
+                    chief_key=row.chief_key,
+                    deputy_key=row.deputy_key,
+                    validity=Validity(row.valid_from, row.valid_to),
+                )
+                for row in clusters
+            ),
+            campaigns=tuple(
+                Campaign(
+                    key=row.key,
+                    title=row.title,
+                    theme=row.theme,
+                    description=row.description,
+                    validity=Validity(row.valid_from, row.valid_to),
+                )
+                for row in campaigns
+            ),
+        )
+
+    async def replace(self, organisation: Organisation) -> None:
+        """Store ``organisation`` in place of the one before.
+
+        Rows are updated by key; rows whose key is no longer in ``organisation`` are deleted.
+        Nothing is lost by deleting: the plan file keeps every body the council ever had,
+        each with its validity, so a body that ended is still in it with a ``valid_to``.
+        Nominations keep their ``unit_key`` as plain text and reference no unit row.
+        """
+        council = organisation.council
+        await self._replace_all(
+            CouncilRow,
+            [
+                {
+                    "key": council.key,
+                    "name": council.name,
+                    "secretariat_key": council.secretariat_key,
+                    **_validity(council.validity),
+                }
+            ],
+        )
+        await self._replace_all(
+            UnitRow,
+            [
+                {
+                    "key": unit.key,
+                    "position": position,
+                    "name": unit.name,
+                    "kind": unit.kind.value,
+                    "aliases": list(unit.aliases),
+                    "parent_key": unit.parent_key,
+                    **_validity(unit.validity),
+                }
+                for position, unit in enumerate(organisation.units)
+            ],
+        )
+        await self._replace_all(
+            ClusterRow,
+            [
+                {
+                    "key": cluster.key,
+                    "position": position,
+                    "name": cluster.name,
+                    "member_keys": list(cluster.member_keys),
+                    "chief_key": cluster.chief_key,
+                    "deputy_key": cluster.deputy_key,
+                    **_validity(cluster.validity),
+                }
+                for position, cluster in enumerate(organisation.clusters)
+            ],
+        )
+        await self._replace_all(
+            CampaignRow,
+            [
+                {
+                    "key": campaign.key,
+                    "position": position,
+                    "title": campaign.title,
+                    "theme": campaign.theme,
+                    "description": campaign.description,
+                    **_validity(campaign.validity),
+                }
+                for position, campaign in enumerate(organisation.campaigns)
+            ],
+        )
+
+    async def _replace_all(
+        self,
+        row_class: type[CouncilRow | UnitRow | ClusterRow | CampaignRow],
+        rows: list[dict[str, Any]],
+    ) -> None:
+        keys = [row["key"] for row in rows]
+        await self._session.execute(
+            delete(row_class)
+            .where(row_class.key.not_in(keys))
+            .execution_options(synchronize_session=False)
+        )
+        for row in rows:
+            await _upsert(self._session, row_class, row, key=["key"])
+
+    async def save_plan(self, plan: Plan) -> None:
+        """Insert or replace a plan and its tasks."""
+        await _upsert(
+            self._session,
+            PlanRow,
+            {
+                "key": plan.key,
+                "number": plan.number,
+                "title": plan.title,
+                "year": plan.year,
+                "issued_on": plan.issued_on,
+                "council_key": plan.council_key,
+            },
+            key=["key"],
+        )
+        await self._session.execute(
+            delete(PlanTaskRow)
+            .where(PlanTaskRow.plan_key == plan.key)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.add_all(
+            PlanTaskRow(
+                plan_key=plan.key,
+                number=task.number,
+                position=position,
+                quarter=task.quarter,
+                content=task.content,
+                lead=[_unit_ref_json(ref) for ref in task.lead],
+                coordinating=[_unit_ref_json(ref) for ref in task.coordinating],
+                due_as_written=task.due_as_written,
+                due=_due_json(task.due),
+            )
+            for position, task in enumerate(plan.tasks)
+        )
+        await self._session.flush()
+
+    async def get_plan(self, key: str) -> Plan | None:
+        """Return a plan by key."""
+        row = await self._session.scalar(
+            select(PlanRow)
+            .where(PlanRow.key == key)
+            .options(selectinload(PlanRow.tasks))
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            return None
+        return Plan(
+            key=row.key,
+            number=row.number,
+            title=row.title,
+            year=row.year,
+            issued_on=row.issued_on,
+            council_key=row.council_key,
+            tasks=tuple(
+                PlanTask(
+                    number=task.number,
+                    quarter=task.quarter,
+                    content=task.content,
+                    lead=tuple(_unit_ref(item) for item in task.lead),
+                    coordinating=tuple(_unit_ref(item) for item in task.coordinating),
+                    due_as_written=task.due_as_written,
+                    due=_due(task.due),
+                )
+                for task in row.tasks
+            ),
+        )
+
+
+def _validity(validity: Validity) -> dict[str, Any]:
+    return {"valid_from": validity.valid_from, "valid_to": validity.valid_to}
+
+
+def _unit_ref_json(ref: UnitRef) -> dict[str, str]:
+    if ref.group is not None:
+        return {"group": ref.group.value}
+    assert ref.unit_key is not None
+    return {"unit_key": ref.unit_key}
+
+
+def _unit_ref(data: dict[str, str]) -> UnitRef:
+    if "group" in data:
+        return UnitRef.of_group(UnitGroup(data["group"]))
+    return UnitRef.of_unit(data["unit_key"])
+
+
+def _due_json(due: DueRule | None) -> dict[str, Any] | None:
+    match due:
+        case None:
+            return None
+        case AbsoluteDue(day=day, dossier=dossier):
+            return {"kind": "absolute", "day": day.isoformat(), "dossier": dossier}
+        case RelativeDue(days_before=days_before, event=event, dossier=dossier):
+            return {
+                "kind": "relative",
+                "days_before": days_before,
+                "event": event,
+                "dossier": dossier,
+            }
+        case RecurringDue(frequency=frequency):
+            return {"kind": "recurring", "frequency": frequency.value}
+    raise TypeError(f"unknown due rule {due!r}")
+
+
+def _due(data: dict[str, Any] | None) -> DueRule | None:
+    if data is None:
+        return None
+    kind = data["kind"]
+    if kind == "absolute":
+        return AbsoluteDue(day=date.fromisoformat(data["day"]), dossier=bool(data["dossier"]))
+    if kind == "relative":
+        return RelativeDue(
+            days_before=int(data["days_before"]),
+            event=str(data["event"]),
+            dossier=bool(data["dossier"]),
+        )
+    if kind == "recurring":
+        return RecurringDue(frequency=Frequency(data["frequency"]))
+    raise ValueError(f"unknown due rule kind {kind!r}")

@@ -1,0 +1,312 @@
+"""The database schema as SQLAlchemy 2 typed row classes.
+
+Rows are storage's own; repositories convert them to and from core's domain objects, which
+never see SQLAlchemy. Enumerations are kept as their string values (no database enum types),
+so adding a status is a code change, not a migration. The schema must match
+``storage/migrations/versions``: a test compares them on both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Deterministic constraint names, so a later migration can drop or alter them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, always given back in UTC.
+
+    PostgreSQL keeps ``timestamptz``. SQLite has no time zones: values are stored as UTC
+    without an offset and read back as UTC. Naive datetimes are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Check the value is aware and convert it to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; times must be aware")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# A 64-bit surrogate key on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is an alias of the
+# rowid that autoincrements, so the same column is INTEGER there (SQLite integers are 64-bit).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every row class."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+class UserRow(Base):
+    """A Telegram user the bot has met."""
+
+    __tablename__ = "users"
+
+    # Telegram ids exceed 2**31.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    display_name: Mapped[str] = mapped_column(String(256))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class ConsentRow(Base):
+    """One tap on "I agree" to one version of the privacy notice."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_user_id_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    notice_version: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime]
+
+
+class NominationRow(Base):
+    """A submitted nomination."""
+
+    __tablename__ = "nominations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(32))
+    nominee_kind: Mapped[str] = mapped_column(String(32))
+    nominee_name: Mapped[str] = mapped_column(String(256))
+    # core.text.fold of the name: the key that name searches match against.
+    nominee_name_key: Mapped[str] = mapped_column(String(256), index=True)
+    nominee_role: Mapped[str | None] = mapped_column(String(32))
+    unit_key: Mapped[str] = mapped_column(String(128), index=True)
+    deed: Mapped[str] = mapped_column(Text)
+    deed_date: Mapped[date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Double)
+    longitude: Mapped[float | None] = mapped_column(Double)
+    nominator_user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    nominator_phone: Mapped[str | None] = mapped_column(String(32))
+    nominator_anonymous: Mapped[bool] = mapped_column(Boolean)
+    campaign_key: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    status_changed_at: Mapped[datetime]
+
+    evidence: Mapped[list[EvidenceRow]] = relationship(
+        order_by="EvidenceRow.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+
+
+class EvidenceRow(Base):
+    """A photo or document attached to a nomination, in the order it was sent."""
+
+    __tablename__ = "nomination_evidence"
+    __table_args__ = (UniqueConstraint("nomination_id", "position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("nominations.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(Text)
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str | None] = mapped_column(String(512))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DialogRow(Base):
+    """The guided conversation a chat is in."""
+
+    __tablename__ = "dialogs"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    token: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None]
+
+
+class InboundUpdateRow(Base):
+    """A Telegram update as it arrived, kept until (and after) it is processed."""
+
+    __tablename__ = "inbound_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class OutboxRow(Base):
+    """A Bot API call waiting to be made, or made."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_chat_id_id", "status", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    # When the last attempt was made, sent or failed: what a retry's back-off counts from.
+    last_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- The organisation -------------------------------------------------------------------
+# Each of units, clusters and campaigns keeps a ``position``: the Organisation lists them in
+# the plan file's order, and load() gives them back in that order.
+
+
+class CouncilRow(Base):
+    """The emulation and commendation council (Hội đồng Thi đua - Khen thưởng)."""
+
+    __tablename__ = "councils"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512))
+    secretariat_key: Mapped[str] = mapped_column(String(128))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class UnitRow(Base):
+    """A đơn vị under the council."""
+
+    __tablename__ = "units"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(32))
+    aliases: Mapped[list[Any]]
+    parent_key: Mapped[str | None] = mapped_column(String(128))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class ClusterRow(Base):
+    """A cụm thi đua."""
+
+    __tablename__ = "clusters"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(512))
+    member_keys: Mapped[list[Any]]
+    chief_key: Mapped[str | None] = mapped_column(String(128))
+    deputy_key: Mapped[str | None] = mapped_column(String(128))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class CampaignRow(Base):
+    """A phong trào thi đua."""
+
+    __tablename__ = "campaigns"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(512))
+    theme: Mapped[str] = mapped_column(String(512))
+    description: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+# --- Plans --------------------------------------------------------------------------------
+
+
+class PlanRow(Base):
+    """A council's yearly plan (Kế hoạch)."""
+
+    __tablename__ = "plans"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[date] = mapped_column(Date)
+    council_key: Mapped[str] = mapped_column(String(128))
+
+    tasks: Mapped[list[PlanTaskRow]] = relationship(
+        order_by="PlanTaskRow.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+
+class PlanTaskRow(Base):
+    """One row of a plan's appendix.
+
+    ``lead`` and ``coordinating`` are lists of ``{"unit_key": ...}`` or ``{"group": ...}``;
+    ``due`` is the reading of ``due_as_written`` (see ``storage.repositories``), or null.
+    """
+
+    __tablename__ = "plan_tasks"
+
+    plan_key: Mapped[str] = mapped_column(
+        String(128), ForeignKey("plans.key", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    lead: Mapped[list[Any]]
+    coordinating: Mapped[list[Any]]
+    due_as_written: Mapped[str] = mapped_column(Text)
+    due: Mapped[dict[str, Any] | None]

@@ -1,0 +1,121 @@
+"""The unit of work over SQLAlchemy, and the database handle the entry points open once."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.ports import UnitOfWork
+from storage.database import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.repositories import (
+    SqlConsentRepository,
+    SqlDialogRepository,
+    SqlInboundUpdateRepository,
+    SqlNominationRepository,
+    SqlOrganisationRepository,
+    SqlOutboxRepository,
+    SqlUserRepository,
+)
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """One session, hence one transaction, over every repository.
+
+    ``async with uow:`` opens a session and builds the repositories on it; leaving the block
+    rolls back whatever was not committed and closes the session. The same object can be
+    entered again afterwards (one block at a time), each time with a fresh session.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session_factory()
+        self._session = session
+        self.users = SqlUserRepository(session)
+        self.consents = SqlConsentRepository(session)
+        self.nominations = SqlNominationRepository(session)
+        self.dialogs = SqlDialogRepository(session)
+        self.organisation = SqlOrganisationRepository(session)
+        self.inbound = SqlInboundUpdateRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._require_session()
+        try:
+            await session.rollback()
+        finally:
+            self._session = None
+            await session.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session, for storage code and tests; core never uses it."""
+        return self._require_session()
+
+    async def commit(self) -> None:
+        """Keep everything written since the transaction began."""
+        await self._require_session().commit()
+
+    async def rollback(self) -> None:
+        """Drop everything not committed."""
+        await self._require_session().rollback()
+
+    def _require_session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._session
+
+
+class Database:
+    """The engine and session factory of one database, opened once per process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.session_factory = session_factory(engine)
+
+    @property
+    def url(self) -> str:
+        """The database's URL, password hidden (for logs)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def uow(self) -> SqlUnitOfWork:
+        """Return a new unit of work on this database."""
+        return SqlUnitOfWork(self.session_factory)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.dispose()
+
+
+async def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Migrate the database at ``url`` to the current schema, then return it opened.
+
+    ``migrate=False`` skips the upgrade, for tools that must not change the schema.
+    """
+    if migrate:
+        await upgrade(url)
+    return Database(create_engine(url))

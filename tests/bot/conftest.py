@@ -1,0 +1,78 @@
+"""The real bot (PTB, our processor, the database) against the local Bot API, per backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.app import BotApplication, running_bot
+from bot.local_api import LocalBotApi
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+# A Friday morning in Hà Nội.
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class RunningBot:
+    application: BotApplication
+    runtime: Runtime
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[LocalBotApi]:
+    async with LocalBotApi() as local_api:
+        yield local_api
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def bot_settings(api: LocalBotApi, migrated_database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_api_url=api.base_url,
+        telegram_file_url=api.file_base_url,
+        database_url=migrated_database_url,
+    )
+
+
+@pytest.fixture
+def start_bot(
+    api: LocalBotApi, bot_settings: Settings, clock: FakeClock
+) -> Callable[..., AbstractAsyncContextManager[tuple[BotApplication, Runtime]]]:
+    """Return a starter, so a test can stop the bot and start a new one on the same data."""
+
+    def start(**overrides: Any) -> AbstractAsyncContextManager[tuple[BotApplication, Runtime]]:
+        return running_bot(
+            bot_settings, token=api.token, polling=True, clock=clock, poll_timeout=1, **overrides
+        )
+
+    return start
+
+
+@pytest.fixture
+async def bot(
+    start_bot: Callable[..., AbstractAsyncContextManager[tuple[BotApplication, Runtime]]],
+) -> AsyncIterator[RunningBot]:
+    async with start_bot() as (application, runtime):
+        yield RunningBot(application, runtime)

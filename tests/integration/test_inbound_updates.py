@@ -1,0 +1,130 @@
+"""Updates are recorded once and processed once, even when two workers race for one."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.outbox import OutgoingMessage
+from storage.uow import Database
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+UPDATE_ID = 3_000_000_001  # update ids grow past 2**31 too
+
+
+def payload(update_id: int) -> dict[str, object]:
+    return {"update_id": update_id, "message": {"text": "/start", "chat": {"id": 1}}}
+
+
+async def _record(database: Database, *update_ids: int) -> None:
+    async with database.uow() as uow:
+        for offset, update_id in enumerate(update_ids):
+            await uow.inbound.record(update_id, payload(update_id), NOW + timedelta(seconds=offset))
+        await uow.commit()
+
+
+async def test_recording_an_update_twice_stores_it_once(database: Database) -> None:
+    async with database.uow() as uow:
+        first = await uow.inbound.record(UPDATE_ID, payload(UPDATE_ID), NOW)
+        await uow.commit()
+    async with database.uow() as uow:
+        second = await uow.inbound.record(UPDATE_ID, {"changed": True}, NOW)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        stored = await uow.inbound.unprocessed(limit=10)
+
+    assert (first, second) == (True, False)
+    assert stored == [payload(UPDATE_ID)]
+
+
+async def test_claiming_an_update_twice_succeeds_only_the_first_time(database: Database) -> None:
+    await _record(database, UPDATE_ID)
+
+    async with database.uow() as uow:
+        first = await uow.inbound.claim(UPDATE_ID, NOW)
+        await uow.commit()
+    async with database.uow() as uow:
+        second = await uow.inbound.claim(UPDATE_ID, NOW)
+        await uow.commit()
+
+    assert (first, second) == (True, False)
+
+
+async def test_a_claim_rolled_back_leaves_the_update_to_claim_again(database: Database) -> None:
+    await _record(database, UPDATE_ID)
+
+    async with database.uow() as uow:
+        assert await uow.inbound.claim(UPDATE_ID, NOW)
+    async with database.uow() as uow:
+        assert await uow.inbound.claim(UPDATE_ID, NOW)
+        await uow.commit()
+
+
+async def test_an_update_never_recorded_cannot_be_claimed(database: Database) -> None:
+    async with database.uow() as uow:
+        assert not await uow.inbound.claim(UPDATE_ID, NOW)
+
+
+async def test_unprocessed_updates_are_listed_oldest_first_without_the_claimed_ones(
+    database: Database,
+) -> None:
+    await _record(database, 10, 11, 12, 13)
+    async with database.uow() as uow:
+        await uow.inbound.claim(11, NOW)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        assert await uow.inbound.unprocessed(limit=10) == [payload(10), payload(12), payload(13)]
+        assert await uow.inbound.unprocessed(limit=2) == [payload(10), payload(12)]
+
+
+@pytest.mark.parametrize(
+    "database_backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_two_workers_claiming_one_update_at_once_apply_it_exactly_once(
+    database: Database,
+) -> None:
+    # Both transactions are open before either claims: the second claim waits on the row
+    # lock and, once the first commits, finds the update processed. (SQLite cannot have two
+    # write transactions open at once; the next test covers it.)
+    await _record(database, UPDATE_ID)
+    both_in_transaction = asyncio.Barrier(2)
+
+    async def worker() -> bool:
+        async with database.uow() as uow:
+            await uow.outbox.pending(limit=1)  # the transaction is open from here
+            await both_in_transaction.wait()
+            claimed = await uow.inbound.claim(UPDATE_ID, NOW)
+            if claimed:
+                await uow.outbox.add(OutgoingMessage(1, "sendMessage", {"text": "ok"}, NOW))
+            await uow.commit()
+            return claimed
+
+    async with asyncio.timeout(20):
+        results = await asyncio.gather(worker(), worker())
+
+    async with database.uow() as uow:
+        replies = await uow.outbox.pending(limit=10)
+    assert sorted(results) == [False, True]
+    assert len(replies) == 1
+
+
+async def test_two_units_of_work_claiming_one_update_together_claim_it_once(
+    database: Database,
+) -> None:
+    await _record(database, UPDATE_ID)
+
+    async def worker() -> bool:
+        async with database.uow() as uow:
+            claimed = await uow.inbound.claim(UPDATE_ID, NOW)
+            await asyncio.sleep(0.05)  # hold the transaction while the other one tries
+            await uow.commit()
+            return claimed
+
+    async with asyncio.timeout(20):
+        results = await asyncio.gather(worker(), worker())
+
+    assert sorted(results) == [False, True]

@@ -1,0 +1,103 @@
+"""Outgoing messages are queued in order and marked sent or failed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.outbox import OutboxStatus, OutgoingMessage
+from storage.tables import OutboxRow
+from storage.uow import Database
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+LAN_CHAT = 7_123_456_789
+MINH_CHAT = 7_123_456_790
+
+
+def a_message(chat_id: int, text: str) -> OutgoingMessage:
+    return OutgoingMessage(chat_id, "sendMessage", {"chat_id": chat_id, "text": text}, NOW)
+
+
+async def _queue(database: Database, *messages: OutgoingMessage) -> list[OutgoingMessage]:
+    async with database.uow() as uow:
+        queued = [await uow.outbox.add(message) for message in messages]
+        await uow.commit()
+    return queued
+
+
+async def test_a_queued_message_comes_back_equal_with_its_id(database: Database) -> None:
+    message = a_message(LAN_CHAT, "Cảm ơn bạn đã đề cử! <b>NT-ABCD-EFGH</b>")
+    (queued,) = await _queue(database, message)
+
+    async with database.uow() as uow:
+        pending = await uow.outbox.pending(limit=10)
+
+    assert queued.id is not None
+    assert message.id is None  # the caller's object is left alone
+    assert pending == [queued]
+
+
+async def test_pending_messages_come_in_id_order_for_all_chats_or_one(database: Database) -> None:
+    queued = await _queue(
+        database,
+        a_message(LAN_CHAT, "1"),
+        a_message(MINH_CHAT, "2"),
+        a_message(LAN_CHAT, "3"),
+        a_message(LAN_CHAT, "4"),
+    )
+
+    async with database.uow() as uow:
+        every = await uow.outbox.pending(limit=10)
+        lans = await uow.outbox.pending(limit=10, chat_id=LAN_CHAT)
+        first_two = await uow.outbox.pending(limit=2)
+
+    assert [m.params["text"] for m in every] == ["1", "2", "3", "4"]
+    assert [m.id for m in every] == sorted(m.id for m in queued if m.id is not None)
+    assert [m.params["text"] for m in lans] == ["1", "3", "4"]
+    assert [m.params["text"] for m in first_two] == ["1", "2"]
+
+
+async def test_a_sent_message_is_no_longer_pending_and_keeps_telegrams_message_id(
+    database: Database,
+) -> None:
+    first, second = await _queue(database, a_message(LAN_CHAT, "1"), a_message(LAN_CHAT, "2"))
+    assert first.id is not None
+    sent_at = NOW + timedelta(seconds=1)
+
+    async with database.uow() as uow:
+        await uow.outbox.mark_sent(first.id, at=sent_at, sent_message_id=4_242)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        pending = await uow.outbox.pending(limit=10)
+        row = await uow.session.get_one(OutboxRow, first.id)
+        stored = (row.status, row.attempts, row.sent_at, row.sent_message_id)
+
+    assert pending == [second]
+    assert stored == (OutboxStatus.SENT.value, 1, sent_at, 4_242)
+
+
+async def test_a_failed_attempt_stays_pending_until_a_final_failure(database: Database) -> None:
+    (message,) = await _queue(database, a_message(LAN_CHAT, "1"))
+    assert message.id is not None
+
+    async with database.uow() as uow:
+        await uow.outbox.mark_failed(message.id, at=NOW, error="429 Too Many Requests", final=False)
+        await uow.commit()
+    async with database.uow() as uow:
+        (retrying,) = await uow.outbox.pending(limit=10)
+
+    async with database.uow() as uow:
+        await uow.outbox.mark_failed(message.id, at=NOW, error="403 Forbidden", final=True)
+        await uow.commit()
+    async with database.uow() as uow:
+        remaining = await uow.outbox.pending(limit=10)
+        row = await uow.session.get_one(OutboxRow, message.id)
+        stored = (row.status, row.attempts, row.last_error, row.sent_at)
+
+    assert (retrying.status, retrying.attempts, retrying.last_error) == (
+        OutboxStatus.PENDING,
+        1,
+        "429 Too Many Requests",
+    )
+    assert remaining == []
+    assert stored == (OutboxStatus.FAILED.value, 2, "403 Forbidden", None)

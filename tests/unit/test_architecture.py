@@ -1,0 +1,162 @@
+"""core/ is the pure domain: it must not import the edges or the frameworks."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+CORE = Path(__file__).resolve().parents[2] / "core"
+
+FORBIDDEN_MODULES = frozenset(
+    {
+        "telegram",
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+        "alembic",
+        "jinja2",
+        "aiohttp",
+        "httpx",
+        "uvicorn",
+        "bot",
+        "storage",
+    }
+)
+# Reads of the clock or the environment: core gets "now" and settings passed in.
+FORBIDDEN_CALLS = frozenset(
+    {
+        "os.environ",
+        "os.getenv",
+        "time.time",
+        "time.time_ns",
+        "datetime.now",
+        "datetime.utcnow",
+        "datetime.today",
+        "date.today",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.date.today",
+    }
+)
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> list[str]:
+    """Name the modules an ``import from`` reaches, resolving relative imports."""
+    if node.level == 0:
+        return [node.module or ""]
+    parts = package.split(".")
+    base = parts[: len(parts) - node.level + 1]
+    if node.module:
+        return [".".join([*base, node.module])]
+    return [".".join([*base, alias.name]) for alias in node.names]
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted(node.value)
+        return f"{owner}.{node.attr}" if owner else None
+    return None
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return _absolute(node, package)
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
+    """Name what ``from m import a`` binds as "m.a", to catch ``from os import environ``."""
+    if isinstance(node, ast.ImportFrom) and node.module:
+        module = _absolute(node, package)[0]
+        return [f"{module}.{alias.name}" for alias in node.names]
+    return []
+
+
+def find_violations(source: str, filename: str, package: str) -> list[str]:
+    """Return "file:line: reason" for each forbidden import or clock/environment read."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            where = f"{filename}:{node.lineno}"
+            found += [
+                f"{where}: imports {module}"
+                for module in _imported_modules(node, package)
+                if module.split(".")[0] in FORBIDDEN_MODULES
+            ]
+            found += [
+                f"{where}: imports {name}"
+                for name in _imported_names(node, package)
+                if name in FORBIDDEN_CALLS
+            ]
+        elif isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            if dotted in FORBIDDEN_CALLS:
+                found.append(f"{filename}:{node.lineno}: reads {dotted}")
+    return found
+
+
+def _core_files() -> list[Path]:
+    return sorted(CORE.rglob("*.py"))
+
+
+def test_core_imports_no_edge_or_framework_and_reads_no_clock() -> None:
+    violations: list[str] = []
+    for path in _core_files():
+        relative = path.relative_to(CORE.parent)
+        package = ".".join(relative.parent.parts)
+        violations += find_violations(path.read_text(encoding="utf-8"), str(relative), package)
+    assert violations == [], "core/ must stay pure:\n" + "\n".join(violations)
+
+
+def test_the_walk_sees_the_core_modules() -> None:
+    names = {p.name for p in _core_files()}
+    assert {"text.py", "codes.py", "dates.py", "phones.py", "matching.py"} <= names
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import telegram", "core/x.py:1: imports telegram"),
+        ("import os\nimport sqlalchemy.orm", "core/x.py:2: imports sqlalchemy.orm"),
+        ("from fastapi import Depends", "core/x.py:1: imports fastapi"),
+        ("from jinja2.sandbox import X", "core/x.py:1: imports jinja2.sandbox"),
+        ("import httpx as h", "core/x.py:1: imports httpx"),
+        ("from bot.handlers import start", "core/x.py:1: imports bot.handlers"),
+        ("from .. import storage", "core/x.py:1: imports storage"),
+        ("from ..storage.rows import Row", "core/x.py:1: imports storage.rows"),
+        (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from telegram import Update",
+            "core/x.py:3: imports telegram",
+        ),
+        ("def f():\n    import uvicorn", "core/x.py:2: imports uvicorn"),
+        ("import os\nX = os.environ['TOKEN']", "core/x.py:2: reads os.environ"),
+        ("import os\nX = os.getenv('TOKEN')", "core/x.py:2: reads os.getenv"),
+        ("from os import environ", "core/x.py:1: imports os.environ"),
+        ("import time\nT = time.time()", "core/x.py:2: reads time.time"),
+        ("from datetime import datetime\nN = datetime.now()", "core/x.py:2: reads datetime.now"),
+        ("import datetime\nD = datetime.date.today()", "core/x.py:2: reads datetime.date.today"),
+    ],
+)
+def test_checker_reports_forbidden_import_with_file_and_line(source: str, expected: str) -> None:
+    assert expected in find_violations(source, "core/x.py", "core")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import botocore",
+        "import telegramish",
+        "from core.text import fold",
+        "from . import text",
+        "from .errors import DomainError",
+        "from datetime import date, datetime, timedelta",
+        "from rapidfuzz import fuzz, process",
+        "import os.path",
+        "def now(today): return today.replace(day=1)",
+        "storage = {}\nbot = storage.get('bot')",
+    ],
+)
+def test_checker_allows_pure_imports(source: str) -> None:
+    assert find_violations(source, "core/x.py", "core") == []
