@@ -73,7 +73,7 @@ class Renderer:
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
-            keep_trailing_newline=False,
+            keep_trailing_newline=True,
             undefined=StrictUndefined,
             extensions=["jinja2.ext.i18n"],
         )

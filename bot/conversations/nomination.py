@@ -285,7 +285,7 @@ async def _answer(
             draft.nominee_role = None
         draft.nominee_kind = kind
     elif step == "name":
-        draft.nominee_name = clean_name(_text(incoming, 2 * 200))
+        draft.nominee_name = clean_name(_text(incoming, MAX_INPUT_CHARS))
     elif step == "role":
         draft.nominee_role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
     elif step == "deed":

@@ -7,7 +7,6 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from bot.local_api import LocalBotApi
-
 from tests.bot.flows import DEED, agree_and_start, press, say
 
 Starter = Callable[..., AbstractAsyncContextManager[Any]]

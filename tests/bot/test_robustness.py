@@ -6,11 +6,8 @@ import asyncio
 import re
 
 from bot.local_api import LocalBotApi
-
 from tests.bot.conftest import RunningBot
 from tests.bot.flows import DEED, agree_and_start, fill_nomination, press, say
-
-
 
 
 async def test_a_sticker_where_a_name_is_asked_gets_the_question_again(
@@ -86,7 +83,9 @@ async def test_a_name_with_html_is_shown_literally(api: LocalBotApi, bot: Runnin
     assert not [c for c in api.calls if not c.ok and c.method != "getUpdates"]
 
 
-async def test_phone_and_location_are_read_and_normalised(api: LocalBotApi, bot: RunningBot) -> None:
+async def test_phone_and_location_are_read_and_normalised(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
     user = api.user(606, "Hải")
     await agree_and_start(user)
     await press(user, "👤 Cá nhân")
@@ -198,5 +197,8 @@ async def test_a_burst_of_messages_is_answered_in_order(api: LocalBotApi, bot: R
     for text in ("Hoàng Văn Sơn", "nguoi dan", DEED):
         await user.send_text(text)
     replies = await user.wait_for_messages(3)
-    assert ["Bước 3/10" in replies[0].text, "Bước 4/10" in replies[1].text,
-            "Bước 5/10" in replies[2].text] == [True, True, True]
+    assert [
+        "Bước 3/10" in replies[0].text,
+        "Bước 4/10" in replies[1].text,
+        "Bước 5/10" in replies[2].text,
+    ] == [True, True, True]

@@ -6,7 +6,6 @@ import re
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
-
 from tests.bot.conftest import RunningBot
 from tests.bot.flows import DEED, agree_and_start, fill_nomination, press, say
 

@@ -85,3 +85,20 @@ def test_overlong_text_is_cut_to_telegrams_limit_without_broken_tags() -> None:
     assert len(cut.encode("utf-16-le")) // 2 <= MAX_TEXT_CHARS
     assert "<b>" not in cut and cut.endswith("…")
     assert not cut[:-1].endswith("&amp")
+
+
+def test_each_line_of_a_template_stays_a_line(renderer: Renderer) -> None:
+    text = renderer.render(
+        "vi",
+        "nominate/ask_kind",
+        step=1,
+        total=10,
+        problem="date.future",
+        params={},
+        draft=NominationDraft(),
+        limit=5,
+    )
+    lines = text.splitlines()
+    assert lines[0].startswith("⚠️") and lines[1] == ""
+    assert lines[2] == "<b>Bước 1/10</b>"
+    assert lines[3].startswith("Anh/Chị muốn đề cử")
