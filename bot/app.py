@@ -7,26 +7,23 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.handlers import resident
+from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import N_, Renderer
 from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import OutboxSender
 from bot.settings import Settings
-from core.plan import PlanDocument, load_plan_document
 from storage.uow import Database, open_database
 
 log = logging.getLogger(__name__)
 
-DEMO_PLAN = Path(__file__).resolve().parent.parent / "storage" / "plans" / "hoan-kiem-2018.yaml"
 RECOVERY_BATCH = 10_000
 
 COMMANDS = (
@@ -40,25 +37,6 @@ COMMANDS = (
 )
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-def read_plan_file(path: Path) -> PlanDocument:
-    """Read and check a plan file; problems are reported, valid entries kept."""
-    with path.open(encoding="utf-8") as plan_file:
-        data = yaml.safe_load(plan_file)
-    if not isinstance(data, dict):
-        data = {}
-    return load_plan_document(data)
-
-
-async def load_plan(db: Database, document: PlanDocument) -> None:
-    """Store a checked plan document's organisation and plan in one transaction."""
-    async with db.uow() as uow:
-        if document.organisation is not None:
-            await uow.organisation.replace(document.organisation)
-        if document.plan is not None:
-            await uow.organisation.save_plan(document.plan)
-        await uow.commit()
 
 
 async def build_runtime(

@@ -20,8 +20,10 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 plan_app = typer.Typer(
     help="Plan files (the council, its units, campaigns and tasks).", no_args_is_help=True
 )
+officers_app = typer.Typer(help="Officers and their roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+app.add_typer(officers_app, name="officers")
 
 
 def _settings() -> Settings:
@@ -106,11 +108,11 @@ def db_upgrade() -> None:
 @plan_app.command("check")
 def plan_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Report the entries of a plan file that cannot be right."""
-    from bot.app import read_plan_file
+    from bot.plans import read_plan_file
 
     document = read_plan_file(file)
     for problem in document.problems:
-        typer.echo(f"{file}: {problem.location}: {problem.message}")
+        typer.echo(f"{file}: {problem.message}")
     tasks = len(document.plan.tasks) if document.plan else 0
     units = len(document.organisation.units) if document.organisation else 0
     typer.echo(f"{units} units, {tasks} tasks, {len(document.problems)} problems")
@@ -121,13 +123,13 @@ def plan_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)
 @plan_app.command("load")
 def plan_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Load a plan file into the database; entries with problems are reported and left out."""
-    from bot.app import load_plan, read_plan_file
+    from bot.plans import load_plan, read_plan_file
     from storage.uow import open_database
 
     settings = _settings()
     document = read_plan_file(file)
     for problem in document.problems:
-        typer.echo(f"{file}: {problem.location}: {problem.message}", err=True)
+        typer.echo(f"{file}: {problem.message}", err=True)
     if document.organisation is None and document.plan is None:
         typer.echo("ntvt: nothing in the file could be loaded", err=True)
         raise typer.Exit(1)
@@ -142,6 +144,68 @@ def plan_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
     asyncio.run(_load())
     tasks = len(document.plan.tasks) if document.plan else 0
     typer.echo(f"ntvt: loaded {file.name}: {tasks} tasks, {len(document.problems)} problems")
+
+
+@app.command()
+def invite(
+    role: Annotated[str, typer.Option(help="officer, secretariat, council_member or admin.")],
+    unit: Annotated[str | None, typer.Option(help="The officer's unit, by name.")] = None,
+    days: Annotated[int, typer.Option(help="Days before the link expires.")] = 7,
+) -> None:
+    """Print a single-use invitation link that makes whoever opens it an officer."""
+    from bot.admin import create_invitation
+
+    settings = _settings()
+    try:
+        link, unit_name = asyncio.run(create_invitation(settings, role, unit, days))
+    except (SettingsError, ValueError) as exc:
+        typer.echo(f"ntvt: {exc}", err=True)
+        raise typer.Exit(2) from None
+    where = f" ({unit_name})" if unit_name else ""
+    typer.echo(f"Invitation for {role}{where}, valid {days} days, single use:")
+    typer.echo(link)
+
+
+@officers_app.command("list")
+def officers_list() -> None:
+    """List the roles granted, with their units and dates."""
+    from bot.admin import list_grants
+
+    settings = _settings()
+    for line in asyncio.run(list_grants(settings)):
+        typer.echo(line)
+
+
+@officers_app.command("revoke")
+def officers_revoke(
+    grant_id: Annotated[int, typer.Argument(help="The id from 'officers list'.")],
+) -> None:
+    """Revoke a role."""
+    from bot.admin import revoke_grant
+
+    settings = _settings()
+    if not asyncio.run(revoke_grant(settings, grant_id)):
+        typer.echo(f"ntvt: no active grant {grant_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ntvt: grant {grant_id} revoked")
+
+
+@officers_app.command("grant")
+def officers_grant(
+    user: Annotated[int, typer.Option(help="The Telegram user id.")],
+    role: Annotated[str, typer.Option(help="officer, secretariat, council_member or admin.")],
+    unit: Annotated[str | None, typer.Option(help="The officer's unit, by name.")] = None,
+) -> None:
+    """Grant a role to a Telegram user id directly (the first admin)."""
+    from bot.admin import grant
+
+    settings = _settings()
+    try:
+        grant_id = asyncio.run(grant(settings, user, role, unit))
+    except ValueError as exc:
+        typer.echo(f"ntvt: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"ntvt: granted {role} to {user} (grant {grant_id})")
 
 
 def main() -> None:

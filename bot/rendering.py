@@ -80,6 +80,7 @@ class Renderer:
         env.install_gettext_translations(self._translations[locale], newstyle=True)  # type: ignore[attr-defined]
         env.filters["date"] = self._format_date
         env.filters["datetime"] = self._format_datetime
+        env.filters["isodate"] = lambda value: format_date_vi(date.fromisoformat(value))
         env.globals["label"] = lambda msgid: self.text(locale, msgid)
         return env
 

@@ -146,7 +146,8 @@ class Runtime:
         if turn is not None:
             await self._answer_callback(update, bot, turn.callback_notice)
         if self.sender is not None:
-            await self.sender.flush_chat(chat.id)
+            for chat_id in turn.chats_written if turn is not None else [chat.id]:
+                await self.sender.flush_chat(chat_id)
 
     async def _apologise(self, update: Update, chat_id: int) -> Turn | None:
         """Mark a failed update processed (it would fail again) and say sorry politely."""
@@ -215,15 +216,52 @@ class Turn:
 
     def say(self, template: str, *, keyboard: dict[str, Any] | None = None, **context: Any) -> None:
         """Queue a message rendered from ``template`` in the user's language."""
+        self.say_to(self.chat_id, self.locale, template, keyboard=keyboard, **context)
+
+    def say_to(
+        self,
+        chat_id: int,
+        locale: str,
+        template: str,
+        *,
+        keyboard: dict[str, Any] | None = None,
+        **context: Any,
+    ) -> None:
+        """Queue a message to a chat, rendered in the language of the person reading it."""
         params: dict[str, Any] = {
-            "chat_id": self.chat_id,
-            "text": self.rt.renderer.render(self.locale, template, **context),
+            "chat_id": chat_id,
+            "text": self.rt.renderer.render(locale, template, **context),
             "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True},
         }
         if keyboard is not None:
             params["reply_markup"] = keyboard
-        self.replies.append(OutgoingMessage(self.chat_id, "sendMessage", params, self.now))
+        self.replies.append(OutgoingMessage(chat_id, "sendMessage", params, self.now))
+
+    def send_file(self, method: str, field_name: str, file_id: str) -> None:
+        """Queue a photo or document re-sent by its Telegram file id."""
+        params = {"chat_id": self.chat_id, field_name: file_id}
+        self.replies.append(OutgoingMessage(self.chat_id, method, params, self.now))
+
+    async def notify(
+        self,
+        user_id: int,
+        template: str,
+        *,
+        keyboard: dict[str, Any] | None = None,
+        **context: Any,
+    ) -> None:
+        """Queue a notice to a user in their own language (a private chat's id is the user's)."""
+        person = await self.uow.users.get(user_id)
+        default = self.rt.settings.default_locale
+        locale = person.resolved_locale(default) if person else default
+        self.say_to(user_id, locale, template, keyboard=keyboard, **context)
+
+    @property
+    def chats_written(self) -> list[int]:
+        """Return the chats this turn queued messages for, this chat first."""
+        others = {reply.chat_id for reply in self.replies} - {self.chat_id}
+        return [self.chat_id, *sorted(others)]
 
     def main_menu(self) -> dict[str, Any]:
         """Return the main menu keyboard in the user's language."""

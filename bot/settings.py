@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     database_url: str = DEFAULT_DATABASE_URL
     webhook_url: str | None = None
+    # For invitation links (t.me/<username>?start=...); asked from Telegram when unset.
+    bot_username: str | None = None
     webhook_secret: SecretStr | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
@@ -91,7 +93,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"NTVT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"NTVT_{'_'.join(str(p) for p in err['loc']).upper()}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
         raise SettingsError(f"invalid configuration: {problems}") from None

@@ -44,9 +44,34 @@ class NomineeRole(StrEnum):
 
 
 class NominationStatus(StrEnum):
-    """Where a nomination stands; the review workflow adds its states later."""
+    """Where a nomination stands in the review (see :mod:`core.workflow`)."""
 
     SUBMITTED = "submitted"
+    VERIFYING = "verifying"
+    NEEDS_INFO = "needs_info"
+    PROPOSED = "proposed"
+    UNDER_REVIEW = "under_review"
+    COMMENDED = "commended"
+    NOT_COMMENDED = "not_commended"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+    @property
+    def is_final(self) -> bool:
+        """Tell whether nothing more can happen to a nomination in this state."""
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {
+        NominationStatus.COMMENDED,
+        NominationStatus.NOT_COMMENDED,
+        NominationStatus.REJECTED,
+        NominationStatus.WITHDRAWN,
+        NominationStatus.MERGED,
+    }
+)
 
 
 class EvidenceKind(StrEnum):
@@ -177,6 +202,10 @@ class Nomination:
     location: GeoPoint | None = None
     evidence: tuple[Evidence, ...] = ()
     campaign_key: str | None = None
+    # The officer handling the case ("being handled by X") and since when.
+    handler_id: int | None = None
+    handled_since: datetime | None = None
+    merged_into_id: int | None = None
     id: int | None = None
 
     def is_nominated_by(self, user_id: int) -> bool:

@@ -14,11 +14,13 @@ from typing import Any, Self
 
 from core.codes import TrackingCode
 from core.dialog import Dialog
-from core.nomination import Nomination
+from core.nomination import Nomination, NominationStatus
 from core.org import Organisation
 from core.outbox import OutgoingMessage
 from core.people import Consent, ConsentPurpose, User
 from core.plan import Plan
+from core.roles import Invitation, RoleGrant
+from core.workflow import AuditEntry
 
 
 class UserRepository(abc.ABC):
@@ -63,6 +65,37 @@ class NominationRepository(abc.ABC):
     @abc.abstractmethod
     async def list_by_nominator(self, user_id: int, *, limit: int) -> Sequence[Nomination]:
         """Return a resident's own nominations, newest first."""
+
+    @abc.abstractmethod
+    async def get(self, nomination_id: int, *, for_update: bool = False) -> Nomination | None:
+        """Return a nomination by id; ``for_update`` locks its row until the transaction ends."""
+
+    @abc.abstractmethod
+    async def save(self, nomination: Nomination) -> None:
+        """Store the changes of an existing nomination (status, handler, merge, evidence)."""
+
+    @abc.abstractmethod
+    async def queue(
+        self,
+        *,
+        unit_keys: frozenset[str] | None,
+        statuses: frozenset[NominationStatus],
+        limit: int,
+        offset: int = 0,
+    ) -> Sequence[Nomination]:
+        """Return nominations of these units (None: all) in these states, oldest first."""
+
+    @abc.abstractmethod
+    async def count_by_status(self, *, unit_keys: frozenset[str] | None) -> dict[str, int]:
+        """Count nominations per status for these units (None: all)."""
+
+    @abc.abstractmethod
+    async def same_nominee(self, *, name_key: str, unit_key: str) -> Sequence[Nomination]:
+        """Return nominations whose folded nominee name and unit are these, newest first."""
+
+    @abc.abstractmethod
+    async def all_for_search(self) -> Sequence[Nomination]:
+        """Return every nomination, for building the search index at start-up."""
 
 
 class DialogRepository(abc.ABC):
@@ -143,6 +176,58 @@ class OutboxRepository(abc.ABC):
         """Record a failed attempt; ``final`` stops further attempts."""
 
 
+class RoleRepository(abc.ABC):
+    """Roles granted to users."""
+
+    @abc.abstractmethod
+    async def grants_of(self, user_id: int) -> tuple[RoleGrant, ...]:
+        """Return every grant of the user, revoked ones included."""
+
+    @abc.abstractmethod
+    async def add(self, grant: RoleGrant) -> RoleGrant:
+        """Store a grant; return it with its id."""
+
+    @abc.abstractmethod
+    async def revoke(self, grant_id: int, *, at: datetime) -> bool:
+        """Revoke a grant; return False if it did not exist or was revoked already."""
+
+    @abc.abstractmethod
+    async def all(self) -> Sequence[RoleGrant]:
+        """Return every grant, newest first."""
+
+    @abc.abstractmethod
+    async def holders(self, *, unit_key: str | None) -> Sequence[RoleGrant]:
+        """Return grants for ``unit_key`` (officers), or all-unit grants when None."""
+
+
+class InvitationRepository(abc.ABC):
+    """Single-use invitations to a role, stored by the hash of their code."""
+
+    @abc.abstractmethod
+    async def add(self, invitation: Invitation) -> Invitation:
+        """Store an invitation; return it with its id."""
+
+    @abc.abstractmethod
+    async def by_hash(self, code_hash: str) -> Invitation | None:
+        """Return the invitation with this code hash, its row locked until the transaction ends."""
+
+    @abc.abstractmethod
+    async def mark_used(self, invitation_id: int, *, by: int, at: datetime) -> bool:
+        """Mark it used; return False if it already was (a race lost)."""
+
+
+class AuditRepository(abc.ABC):
+    """The history of every nomination."""
+
+    @abc.abstractmethod
+    async def add(self, entry: AuditEntry) -> AuditEntry:
+        """Store an audit entry; return it with its id."""
+
+    @abc.abstractmethod
+    async def history(self, nomination_id: int) -> Sequence[AuditEntry]:
+        """Return a nomination's entries, oldest first."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -153,6 +238,9 @@ class UnitOfWork(abc.ABC):
     organisation: OrganisationRepository
     inbound: InboundUpdateRepository
     outbox: OutboxRepository
+    roles: RoleRepository
+    invitations: InvitationRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -11,7 +11,16 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -44,16 +53,22 @@ from core.plan import (
     UnitRef,
 )
 from core.ports import (
+    AuditRepository,
     ConsentRepository,
     DialogRepository,
     InboundUpdateRepository,
+    InvitationRepository,
     NominationRepository,
     OrganisationRepository,
     OutboxRepository,
+    RoleRepository,
     UserRepository,
 )
+from core.roles import Invitation, Role, RoleGrant
 from core.text import fold
+from core.workflow import Action, AuditEntry
 from storage.tables import (
+    AuditEntryRow,
     Base,
     CampaignRow,
     ClusterRow,
@@ -62,10 +77,12 @@ from storage.tables import (
     DialogRow,
     EvidenceRow,
     InboundUpdateRow,
+    InvitationRow,
     NominationRow,
     OutboxRow,
     PlanRow,
     PlanTaskRow,
+    RoleGrantRow,
     UnitRow,
     UserRow,
 )
@@ -180,7 +197,12 @@ class SqlConsentRepository(ConsentRepository):
 
 
 class SqlNominationRepository(NominationRepository):
-    """Nominations in ``nominations``, their files in ``nomination_evidence``."""
+    """Nominations in ``nominations``, their files in ``nomination_evidence``.
+
+    Every read overwrites a row object the session may still hold (``populate_existing``), so
+    a row read again, above all ``FOR UPDATE`` after waiting for another transaction, shows
+    what the database has now rather than what the session saw first.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -188,33 +210,9 @@ class SqlNominationRepository(NominationRepository):
     async def add(self, nomination: Nomination) -> Nomination:
         """Store a new nomination; return it with its id set."""
         row = NominationRow(
-            code=str(nomination.code),
-            status=nomination.status.value,
-            nominee_kind=nomination.nominee.kind.value,
-            nominee_name=nomination.nominee.name,
-            nominee_name_key=fold(nomination.nominee.name),
-            nominee_role=nomination.nominee.role.value if nomination.nominee.role else None,
-            unit_key=nomination.unit_key,
-            deed=nomination.deed,
-            deed_date=nomination.deed_date,
-            place=nomination.place,
-            latitude=nomination.location.latitude if nomination.location else None,
-            longitude=nomination.location.longitude if nomination.location else None,
-            nominator_user_id=nomination.nominator.user_id,
-            nominator_phone=nomination.nominator.phone,
-            nominator_anonymous=nomination.nominator.anonymous,
-            campaign_key=nomination.campaign_key,
-            created_at=nomination.created_at,
-            status_changed_at=nomination.status_changed_at,
+            **_nomination_values(nomination),
             evidence=[
-                EvidenceRow(
-                    position=position,
-                    kind=item.kind.value,
-                    file_id=item.file_id,
-                    file_unique_id=item.file_unique_id,
-                    file_name=item.file_name,
-                    size=item.size,
-                )
+                EvidenceRow(position=position, **_evidence_values(item))
                 for position, item in enumerate(nomination.evidence)
             ],
         )
@@ -224,11 +222,7 @@ class SqlNominationRepository(NominationRepository):
 
     async def get_by_code(self, code: TrackingCode) -> Nomination | None:
         """Return the nomination with this tracking code, if any."""
-        row = await self._session.scalar(
-            select(NominationRow)
-            .where(NominationRow.code == str(code))
-            .options(selectinload(NominationRow.evidence))
-        )
+        row = await self._session.scalar(_nominations().where(NominationRow.code == str(code)))
         return _nomination(row) if row is not None else None
 
     async def code_exists(self, code: TrackingCode) -> bool:
@@ -238,14 +232,142 @@ class SqlNominationRepository(NominationRepository):
 
     async def list_by_nominator(self, user_id: int, *, limit: int) -> Sequence[Nomination]:
         """Return a resident's own nominations, newest first."""
-        rows = await self._session.scalars(
-            select(NominationRow)
+        return await self._all(
+            _nominations()
             .where(NominationRow.nominator_user_id == user_id)
             .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
             .limit(limit)
-            .options(selectinload(NominationRow.evidence))
         )
-        return [_nomination(row) for row in rows]
+
+    async def get(self, nomination_id: int, *, for_update: bool = False) -> Nomination | None:
+        """Return a nomination by id; ``for_update`` locks its row until the transaction ends.
+
+        The lock is ``SELECT ... FOR UPDATE`` on PostgreSQL. SQLite has no row locks and
+        needs none: every transaction there holds the write lock from its BEGIN IMMEDIATE.
+        """
+        row = await self._row(nomination_id, for_update=for_update)
+        return _nomination(row) if row is not None else None
+
+    async def save(self, nomination: Nomination) -> None:
+        """Store the changes of an existing nomination, its evidence included.
+
+        Evidence is matched by position: items kept in place are updated, new ones added
+        after them, and those past the new end deleted, so no two rows ever share a position.
+        """
+        if nomination.id is None:
+            raise ValueError("save() stores an existing nomination; use add() for a new one")
+        row = await self._row(nomination.id)
+        if row is None:
+            raise LookupError(f"no nomination with id {nomination.id}")
+        for name, value in _nomination_values(nomination).items():
+            setattr(row, name, value)
+        rows = row.evidence
+        for position, item in enumerate(nomination.evidence):
+            values = _evidence_values(item)
+            if position < len(rows):
+                for name, value in values.items():
+                    setattr(rows[position], name, value)
+            else:
+                rows.append(EvidenceRow(position=position, **values))
+        del rows[len(nomination.evidence) :]
+        await self._session.flush()
+
+    async def queue(
+        self,
+        *,
+        unit_keys: frozenset[str] | None,
+        statuses: frozenset[NominationStatus],
+        limit: int,
+        offset: int = 0,
+    ) -> Sequence[Nomination]:
+        """Return nominations of these units (None: all) in these states, oldest first."""
+        query = _nominations().where(
+            NominationRow.status.in_(sorted(status.value for status in statuses))
+        )
+        if unit_keys is not None:
+            query = query.where(NominationRow.unit_key.in_(sorted(unit_keys)))
+        return await self._all(
+            query.order_by(NominationRow.created_at, NominationRow.id).limit(limit).offset(offset)
+        )
+
+    async def count_by_status(self, *, unit_keys: frozenset[str] | None) -> dict[str, int]:
+        """Count nominations per status for these units (None: all).
+
+        Only states that some nomination is in appear; the others count 0.
+        """
+        query = select(NominationRow.status, func.count()).group_by(NominationRow.status)
+        if unit_keys is not None:
+            query = query.where(NominationRow.unit_key.in_(sorted(unit_keys)))
+        result = await self._session.execute(query)
+        return {status: count for status, count in result}
+
+    async def same_nominee(self, *, name_key: str, unit_key: str) -> Sequence[Nomination]:
+        """Return nominations whose folded nominee name and unit are these, newest first."""
+        return await self._all(
+            _nominations()
+            .where(NominationRow.nominee_name_key == name_key, NominationRow.unit_key == unit_key)
+            .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
+        )
+
+    async def all_for_search(self) -> Sequence[Nomination]:
+        """Return every nomination in id order, for building the search index at start-up."""
+        return await self._all(_nominations().order_by(NominationRow.id))
+
+    async def _row(self, nomination_id: int, *, for_update: bool = False) -> NominationRow | None:
+        query = _nominations().where(NominationRow.id == nomination_id)
+        if for_update:
+            # Locks the nomination row only; its evidence is read by a second SELECT.
+            query = query.with_for_update()
+        return await self._session.scalar(query)
+
+    async def _all(self, query: Select[NominationRow]) -> list[Nomination]:
+        return [_nomination(row) for row in await self._session.scalars(query)]
+
+
+def _nominations() -> Select[NominationRow]:
+    """Select nominations with their evidence, refreshing rows the session already holds."""
+    return (
+        select(NominationRow)
+        .options(selectinload(NominationRow.evidence))
+        .execution_options(populate_existing=True)
+    )
+
+
+def _nomination_values(nomination: Nomination) -> dict[str, Any]:
+    """Return the ``nominations`` columns of a nomination, all but its id."""
+    return {
+        "code": str(nomination.code),
+        "status": nomination.status.value,
+        "nominee_kind": nomination.nominee.kind.value,
+        "nominee_name": nomination.nominee.name,
+        "nominee_name_key": fold(nomination.nominee.name),
+        "nominee_role": nomination.nominee.role.value if nomination.nominee.role else None,
+        "unit_key": nomination.unit_key,
+        "deed": nomination.deed,
+        "deed_date": nomination.deed_date,
+        "place": nomination.place,
+        "latitude": nomination.location.latitude if nomination.location else None,
+        "longitude": nomination.location.longitude if nomination.location else None,
+        "nominator_user_id": nomination.nominator.user_id,
+        "nominator_phone": nomination.nominator.phone,
+        "nominator_anonymous": nomination.nominator.anonymous,
+        "campaign_key": nomination.campaign_key,
+        "created_at": nomination.created_at,
+        "status_changed_at": nomination.status_changed_at,
+        "handler_id": nomination.handler_id,
+        "handled_since": nomination.handled_since,
+        "merged_into_id": nomination.merged_into_id,
+    }
+
+
+def _evidence_values(item: Evidence) -> dict[str, Any]:
+    return {
+        "kind": item.kind.value,
+        "file_id": item.file_id,
+        "file_unique_id": item.file_unique_id,
+        "file_name": item.file_name,
+        "size": item.size,
+    }
 
 
 def _nomination(row: NominationRow) -> Nomination:
@@ -286,6 +408,9 @@ def _nomination(row: NominationRow) -> Nomination:
             for item in row.evidence
         ),
         campaign_key=row.campaign_key,
+        handler_id=row.handler_id,
+        handled_since=row.handled_since,
+        merged_into_id=row.merged_into_id,
     )
 
 
@@ -460,6 +585,204 @@ def _outgoing(row: OutboxRow) -> OutgoingMessage:
         last_error=row.last_error,
         sent_message_id=row.sent_message_id,
     )
+
+
+class SqlRoleRepository(RoleRepository):
+    """Role grants in ``role_grants``; revoking keeps the row, with its ``revoked_at``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def grants_of(self, user_id: int) -> tuple[RoleGrant, ...]:
+        """Return every grant of the user, revoked ones included, oldest first."""
+        rows = await self._session.scalars(
+            select(RoleGrantRow)
+            .where(RoleGrantRow.user_id == user_id)
+            .order_by(RoleGrantRow.granted_at, RoleGrantRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return tuple(_grant(row) for row in rows)
+
+    async def add(self, grant: RoleGrant) -> RoleGrant:
+        """Store a grant; return it with its id."""
+        row = RoleGrantRow(
+            user_id=grant.user_id,
+            role=grant.role.value,
+            unit_key=grant.unit_key,
+            **_validity(grant.validity),
+            granted_at=grant.granted_at,
+            granted_by=grant.granted_by,
+            revoked_at=grant.revoked_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return replace(grant, id=row.id)
+
+    async def revoke(self, grant_id: int, *, at: datetime) -> bool:
+        """Revoke a grant; return False if it did not exist or was revoked already."""
+        statement = (
+            update(RoleGrantRow)
+            .where(RoleGrantRow.id == grant_id, RoleGrantRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return await _rowcount(self._session, statement) == 1
+
+    async def all(self) -> Sequence[RoleGrant]:
+        """Return every grant, revoked ones included, newest first."""
+        rows = await self._session.scalars(
+            select(RoleGrantRow)
+            .order_by(RoleGrantRow.granted_at.desc(), RoleGrantRow.id.desc())
+            .execution_options(populate_existing=True)
+        )
+        return [_grant(row) for row in rows]
+
+    async def holders(self, *, unit_key: str | None) -> Sequence[RoleGrant]:
+        """Return the unrevoked grants of a unit's officers, or of all-unit roles when None.
+
+        The all-unit roles here are the secretariat, admins and council members. Validity
+        dates are not looked at: whether a grant is in force on a day is core's
+        :meth:`~core.roles.RoleGrant.in_force`. Oldest first.
+        """
+        which: ColumnElement[bool]
+        if unit_key is not None:
+            which = (RoleGrantRow.role == Role.OFFICER.value) & (RoleGrantRow.unit_key == unit_key)
+        else:
+            which = RoleGrantRow.role.in_(sorted(role.value for role in _COUNCIL_WIDE_ROLES))
+        rows = await self._session.scalars(
+            select(RoleGrantRow)
+            .where(which, RoleGrantRow.revoked_at.is_(None))
+            .order_by(RoleGrantRow.granted_at, RoleGrantRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_grant(row) for row in rows]
+
+
+_COUNCIL_WIDE_ROLES = frozenset({Role.SECRETARIAT, Role.ADMIN, Role.COUNCIL_MEMBER})
+
+
+def _grant(row: RoleGrantRow) -> RoleGrant:
+    return RoleGrant(
+        id=row.id,
+        user_id=row.user_id,
+        role=Role(row.role),
+        unit_key=row.unit_key,
+        validity=Validity(row.valid_from, row.valid_to),
+        granted_at=row.granted_at,
+        granted_by=row.granted_by,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlInvitationRepository(InvitationRepository):
+    """Invitations in ``invitations``, found by the hash of their code."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invitation: Invitation) -> Invitation:
+        """Store an invitation; return it with its id."""
+        row = InvitationRow(
+            code_hash=invitation.code_hash,
+            role=invitation.role.value,
+            unit_key=invitation.unit_key,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+            created_by=invitation.created_by,
+            used_at=invitation.used_at,
+            used_by=invitation.used_by,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return replace(invitation, id=row.id)
+
+    async def by_hash(self, code_hash: str) -> Invitation | None:
+        """Return the invitation with this code hash, its row locked until the transaction ends.
+
+        On PostgreSQL, ``SELECT ... FOR UPDATE``: a second redeemer waits here until the
+        first commits, then reads the invitation as used. SQLite renders no ``FOR UPDATE``
+        and needs none, as its transactions take the write lock at BEGIN IMMEDIATE.
+        """
+        row = await self._session.scalar(
+            select(InvitationRow)
+            .where(InvitationRow.code_hash == code_hash)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            return None
+        return Invitation(
+            id=row.id,
+            code_hash=row.code_hash,
+            role=Role(row.role),
+            unit_key=row.unit_key,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            created_by=row.created_by,
+            used_at=row.used_at,
+            used_by=row.used_by,
+        )
+
+    async def mark_used(self, invitation_id: int, *, by: int, at: datetime) -> bool:
+        """Mark it used; return False if it already was (a race lost).
+
+        The ``used_at IS NULL`` condition is checked again by the UPDATE itself, so this
+        holds even for a caller that did not lock the row first.
+        """
+        statement = (
+            update(InvitationRow)
+            .where(InvitationRow.id == invitation_id, InvitationRow.used_at.is_(None))
+            .values(used_at=at, used_by=by)
+            .execution_options(synchronize_session=False)
+        )
+        return await _rowcount(self._session, statement) == 1
+
+
+class SqlAuditRepository(AuditRepository):
+    """The audit trail in ``audit_entries``: rows are only ever added."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, entry: AuditEntry) -> AuditEntry:
+        """Store an audit entry; return it with its id."""
+        row = AuditEntryRow(
+            nomination_id=entry.nomination_id,
+            action=entry.action.value,
+            from_status=entry.from_status.value,
+            to_status=entry.to_status.value,
+            actor_id=entry.actor_id,
+            at=entry.at,
+            public_note=entry.public_note,
+            private_note=entry.private_note,
+            data=entry.data,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return replace(entry, id=row.id)
+
+    async def history(self, nomination_id: int) -> Sequence[AuditEntry]:
+        """Return a nomination's entries, oldest first (in insertion order at equal times)."""
+        rows = await self._session.scalars(
+            select(AuditEntryRow)
+            .where(AuditEntryRow.nomination_id == nomination_id)
+            .order_by(AuditEntryRow.at, AuditEntryRow.id)
+        )
+        return [
+            AuditEntry(
+                id=row.id,
+                nomination_id=row.nomination_id,
+                action=Action(row.action),
+                from_status=NominationStatus(row.from_status),
+                to_status=NominationStatus(row.to_status),
+                actor_id=row.actor_id,
+                at=row.at,
+                public_note=row.public_note,
+                private_note=row.private_note,
+                data=dict(row.data),
+            )
+            for row in rows
+        ]
 
 
 class SqlOrganisationRepository(OrganisationRepository):

@@ -114,6 +114,11 @@ class NominationRow(Base):
     """A submitted nomination."""
 
     __tablename__ = "nominations"
+    # The officers' queue: one unit's (or a few units') nominations in some states, oldest
+    # first. It also serves every lookup by unit_key alone, so unit_key has no index of its own.
+    __table_args__ = (
+        Index("ix_nominations_unit_key_status_created_at", "unit_key", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -123,7 +128,7 @@ class NominationRow(Base):
     # core.text.fold of the name: the key that name searches match against.
     nominee_name_key: Mapped[str] = mapped_column(String(256), index=True)
     nominee_role: Mapped[str | None] = mapped_column(String(32))
-    unit_key: Mapped[str] = mapped_column(String(128), index=True)
+    unit_key: Mapped[str] = mapped_column(String(128))
     deed: Mapped[str] = mapped_column(Text)
     deed_date: Mapped[date] = mapped_column(Date)
     place: Mapped[str | None] = mapped_column(Text)
@@ -135,6 +140,12 @@ class NominationRow(Base):
     campaign_key: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
     status_changed_at: Mapped[datetime]
+    # The officer handling the case ("claim") and since when; a Telegram user id that, like
+    # role_grants.user_id, references no users row.
+    handler_id: Mapped[int | None] = mapped_column(BigInteger)
+    handled_since: Mapped[datetime | None]
+    # Set when status is "merged": the nomination this one was merged into.
+    merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("nominations.id"))
 
     evidence: Mapped[list[EvidenceRow]] = relationship(
         order_by="EvidenceRow.position",
@@ -204,6 +215,61 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- The review -------------------------------------------------------------------------
+# User ids here reference no users row: a role can be granted (from the command line) to
+# someone who has not written to the bot yet, and an invitation is created before anyone
+# uses it.
+
+
+class RoleGrantRow(Base):
+    """A role held by a Telegram user, for one unit (officers) or for all, between two dates."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    unit_key: Mapped[str | None] = mapped_column(String(128), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    granted_at: Mapped[datetime]
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None]
+
+
+class InvitationRow(Base):
+    """A single-use invitation to a role, kept by the SHA-256 hex digest of its code."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    unit_key: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AuditEntryRow(Base):
+    """One transition of a nomination: who, when, from, to, the notes and what else it took."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(BigId, ForeignKey("nominations.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+    public_note: Mapped[str | None] = mapped_column(Text)
+    private_note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
 
 
 # --- The organisation -------------------------------------------------------------------

@@ -11,12 +11,15 @@ from core.ports import UnitOfWork
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.repositories import (
+    SqlAuditRepository,
     SqlConsentRepository,
     SqlDialogRepository,
     SqlInboundUpdateRepository,
+    SqlInvitationRepository,
     SqlNominationRepository,
     SqlOrganisationRepository,
     SqlOutboxRepository,
+    SqlRoleRepository,
     SqlUserRepository,
 )
 
@@ -45,6 +48,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.organisation = SqlOrganisationRepository(session)
         self.inbound = SqlInboundUpdateRepository(session)
         self.outbox = SqlOutboxRepository(session)
+        self.roles = SqlRoleRepository(session)
+        self.invitations = SqlInvitationRepository(session)
+        self.audit = SqlAuditRepository(session)
         return self
 
     async def __aexit__(

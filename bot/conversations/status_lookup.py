@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from bot.conversations import review
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
+from bot.labels import ACTION_LABELS
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.codes import parse_tracking_code
 from core.dialog import Dialog
+from core.review import actor_for
+from core.roles import NotAllowedError
 from core.services import UnknownCodeError, look_up_status
+from core.workflow import Action, allowed_actions
 
 FLOW = "s"
 STEP = "code"
@@ -52,10 +57,37 @@ async def show(turn: Turn, text: str) -> None:
     except UnknownCodeError:
         turn.say("status/unknown_code", code=str(code))
         return
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if actor.grants and (
+        view.nomination is None or not view.nomination.is_nominated_by(actor.user_id)
+    ):
+        try:
+            await review.show_card(turn, actor, code)
+            return
+        except NotAllowedError:
+            pass  # an officer of another unit sees only what anybody sees
     nomination = view.nomination
     directory = turn.rt.directory
+    keyboard = None
+    if nomination is not None and Action.WITHDRAW in allowed_actions(nomination, actor):
+        keyboard = inline_keyboard(
+            [
+                [
+                    Button(
+                        "↩️ " + turn.label(ACTION_LABELS[Action.WITHDRAW]),
+                        button_data(
+                            review.ACT,
+                            review.version(nomination),
+                            Action.WITHDRAW.value,
+                            str(nomination.id),
+                        ),
+                    )
+                ]
+            ]
+        )
     turn.say(
         "status/view",
+        keyboard=keyboard,
         view=view,
         nomination=nomination,
         unit=directory.unit_name(nomination.unit_key) if nomination else None,

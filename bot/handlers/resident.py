@@ -16,12 +16,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversations import nomination, status_lookup
+from bot.conversations import answer, nomination, review, status_lookup
 from bot.conversations.incoming import Incoming, button_data, read_update
+from bot.handlers import officer
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Runtime, Turn
 from core.codes import parse_tracking_code
+from core.errors import DomainError
 from core.people import SUPPORTED_LOCALES
 from core.services import (
     choose_locale,
@@ -41,7 +43,14 @@ MY_LIMIT = 10
 
 
 async def start(turn: Turn) -> None:
-    """Welcome the resident; show the privacy notice or offer to resume a draft."""
+    """Welcome the resident; show the privacy notice or offer to resume a draft.
+
+    ``/start <invitation>`` (from an invitation link) makes the user an officer instead.
+    """
+    payload = _command_args(turn)
+    if officer.is_invitation(payload):
+        await officer.redeem(turn, payload)
+        return
     turn.say("start/welcome", keyboard=turn.main_menu(), name=turn.user.display_name)
     if not await has_consent(turn.uow, turn.user.id):
         _privacy_notice(turn, then="")
@@ -126,7 +135,7 @@ async def on_button(turn: Turn) -> None:
         turn.say("start/language_set", keyboard=turn.main_menu())
     elif incoming.flow == MINE and incoming.action == "show" and incoming.arg:
         await status_lookup.show(turn, incoming.arg)
-    else:
+    elif not await officer.on_officer_button(turn, incoming):
         await _dialog_input(turn, incoming)
 
 
@@ -147,6 +156,13 @@ async def _dialog_input(turn: Turn, incoming: Incoming) -> None:
         await nomination.handle(turn, dialog, incoming)
     elif dialog is not None and dialog.flow == status_lookup.FLOW:
         await status_lookup.handle(turn, dialog, incoming)
+    elif dialog is not None and dialog.flow == review.FLOW:
+        try:
+            await review.handle(turn, dialog, incoming)
+        except DomainError as error:
+            await officer.refuse(turn, error)
+    elif dialog is not None and dialog.flow == answer.FLOW:
+        await answer.handle(turn, dialog, incoming)
     elif incoming.kind == "button":
         turn.clear_buttons()
         turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
@@ -226,6 +242,7 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
         CommandHandler(["status", "tracuu"], rt.handler(status), filters=private),
         CommandHandler(["my", "cuatoi"], rt.handler(mine), filters=private),
         CommandHandler(["cancel", "huy"], rt.handler(cancel), filters=private),
+        *officer.handlers(rt),
         CallbackQueryHandler(rt.handler(on_button)),
         MessageHandler(private & ~filters.COMMAND, rt.handler(on_message)),
         MessageHandler(private & filters.COMMAND, rt.handler(_unknown_command)),

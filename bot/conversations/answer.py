@@ -1,0 +1,136 @@
+"""The nominator answers an officer's question: text and photos, relayed to the case."""
+
+from __future__ import annotations
+
+from bot.conversations.dialogs import close_dialog, open_dialog
+from bot.conversations.incoming import Incoming, button_data
+from bot.keyboards import Button, inline_keyboard
+from bot.rendering import N_
+from bot.runtime import Turn
+from core.dialog import Dialog
+from core.errors import DomainError
+from core.nomination import MAX_EVIDENCE, MAX_EVIDENCE_BYTES, Evidence, NominationStatus
+from core.review import answer_info, find_case
+from core.text import clean_text
+
+FLOW = "a"
+STEP = "collect"
+SEND = N_("✅ Gửi trả lời")
+CANCEL = N_("✖️ Hủy")
+ANSWER_MAX = 2000
+
+
+async def start(turn: Turn, nomination_id: int) -> None:
+    """Open the answer dialog for a case that is waiting for the nominator."""
+    turn.clear_buttons()
+    nomination = await find_case(turn.uow, nomination_id)
+    if (
+        not nomination.is_nominated_by(turn.user.id)
+        or nomination.status is not NominationStatus.NEEDS_INFO
+    ):
+        turn.say("answer/not_waiting", code=str(nomination.code))
+        return
+    dialog = await open_dialog(turn, FLOW, STEP, {"id": nomination_id, "text": "", "files": []})
+    _ask(turn, dialog, code=str(nomination.code), problem=None)
+
+
+async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
+    """Collect text and files until the nominator presses send."""
+    data = dialog.data
+    code = str((await find_case(turn.uow, int(data["id"]))).code)
+    if incoming.kind == "button":
+        turn.clear_buttons()
+        if incoming.token != dialog.token:
+            _ask(turn, dialog, code=code, problem="input.stale_button")
+            return
+        if incoming.action == "cancel":
+            kept = await close_dialog(turn, dialog)
+            turn.say("answer/cancelled", draft_kept=kept)
+            return
+        if incoming.action == "send":
+            await _send(turn, dialog, code)
+            return
+    problem = _collect(data, incoming)
+    dialog.move_to(dialog.step, turn.now)
+    await turn.uow.dialogs.save(dialog)
+    _ask(turn, dialog, code=code, problem=problem)
+
+
+def _collect(data: dict[str, object], incoming: Incoming) -> str | None:
+    files = data["files"]
+    assert isinstance(files, list)
+    if incoming.evidence is not None:
+        if (incoming.evidence.size or 0) > MAX_EVIDENCE_BYTES:
+            return "nomination.evidence_size"
+        if len(files) >= MAX_EVIDENCE:
+            return "nomination.evidence_count"
+        files.append(incoming.evidence.to_dict())
+        return None
+    if incoming.kind == "text" and incoming.text:
+        text = f"{data['text']}\n{incoming.text}".strip()
+        if clean_text(text, max_len=ANSWER_MAX, multiline=True).too_long:
+            return "input.too_long"
+        data["text"] = text
+        return None
+    return "answer.text_or_files"
+
+
+async def _send(turn: Turn, dialog: Dialog, code: str) -> None:
+    data = dialog.data
+    files = [Evidence.from_dict(item) for item in data["files"]]
+    if not data["text"] and not files:
+        _ask(turn, dialog, code=code, problem="answer.text_or_files")
+        return
+    try:
+        nomination, _entry = await answer_info(
+            turn.uow,
+            turn.user.id,
+            int(data["id"]),
+            text=data["text"] or None,
+            evidence=files,
+            now=turn.now,
+        )
+    except DomainError:
+        await close_dialog(turn, dialog)
+        turn.say("answer/not_waiting", code=code)
+        return
+    kept = await close_dialog(turn, dialog)
+    turn.say("answer/sent", code=code, draft_kept=kept)
+    officers = {entry_id for entry_id in [nomination.handler_id] if entry_id is not None}
+    if not officers:
+        officers = {g.user_id for g in await turn.uow.roles.holders(unit_key=nomination.unit_key)}
+    for officer_id in sorted(officers):
+        await turn.notify(
+            officer_id,
+            "notices/answered",
+            code=code,
+            text=data["text"],
+            files=len(files),
+            keyboard=inline_keyboard(
+                [
+                    [
+                        Button(
+                            "📂 " + turn.label(N_("Mở hồ sơ")),
+                            button_data("k", 0, "open", str(nomination.id)),
+                        )
+                    ]
+                ]
+            ),
+        )
+
+
+def _ask(turn: Turn, dialog: Dialog, *, code: str, problem: str | None) -> None:
+    data = dialog.data
+    rows = [
+        [Button(turn.label(SEND), button_data(FLOW, dialog.token, "send"))],
+        [Button(turn.label(CANCEL), button_data(FLOW, dialog.token, "cancel"))],
+    ]
+    turn.say(
+        "answer/ask",
+        keyboard=inline_keyboard(rows),
+        code=code,
+        text=data["text"],
+        files=len(data["files"]),
+        problem=problem,
+        params={},
+    )

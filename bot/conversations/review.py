@@ -1,0 +1,316 @@
+"""Officers' side of a case: the card, its actions, and the short dialogs some actions need.
+
+Action buttons carry the case's version (from the time of its last change): a button of a
+card that is no longer current is refused and the fresh card is shown instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.conversations.dialogs import close_dialog, open_dialog
+from bot.conversations.incoming import Incoming, button_data
+from bot.keyboards import Button, in_rows, inline_keyboard
+from bot.labels import ACTION_ICONS, ACTION_LABELS, AWARD_FORMS
+from bot.rendering import N_
+from bot.runtime import Turn
+from core.codes import parse_tracking_code
+from core.dates import parse_deed_date
+from core.dialog import Dialog
+from core.nomination import EvidenceKind, Nomination, NominationStatus
+from core.review import act, actor_for, case_view, find_case
+from core.roles import Actor
+from core.text import clean_text
+from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement
+
+CARD = "k"
+ACT = "r"
+FLOW = "rv"
+CANCEL = N_("✖️ Hủy")
+REFRESH = N_("🔄 Làm mới")
+FILES = N_("📎 Xem ảnh, tài liệu")
+CONFIRM = N_("✅ Xác nhận")
+NOTE_MAX = 1000
+# How far back a council's decision date may be typed.
+DECISION_MAX_AGE_YEARS = 2
+
+
+_STATES = list(NominationStatus)
+
+
+def version(nomination: Nomination) -> int:
+    """Return a short number that changes whenever the case changes state.
+
+    The state itself is part of it, so two changes within one millisecond still differ.
+    """
+    millis = int(nomination.status_changed_at.timestamp() * 1000) % 10**8
+    return millis * 16 + _STATES.index(nomination.status)
+
+
+async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None = None) -> None:
+    """Show the case card with the actions this officer may take now."""
+    view = await case_view(turn.uow, actor, code, now=turn.now)
+    nomination = view.nomination
+    assert nomination.id is not None
+    names = await _names(turn, {e.actor_id for e in view.history} | _ids(view.holder_id))
+    nominator = await turn.uow.users.get(nomination.nominator.user_id)
+    officer_view = actor.is_staff and actor.acts_for(nomination.unit_key)
+    rows: list[list[Button]] = [
+        [
+            Button(
+                f"{ACTION_ICONS.get(action, '')} {turn.label(ACTION_LABELS[action])}".strip(),
+                button_data(ACT, version(nomination), action.value, str(nomination.id)),
+            )
+        ]
+        for action in view.actions
+    ]
+    extra = [Button(turn.label(REFRESH), button_data(CARD, 0, "open", str(nomination.id)))]
+    if nomination.evidence:
+        extra.insert(
+            0, Button(turn.label(FILES), button_data(CARD, 0, "files", str(nomination.id)))
+        )
+    rows.append(extra)
+    turn.say(
+        "officer/card",
+        keyboard=inline_keyboard(rows),
+        nomination=nomination,
+        history=view.history,
+        names=names,
+        holder=names.get(view.holder_id) if view.holder_id else None,
+        unit=turn.rt.directory.unit_name(nomination.unit_key),
+        nominator=nominator.display_name if nominator and officer_view else None,
+        show_nominator=officer_view or not nomination.nominator.anonymous,
+        notice=notice,
+    )
+
+
+async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
+    """Re-send a case's photos and documents by their Telegram file ids."""
+    view = await case_view(turn.uow, actor, nomination_id, now=turn.now)
+    for item in view.nomination.evidence:
+        if item.kind is EvidenceKind.PHOTO:
+            turn.send_file("sendPhoto", "photo", item.file_id)
+        else:
+            turn.send_file("sendDocument", "document", item.file_id)
+
+
+async def on_action(turn: Turn, incoming: Incoming) -> None:
+    """Handle an action button of a case card (or of a nominator's status view)."""
+    turn.clear_buttons()
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    nomination = await find_case(turn.uow, int(incoming.arg or 0))
+    try:
+        action: Action | None = Action(incoming.action or "")
+    except ValueError:
+        action = None
+    if action is None or incoming.token != version(nomination):
+        turn.callback_notice = turn.label(N_("Hồ sơ đã thay đổi. Xin xem thẻ mới."))
+        await _after(turn, actor, nomination, "officer/stale")
+        return
+    requirement = TRANSITIONS[action].requires
+    if requirement is None and action is not Action.WITHDRAW:
+        await _apply(turn, actor, nomination, action, {})
+        return
+    step = {
+        Requirement.REASON: "note",
+        Requirement.QUESTION: "note",
+        Requirement.AWARD: "award_form",
+        Requirement.TARGET: "target",
+        None: "confirm",
+    }[requirement]
+    data: dict[str, Any] = {
+        "id": nomination.id,
+        "action": action.value,
+        "v": version(nomination),
+        "award": {},
+    }
+    dialog = await open_dialog(turn, FLOW, step, data)
+    _ask(turn, dialog, problem=None)
+
+
+async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
+    """Take the note, award details or target code an action asked for."""
+    if incoming.kind == "button":
+        if incoming.token != dialog.token:
+            turn.callback_notice = turn.label(N_("Nút này thuộc một bước đã qua."))
+            turn.clear_buttons()
+            _ask(turn, dialog, problem="input.stale_button")
+            return
+        turn.clear_buttons()
+        if incoming.action == "cancel":
+            kept = await close_dialog(turn, dialog)
+            turn.say("officer/cancelled", draft_kept=kept)
+            return
+    data = dialog.data
+    try:
+        done = _take(turn, dialog, incoming)
+    except _Problem as problem:
+        _ask(turn, dialog, problem=problem.code)
+        return
+    if not done:
+        dialog.move_to(dialog.step, turn.now)
+        await turn.uow.dialogs.save(dialog)
+        _ask(turn, dialog, problem=None)
+        return
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    nomination = await find_case(turn.uow, int(data["id"]))
+    await close_dialog(turn, dialog)
+    if version(nomination) != data["v"]:
+        await _after(turn, actor, nomination, "officer/stale")
+        return
+    await _apply(turn, actor, nomination, Action(data["action"]), data)
+
+
+class _Problem(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
+    """Store the answer to the current step; return True when nothing more is needed."""
+    data, step = dialog.data, dialog.step
+    if step == "confirm":
+        if incoming.kind == "button" and incoming.action == "confirm":
+            return True
+        raise _Problem("input.use_buttons")
+    if step == "award_form" and incoming.kind == "button" and incoming.action == "pick":
+        data["award"]["form"] = turn.label(AWARD_FORMS[int(incoming.arg or 0)])
+        dialog.step = "decision_number"
+        return False
+    text = _text(incoming)
+    if step == "note":
+        data["note"] = text
+        return True
+    if step == "award_form":
+        data["award"]["form"] = text[:100]
+        dialog.step = "decision_number"
+        return False
+    if step == "decision_number":
+        data["award"]["number"] = text[:50]
+        dialog.step = "decision_date"
+        return False
+    if step == "decision_date":
+        try:
+            day = parse_deed_date(text, turn.today, max_age_years=DECISION_MAX_AGE_YEARS)
+        except Exception as error:
+            raise _Problem(getattr(error, "code", "date.format")) from error
+        data["award"]["date"] = day.isoformat()
+        return True
+    if step == "target":
+        code = parse_tracking_code(text)
+        if code is None:
+            raise _Problem("status.bad_code")
+        data["target"] = str(code)
+        return True
+    raise _Problem("input.use_buttons")
+
+
+def _text(incoming: Incoming) -> str:
+    if incoming.kind != "text" or not incoming.text:
+        raise _Problem("input.text_expected")
+    cleaned = clean_text(incoming.text, max_len=NOTE_MAX, multiline=True)
+    if cleaned.too_long:
+        raise _Problem("officer.note_too_long")
+    return cleaned.text
+
+
+def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
+    token = dialog.token
+    rows: list[list[Button]] = []
+    if dialog.step == "award_form":
+        forms = [
+            Button(turn.label(form), button_data(FLOW, token, "pick", str(index)))
+            for index, form in enumerate(AWARD_FORMS)
+        ]
+        rows.extend(in_rows(forms, 1))
+    if dialog.step == "confirm":
+        rows.append([Button(turn.label(CONFIRM), button_data(FLOW, token, "confirm"))])
+    rows.append([Button(turn.label(CANCEL), button_data(FLOW, token, "cancel"))])
+    turn.say(
+        "officer/ask",
+        keyboard=inline_keyboard(rows),
+        step=dialog.step,
+        action=dialog.data["action"],
+        problem=problem,
+        params={},
+    )
+
+
+async def _apply(
+    turn: Turn, actor: Actor, nomination: Nomination, action: Action, data: dict[str, Any]
+) -> None:
+    assert nomination.id is not None
+    award = None
+    if action is Action.COMMEND:
+        details = data["award"]
+        award = Award(details["form"], details["number"], date.fromisoformat(details["date"]))
+    target = parse_tracking_code(data["target"]) if data.get("target") else None
+    changed, entry = await act(
+        turn.uow,
+        actor,
+        nomination.id,
+        action,
+        now=turn.now,
+        public_note=data.get("note"),
+        award=award,
+        merged_into=target,
+    )
+    await notify_nominator(turn, changed, entry, target_code=str(target) if target else None)
+    await _after(turn, actor, changed, "officer/done", action=action.value)
+
+
+async def _after(
+    turn: Turn, actor: Actor, nomination: Nomination, template: str, **context: Any
+) -> None:
+    """Confirm to whoever acted: the officer sees the fresh card, the nominator a message."""
+    if actor.is_staff and actor.acts_for(nomination.unit_key):
+        notice = turn.rt.renderer.render(
+            turn.locale, template, code=str(nomination.code), **context
+        )
+        await show_card(turn, actor, nomination.id, notice=notice)
+    else:
+        turn.say(template, code=str(nomination.code), **context)
+
+
+async def notify_nominator(
+    turn: Turn, nomination: Nomination, entry: AuditEntry, *, target_code: str | None
+) -> None:
+    """Tell the nominator what was done and why, in their language."""
+    nominator_id = nomination.nominator.user_id
+    if nominator_id == entry.actor_id:
+        return
+    keyboard = None
+    if entry.action is Action.ASK_INFO:
+        keyboard = inline_keyboard(
+            [
+                [
+                    Button(
+                        "✍️ " + turn.label(N_("Trả lời cán bộ")),
+                        button_data("a", 0, "start", str(nomination.id)),
+                    )
+                ]
+            ]
+        )
+    await turn.notify(
+        nominator_id,
+        "notices/transition",
+        keyboard=keyboard,
+        code=str(nomination.code),
+        nominee=nomination.nominee.name,
+        entry=entry,
+        target_code=target_code,
+    )
+
+
+async def _names(turn: Turn, user_ids: set[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for user_id in user_ids:
+        person = await turn.uow.users.get(user_id)
+        names[user_id] = person.display_name if person else f"#{user_id}"
+    return names
+
+
+def _ids(user_id: int | None) -> set[int]:
+    return {user_id} if user_id is not None else set()

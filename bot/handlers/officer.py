@@ -1,0 +1,115 @@
+"""Officers in chat: invitations, the queue, case cards and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from bot.conversations import answer, review
+from bot.conversations.incoming import Incoming, button_data
+from bot.keyboards import Button, inline_keyboard
+from bot.runtime import Runtime, Turn
+from core.errors import DomainError
+from core.review import InvitationInvalidError, actor_for, queue, redeem_invitation
+from core.roles import INVITATION_PREFIX, NotAllowedError
+from core.workflow import ClaimedByOtherError
+
+QUEUE = "q"
+PAGE_SIZE = 8
+
+
+async def redeem(turn: Turn, code: str) -> None:
+    """Bind the user to the role an invitation link carries."""
+    try:
+        grant = await redeem_invitation(turn.uow, code, user_id=turn.user.id, now=turn.now)
+    except InvitationInvalidError:
+        turn.say("officer/invitation_invalid")
+        return
+    unit = turn.rt.directory.unit_name(grant.unit_key) if grant.unit_key else None
+    turn.say("officer/welcome", role=grant.role.value, unit=unit)
+
+
+def is_invitation(payload: str) -> bool:
+    """Tell whether a /start payload is an invitation code."""
+    return payload.startswith(INVITATION_PREFIX)
+
+
+async def show_queue(turn: Turn, page: int = 0) -> None:
+    """Show what waits for the officer's units, oldest first, a page at a time."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not actor.is_staff:
+        turn.say("officer/not_staff")
+        return
+    result = await queue(turn.uow, actor, page=page, page_size=PAGE_SIZE)
+    rows = [
+        [
+            Button(
+                f"{item.code} · {item.nominee.name}"[:60],
+                button_data(review.CARD, 0, "open", str(item.id)),
+            )
+        ]
+        for item in result.items
+    ]
+    paging = []
+    if result.page > 0:
+        paging.append(Button("◀️", button_data(QUEUE, 0, "page", str(result.page - 1))))
+    if result.page + 1 < result.pages:
+        paging.append(Button("▶️", button_data(QUEUE, 0, "page", str(result.page + 1))))
+    rows.append(paging)
+    turn.say(
+        "officer/queue",
+        keyboard=inline_keyboard(rows) if any(rows) else None,
+        items=result.items,
+        counts=result.counts,
+        page=result.page + 1,
+        pages=result.pages,
+        unit_name=turn.rt.directory.unit_name,
+    )
+
+
+async def on_officer_button(turn: Turn, incoming: Incoming) -> bool:
+    """Handle queue, card and action buttons; return False if the button is not theirs."""
+    try:
+        if incoming.flow == QUEUE and incoming.action == "page":
+            turn.clear_buttons()
+            await show_queue(turn, int(incoming.arg or 0))
+        elif incoming.flow == review.CARD and incoming.arg and incoming.arg.isdigit():
+            actor = await actor_for(turn.uow, turn.user.id, turn.today)
+            if incoming.action == "files":
+                await review.send_files(turn, actor, int(incoming.arg))
+            else:
+                await review.show_card(turn, actor, int(incoming.arg))
+        elif incoming.flow == review.ACT and incoming.arg and incoming.arg.isdigit():
+            await review.on_action(turn, incoming)
+        elif incoming.flow == answer.FLOW and incoming.action == "start" and incoming.arg:
+            await answer.start(turn, int(incoming.arg))
+        else:
+            return False
+    except DomainError as error:
+        await refuse(turn, error)
+    return True
+
+
+async def refuse(turn: Turn, error: DomainError) -> None:
+    """Explain politely why an officer's request was refused."""
+    if isinstance(error, ClaimedByOtherError):
+        holder = await turn.uow.users.get(error.holder_id)
+        name = holder.display_name if holder else f"#{error.holder_id}"
+        turn.say("officer/claimed", since=error.since, holder=name)
+    elif isinstance(error, NotAllowedError):
+        turn.callback_notice = turn.label("⛔")
+        turn.say("officer/not_allowed")
+    else:
+        turn.say("officer/refused", problem=error.code, params={})
+
+
+async def queue_command(turn: Turn) -> None:
+    """Show the officer's queue."""
+    await show_queue(turn)
+
+
+def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
+    """Return the officer command handlers."""
+    private = filters.ChatType.PRIVATE
+    return [CommandHandler(["queue", "hoso"], rt.handler(queue_command), filters=private)]

@@ -1,0 +1,31 @@
+"""Reading plan files and loading them into the database (light: no Telegram import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from core.plan import PlanDocument, load_plan_document
+from storage.uow import Database
+
+DEMO_PLAN = Path(__file__).resolve().parent.parent / "storage" / "plans" / "hoan-kiem-2018.yaml"
+
+
+def read_plan_file(path: Path) -> PlanDocument:
+    """Read and check a plan file; problems are reported, valid entries kept."""
+    with path.open(encoding="utf-8") as plan_file:
+        data = yaml.safe_load(plan_file)
+    if not isinstance(data, dict):
+        data = {}
+    return load_plan_document(data)
+
+
+async def load_plan(db: Database, document: PlanDocument) -> None:
+    """Store a checked plan document's organisation and plan in one transaction."""
+    async with db.uow() as uow:
+        if document.organisation is not None:
+            await uow.organisation.replace(document.organisation)
+        if document.plan is not None:
+            await uow.organisation.save_plan(document.plan)
+        await uow.commit()

@@ -1,0 +1,245 @@
+"""The ``ntvt`` command as an operator and a first-time user run it, as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from core.org import UnitKind
+from tests.bot.flows import DEED
+from tests.e2e.conftest import CODE, NTVT, clean_env, sqlite_url
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PLAN = ROOT / "storage" / "plans" / "hoan-kiem-2018.yaml"
+RUN_TIMEOUT = 60.0
+
+SMALL_PLAN = """\
+council:
+  key: hdtdkt-phuong-thu
+  name: "Hội đồng Thi đua - Khen thưởng phường Thử Nghiệm"
+  secretariat_key: van-phong
+units:
+  - {key: van-phong, name: "Văn phòng UBND phường Thử Nghiệm", kind: department}
+  - {key: to-dan-pho-1, name: "Tổ dân phố số 1", kind: other, aliases: ["TDP 1"]}
+  - {key: truong-th-thu, name: "Trường Tiểu học Thử Nghiệm", kind: school}
+campaigns:
+  - key: nguoi-tot-viec-tot-2026
+    title: "Phong trào Người tốt, việc tốt"
+    theme: good-deeds
+    description: "Phát hiện, biểu dương người tốt, việc tốt trên địa bàn phường."
+    valid_from: "2026-01-01"
+    valid_to: "2026-12-31"
+plan:
+  key: thu-nghiem-2026
+  number: "01/KH-HĐTĐKT"
+  title: "Kế hoạch công tác thi đua, khen thưởng năm 2026"
+  year: 2026
+  issued_on: "2025-12-20"
+  council_key: hdtdkt-phuong-thu
+  tasks:
+    - number: 1
+      quarter: "I"
+      content: "Phát động phong trào thi đua năm 2026."
+      lead: [ALL_UNITS]
+      coordinating: [van-phong]
+      due: "Trước ngày 15/01/2026"
+    - number: 2
+      quarter: "IV"
+      content: "Tổng kết phong trào Người tốt, việc tốt."
+      lead: [COUNCIL]
+      due: "Trước ngày 30/11/2026"
+"""
+
+
+def run_ntvt(
+    *args: str, cwd: Path, input: str | None = None, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ntvt ARGS`` to completion in ``cwd`` with only the given ``NTVT_*`` settings."""
+    return subprocess.run(
+        [str(NTVT), *args],
+        cwd=cwd,
+        env=clean_env(**settings),
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *mentions: str) -> str:
+    """Exit code 2, nothing on stdout, exactly one ``ntvt: ...`` line on stderr."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ntvt: "), lines[0]
+    for mention in mentions:
+        assert mention in lines[0]
+    return lines[0]
+
+
+# plan files ---------------------------------------------------------------------------------
+
+
+def test_plan_check_reports_the_three_impossible_dates_of_the_2018_plan(tmp_path: Path) -> None:
+    result = run_ntvt("plan", "check", str(DEMO_PLAN), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    problems = [line for line in lines if line.startswith(f"{DEMO_PLAN}: ")]
+    assert len(problems) == 3, result.stdout
+    for line, (index, task, written) in zip(
+        problems,
+        [
+            (1, 2, "Trước ngày 08/01/2017"),
+            (3, 4, "Trước ngày 31/01/2017"),
+            (6, 7, "Hồ sơ gửi trước ngày 25/4/2017"),
+        ],
+        strict=True,
+    ):
+        assert f"plan.tasks[{index}].due" in line
+        assert f"(task {task})" in line
+        assert written in line
+        assert "before the plan was issued on 2017-12-15" in line
+    assert lines[-1] == "21 units, 23 tasks, 3 problems"
+    assert result.stderr == ""
+
+
+def test_plan_check_accepts_a_valid_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "small.yaml"
+    plan.write_text(SMALL_PLAN, encoding="utf-8")
+    result = run_ntvt("plan", "check", str(plan), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "3 units, 2 tasks, 0 problems\n"
+    assert result.stderr == ""
+
+
+async def test_plan_load_stores_the_council_with_its_18_wards(tmp_path: Path) -> None:
+    from storage.uow import open_database
+
+    url = sqlite_url(tmp_path / "plan.db")
+    result = await asyncio.to_thread(
+        run_ntvt, "plan", "load", str(DEMO_PLAN), cwd=tmp_path, NTVT_DATABASE_URL=url
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    loaded = re.fullmatch(
+        r"ntvt: loaded hoan-kiem-2018\.yaml: (\d+) tasks, 3 problems\n", result.stdout
+    )
+    assert loaded is not None, result.stdout
+    assert len(result.stderr.splitlines()) == 3  # the problems, reported
+
+    db = await open_database(url, migrate=False)
+    try:
+        async with db.uow() as uow:
+            organisation = await uow.organisation.load()
+            plan = await uow.organisation.get_plan("hoan-kiem-2018")
+    finally:
+        await db.dispose()
+    assert organisation is not None
+    assert organisation.council.name == "Hội đồng Thi đua - Khen thưởng quận Hoàn Kiếm"
+    wards = [unit for unit in organisation.units if unit.kind is UnitKind.WARD]
+    assert len(wards) == 18
+    assert "Phường Hàng Bạc" in {ward.name for ward in wards}
+    assert plan is not None
+    assert len(plan.tasks) == int(loaded.group(1))
+
+
+# configuration errors: one line, exit code 2 ------------------------------------------------
+
+
+def test_run_without_a_token_says_so_in_one_line(tmp_path: Path) -> None:
+    result = run_ntvt("run", cwd=tmp_path)
+    assert_one_line_error(result, "NTVT_TELEGRAM_TOKEN", "ntvt chat")
+    assert list(tmp_path.iterdir()) == []  # no database was created on the way
+
+
+def test_an_unknown_time_zone_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_ntvt("db", "upgrade", cwd=tmp_path, NTVT_TIMEZONE="Mars/Base")
+    assert_one_line_error(result, "NTVT_TIMEZONE", "Mars/Base")
+
+
+def test_an_unsupported_database_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_ntvt("db", "upgrade", cwd=tmp_path, NTVT_DATABASE_URL="mysql://x")
+    assert_one_line_error(result, "NTVT_DATABASE_URL", "sqlite+aiosqlite")
+
+
+def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "fresh.db"
+    path.parent.mkdir()
+    result = run_ntvt("db", "upgrade", cwd=tmp_path, NTVT_DATABASE_URL=sqlite_url(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "ntvt: database is up to date\n"
+    assert path.stat().st_size > 0
+
+
+# ntvt chat: the README's first command -------------------------------------------------------
+
+NOMINEE = "Nguyễn Văn Bình"
+# Each line is what the user types; a number presses that button of the latest keyboard.
+CHAT_SESSION = [
+    "1",  # ✅ Tôi đồng ý
+    "/nominate",
+    "1",  # 👤 Cá nhân
+    NOMINEE,
+    "1",  # Người dân
+    DEED,
+    "2",  # Hôm qua
+    "hang bac",
+    "1",  # place: Bỏ qua
+    "1",  # evidence: Bỏ qua
+    "1",  # phone: Bỏ qua
+    "2",  # anonymous: Không cần
+    "1",  # ✅ Gửi
+    "/my",
+    ":thoat",
+]
+
+
+@pytest.fixture(scope="module")
+def chat_session(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """One ``ntvt chat`` session typed on stdin, from the privacy notice to the code."""
+    cwd = tmp_path_factory.mktemp("chat")
+    return run_ntvt(
+        "chat",
+        cwd=cwd,
+        input="".join(f"{line}\n" for line in CHAT_SESSION),
+        NTVT_DATABASE_URL=sqlite_url(cwd / "chat.db"),
+    )
+
+
+def test_chat_walks_a_nomination_to_its_tracking_code(
+    chat_session: subprocess.CompletedProcess[str],
+) -> None:
+    out = chat_session.stdout
+    assert chat_session.returncode == 0, out[-3000:] + chat_session.stderr
+    assert chat_session.stderr == ""
+    assert "Xin chào Bạn" in out
+    assert "[1] ✅ Tôi đồng ý  [2] Không đồng ý" in out
+    for step in range(1, 11):
+        assert f"Bước {step}/10" in out
+    assert "Xin Anh/Chị kiểm tra lại đề cử" in out
+    assert "Phường Hàng Bạc" in out
+    assert f"Đã gửi đề cử về {NOMINEE}" in out
+    codes = CODE.findall(out)
+    assert codes, out[-3000:]
+    # /my lists it: it was stored, not just shown.
+    assert codes.count(codes[0]) >= 2, out[-3000:]
+    assert "Traceback" not in out
+
+
+def test_chat_shows_each_line_of_a_message_on_its_own_line(
+    chat_session: subprocess.CompletedProcess[str],
+) -> None:
+    # Regression: lines of a message used to run together ("Bước 1/10Anh/Chị muốn...").
+    out = chat_session.stdout
+    assert "Bước 1/10\nAnh/Chị muốn đề cử" in out
+    assert "Ảnh, tài liệu: 0 tệp\nSố điện thoại: —\n" in out
+    assert re.search(r"Mã hồ sơ: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
