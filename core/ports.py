@@ -20,6 +20,7 @@ from core.outbox import OutgoingMessage
 from core.people import Consent, ConsentPurpose, User
 from core.plan import Plan
 from core.roles import Invitation, RoleGrant
+from core.support import Supporter
 from core.workflow import AuditEntry
 
 
@@ -228,6 +229,33 @@ class AuditRepository(abc.ABC):
         """Return a nomination's entries, oldest first."""
 
 
+class SupporterRepository(abc.ABC):
+    """Residents backing a nomination."""
+
+    @abc.abstractmethod
+    async def add(self, supporter: Supporter) -> Supporter | None:
+        """Store a supporter; return None if this user already supports the nomination."""
+
+    @abc.abstractmethod
+    async def of(self, nomination_id: int) -> Sequence[Supporter]:
+        """Return a nomination's supporters, oldest first."""
+
+    @abc.abstractmethod
+    async def is_supporter(self, nomination_id: int, user_id: int) -> bool:
+        """Tell whether the user supports the nomination."""
+
+    @abc.abstractmethod
+    async def move(self, from_nomination_id: int, to_nomination_id: int) -> int:
+        """Re-point supporters to another nomination (a merge); return how many moved.
+
+        A user who already supports the target is dropped from the source instead.
+        """
+
+    @abc.abstractmethod
+    async def supported_by(self, user_id: int, *, limit: int) -> Sequence[int]:
+        """Return the ids of nominations the user supports, newest first."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -241,6 +269,7 @@ class UnitOfWork(abc.ABC):
     roles: RoleRepository
     invitations: InvitationRepository
     audit: AuditRepository
+    supporters: SupporterRepository
 
     async def __aenter__(self) -> Self:
         return self

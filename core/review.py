@@ -24,6 +24,7 @@ from core.roles import (
     hash_invitation_code,
     new_invitation_code,
 )
+from core.support import Supporter
 from core.workflow import (
     Action,
     AuditEntry,
@@ -246,7 +247,22 @@ async def act(
         merged_into_id=merged_into_id,
     )
     await uow.nominations.save(changed)
+    if merged_into_id is not None:
+        await _keep_merged_story(uow, changed, merged_into_id, now)
     return changed, await uow.audit.add(entry)
+
+
+async def _keep_merged_story(
+    uow: UnitOfWork, merged: Nomination, survivor_id: int, now: datetime
+) -> None:
+    """Keep the merged report's story: its nominator and supporters back the survivor."""
+    assert merged.id is not None
+    await uow.supporters.move(merged.id, survivor_id)
+    survivor = await uow.nominations.get(survivor_id)
+    if survivor is not None and not survivor.is_nominated_by(merged.nominator.user_id):
+        await uow.supporters.add(
+            Supporter(survivor_id, merged.nominator.user_id, merged.deed, merged.evidence, now)
+        )
 
 
 async def answer_info(

@@ -11,9 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from rapidfuzz import fuzz
+
 from core.codes import TrackingCode, new_tracking_code
 from core.errors import DomainError
-from core.nomination import Nomination, NominationDraft, NominationStatus
+from core.nomination import Evidence, Nomination, NominationDraft, NominationStatus
 from core.people import (
     PRIVACY_NOTICE_VERSION,
     SUPPORTED_LOCALES,
@@ -22,9 +24,19 @@ from core.people import (
     User,
 )
 from core.ports import UnitOfWork
+from core.support import Supporter
+from core.text import fold
 
 # 40 random bits make a collision rare; a few retries make it harmless.
 _CODE_ATTEMPTS = 5
+# Two reports of one nominee in one unit are likely the same deed when they happened within
+# this many days of each other, or when their descriptions share most of their words
+# (token_set_ratio on folded text: word order and extra words do not count against them).
+DUPLICATE_DAYS = 14
+DUPLICATE_DEED_SCORE = 60
+_NOT_DUPLICATES = frozenset(
+    {NominationStatus.WITHDRAWN, NominationStatus.REJECTED, NominationStatus.MERGED}
+)
 
 
 class ConsentRequiredError(DomainError):
@@ -43,6 +55,12 @@ class CodeSpaceExhaustedError(DomainError):
     """Could not draw an unused tracking code; practically impossible."""
 
     code = "nomination.code_collision"
+
+
+class CannotSupportError(DomainError):
+    """The nomination cannot be supported: decided, one's own, or supported already."""
+
+    code = "support.not_possible"
 
 
 class UnsupportedLocaleError(DomainError):
@@ -145,3 +163,47 @@ async def look_up_status(uow: UnitOfWork, code: TrackingCode, *, viewer_id: int)
 async def my_nominations(uow: UnitOfWork, user_id: int, *, limit: int = 10) -> Sequence[Nomination]:
     """Return the resident's own nominations, newest first."""
     return await uow.nominations.list_by_nominator(user_id, limit=limit)
+
+
+async def likely_duplicates(
+    uow: UnitOfWork, draft: NominationDraft, *, limit: int = 3
+) -> list[Nomination]:
+    """Return nominations that probably report the same deed as ``draft``, newest first."""
+    if not draft.nominee_name or not draft.unit_key:
+        return []
+    same = await uow.nominations.same_nominee(
+        name_key=fold(draft.nominee_name), unit_key=draft.unit_key
+    )
+    deed = fold(draft.deed or "")
+    found = []
+    for other in same:
+        if other.status in _NOT_DUPLICATES:
+            continue
+        close_in_time = draft.deed_date is not None and (
+            abs((other.deed_date - draft.deed_date).days) <= DUPLICATE_DAYS
+        )
+        if close_in_time or fuzz.token_set_ratio(deed, fold(other.deed)) >= DUPLICATE_DEED_SCORE:
+            found.append(other)
+    return found[:limit]
+
+
+async def support(
+    uow: UnitOfWork,
+    nomination_id: int,
+    *,
+    user_id: int,
+    account: str | None,
+    evidence: tuple[Evidence, ...],
+    now: datetime,
+) -> tuple[Nomination, Supporter]:
+    """Back an existing nomination with one's own account and evidence instead of a copy."""
+    if not await has_consent(uow, user_id):
+        raise ConsentRequiredError(f"user {user_id} has not consented")
+    # Locked, so a merge running at the same moment cannot leave this supporter behind.
+    nomination = await uow.nominations.get(nomination_id, for_update=True)
+    if nomination is None or nomination.status.is_final or nomination.is_nominated_by(user_id):
+        raise CannotSupportError(f"nomination {nomination_id} cannot be supported by {user_id}")
+    added = await uow.supporters.add(Supporter(nomination_id, user_id, account, evidence, now))
+    if added is None:
+        raise CannotSupportError(f"user {user_id} already supports {nomination_id}")
+    return nomination, added

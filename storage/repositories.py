@@ -62,9 +62,11 @@ from core.ports import (
     OrganisationRepository,
     OutboxRepository,
     RoleRepository,
+    SupporterRepository,
     UserRepository,
 )
 from core.roles import Invitation, Role, RoleGrant
+from core.support import Supporter
 from core.text import fold
 from core.workflow import Action, AuditEntry
 from storage.tables import (
@@ -83,6 +85,7 @@ from storage.tables import (
     PlanRow,
     PlanTaskRow,
     RoleGrantRow,
+    SupporterRow,
     UnitRow,
     UserRow,
 )
@@ -783,6 +786,113 @@ class SqlAuditRepository(AuditRepository):
             )
             for row in rows
         ]
+
+
+class SqlSupporterRepository(SupporterRepository):
+    """Supporters in ``supporters``, at most one row per nomination and user."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, supporter: Supporter) -> Supporter | None:
+        """Store a supporter; return None if this user already supports the nomination.
+
+        ``ON CONFLICT DO NOTHING`` on the (nomination, user) pair: of two taps at once, the
+        second waits for the first transaction and then inserts nothing, instead of failing.
+        """
+        statement = (
+            _insert(self._session, SupporterRow)
+            .values(**_supporter_values(supporter))
+            .on_conflict_do_nothing(index_elements=["nomination_id", "user_id"])
+            .returning(SupporterRow.id)
+        )
+        new_id = await self._session.scalar(statement)
+        return replace(supporter, id=new_id) if new_id is not None else None
+
+    async def of(self, nomination_id: int) -> Sequence[Supporter]:
+        """Return a nomination's supporters, oldest first (in insertion order at equal times)."""
+        rows = await self._session.scalars(
+            select(SupporterRow)
+            .where(SupporterRow.nomination_id == nomination_id)
+            .order_by(SupporterRow.created_at, SupporterRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_supporter(row) for row in rows]
+
+    async def is_supporter(self, nomination_id: int, user_id: int) -> bool:
+        """Tell whether the user supports the nomination."""
+        found = await self._session.scalar(
+            select(
+                exists().where(
+                    SupporterRow.nomination_id == nomination_id, SupporterRow.user_id == user_id
+                )
+            )
+        )
+        return bool(found)
+
+    async def move(self, from_nomination_id: int, to_nomination_id: int) -> int:
+        """Re-point supporters to another nomination (a merge); return how many moved.
+
+        A user who already supports the target is dropped from the source instead. The
+        source's rows are deleted and inserted again under the target with their own ids and
+        times, ``ON CONFLICT DO NOTHING`` on the pair: unlike an UPDATE, that cannot fail when
+        someone starts supporting the target while the merge runs (on PostgreSQL the insert
+        waits for that transaction, then skips the pair if it committed).
+        """
+        if from_nomination_id == to_nomination_id:
+            raise ValueError(f"cannot move supporters of {from_nomination_id} onto themselves")
+        deleted = await self._session.execute(
+            delete(SupporterRow)
+            .where(SupporterRow.nomination_id == from_nomination_id)
+            .returning(*_SUPPORTER_COLUMNS)
+            .execution_options(synchronize_session=False)
+        )
+        moved = [{**row._asdict(), "nomination_id": to_nomination_id} for row in deleted]
+        if not moved:
+            return 0
+        inserted = await self._session.scalars(
+            _insert(self._session, SupporterRow)
+            .values(moved)
+            .on_conflict_do_nothing(index_elements=["nomination_id", "user_id"])
+            .returning(SupporterRow.id)
+        )
+        return len(inserted.all())
+
+    async def supported_by(self, user_id: int, *, limit: int) -> Sequence[int]:
+        """Return the ids of nominations the user supports, most recently supported first."""
+        ids = await self._session.scalars(
+            select(SupporterRow.nomination_id)
+            .where(SupporterRow.user_id == user_id)
+            .order_by(SupporterRow.created_at.desc(), SupporterRow.id.desc())
+            .limit(limit)
+        )
+        return list(ids)
+
+
+# Every column, so that move() can put each row back exactly as it was, id included.
+_SUPPORTER_COLUMNS = tuple(SupporterRow.__table__.columns)
+
+
+def _supporter_values(supporter: Supporter) -> dict[str, Any]:
+    """Return the ``supporters`` columns of a supporter, all but its id."""
+    return {
+        "nomination_id": supporter.nomination_id,
+        "user_id": supporter.user_id,
+        "account": supporter.account,
+        "evidence": [item.to_dict() for item in supporter.evidence],
+        "created_at": supporter.created_at,
+    }
+
+
+def _supporter(row: SupporterRow) -> Supporter:
+    return Supporter(
+        id=row.id,
+        nomination_id=row.nomination_id,
+        user_id=row.user_id,
+        account=row.account,
+        evidence=tuple(Evidence.from_dict(item) for item in row.evidence),
+        created_at=row.created_at,
+    )
 
 
 class SqlOrganisationRepository(OrganisationRepository):

@@ -272,6 +272,31 @@ class AuditEntryRow(Base):
     data: Mapped[dict[str, Any]]
 
 
+# --- Supporters -------------------------------------------------------------------------
+# Unlike the review's user ids above, a supporter's user id references users: supporting is
+# done in a conversation with the bot, so the bot has met them.
+
+
+class SupporterRow(Base):
+    """A resident backing a nomination with their own account of the deed and evidence.
+
+    The unique pair is also the index of a nomination's supporters (it leads with
+    ``nomination_id``), so that column has no index of its own. ``evidence`` is a JSON list
+    of ``core.nomination.Evidence.to_dict()`` in the order the files were sent.
+    """
+
+    __tablename__ = "supporters"
+    __table_args__ = (UniqueConstraint("nomination_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(BigId, ForeignKey("nominations.id"))
+    # Serves "what do I support" and the foreign key.
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    account: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+
+
 # --- The organisation -------------------------------------------------------------------
 # Each of units, clusters and campaigns keeps a ``position``: the Organisation lists them in
 # the plan file's order, and load() gives them back in that order.

@@ -20,6 +20,7 @@ from storage.repositories import (
     SqlOrganisationRepository,
     SqlOutboxRepository,
     SqlRoleRepository,
+    SqlSupporterRepository,
     SqlUserRepository,
 )
 
@@ -51,6 +52,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.roles = SqlRoleRepository(session)
         self.invitations = SqlInvitationRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.supporters = SqlSupporterRepository(session)
         return self
 
     async def __aexit__(

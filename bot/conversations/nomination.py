@@ -29,7 +29,7 @@ from core.nomination import (
     clean_place,
 )
 from core.phones import normalize_phone
-from core.services import submit_nomination
+from core.services import likely_duplicates, submit_nomination, support
 from core.text import fold
 
 FLOW = "n"
@@ -80,6 +80,9 @@ STEPS = tuple(STEP_LABELS)
 OPTIONAL = frozenset({"role", "place", "evidence", "campaign", "phone"})
 SUMMARY = "summary"
 EDIT_MENU = "edit"
+DUPLICATES = "duplicates"
+SUPPORT = N_("🤝 Ủng hộ hồ sơ %(code)s")
+SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
 
 
 class Problem(Exception):
@@ -194,8 +197,11 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
         dialog.data[DRAFT] = draft.to_dict()
         await _advance(turn, dialog, draft)
         return True
-    if action == "send" and dialog.step == SUMMARY:
+    if action == "send" and dialog.step in (SUMMARY, DUPLICATES):
         await _submit(turn, dialog, draft)
+        return True
+    if action == "support" and dialog.step == DUPLICATES and (incoming.arg or "").isdigit():
+        await _support(turn, dialog, draft, int(incoming.arg or 0))
         return True
     if action == "edit" and dialog.step == SUMMARY:
         await _go(turn, dialog, draft, EDIT_MENU)
@@ -225,7 +231,7 @@ async def _advance(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
 
 async def _go_back(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
     steps = applicable_steps(turn, draft)
-    if dialog.step in (SUMMARY, EDIT_MENU) or dialog.data.get(EDITING):
+    if dialog.step in (SUMMARY, EDIT_MENU, DUPLICATES) or dialog.data.get(EDITING):
         dialog.data.pop(EDITING, None)
         target = SUMMARY if dialog.step != SUMMARY else steps[-1]
     elif dialog.step in steps and steps.index(dialog.step) > 0:
@@ -240,6 +246,20 @@ async def _submit(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
     if missing:
         await _go(turn, dialog, draft, next(s for s in STEPS if _field_of(s) in missing))
         return
+    if dialog.step == SUMMARY:
+        duplicates = await likely_duplicates(turn.uow, draft)
+        if duplicates:
+            dialog.data[DUPLICATES] = [
+                {
+                    "id": d.id,
+                    "code": str(d.code),
+                    "date": d.deed_date.isoformat(),
+                    "status": d.status.value,
+                }
+                for d in duplicates
+            ]
+            await _go(turn, dialog, draft, DUPLICATES)
+            return
     nomination = await submit_nomination(turn.uow, draft, user_id=turn.user.id, now=turn.now)
     await turn.uow.dialogs.delete(dialog.chat_id)
     turn.say(
@@ -248,6 +268,23 @@ async def _submit(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
         code=str(nomination.code),
         nominee=nomination.nominee.name,
     )
+
+
+async def _support(turn: Turn, dialog: Dialog, draft: NominationDraft, nomination_id: int) -> None:
+    """Back the existing nomination with this draft's account and evidence, instead of a copy."""
+    if nomination_id not in [d["id"] for d in dialog.data.get(DUPLICATES, [])]:
+        ask(turn, dialog, draft, problem="input.stale_button")
+        return
+    nomination, _ = await support(
+        turn.uow,
+        nomination_id,
+        user_id=turn.user.id,
+        account=draft.deed,
+        evidence=tuple(draft.evidence),
+        now=turn.now,
+    )
+    await turn.uow.dialogs.delete(dialog.chat_id)
+    turn.say("nominate/supported", keyboard=turn.main_menu(), code=str(nomination.code))
 
 
 def _field_of(step: str) -> str:
@@ -417,6 +454,9 @@ def ask(
     if step == EDIT_MENU:
         _edit_menu(turn, dialog, draft, problem)
         return
+    if step == DUPLICATES:
+        _duplicates(turn, dialog, problem)
+        return
     steps = applicable_steps(turn, draft)
     position = steps.index(step) + 1 if step in steps else len(steps)
     rows: list[list[Button]] = []
@@ -472,6 +512,34 @@ def _summary(turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str | 
         role=turn.label(ROLE_LABELS[draft.nominee_role]) if draft.nominee_role else None,
         unit=directory.unit_name(draft.unit_key) if draft.unit_key else None,
         campaign=directory.campaign_title(draft.campaign_key) if draft.campaign_key else None,
+    )
+
+
+def _duplicates(turn: Turn, dialog: Dialog, problem: str | None) -> None:
+    """Show the likely duplicates (noted at the summary) with a button to support each.
+
+    Only codes, dates and states are shown: the resident typed the nominee's name already,
+    and nothing about the other nominators is disclosed.
+    """
+    token = dialog.token
+    found = dialog.data.get(DUPLICATES, [])
+    rows = [
+        [
+            Button(
+                turn.label(SUPPORT, code=item["code"]),
+                button_data(FLOW, token, "support", str(item["id"])),
+            )
+        ]
+        for item in found
+    ]
+    rows.append([Button(turn.label(SEND_ANYWAY), button_data(FLOW, token, "send"))])
+    rows.append(_nav_row(turn, token, back=True))
+    turn.say(
+        "nominate/duplicates",
+        keyboard=inline_keyboard(rows),
+        problem=problem,
+        params={},
+        found=[{**item, "date": date.fromisoformat(item["date"])} for item in found],
     )
 
 

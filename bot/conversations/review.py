@@ -56,6 +56,8 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
     names = await _names(turn, {e.actor_id for e in view.history} | _ids(view.holder_id))
     nominator = await turn.uow.users.get(nomination.nominator.user_id)
     officer_view = actor.is_staff and actor.acts_for(nomination.unit_key)
+    supporters = await turn.uow.supporters.of(nomination.id)
+    names |= await _names(turn, {s.user_id for s in supporters}) if officer_view else {}
     rows: list[list[Button]] = [
         [
             Button(
@@ -81,6 +83,8 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
         unit=turn.rt.directory.unit_name(nomination.unit_key),
         nominator=nominator.display_name if nominator and officer_view else None,
         show_nominator=officer_view or not nomination.nominator.anonymous,
+        supporters=supporters,
+        officer_view=officer_view,
         notice=notice,
     )
 
@@ -277,10 +281,8 @@ async def _after(
 async def notify_nominator(
     turn: Turn, nomination: Nomination, entry: AuditEntry, *, target_code: str | None
 ) -> None:
-    """Tell the nominator what was done and why, in their language."""
-    nominator_id = nomination.nominator.user_id
-    if nominator_id == entry.actor_id:
-        return
+    """Tell the nominator and the supporters what was done and why, each in their language."""
+    assert nomination.id is not None
     keyboard = None
     if entry.action is Action.ASK_INFO:
         keyboard = inline_keyboard(
@@ -293,15 +295,32 @@ async def notify_nominator(
                 ]
             ]
         )
-    await turn.notify(
-        nominator_id,
-        "notices/transition",
-        keyboard=keyboard,
-        code=str(nomination.code),
-        nominee=nomination.nominee.name,
-        entry=entry,
-        target_code=target_code,
-    )
+    context: dict[str, Any] = {
+        "code": str(nomination.code),
+        "nominee": nomination.nominee.name,
+        "entry": entry,
+        "target_code": target_code,
+    }
+    nominator_id = nomination.nominator.user_id
+    if nominator_id != entry.actor_id:
+        await turn.notify(nominator_id, "notices/transition", keyboard=keyboard, **context)
+    if entry.action is Action.MERGE and target_code is not None:
+        # Supporters now follow the surviving case; its nominator learns of the new backing.
+        parse = parse_tracking_code(target_code)
+        survivor = await turn.uow.nominations.get_by_code(parse) if parse else None
+        if survivor is not None and survivor.id is not None:
+            await turn.notify(
+                survivor.nominator.user_id,
+                "notices/merged_in",
+                code=str(survivor.code),
+                merged=str(nomination.code),
+            )
+        return
+    if entry.action is Action.ASK_INFO:
+        return  # a question is for the nominator alone
+    for supporter in await turn.uow.supporters.of(nomination.id):
+        if supporter.user_id not in (nominator_id, entry.actor_id):
+            await turn.notify(supporter.user_id, "notices/transition", supporter=True, **context)
 
 
 async def _names(turn: Turn, user_ids: set[int]) -> dict[int, str]:
