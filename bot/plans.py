@@ -14,8 +14,10 @@ DEMO_PLAN = Path(__file__).resolve().parent.parent / "storage" / "plans" / "hoan
 
 def read_plan_file(path: Path) -> PlanDocument:
     """Read and check a plan file; problems are reported, valid entries kept."""
+    # libyaml's loader when present: ten times faster than the pure Python one.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as plan_file:
-        data = yaml.safe_load(plan_file)
+        data = yaml.load(plan_file, Loader=loader)
     if not isinstance(data, dict):
         data = {}
     return load_plan_document(data)

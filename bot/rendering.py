@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -35,6 +36,7 @@ def N_(message: str) -> str:
     return message
 
 
+@functools.lru_cache(maxsize=8)
 def load_translations(locale: str, locales_dir: Path = LOCALES_DIR) -> Translations:
     """Build the gettext translations of ``locale`` straight from its ``.po`` file.
 
