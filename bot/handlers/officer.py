@@ -11,12 +11,13 @@ from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
 from bot.runtime import Runtime, Turn
 from core.errors import DomainError
-from core.review import InvitationInvalidError, actor_for, queue, redeem_invitation
-from core.roles import INVITATION_PREFIX, NotAllowedError
+from core.review import InvitationInvalidError, actor_for, invite, queue, redeem_invitation
+from core.roles import INVITATION_PREFIX, NotAllowedError, Role
 from core.workflow import ClaimedByOtherError
 
 QUEUE = "q"
 PAGE_SIZE = 8
+INVITE_DAYS = 7
 
 
 async def redeem(turn: Turn, code: str) -> None:
@@ -109,7 +110,47 @@ async def queue_command(turn: Turn) -> None:
     await show_queue(turn)
 
 
+async def invite_command(turn: Turn) -> None:
+    """``/invite <role> [unit]``: an admin creates an invitation link in chat."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not actor.has(Role.ADMIN):
+        turn.say("officer/not_allowed")
+        return
+    message = turn.update.effective_message
+    words = (message.text or "").split(maxsplit=2)[1:] if message else []
+    role = next((r for r in Role if words and r.value == words[0].lower()), None)
+    if role is None:
+        turn.say("officer/invite_usage", roles=[r.value for r in Role])
+        return
+    unit_key = None
+    if role is Role.OFFICER:
+        matched = turn.rt.directory.matcher_on(turn.today).match(words[1] if len(words) > 1 else "")
+        if matched.best is None:
+            turn.say("officer/invite_usage", roles=[r.value for r in Role])
+            return
+        unit_key = matched.best.key
+    code, invitation = await invite(
+        turn.uow,
+        role=role,
+        unit_key=unit_key,
+        days=INVITE_DAYS,
+        now=turn.now,
+        created_by=turn.user.id,
+    )
+    username = turn.update.get_bot().username
+    turn.say(
+        "officer/invitation",
+        link=f"https://t.me/{username}?start={code}",
+        role=role.value,
+        unit=turn.rt.directory.unit_name(unit_key) if unit_key else None,
+        expires_at=invitation.expires_at,
+    )
+
+
 def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
     """Return the officer command handlers."""
     private = filters.ChatType.PRIVATE
-    return [CommandHandler(["queue", "hoso"], rt.handler(queue_command), filters=private)]
+    return [
+        CommandHandler(["queue", "hoso"], rt.handler(queue_command), filters=private),
+        CommandHandler("invite", rt.handler(invite_command), filters=private),
+    ]

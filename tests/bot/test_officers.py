@@ -236,3 +236,19 @@ async def test_the_nominator_can_withdraw_before_a_decision(
     assert code in done.text
     view = await say(resident, f"/status {code}")
     assert "Đã rút" in view.text
+
+
+async def test_an_admin_invites_an_officer_in_chat_and_others_cannot(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    admin, resident, newcomer = api.user(920, "Admin"), api.user(921, "Dân"), api.user(922, "Mới")
+    await _grant(bot, clock, admin, Role.ADMIN)
+    refused = await say(resident, "/invite officer hang bac")
+    assert "không có quyền" in refused.text
+    usage = await say(admin, "/invite king")
+    assert "/invite officer hang bac" in usage.text
+    reply = await say(admin, "/invite officer hang bac")
+    link = re.search(r"https://t\.me/ntvt_test_bot\?start=(\S+)", reply.text)
+    assert link is not None and "Phường Hàng Bạc" in reply.text
+    welcome = await say(newcomer, f"/start {link.group(1)}")
+    assert "cán bộ của Phường Hàng Bạc" in welcome.text
