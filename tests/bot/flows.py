@@ -32,17 +32,45 @@ async def agree_and_start(user: SimUser) -> BotMessage:
     return await user.next_message()
 
 
+# The standard answers of an individual's nomination, step by step (button or typed text).
+STEPS = ("kind", "name", "role", "deed", "date", "unit", "place", "evidence", "phone", "anonymous")
+
+
+async def answer_steps(
+    user: SimUser,
+    until: str | None = None,
+    *,
+    name: str = "Nguyen Van Binh",
+    ward: str = "hang bac",
+    deed_day: str = "Hôm qua",
+) -> BotMessage:
+    """From the first question, answer each step up to (not including) ``until``.
+
+    Return the question of ``until``, or the summary when ``until`` is None.
+    """
+    answers = {
+        "kind": (press, "👤 Cá nhân"),
+        "name": (say, name),
+        "role": (press, "Người dân"),
+        "deed": (say, DEED),
+        "date": (press, deed_day),
+        "unit": (say, ward),
+        "place": (press, "Bỏ qua"),
+        "evidence": (press, "Bỏ qua"),
+        "phone": (press, "Bỏ qua"),
+        "anonymous": (press, "Không cần"),
+    }
+    reply = user.last_message
+    for step in STEPS:
+        if step == until:
+            break
+        act, answer = answers[step]
+        reply = await act(user, answer)
+    return reply
+
+
 async def fill_nomination(
     user: SimUser, *, name: str = "Nguyen Van Binh", ward: str = "hang bac"
 ) -> BotMessage:
     """Answer every step from the first question to the summary; return the summary."""
-    await press(user, "👤 Cá nhân")
-    await say(user, name)
-    await press(user, "Người dân")
-    await say(user, DEED)
-    await press(user, "Hôm qua")
-    await say(user, ward)
-    await press(user, "Bỏ qua")  # place
-    await press(user, "Bỏ qua")  # evidence
-    await press(user, "Bỏ qua")  # phone
-    return await press(user, "Không cần")
+    return await answer_steps(user, name=name, ward=ward)

@@ -7,7 +7,7 @@ import re
 
 from bot.local_api import LocalBotApi
 from tests.bot.conftest import RunningBot
-from tests.bot.flows import DEED, agree_and_start, fill_nomination, press, say
+from tests.bot.flows import DEED, agree_and_start, answer_steps, fill_nomination, press, say
 
 
 async def test_a_sticker_where_a_name_is_asked_gets_the_question_again(
@@ -39,9 +39,7 @@ async def test_a_5000_character_deed_is_refused_with_its_length(
 ) -> None:
     user = api.user(603, "Vy")
     await agree_and_start(user)
-    await press(user, "👤 Cá nhân")
-    await say(user, "Ngô Thị Lan")
-    await press(user, "Bỏ qua")
+    await answer_steps(user, "deed")
     reply = await say(user, "a" * 5000)
     assert "quá dài" in reply.text or "20 đến 2.000" in reply.text
     assert "Bước 4/10" in reply.text
@@ -54,13 +52,7 @@ async def test_a_30_mb_document_is_refused_and_a_photo_is_kept(
 ) -> None:
     user = api.user(604, "Phong")
     await agree_and_start(user)
-    await press(user, "👤 Cá nhân")
-    await say(user, "Bùi Văn An")
-    await press(user, "Bỏ qua")
-    await say(user, DEED)
-    await press(user, "Hôm nay")
-    await say(user, "hang gai")
-    ask_evidence = await press(user, "Bỏ qua")
+    ask_evidence = await answer_steps(user, "evidence", ward="hang gai")
     assert "ảnh hoặc tài liệu" in ask_evidence.text
     await user.send_document("video.mp4", "video/mp4", 30 * 1024 * 1024)
     too_big = await user.next_message()
@@ -88,12 +80,7 @@ async def test_phone_and_location_are_read_and_normalised(
 ) -> None:
     user = api.user(606, "Hải")
     await agree_and_start(user)
-    await press(user, "👤 Cá nhân")
-    await say(user, "Vũ Thị Hằng")
-    await press(user, "Bỏ qua")
-    await say(user, DEED)
-    await press(user, "Hôm nay")
-    await say(user, "trang tien")
+    await answer_steps(user, "place", ward="trang tien")
     await user.send_location(21.0245, 105.8562)
     await user.next_message()
     await press(user, "Bỏ qua")
@@ -110,10 +97,7 @@ async def test_phone_and_location_are_read_and_normalised(
 async def test_a_future_date_is_refused(api: LocalBotApi, bot: RunningBot) -> None:
     user = api.user(607, "Long")
     await agree_and_start(user)
-    await press(user, "👤 Cá nhân")
-    await say(user, "Lý Văn Phúc")
-    await press(user, "Bỏ qua")
-    await say(user, DEED)
+    await answer_steps(user, "date")
     reply = await say(user, "25/12/2026")
     assert "chưa đến" in reply.text and "Bước 5/10" in reply.text
     ok = await say(user, "2/11")
