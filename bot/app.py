@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -51,7 +52,13 @@ async def build_runtime(
         await load_plan(db, document)
         organisation = document.organisation
     renderer = Renderer(timezone=settings.tz, default_locale=settings.default_locale)
-    return Runtime(settings, db.uow, renderer, Directory(organisation), clock)
+    rt = Runtime(settings, db.uow, renderer, Directory(organisation), clock)
+    async with db.uow() as uow:
+        indexed = await rt.search.catch_up(uow)
+    # The index is built once and lives as long as the process: keep the collector off it.
+    gc.freeze()
+    log.info("search index ready: %d nominations", indexed)
+    return rt
 
 
 def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplication:

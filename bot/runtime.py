@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 
 from bot.keyboards import reply_keyboard
 from bot.rendering import N_, Renderer
+from bot.search import SearchService
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from core.matching import Candidate, FuzzyMatcher
@@ -97,6 +98,7 @@ class Runtime:
     directory: Directory
     clock: Callable[[], datetime] = system_clock
     sender: OutboxSender | None = None
+    search: SearchService = field(default_factory=SearchService)
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""

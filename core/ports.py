@@ -20,6 +20,7 @@ from core.outbox import OutgoingMessage
 from core.people import Consent, ConsentPurpose, User
 from core.plan import Plan
 from core.roles import Invitation, RoleGrant
+from core.search import SearchEntry
 from core.support import Supporter
 from core.workflow import AuditEntry
 
@@ -95,8 +96,11 @@ class NominationRepository(abc.ABC):
         """Return nominations whose folded nominee name and unit are these, newest first."""
 
     @abc.abstractmethod
-    async def all_for_search(self) -> Sequence[Nomination]:
-        """Return every nomination, for building the search index at start-up."""
+    async def search_entries(self, *, after_id: int, limit: int) -> Sequence[SearchEntry]:
+        """Return what the search index needs of nominations with ids above ``after_id``.
+
+        In id order, with each unit's name (or its key if no unit has it), at most ``limit``.
+        """
 
 
 class DialogRepository(abc.ABC):

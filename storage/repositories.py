@@ -66,6 +66,7 @@ from core.ports import (
     UserRepository,
 )
 from core.roles import Invitation, Role, RoleGrant
+from core.search import SearchEntry
 from core.support import Supporter
 from core.text import fold
 from core.workflow import Action, AuditEntry
@@ -312,9 +313,31 @@ class SqlNominationRepository(NominationRepository):
             .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
         )
 
-    async def all_for_search(self) -> Sequence[Nomination]:
-        """Return every nomination in id order, for building the search index at start-up."""
-        return await self._all(_nominations().order_by(NominationRow.id))
+    async def search_entries(self, *, after_id: int, limit: int) -> Sequence[SearchEntry]:
+        """Return the searchable fields of nominations after ``after_id``, in id order.
+
+        Only the columns the index needs are read (no evidence), so building the index over
+        100,000 nominations stays a single cheap scan.
+        """
+        query = (
+            select(
+                NominationRow.id,
+                NominationRow.code,
+                NominationRow.nominee_name,
+                NominationRow.unit_key,
+                func.coalesce(UnitRow.name, NominationRow.unit_key),
+                NominationRow.deed,
+                NominationRow.created_at,
+            )
+            .outerjoin(UnitRow, UnitRow.key == NominationRow.unit_key)
+            .where(NominationRow.id > after_id)
+            .order_by(NominationRow.id)
+            .limit(limit)
+        )
+        return [
+            SearchEntry(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+            for row in await self._session.execute(query)
+        ]
 
     async def _row(self, nomination_id: int, *, for_update: bool = False) -> NominationRow | None:
         query = _nominations().where(NominationRow.id == nomination_id)

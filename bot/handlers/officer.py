@@ -13,10 +13,16 @@ from bot.runtime import Runtime, Turn
 from core.errors import DomainError
 from core.review import InvitationInvalidError, actor_for, invite, queue, redeem_invitation
 from core.roles import INVITATION_PREFIX, NotAllowedError, Role
+from core.text import fold
 from core.workflow import ClaimedByOtherError
 
 QUEUE = "q"
 PAGE_SIZE = 8
+FIND = "f"
+FIND_PAGE = 5
+# The folded query rides in the paging buttons' data: "f:<page>:" plus at most this much.
+FIND_QUERY_BYTES = 48
+FIND_MIN_CHARS = 3
 INVITE_DAYS = 7
 
 
@@ -83,6 +89,10 @@ async def on_officer_button(turn: Turn, incoming: Incoming) -> bool:
                 await review.show_card(turn, actor, int(incoming.arg))
         elif incoming.flow == review.ACT and incoming.arg and incoming.arg.isdigit():
             await review.on_action(turn, incoming)
+        elif incoming.flow == FIND and incoming.token is not None:
+            turn.clear_buttons()
+            query = f"{incoming.action}:{incoming.arg}" if incoming.arg else incoming.action
+            await show_search(turn, query or "", page=incoming.token)
         elif incoming.flow == answer.FLOW and incoming.action == "start" and incoming.arg:
             await answer.start(turn, int(incoming.arg))
         else:
@@ -108,6 +118,53 @@ async def refuse(turn: Turn, error: DomainError) -> None:
 async def queue_command(turn: Turn) -> None:
     """Show the officer's queue."""
     await show_queue(turn)
+
+
+async def find_command(turn: Turn) -> None:
+    """``/find <text>``: search the officer's cases by name, unit, deed or code."""
+    message = turn.update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    await show_search(turn, parts[1] if len(parts) > 1 else "", page=0)
+
+
+async def show_search(turn: Turn, query: str, *, page: int) -> None:
+    """Show one page of search results, with buttons to open each case."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not actor.is_staff:
+        turn.say("officer/not_staff")
+        return
+    key = fold(query)[:FIND_QUERY_BYTES]
+    if len(key.replace(" ", "")) < FIND_MIN_CHARS:
+        turn.say("officer/find_usage")
+        return
+    result = await turn.rt.search.search(
+        turn.uow, key, unit_keys=actor.unit_keys, limit=FIND_PAGE, offset=page * FIND_PAGE
+    )
+    rows = [
+        [
+            Button(
+                f"{hit.entry.code} · {hit.entry.nominee_name}"[:60],
+                button_data(review.CARD, 0, "open", str(hit.entry.nomination_id)),
+            )
+        ]
+        for hit in result.hits
+    ]
+    pages = max(1, -(-result.total // FIND_PAGE))
+    paging = []
+    if page > 0:
+        paging.append(Button("◀️", f"{FIND}:{page - 1}:{key}"))
+    if page + 1 < pages:
+        paging.append(Button("▶️", f"{FIND}:{page + 1}:{key}"))
+    rows.append(paging)
+    turn.say(
+        "officer/find",
+        keyboard=inline_keyboard(rows) if any(rows) else None,
+        query=query,
+        hits=result.hits,
+        total=result.total,
+        page=page + 1,
+        pages=pages,
+    )
 
 
 async def invite_command(turn: Turn) -> None:
@@ -153,4 +210,5 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
     return [
         CommandHandler(["queue", "hoso"], rt.handler(queue_command), filters=private),
         CommandHandler("invite", rt.handler(invite_command), filters=private),
+        CommandHandler(["find", "timkiem"], rt.handler(find_command), filters=private),
     ]

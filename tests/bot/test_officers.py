@@ -252,3 +252,38 @@ async def test_an_admin_invites_an_officer_in_chat_and_others_cannot(
     assert link is not None and "Phường Hàng Bạc" in reply.text
     welcome = await say(newcomer, f"/start {link.group(1)}")
     assert "cán bộ của Phường Hàng Bạc" in welcome.text
+
+
+async def test_find_puts_the_right_case_first_despite_typos_and_missing_accents(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    officer, outsider = api.user(930, "Cán bộ Tìm"), api.user(931, "Cán bộ Gai")
+    await _grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
+    await _grant(bot, clock, outsider, Role.OFFICER, "phuong-hang-gai")
+    codes = {}
+    for user_id, name in (
+        (932, "Nguyễn Văn Bình"),
+        (933, "Nguyễn Văn Minh"),
+        (934, "Trần Thị Bình"),
+    ):
+        resident = api.user(user_id, "Dân")
+        await agree_and_start(resident)
+        await fill_nomination(resident, name=name, ward="hang bac")
+        done = await press(resident, "✅ Gửi")
+        if "Đã có đề cử" in done.text:
+            done = await press(resident, "📨 Vẫn gửi đề cử mới")
+        codes[name] = CODE.search(done.text).group(0)  # type: ignore[union-attr]
+
+    found = await say(officer, "/find nguyen van bihn hang bac")
+    assert found.buttons[0][0].startswith(codes["Nguyễn Văn Bình"])
+    by_code = await say(officer, f"/find {codes['Trần Thị Bình'].lower()}")
+    assert by_code.buttons[0][0].startswith(codes["Trần Thị Bình"])
+    opened = await press(officer, by_code.buttons[0][0])
+    assert "Trần Thị Bình" in opened.text
+
+    nothing = await say(outsider, "/find nguyen van binh")
+    assert "Không tìm thấy" in nothing.text
+    usage = await say(officer, "/find x")
+    assert "Cách dùng" in usage.text
+    refused = await say(api.user(935, "Dân"), "/find binh")
+    assert "dành cho cán bộ" in refused.text

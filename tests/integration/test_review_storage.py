@@ -361,7 +361,7 @@ async def test_a_nominee_renamed_by_a_save_is_found_by_the_new_name_only(
     assert by_old == []
 
 
-async def test_every_nomination_is_given_for_the_search_index_with_its_files(
+async def test_the_search_index_reads_every_nomination_and_then_only_newer_ones(
     database: Database,
 ) -> None:
     await _meet_lan(database)
@@ -373,7 +373,13 @@ async def test_every_nomination_is_given_for_the_search_index_with_its_files(
     )
 
     async with database.uow() as uow:
-        assert await uow.nominations.all_for_search() == added
+        entries = await uow.nominations.search_entries(after_id=0, limit=10)
+        later = await uow.nominations.search_entries(after_id=entries[0].nomination_id, limit=1)
+    assert [e.code for e in entries] == [str(n.code) for n in added]
+    # No plan is loaded here, so a unit's name falls back to its key.
+    assert [e.unit_name for e in entries] == [n.unit_key for n in added]
+    assert entries[1].deed == added[1].deed and entries[1].created_at == added[1].created_at
+    assert [e.code for e in later] == [str(added[1].code)]
 
 
 # --- roles ------------------------------------------------------------------------------------
