@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -14,13 +15,16 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
-from bot.handlers import resident
+from bot.handlers import deadlines, resident
+from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import N_, Renderer
 from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import OutboxSender
 from bot.settings import Settings
+from core.calendar import CalendarConfig, WorkingCalendar
+from core.deadlines import ReminderSettings
 from storage.uow import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -46,19 +50,48 @@ async def build_runtime(
     """Build everything handlers need; load the demo plan into an empty database."""
     async with db.uow() as uow:
         organisation = await uow.organisation.load()
+        plan = await uow.organisation.current_plan()
     if organisation is None:
         log.info("no plan loaded yet: loading the demo plan %s", DEMO_PLAN.name)
         document = read_plan_file(DEMO_PLAN)
         await load_plan(db, document)
-        organisation = document.organisation
+        organisation, plan = document.organisation, document.plan
     renderer = Renderer(timezone=settings.tz, default_locale=settings.default_locale)
-    rt = Runtime(settings, db.uow, renderer, Directory(organisation), clock)
+    rt = Runtime(
+        settings,
+        db.uow,
+        renderer,
+        Directory(organisation, plan),
+        clock,
+        calendar=working_calendar(settings),
+        reminders=reminder_settings(settings),
+    )
     async with db.uow() as uow:
         indexed = await rt.search.catch_up(uow)
     # The index is built once and lives as long as the process: keep the collector off it.
     gc.freeze()
     log.info("search index ready: %d nominations", indexed)
     return rt
+
+
+def working_calendar(settings: Settings) -> WorkingCalendar:
+    """Return the calendar of working days, with the configured swapped days."""
+    return WorkingCalendar(
+        CalendarConfig(
+            extra_days_off=settings.days(settings.extra_days_off),
+            extra_working_days=settings.days(settings.extra_working_days),
+        )
+    )
+
+
+def reminder_settings(settings: Settings) -> ReminderSettings:
+    """Return when deadline notices go out."""
+    return ReminderSettings(
+        offsets=settings.offsets(),
+        office_time=settings.office_time,
+        timezone=settings.tz,
+        max_overdue=settings.max_overdue,
+    )
 
 
 def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplication:
@@ -89,7 +122,7 @@ def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplicati
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    for handler in resident.handlers(rt):
+    for handler in [*deadlines.handlers(rt), *resident.handlers(rt)]:
         application.add_handler(handler)
     application.add_error_handler(_log_error)
     rt.sender = OutboxSender(application.bot, rt.uow, rt.clock)
@@ -132,6 +165,7 @@ async def running_bot(
     polling: bool,
     clock: Callable[[], datetime] = system_clock,
     poll_timeout: int = 30,
+    notices: bool = True,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits."""
     db = await open_database(settings.database_url)
@@ -151,9 +185,20 @@ async def running_bot(
                     allowed_updates=Update.ALL_TYPES,
                     drop_pending_updates=False,
                 )
+            loop = (
+                asyncio.create_task(
+                    notice_loop(rt, rt.calendar, rt.reminders, settings.notice_interval)
+                )
+                if notices
+                else None
+            )
             try:
                 yield application, rt
             finally:
+                if loop is not None:
+                    loop.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await loop
                 if polling and application.updater is not None and application.updater.running:
                     await application.updater.stop()
                 await application.stop()

@@ -21,6 +21,8 @@ plan_app = typer.Typer(
     help="Plan files (the council, its units, campaigns and tasks).", no_args_is_help=True
 )
 officers_app = typer.Typer(help="Officers and their roles.", no_args_is_help=True)
+notices_app = typer.Typer(help="Deadline notices of the plan.", no_args_is_help=True)
+app.add_typer(notices_app, name="notices")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(officers_app, name="officers")
@@ -206,6 +208,41 @@ def officers_grant(
         typer.echo(f"ntvt: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"ntvt: granted {role} to {user} (grant {grant_id})")
+
+
+@notices_app.command("preview")
+def notices_preview(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    unit: Annotated[str | None, typer.Option(help="Only this unit, by name.")] = None,
+) -> None:
+    """Print the notices the plan makes due between two days, without sending anything."""
+    from bot.deadline_cli import preview
+
+    settings = _settings()
+    try:
+        lines = asyncio.run(preview(settings, start, end, unit))
+    except ValueError as exc:
+        typer.echo(f"ntvt: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for line in lines:
+        typer.echo(line)
+
+
+@notices_app.command("run-once")
+def notices_run_once(
+    now: Annotated[str | None, typer.Option(help="The instant, ISO 8601 (default: now).")] = None,
+) -> None:
+    """Send the notices due at an instant; safe to repeat (nothing is sent twice)."""
+    from bot.deadline_cli import run_once_now
+
+    settings = _settings()
+    try:
+        sent = asyncio.run(run_once_now(settings, now))
+    except (SettingsError, ValueError) as exc:
+        typer.echo(f"ntvt: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"ntvt: {sent} notices sent")
 
 
 def main() -> None:

@@ -17,14 +17,18 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.keyboards import reply_keyboard
+from bot.messages import locale_of, text_message
 from bot.rendering import N_, Renderer
 from bot.search import SearchService
 from bot.sender import OutboxSender
 from bot.settings import Settings
+from core.calendar import WorkingCalendar
+from core.deadlines import ReminderSettings
 from core.matching import Candidate, FuzzyMatcher
 from core.org import Campaign, Organisation, Unit
 from core.outbox import OutgoingMessage
 from core.people import User
+from core.plan import Plan
 from core.ports import UnitOfWork
 from core.services import meet_user
 
@@ -48,8 +52,9 @@ class Directory:
     Loaded from the database at start-up; it changes only when a plan file is loaded.
     """
 
-    def __init__(self, organisation: Organisation | None) -> None:
+    def __init__(self, organisation: Organisation | None, plan: Plan | None = None) -> None:
         self.organisation = organisation
+        self.plan = plan
         units = organisation.units if organisation else ()
         self._matchers: dict[tuple[str, ...], FuzzyMatcher] = {}
         self._all_units = tuple(units)
@@ -78,6 +83,14 @@ class Directory:
         unit = self.organisation.find_unit(key) if self.organisation else None
         return unit.name if unit else key
 
+    def unit_index(self, key: str) -> int:
+        """Return a unit's position in the plan file (short enough for button data)."""
+        return next((i for i, unit in enumerate(self._all_units) if unit.key == key), -1)
+
+    def unit_at(self, index: int) -> Unit | None:
+        """Return the unit at a position given by :meth:`unit_index`."""
+        return self._all_units[index] if 0 <= index < len(self._all_units) else None
+
     def campaigns_on(self, day: date) -> tuple[Campaign, ...]:
         """Return the campaigns running on ``day``."""
         return self.organisation.active_campaigns(day) if self.organisation else ()
@@ -99,6 +112,8 @@ class Runtime:
     clock: Callable[[], datetime] = system_clock
     sender: OutboxSender | None = None
     search: SearchService = field(default_factory=SearchService)
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""
@@ -230,15 +245,17 @@ class Turn:
         **context: Any,
     ) -> None:
         """Queue a message to a chat, rendered in the language of the person reading it."""
-        params: dict[str, Any] = {
-            "chat_id": chat_id,
-            "text": self.rt.renderer.render(locale, template, **context),
-            "parse_mode": "HTML",
-            "link_preview_options": {"is_disabled": True},
-        }
-        if keyboard is not None:
-            params["reply_markup"] = keyboard
-        self.replies.append(OutgoingMessage(chat_id, "sendMessage", params, self.now))
+        self.replies.append(
+            text_message(
+                self.rt.renderer,
+                chat_id,
+                locale,
+                template,
+                now=self.now,
+                keyboard=keyboard,
+                **context,
+            )
+        )
 
     def send_file(self, method: str, field_name: str, file_id: str) -> None:
         """Queue a photo or document re-sent by its Telegram file id."""
@@ -254,9 +271,7 @@ class Turn:
         **context: Any,
     ) -> None:
         """Queue a notice to a user in their own language (a private chat's id is the user's)."""
-        person = await self.uow.users.get(user_id)
-        default = self.rt.settings.default_locale
-        locale = person.resolved_locale(default) if person else default
+        locale = await locale_of(self.uow, user_id, self.rt.settings.default_locale)
         self.say_to(user_id, locale, template, keyboard=keyboard, **context)
 
     @property

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, Message
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 # A reply waits at most this long for Telegram's flood control before it is left for a retry.
 MAX_REPLY_WAIT_SECONDS = 30.0
 MAX_ATTEMPTS = 5
+# A message taken for sending this long ago by a sender that never finished is sent again.
+STALE_CLAIM = timedelta(minutes=2)
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
@@ -45,8 +47,24 @@ class OutboxSender:
             if not await self._send(message):
                 break
 
+    async def send_ids(self, ids: list[int]) -> None:
+        """Send the given queued messages (notices just written), in order per chat."""
+        wanted = set(ids)
+        async with self._uow() as uow:
+            messages = [m for m in await uow.outbox.pending(limit=100_000) if m.id in wanted]
+        blocked: set[int] = set()
+        for message in messages:
+            if message.chat_id not in blocked and not await self._send(message):
+                blocked.add(message.chat_id)
+
     async def flush_all(self) -> int:
-        """Send every pending message (after a restart); return how many were attempted."""
+        """Send every pending message (after a restart); return how many were attempted.
+
+        Messages another sender took but never finished (it died) are put back first.
+        """
+        async with self._uow() as uow:
+            await uow.outbox.release_stale(older_than=self._clock() - STALE_CLAIM)
+            await uow.commit()
         async with self._uow() as uow:
             messages = await uow.outbox.pending(limit=10_000)
         blocked: set[int] = set()
@@ -59,6 +77,11 @@ class OutboxSender:
 
     async def _send(self, message: OutgoingMessage) -> bool:
         assert message.id is not None
+        async with self._uow() as uow:
+            taken = await uow.outbox.claim(message.id, at=self._clock())
+            await uow.commit()
+        if not taken:
+            return True  # another sender has it, or it went already
         for _ in range(2):
             try:
                 result = await self._call(message)

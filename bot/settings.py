@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -36,6 +37,15 @@ class Settings(BaseSettings):
     # Shown in the privacy notice: where residents exercise their rights.
     privacy_contact: str = "Phòng Nội vụ, Cơ quan thường trực Hội đồng Thi đua - Khen thưởng"
     retention_years: int = Field(default=5, ge=1, le=50)
+    # Deadline notices: office hour, reminder offsets in working days, overdue notices at most,
+    # days off and working days the government swaps each year (ISO dates, comma separated).
+    office_time: time = time(8, 0)
+    office_end: time = time(17, 0)
+    reminder_offsets: str = "7,3,1"
+    max_overdue: int = Field(default=5, ge=0, le=60)
+    extra_days_off: str = ""
+    extra_working_days: str = ""
+    notice_interval: float = Field(default=60.0, gt=0)
     # Updates of different chats processed at once; one chat's updates are always in order.
     workers: int = Field(default=64, ge=1, le=4096)
 
@@ -71,6 +81,37 @@ class Settings(BaseSettings):
         if not 1 <= len(secret) <= 256 or not all(c.isalnum() or c in "_-" for c in secret):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        try:
+            days = [int(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError("use working days before the deadline, e.g. 7,3,1") from None
+        if any(day < 1 or day > 60 for day in days):
+            raise ValueError("each offset must be 1 to 60 working days")
+        return value
+
+    @field_validator("extra_days_off", "extra_working_days")
+    @classmethod
+    def _iso_dates(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    date.fromisoformat(part.strip())
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not a date like 2018-02-14") from None
+        return value
+
+    def days(self, text: str) -> frozenset[date]:
+        """Return the dates of a comma-separated setting."""
+        return frozenset(date.fromisoformat(p.strip()) for p in text.split(",") if p.strip())
+
+    def offsets(self) -> tuple[int, ...]:
+        """Return the reminder offsets, largest first."""
+        days = {int(part) for part in self.reminder_offsets.split(",") if part.strip()}
+        return tuple(sorted(days, reverse=True))
 
     @property
     def tz(self) -> ZoneInfo:

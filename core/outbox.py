@@ -12,6 +12,7 @@ class OutboxStatus(StrEnum):
     """Where an outgoing message stands."""
 
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -138,6 +138,10 @@ class OrganisationRepository(abc.ABC):
     async def get_plan(self, key: str) -> Plan | None:
         """Return a plan by key."""
 
+    @abc.abstractmethod
+    async def current_plan(self) -> Plan | None:
+        """Return the plan of the latest year (the last issued if several), or None."""
+
 
 class InboundUpdateRepository(abc.ABC):
     """Telegram updates as they arrived: kept before they are processed."""
@@ -179,6 +183,17 @@ class OutboxRepository(abc.ABC):
     @abc.abstractmethod
     async def mark_failed(self, message_id: int, *, at: datetime, error: str, final: bool) -> None:
         """Record a failed attempt; ``final`` stops further attempts."""
+
+    @abc.abstractmethod
+    async def claim(self, message_id: int, *, at: datetime) -> bool:
+        """Take a pending message for sending; False if another sender has it or it is done.
+
+        Two processes flushing the same chat therefore never send one message twice.
+        """
+
+    @abc.abstractmethod
+    async def release_stale(self, *, older_than: datetime) -> int:
+        """Put back messages taken for sending before ``older_than`` (their sender died)."""
 
 
 class RoleRepository(abc.ABC):
@@ -260,6 +275,52 @@ class SupporterRepository(abc.ABC):
         """Return the ids of nominations the user supports, newest first."""
 
 
+class DeadlineRepository(abc.ABC):
+    """What the deadline notices need to remember: event dates, completions, notices sent.
+
+    Obligations are named by their key string ``plan:task:unit`` and occurrences by their
+    label (``once``, ``2018-03``...), as :mod:`core.deadlines` makes them.
+    """
+
+    @abc.abstractmethod
+    async def event_days(self, plan_key: str) -> dict[str, date]:
+        """Return the expected event dates entered for relative deadlines, by obligation."""
+
+    @abc.abstractmethod
+    async def set_event_day(
+        self, plan_key: str, obligation: str, day: date, *, by: int, at: datetime
+    ) -> None:
+        """Enter or change the expected event date of an obligation."""
+
+    @abc.abstractmethod
+    async def completions(self, plan_key: str) -> dict[tuple[str, str], date]:
+        """Return the day each (obligation, occurrence) was marked done."""
+
+    @abc.abstractmethod
+    async def complete(
+        self, plan_key: str, obligation: str, occurrence: str, *, on: date, by: int, at: datetime
+    ) -> bool:
+        """Mark an occurrence done; return False if it already was."""
+
+    @abc.abstractmethod
+    async def claim_notice(self, key: str, *, recipient_id: int, at: datetime) -> bool:
+        """Record that a notice goes to a recipient; return False if it already went.
+
+        The unique (key, recipient) row is what keeps two processes, or a restart, from
+        sending the same notice twice.
+        """
+
+    @abc.abstractmethod
+    async def register(
+        self, unit_key: str, year: int, titles: Sequence[str], *, by: int, at: datetime
+    ) -> None:
+        """Record (or replace) a unit's emulation registration for a year."""
+
+    @abc.abstractmethod
+    async def registrations(self, year: int) -> dict[str, tuple[tuple[str, ...], datetime]]:
+        """Return each registered unit's titles and registration time for a year."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -274,6 +335,7 @@ class UnitOfWork(abc.ABC):
     invitations: InvitationRepository
     audit: AuditRepository
     supporters: SupporterRepository
+    deadlines: DeadlineRepository
 
     async def __aenter__(self) -> Self:
         return self

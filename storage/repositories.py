@@ -55,6 +55,7 @@ from core.plan import (
 from core.ports import (
     AuditRepository,
     ConsentRepository,
+    DeadlineRepository,
     DialogRepository,
     InboundUpdateRepository,
     InvitationRepository,
@@ -77,11 +78,15 @@ from storage.tables import (
     ClusterRow,
     ConsentRow,
     CouncilRow,
+    DeadlineCompletionRow,
+    DeadlineEventRow,
     DialogRow,
+    EmulationRegistrationRow,
     EvidenceRow,
     InboundUpdateRow,
     InvitationRow,
     NominationRow,
+    NoticeSentRow,
     OutboxRow,
     PlanRow,
     PlanTaskRow,
@@ -597,6 +602,29 @@ class SqlOutboxRepository(OutboxRepository):
             .execution_options(synchronize_session=False)
         )
 
+    async def claim(self, message_id: int, *, at: datetime) -> bool:
+        """Take a pending message for sending; False if another sender has it or it is done."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, last_attempt_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount == 1
+
+    async def release_stale(self, *, older_than: datetime) -> int:
+        """Put back messages taken for sending before ``older_than`` (their sender died)."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.last_attempt_at < older_than,
+            )
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount
+
 
 def _outgoing(row: OutboxRow) -> OutgoingMessage:
     return OutgoingMessage(
@@ -1092,6 +1120,15 @@ class SqlOrganisationRepository(OrganisationRepository):
         )
         await self._session.flush()
 
+    async def current_plan(self) -> Plan | None:
+        """Return the plan of the latest year (the last issued if several), or None."""
+        key = await self._session.scalar(
+            select(PlanRow.key)
+            .order_by(PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
+            .limit(1)
+        )
+        return await self.get_plan(key) if key is not None else None
+
     async def get_plan(self, key: str) -> Plan | None:
         """Return a plan by key."""
         row = await self._session.scalar(
@@ -1174,3 +1211,117 @@ def _due(data: dict[str, Any] | None) -> DueRule | None:
     if kind == "recurring":
         return RecurringDue(frequency=Frequency(data["frequency"]))
     raise ValueError(f"unknown due rule kind {kind!r}")
+
+
+class SqlDeadlineRepository(DeadlineRepository):
+    """Deadline notices' memory.
+
+    Event dates in ``deadline_events``, completions in ``deadline_completions``, notices in
+    ``notices_sent`` and emulation registrations in ``emulation_registrations``. Every write
+    is a single INSERT ... ON CONFLICT, so two transactions writing the same key at once
+    never both insert and neither fails: on PostgreSQL the second waits for the first and then
+    sees its row; on SQLite transactions are serialised from their BEGIN IMMEDIATE.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def event_days(self, plan_key: str) -> dict[str, date]:
+        """Return the expected event dates entered for relative deadlines, by obligation."""
+        rows = await self._session.execute(
+            select(DeadlineEventRow.obligation, DeadlineEventRow.event_day).where(
+                DeadlineEventRow.plan_key == plan_key
+            )
+        )
+        return {obligation: day for obligation, day in rows}
+
+    async def set_event_day(
+        self, plan_key: str, obligation: str, day: date, *, by: int, at: datetime
+    ) -> None:
+        """Enter or change the expected event date; the latest entry and its author win."""
+        await _upsert(
+            self._session,
+            DeadlineEventRow,
+            {
+                "obligation": obligation,
+                "plan_key": plan_key,
+                "event_day": day,
+                "entered_by": by,
+                "entered_at": at,
+            },
+            key=["obligation"],
+        )
+
+    async def completions(self, plan_key: str) -> dict[tuple[str, str], date]:
+        """Return the day each (obligation, occurrence) of the plan was marked done."""
+        rows = await self._session.execute(
+            select(
+                DeadlineCompletionRow.obligation,
+                DeadlineCompletionRow.occurrence,
+                DeadlineCompletionRow.done_on,
+            ).where(DeadlineCompletionRow.plan_key == plan_key)
+        )
+        return {(obligation, occurrence): done_on for obligation, occurrence, done_on in rows}
+
+    async def complete(
+        self, plan_key: str, obligation: str, occurrence: str, *, on: date, by: int, at: datetime
+    ) -> bool:
+        """Mark an occurrence done; return False, keeping the first mark, if it already was."""
+        statement = (
+            _insert(self._session, DeadlineCompletionRow)
+            .values(
+                obligation=obligation,
+                occurrence=occurrence,
+                plan_key=plan_key,
+                done_on=on,
+                done_by=by,
+                done_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["obligation", "occurrence"])
+        )
+        return await _rowcount(self._session, statement) == 1
+
+    async def claim_notice(self, key: str, *, recipient_id: int, at: datetime) -> bool:
+        """Record that a notice goes to a recipient; return False if it already went.
+
+        Only the transaction whose INSERT made the row gets True. A concurrent claimer on
+        PostgreSQL waits on the primary key for that transaction: if it commits, nothing is
+        inserted and the claimer gets False; if it rolls back, the claimer inserts instead.
+        """
+        statement = (
+            _insert(self._session, NoticeSentRow)
+            .values(key=key, recipient_id=recipient_id, sent_at=at)
+            .on_conflict_do_nothing(index_elements=["key", "recipient_id"])
+        )
+        return await _rowcount(self._session, statement) == 1
+
+    async def register(
+        self, unit_key: str, year: int, titles: Sequence[str], *, by: int, at: datetime
+    ) -> None:
+        """Record a unit's emulation registration for a year, replacing an earlier one."""
+        await _upsert(
+            self._session,
+            EmulationRegistrationRow,
+            {
+                "unit_key": unit_key,
+                "year": year,
+                "titles": list(titles),
+                "registered_by": by,
+                "registered_at": at,
+            },
+            key=["unit_key", "year"],
+        )
+
+    async def registrations(self, year: int) -> dict[str, tuple[tuple[str, ...], datetime]]:
+        """Return each registered unit's titles, in the order given, and registration time."""
+        rows = await self._session.execute(
+            select(
+                EmulationRegistrationRow.unit_key,
+                EmulationRegistrationRow.titles,
+                EmulationRegistrationRow.registered_at,
+            ).where(EmulationRegistrationRow.year == year)
+        )
+        return {
+            unit_key: (tuple(str(title) for title in titles), registered_at)
+            for unit_key, titles, registered_at in rows
+        }

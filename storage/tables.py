@@ -401,3 +401,61 @@ class PlanTaskRow(Base):
     coordinating: Mapped[list[Any]]
     due_as_written: Mapped[str] = mapped_column(Text)
     due: Mapped[dict[str, Any] | None]
+
+
+# --- Deadlines and the emulation plan -----------------------------------------------------
+# Obligations are core.deadlines' key strings "plan:task:unit" and occurrences their labels
+# ("once", "2018-03", "2018-Q1"); they reference no plan_tasks row, so reloading a plan file
+# keeps what was entered and done. User ids reference no users row: an officer may be
+# granted a role, and be sent notices, before writing to the bot.
+
+
+class DeadlineEventRow(Base):
+    """The expected date of the event a relative deadline counts back from, per obligation.
+
+    One row per obligation: entering the date again replaces it, with who entered it when.
+    """
+
+    __tablename__ = "deadline_events"
+
+    obligation: Mapped[str] = mapped_column(String(300), primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(128))
+    event_day: Mapped[date] = mapped_column(Date)
+    entered_by: Mapped[int] = mapped_column(BigInteger)
+    entered_at: Mapped[datetime]
+
+
+class DeadlineCompletionRow(Base):
+    """One occurrence of an obligation marked done; the first mark is kept."""
+
+    __tablename__ = "deadline_completions"
+
+    obligation: Mapped[str] = mapped_column(String(300), primary_key=True)
+    occurrence: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The notices read a whole plan's completions at once.
+    plan_key: Mapped[str] = mapped_column(String(128), index=True)
+    done_on: Mapped[date] = mapped_column(Date)
+    done_by: Mapped[int] = mapped_column(BigInteger)
+    done_at: Mapped[datetime]
+
+
+class NoticeSentRow(Base):
+    """A notice claimed for a recipient: the key that stops it being sent twice."""
+
+    __tablename__ = "notices_sent"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sent_at: Mapped[datetime]
+
+
+class EmulationRegistrationRow(Base):
+    """A unit's registration of the emulation titles it aims for in a year (a JSON list)."""
+
+    __tablename__ = "emulation_registrations"
+
+    unit_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    titles: Mapped[list[Any]]
+    registered_by: Mapped[int] = mapped_column(BigInteger)
+    registered_at: Mapped[datetime]

@@ -13,6 +13,7 @@ from storage.migrate import upgrade
 from storage.repositories import (
     SqlAuditRepository,
     SqlConsentRepository,
+    SqlDeadlineRepository,
     SqlDialogRepository,
     SqlInboundUpdateRepository,
     SqlInvitationRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.invitations = SqlInvitationRepository(session)
         self.audit = SqlAuditRepository(session)
         self.supporters = SqlSupporterRepository(session)
+        self.deadlines = SqlDeadlineRepository(session)
         return self
 
     async def __aexit__(

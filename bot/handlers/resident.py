@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.conversations import answer, nomination, review, status_lookup
 from bot.conversations.incoming import Incoming, button_data, read_update
-from bot.handlers import officer
+from bot.handlers import deadlines, officer
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Runtime, Turn
@@ -135,6 +135,8 @@ async def on_button(turn: Turn) -> None:
         turn.say("start/language_set", keyboard=turn.main_menu())
     elif incoming.flow == MINE and incoming.action == "show" and incoming.arg:
         await status_lookup.show(turn, incoming.arg)
+    elif incoming.flow == deadlines.DONE:
+        await deadlines.on_done(turn, incoming)
     elif not await officer.on_officer_button(turn, incoming):
         await _dialog_input(turn, incoming)
 

@@ -1,0 +1,166 @@
+"""Officers and their unit's deadlines: /deadlines, the "done" button, /event for relative ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from bot.conversations.incoming import Incoming
+from bot.keyboards import Button, inline_keyboard
+from bot.notices import DONE, DONE_LABEL, load_deadlines
+
+__all__ = ["DONE", "handlers", "on_done"]
+from bot.runtime import Runtime, Turn
+from core.dates import parse_deed_date
+from core.deadlines import ObligationKey, Occurrence
+from core.errors import DomainError
+from core.plan import RelativeDue
+from core.review import actor_for
+from core.roles import Actor
+
+# /deadlines looks this far ahead, and lists what is overdue however old.
+HORIZON = timedelta(days=45)
+MAX_LISTED = 10
+
+
+def _in_scope(actor: Actor, key: ObligationKey) -> bool:
+    return actor.acts_for(key.unit_key)
+
+
+async def show_deadlines(turn: Turn) -> None:
+    """List my units' overdue and coming tasks, with a "done" button for each."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not actor.is_staff:
+        turn.say("officer/not_staff")
+        return
+    deadlines = await load_deadlines(turn.uow, turn.rt, turn.rt.calendar)
+    if deadlines is None:
+        turn.say("deadlines/none", items=[], plan=None)
+        return
+    tasks = {task.number: task for task in deadlines.plan.tasks}
+    lead = {o.key for o in deadlines.obligations if o.lead}
+    items: list[tuple[Occurrence, bool]] = []
+    for key, found in deadlines.occurrences.items():
+        if key not in lead or not _in_scope(actor, key):
+            continue
+        for occurrence in found:
+            if (key, occurrence.occurrence) in deadlines.completed:
+                continue
+            overdue = occurrence.due < turn.today
+            if overdue or occurrence.due <= turn.today + HORIZON:
+                items.append((occurrence, overdue))
+    items.sort(key=lambda item: (not item[1], item[0].due, item[0].key.task_number))
+    shown = items[:MAX_LISTED]
+    rows = [
+        [
+            Button(
+                f"{turn.label(DONE_LABEL)} · {occurrence.key.task_number} · {occurrence.due:%d/%m}",
+                _done_data(turn, occurrence),
+            )
+        ]
+        for occurrence, _ in shown
+    ]
+    turn.say(
+        "deadlines/list",
+        keyboard=inline_keyboard(rows) if rows else None,
+        items=[
+            {
+                "task": tasks[o.key.task_number],
+                "unit": turn.rt.directory.unit_name(o.key.unit_key),
+                "due": o.due,
+                "overdue": overdue,
+                "days_left": turn.rt.calendar.working_days_between(turn.today, o.due),
+                "shift_reason": o.shift_reason,
+            }
+            for o, overdue in shown
+        ],
+        more=len(items) - len(shown),
+        plan=deadlines.plan.number,
+    )
+
+
+def _done_data(turn: Turn, occurrence: Occurrence) -> str:
+    index = turn.rt.directory.unit_index(occurrence.key.unit_key)
+    return f"{DONE}:{occurrence.key.task_number}:{occurrence.occurrence}:{index}"
+
+
+async def on_done(turn: Turn, incoming: Incoming) -> None:
+    """Mark a task's occurrence done for a unit; the notices about it stop."""
+    turn.clear_buttons()
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    unit = turn.rt.directory.unit_at(int(incoming.arg or -1))
+    plan = turn.rt.directory.plan
+    if unit is None or plan is None or incoming.token is None or not incoming.action:
+        turn.say("start/stale_button")
+        return
+    if not (actor.is_staff and actor.acts_for(unit.key)):
+        turn.say("officer/not_allowed")
+        return
+    key = ObligationKey(plan.key, incoming.token, unit.key)
+    task = next((t for t in plan.tasks if t.number == incoming.token), None)
+    fresh = await turn.uow.deadlines.complete(
+        plan.key, str(key), incoming.action, on=turn.today, by=turn.user.id, at=turn.now
+    )
+    turn.say("deadlines/done", task=task, unit=unit.name, already=not fresh)
+    if fresh:
+        for grant in await turn.uow.roles.holders(unit_key=None):
+            if (
+                grant.in_force(turn.today)
+                and grant.user_id != turn.user.id
+                and (grant.role.value == "secretariat")
+            ):
+                await turn.notify(
+                    grant.user_id,
+                    "deadlines/done_told",
+                    task=task,
+                    unit=unit.name,
+                    by=turn.user.display_name,
+                )
+
+
+async def set_event(turn: Turn) -> None:
+    """``/event <task> <day>``: enter the expected event date of a relative deadline."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    plan = turn.rt.directory.plan
+    message = turn.update.effective_message
+    words = (message.text or "").split()[1:] if message else []
+    task = None
+    if plan is not None and words and words[0].isdigit():
+        task = next((t for t in plan.tasks if t.number == int(words[0])), None)
+    if plan is None or task is None or not isinstance(task.due, RelativeDue) or len(words) < 2:
+        turn.say("deadlines/event_usage")
+        return
+    try:
+        # The event lies ahead: read the date with "today" far in the future as the limit.
+        day = parse_deed_date(words[1], turn.today + timedelta(days=3 * 365), max_age_years=6)
+    except DomainError as error:
+        turn.say("officer/refused", problem=error.code, params={})
+        return
+    units = [u for u in (actor.unit_keys or frozenset()) if u]
+    if not units:
+        turn.say("officer/not_allowed")
+        return
+    for unit_key in sorted(units):
+        key = ObligationKey(plan.key, task.number, unit_key)
+        await turn.uow.deadlines.set_event_day(
+            plan.key, str(key), day, by=turn.user.id, at=turn.now
+        )
+    turn.say(
+        "deadlines/event_set",
+        task=task,
+        event=day,
+        due=turn.rt.calendar.shift_deadline_back(task.due.due_for(day), "").day,
+    )
+
+
+def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
+    """Return the deadline command handlers."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler(
+            ["deadlines", "hanchot", "done"], rt.handler(show_deadlines), filters=private
+        ),
+        CommandHandler(["event", "sukien"], rt.handler(set_event), filters=private),
+    ]

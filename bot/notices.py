@@ -1,0 +1,211 @@
+"""Deadline notices: what the plan makes due at an instant, to whom, sent once.
+
+Run every minute by the bot process, and by ``ntvt notices run-once``. Each notice to each
+officer is claimed by a unique (notice key, recipient) row in the same transaction as its
+outbox message: a restart resends nothing already sent and skips nothing due, and two
+processes at the same instant send each notice once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot.keyboards import Button, inline_keyboard
+from bot.messages import locale_of, text_message
+from bot.rendering import N_
+from bot.runtime import Runtime
+from core.calendar import WorkingCalendar
+from core.deadlines import (
+    NoticeKind,
+    Obligation,
+    ObligationKey,
+    Occurrence,
+    ReminderSettings,
+    ScheduledNotice,
+    expand_obligations,
+    occurrences,
+    schedule,
+)
+from core.plan import Plan, UnitGroup, UnitRef
+from core.ports import UnitOfWork
+from core.roles import Actor
+
+log = logging.getLogger(__name__)
+
+DONE = "d"
+DONE_LABEL = N_("✅ Đã hoàn thành")
+# A notice missed while the bot was down goes out at the next run of the same day, in office
+# hours; one of an earlier day is dropped: "due today" sent a day late would mislead, and the
+# overdue notices follow anyway.
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """The plan's obligations and their occurrences, as they stand in the database."""
+
+    plan: Plan
+    obligations: Sequence[Obligation]
+    occurrences: dict[ObligationKey, list[Occurrence]]
+    completed: dict[tuple[ObligationKey, str], date]
+
+
+async def load_deadlines(
+    uow: UnitOfWork, rt: Runtime, calendar: WorkingCalendar
+) -> Deadlines | None:
+    """Expand the loaded plan into obligations and occurrences, with what was done."""
+    plan = rt.directory.plan
+    organisation = rt.directory.organisation
+    if plan is None or organisation is None:
+        return None
+    obligations = expand_obligations(plan, organisation, on=date(plan.year, 1, 1))
+    by_text = {str(o.key): o.key for o in obligations}
+    events = {
+        by_text[text]: day
+        for text, day in (await uow.deadlines.event_days(plan.key)).items()
+        if text in by_text
+    }
+    done = {
+        (by_text[text], occurrence): day
+        for (text, occurrence), day in (await uow.deadlines.completions(plan.key)).items()
+        if text in by_text
+    }
+    found = {
+        o.key: occurrences(
+            o, calendar, year=plan.year, event_days=events, not_before=plan.issued_on
+        )
+        for o in obligations
+    }
+    return Deadlines(plan, obligations, found, done)
+
+
+def due_between(
+    deadlines: Deadlines,
+    calendar: WorkingCalendar,
+    settings: ReminderSettings,
+    start: datetime,
+    end: datetime,
+) -> list[ScheduledNotice]:
+    """Return the notices whose time falls in [start, end)."""
+    return schedule(
+        deadlines.obligations,
+        deadlines.occurrences,
+        calendar,
+        settings,
+        start=start,
+        end=end,
+        completed=deadlines.completed,
+    )
+
+
+async def recipients(uow: UnitOfWork, unit_key: str, on: date) -> list[int]:
+    """Return the officers in force for a unit."""
+    grants = await uow.roles.holders(unit_key=unit_key)
+    return sorted({g.user_id for g in grants if g.in_force(on)})
+
+
+async def run_once(
+    rt: Runtime, calendar: WorkingCalendar, settings: ReminderSettings, now: datetime
+) -> list[int]:
+    """Queue every notice due by ``now`` that was not sent yet; return the outbox ids."""
+    queued: list[int] = []
+    local = now.astimezone(settings.timezone)
+    if not in_office_hours(calendar, settings, local, rt.settings.office_end):
+        return queued
+    async with rt.uow() as uow:
+        deadlines = await load_deadlines(uow, rt, calendar)
+        if deadlines is None:
+            return queued
+        tasks = {task.number: task for task in deadlines.plan.tasks}
+        today = now.astimezone(settings.timezone).date()
+        # Up to and including ``now``: a notice of 08:00 goes out in the 08:00 run.
+        window_end = now + timedelta(microseconds=1)
+        day_start = datetime.combine(local.date(), time(0), settings.timezone)
+        for notice in due_between(deadlines, calendar, settings, day_start, window_end):
+            task = tasks[notice.obligation.task_number]
+            for user_id in await recipients(uow, notice.obligation.unit_key, today):
+                if not await uow.deadlines.claim_notice(notice.key, recipient_id=user_id, at=now):
+                    continue
+                locale = await locale_of(uow, user_id, rt.settings.default_locale)
+                message = text_message(
+                    rt.renderer,
+                    user_id,
+                    locale,
+                    "notices/deadline",
+                    now=now,
+                    keyboard=_done_keyboard(rt, notice, locale),
+                    notice=notice,
+                    task=task,
+                    unit=rt.directory.unit_name(notice.obligation.unit_key),
+                    lead=unit_names(rt, task.lead, locale),
+                    coordinating=unit_names(rt, task.coordinating, locale),
+                )
+                added = await uow.outbox.add(message)
+                assert added.id is not None
+                queued.append(added.id)
+        await uow.commit()
+    return queued
+
+
+def in_office_hours(
+    calendar: WorkingCalendar, settings: ReminderSettings, local: datetime, office_end: time
+) -> bool:
+    """Tell whether notices may go out at ``local``: a working day, within office hours."""
+    return calendar.is_working_day(local.date()) and (
+        settings.office_time <= local.time().replace(tzinfo=None) < office_end
+    )
+
+
+def _done_keyboard(rt: Runtime, notice: ScheduledNotice, locale: str) -> dict[str, Any] | None:
+    if notice.kind is NoticeKind.FYI:
+        return None
+    index = rt.directory.unit_index(notice.obligation.unit_key)
+    data = f"{DONE}:{notice.obligation.task_number}:{notice.occurrence}:{index}"
+    label = rt.renderer.text(locale, DONE_LABEL)
+    return inline_keyboard([[Button(label, data)]])
+
+
+GROUP_LABELS = {
+    UnitGroup.ALL_UNITS: N_("Các đơn vị thuộc quận"),
+    UnitGroup.ALL_CLUSTERS: N_("Các cụm thi đua"),
+    UnitGroup.RELATED_UNITS: N_("Các đơn vị liên quan"),
+    UnitGroup.COUNCIL: N_("Hội đồng Thi đua - Khen thưởng"),
+}
+
+
+def unit_names(rt: Runtime, refs: Sequence[UnitRef], locale: str) -> list[str]:
+    """Return the names of a task's lead or coordinating units, groups in words."""
+    return [
+        rt.directory.unit_name(ref.unit_key)
+        if ref.unit_key
+        else rt.renderer.text(locale, GROUP_LABELS[ref.group])
+        if ref.group
+        else "?"
+        for ref in refs
+    ]
+
+
+async def notice_loop(
+    rt: Runtime,
+    calendar: WorkingCalendar,
+    settings: ReminderSettings,
+    interval: float,
+) -> None:
+    """Send due notices every ``interval`` seconds until cancelled."""
+    while True:
+        try:
+            ids = await run_once(rt, calendar, settings, rt.clock())
+            if ids and rt.sender is not None:
+                await rt.sender.send_ids(ids)
+        except Exception:
+            log.exception("deadline notices failed; trying again in %s s", interval)
+        await asyncio.sleep(interval)
+
+
+def actor_may_complete(actor: Actor, unit_key: str) -> bool:
+    """Tell whether the actor may mark a unit's task done (its officers, the secretariat)."""
+    return actor.is_staff and actor.acts_for(unit_key)

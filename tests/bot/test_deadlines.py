@@ -1,0 +1,146 @@
+"""Deadline notices reach a unit's officers on working days, once, until the task is done."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.local_api import LocalBotApi
+from bot.notices import run_once
+from core.review import grant_role
+from core.roles import Role
+from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.flows import press, say
+
+HANG_BAC = "phuong-hang-bac"
+
+
+def hanoi(day: str, hour: int = 8) -> datetime:
+    """08:00 in Hà Nội on ``day`` (YYYY-MM-DD), as UTC."""
+    local = datetime.fromisoformat(f"{day}T{hour:02d}:00:00+07:00")
+    return local.astimezone(UTC)
+
+
+@pytest.fixture
+async def year_2018(start_bot, clock: FakeClock) -> AsyncIterator[RunningBot]:  # type: ignore[no-untyped-def]
+    clock.now = hanoi("2018-01-02")
+    async with start_bot(notices=False) as (application, runtime):
+        yield RunningBot(application, runtime)
+
+
+async def _officer(
+    bot: RunningBot,
+    clock: FakeClock,
+    user_id: int,
+    role: Role = Role.OFFICER,
+    unit: str | None = HANG_BAC,
+) -> None:
+    async with bot.runtime.uow() as uow:
+        await grant_role(
+            uow, user_id=user_id, role=role, unit_key=unit, now=clock(), granted_by=None
+        )
+        await uow.commit()
+
+
+async def _run(bot: RunningBot, clock: FakeClock, day: str, hour: int = 8) -> int:
+    clock.now = hanoi(day, hour)
+    rt = bot.runtime
+    ids = await run_once(rt, rt.calendar, rt.reminders, clock())
+    assert rt.sender is not None
+    await rt.sender.send_ids(ids)
+    return len(ids)
+
+
+async def test_a_reminder_arrives_once_names_the_task_and_its_shifted_due_date(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer = api.user(1101, "Cán bộ Bạc")
+    await _officer(year_2018, clock, officer.id)
+    assert await _run(year_2018, clock, "2018-01-03") > 0
+    texts = [m.text for m in officer.messages]
+    task_3 = next(t for t in texts if "Nhiệm vụ 3:" in t)
+    # "Trước ngày 08/01/2018": due 07/01 (a Sunday), moved to Monday 08/01.
+    assert "Hạn: 08/01/2018" in task_3 and "còn 3 ngày làm việc" in task_3
+    assert "Chủ nhật" in task_3 and "Phòng Nội vụ" in task_3
+    assert await _run(year_2018, clock, "2018-01-03", 9) == 0  # nothing twice
+
+
+async def test_nothing_goes_out_on_a_weekend_or_outside_office_hours(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    await _officer(year_2018, clock, api.user(1102, "Cán bộ").id)
+    assert await _run(year_2018, clock, "2018-01-06") == 0  # Saturday
+    assert await _run(year_2018, clock, "2018-01-04", 6) == 0  # before office hours
+    assert await _run(year_2018, clock, "2018-01-04", 20) == 0  # evening
+
+
+async def test_done_stops_the_reminders_and_tells_the_secretariat(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer, secretary = api.user(1103, "Cán bộ"), api.user(1104, "Thư ký")
+    await _officer(year_2018, clock, officer.id)
+    await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
+    await _run(year_2018, clock, "2018-01-03")
+    task_3 = next(m for m in officer.messages if "Nhiệm vụ 3:" in m.text)
+    officer.skip_pending()
+    await officer.press_on(task_3, "✅ Đã hoàn thành")
+    done = await officer.next_message()
+    assert "hoàn thành nhiệm vụ 3" in done.text
+    await api.wait_until_idle(timeout=5)
+    told = [m.text for m in secretary.messages if "đã báo hoàn thành nhiệm vụ 3" in m.text]
+    assert told and "Phường Hàng Bạc" in told[0]
+    seen = len(officer.messages)
+    await _run(year_2018, clock, "2018-01-05")
+    await _run(year_2018, clock, "2018-01-08")
+    later = [m.text for m in officer.messages[seen:]]
+    assert later, "other tasks still send their notices"
+    assert [t for t in later if "Nhiệm vụ 3:" in t] == []
+
+
+async def test_overdue_notices_follow_a_missed_deadline(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer = api.user(1105, "Cán bộ")
+    await _officer(year_2018, clock, officer.id)
+    await _run(year_2018, clock, "2018-01-09")
+    overdue = [m.text for m in officer.messages if "Nhiệm vụ 3:" in m.text]
+    assert len(overdue) == 1  # the due-day notice of yesterday is not sent a day late
+    assert "Quá hạn" in overdue[0] and "quá 1 ngày làm việc" in overdue[0]
+
+
+async def test_deadlines_lists_what_is_coming_for_my_unit(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer = api.user(1106, "Cán bộ")
+    await _officer(year_2018, clock, officer.id)
+    listing = await say(officer, "/deadlines")
+    assert "Nhiệm vụ 3:" in listing.text and "hạn 08/01/2018" in listing.text
+    assert any(label.startswith("✅ Đã hoàn thành · 3") for row in listing.buttons for label in row)
+    done = await press(
+        officer,
+        next(
+            label
+            for row in listing.buttons
+            for label in row
+            if label.startswith("✅ Đã hoàn thành · 3")
+        ),
+    )
+    assert "hoàn thành nhiệm vụ 3" in done.text
+    again = await say(officer, "/deadlines")
+    assert "Nhiệm vụ 3:" not in again.text
+    resident = await say(api.user(1107, "Dân"), "/deadlines")
+    assert "dành cho cán bộ" in resident.text
+
+
+async def test_a_relative_deadline_follows_the_entered_event_date(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    secretary = api.user(1108, "Thư ký")
+    await _officer(year_2018, clock, secretary.id, Role.OFFICER, "phong-noi-vu")
+    usage = await say(secretary, "/event 3 01/05/2018")
+    assert "Cách dùng" in usage.text
+    entered = await say(secretary, "/event 21 20/04/2018")
+    # 45 days before 20/04/2018 is 06/03/2018, a Tuesday.
+    assert "Hạn gửi hồ sơ: 06/03/2018" in entered.text
