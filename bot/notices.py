@@ -33,7 +33,7 @@ from core.deadlines import (
 )
 from core.plan import Plan, UnitGroup, UnitRef
 from core.ports import UnitOfWork
-from core.roles import Actor
+from core.roles import Actor, Role
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,68 @@ async def run_once(
                 added = await uow.outbox.add(message)
                 assert added.id is not None
                 queued.append(added.id)
+        queued.extend(await _quota_notices(uow, rt, calendar, now, local.date()))
         await uow.commit()
+    return queued
+
+
+async def _quota_notices(
+    uow: UnitOfWork, rt: Runtime, calendar: WorkingCalendar, now: datetime, today: date
+) -> list[int]:
+    """Queue the plan's monthly quota notices due today.
+
+    Units still at zero are reminded on the quota day (or the working day after it); the
+    secretariat gets the month's summary on its last working day.
+    """
+    organisation = rt.directory.organisation
+    if organisation is None:
+        return []
+    units = organisation.active_units(today)
+    quota = rt.settings.monthly_quota
+    if not units or quota == 0:
+        return []
+    month = f"{today:%m/%Y}"
+    first = date(today.year, today.month, 1)
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    reminder_day = calendar.next_working_day(date(today.year, today.month, rt.settings.quota_day))
+    summary_day = calendar.previous_working_day(following - timedelta(days=1))
+    if today not in (reminder_day, summary_day):
+        return []
+    tz = rt.settings.tz
+    counts = await uow.nominations.count_by_unit(
+        since=datetime.combine(first, time(0), tz), until=datetime.combine(following, time(0), tz)
+    )
+    short = [unit for unit in units if counts.get(unit.key, 0) < quota]
+    queued: list[int] = []
+    messages: list[tuple[str, int, str, dict[str, Any]]] = []
+    if today == reminder_day:
+        for unit in short:
+            for user_id in await recipients(uow, unit.key, today):
+                context: dict[str, Any] = {"month": month, "unit": unit.name, "quota": quota}
+                messages.append(
+                    (f"quota:{first:%Y-%m}:{unit.key}", user_id, "notices/quota", context)
+                )
+    if today == summary_day:
+        for grant in await uow.roles.holders(unit_key=None):
+            if grant.in_force(today) and grant.role is Role.SECRETARIAT:
+                context = {"month": month, "missing": [u.name for u in short]}
+                messages.append(
+                    (
+                        f"quota-summary:{first:%Y-%m}",
+                        grant.user_id,
+                        "notices/quota_summary",
+                        context,
+                    )
+                )
+    for key, user_id, template, context in messages:
+        if not await uow.deadlines.claim_notice(key, recipient_id=user_id, at=now):
+            continue
+        locale = await locale_of(uow, user_id, rt.settings.default_locale)
+        added = await uow.outbox.add(
+            text_message(rt.renderer, user_id, locale, template, now=now, **context)
+        )
+        assert added.id is not None
+        queued.append(added.id)
     return queued
 
 

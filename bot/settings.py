@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     extra_days_off: str = ""
     extra_working_days: str = ""
     notice_interval: float = Field(default=60.0, gt=0)
+    # The plan's monthly quota of exemplars per unit, and the day of the month units still at
+    # zero are reminded of it.
+    monthly_quota: int = Field(default=1, ge=0, le=100)
+    quota_day: int = Field(default=20, ge=1, le=28)
     # Updates of different chats processed at once; one chat's updates are always in order.
     workers: int = Field(default=64, ge=1, le=4096)
 

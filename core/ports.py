@@ -96,6 +96,10 @@ class NominationRepository(abc.ABC):
         """Return nominations whose folded nominee name and unit are these, newest first."""
 
     @abc.abstractmethod
+    async def count_by_unit(self, *, since: datetime, until: datetime) -> dict[str, int]:
+        """Count nominations per unit submitted in [since, until)."""
+
+    @abc.abstractmethod
     async def search_entries(self, *, after_id: int, limit: int) -> Sequence[SearchEntry]:
         """Return what the search index needs of nominations with ids above ``after_id``.
 

@@ -318,6 +318,15 @@ class SqlNominationRepository(NominationRepository):
             .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
         )
 
+    async def count_by_unit(self, *, since: datetime, until: datetime) -> dict[str, int]:
+        """Count nominations per unit submitted in [since, until)."""
+        rows = await self._session.execute(
+            select(NominationRow.unit_key, func.count())
+            .where(NominationRow.created_at >= since, NominationRow.created_at < until)
+            .group_by(NominationRow.unit_key)
+        )
+        return {unit_key: int(count) for unit_key, count in rows}
+
     async def search_entries(self, *, after_id: int, limit: int) -> Sequence[SearchEntry]:
         """Return the searchable fields of nominations after ``after_id``, in id order.
 

@@ -1,9 +1,10 @@
-"""Officers and their unit's deadlines: /deadlines, the "done" button, /event for relative ones."""
+"""Officers and their unit's deadlines: /deadlines, done, /event, /register; /compliance."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
@@ -13,6 +14,7 @@ from bot.notices import DONE, DONE_LABEL, load_deadlines
 
 __all__ = ["DONE", "handlers", "on_done"]
 from bot.runtime import Runtime, Turn
+from core.compliance import compliance
 from core.dates import parse_deed_date
 from core.deadlines import ObligationKey, Occurrence
 from core.errors import DomainError
@@ -155,6 +157,77 @@ async def set_event(turn: Turn) -> None:
     )
 
 
+async def show_compliance(turn: Turn) -> None:
+    """``/compliance``: per unit, tasks on time, late, overdue; the monthly quota; registration."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if actor.unit_keys is not None:  # only the secretariat and admins see every unit
+        turn.say("officer/not_allowed")
+        return
+    deadlines = await load_deadlines(turn.uow, turn.rt, turn.rt.calendar)
+    if deadlines is None:
+        turn.say("deadlines/none")
+        return
+    month_start, month_end = month_bounds(turn.now, turn.rt.settings.tz)
+    counts = await turn.uow.nominations.count_by_unit(since=month_start, until=month_end)
+    registered = await turn.uow.deadlines.registrations(deadlines.plan.year)
+    units = list(dict.fromkeys(o.key.unit_key for o in deadlines.obligations))
+    rows = compliance(
+        deadlines.obligations,
+        deadlines.occurrences,
+        deadlines.completed,
+        units=units,
+        today=turn.today,
+        nominations=counts,
+        registered=set(registered),
+        quota=turn.rt.settings.monthly_quota,
+    )
+    rows.sort(
+        key=lambda row: (not row.behind, -row.overdue, turn.rt.directory.unit_index(row.unit_key))
+    )
+    turn.say(
+        "deadlines/compliance",
+        rows=rows,
+        unit_name=turn.rt.directory.unit_name,
+        month=f"{month_start.astimezone(turn.rt.settings.tz):%m/%Y}",
+        year=deadlines.plan.year,
+        today=turn.today,
+    )
+
+
+async def register(turn: Turn) -> None:
+    """``/register <titles>``: record the unit's emulation registration for the plan's year."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    plan = turn.rt.directory.plan
+    units = sorted(actor.unit_keys or ()) if actor.is_staff else []
+    message = turn.update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    titles = [t.strip() for t in parts[1].split(";") if t.strip()] if len(parts) > 1 else []
+    if plan is None or not units:
+        turn.say("officer/not_allowed" if plan else "deadlines/none")
+        return
+    if not titles:
+        turn.say("deadlines/register_usage")
+        return
+    for unit_key in units:
+        await turn.uow.deadlines.register(
+            unit_key, plan.year, titles[:10], by=turn.user.id, at=turn.now
+        )
+    turn.say(
+        "deadlines/registered",
+        titles=titles[:10],
+        year=plan.year,
+        units=[turn.rt.directory.unit_name(u) for u in units],
+    )
+
+
+def month_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the first instants of this local month and of the next."""
+    local = now.astimezone(tz)
+    start = datetime(local.year, local.month, 1, tzinfo=tz)
+    following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=tz)
+    return start, following
+
+
 def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
     """Return the deadline command handlers."""
     private = filters.ChatType.PRIVATE
@@ -163,4 +236,6 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
             ["deadlines", "hanchot", "done"], rt.handler(show_deadlines), filters=private
         ),
         CommandHandler(["event", "sukien"], rt.handler(set_event), filters=private),
+        CommandHandler(["compliance", "tiendo"], rt.handler(show_compliance), filters=private),
+        CommandHandler(["register", "dangky"], rt.handler(register), filters=private),
     ]

@@ -144,3 +144,44 @@ async def test_a_relative_deadline_follows_the_entered_event_date(
     entered = await say(secretary, "/event 21 20/04/2018")
     # 45 days before 20/04/2018 is 06/03/2018, a Tuesday.
     assert "Hạn gửi hồ sơ: 06/03/2018" in entered.text
+
+
+async def test_registration_and_compliance_show_who_is_late(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer, secretary = api.user(1110, "Cán bộ Bạc"), api.user(1111, "Thư ký")
+    await _officer(year_2018, clock, officer.id)
+    await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
+    usage = await say(officer, "/register")
+    assert "Cách dùng" in usage.text
+    registered = await say(officer, "/register Tập thể lao động xuất sắc; Cờ thi đua")
+    assert "Phường Hàng Bạc" in registered.text and "Cờ thi đua" in registered.text
+
+    clock.now = hanoi("2018-01-10")
+    report = await say(secretary, "/compliance")
+    lines = report.text.splitlines()
+    hang_bac = lines[lines.index("🔴 Phường Hàng Bạc") + 1]
+    # Tasks 1 (due 02/01) and 3 (due 08/01) are overdue on 10/01.
+    assert "ĐK: có" in hang_bac and "📝 0/1" in hang_bac and "⚠️ 2" in hang_bac
+    hang_gai = lines[lines.index("🔴 Phường Hàng Gai") + 1]
+    assert "ĐK: chưa" in hang_gai
+    refused = await say(officer, "/compliance")
+    assert "không có quyền" in refused.text
+
+
+async def test_units_at_zero_are_reminded_of_the_monthly_quota(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer, secretary = api.user(1112, "Cán bộ"), api.user(1113, "Thư ký")
+    await _officer(year_2018, clock, officer.id)
+    await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
+    await _run(year_2018, clock, "2018-03-19")
+    assert not [m for m in officer.messages if "chưa giới thiệu" in m.text]
+    await _run(year_2018, clock, "2018-03-20")  # the quota day, a Tuesday
+    quota = [m.text for m in officer.messages if "chưa giới thiệu" in m.text]
+    assert len(quota) == 1 and "03/2018" in quota[0] and "Phường Hàng Bạc" in quota[0]
+    await _run(year_2018, clock, "2018-03-20", 10)
+    assert len([m for m in officer.messages if "chưa giới thiệu" in m.text]) == 1
+    await _run(year_2018, clock, "2018-03-30")  # the month's last working day
+    summary = [m.text for m in secretary.messages if "Tổng hợp đề cử tháng 03/2018" in m.text]
+    assert len(summary) == 1 and "Phường Hàng Bạc" in summary[0]
