@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.conversations.incoming import Incoming
 from bot.keyboards import Button, inline_keyboard
-from bot.notices import DONE, DONE_LABEL, load_deadlines
+from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines
 
 __all__ = ["DONE", "handlers", "on_done"]
 from bot.runtime import Runtime, Turn
@@ -32,14 +32,17 @@ def _in_scope(actor: Actor, key: ObligationKey) -> bool:
 
 
 async def show_deadlines(turn: Turn) -> None:
-    """List my units' overdue and coming tasks, with a "done" button for each."""
+    """List my units' overdue and coming tasks, with a "done" button for each.
+
+    Someone who acts for no unit sees the plan's coming deadlines instead.
+    """
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    if not actor.is_staff:
-        turn.say("officer/not_staff")
-        return
     deadlines = await load_deadlines(turn.uow, turn.rt, turn.rt.calendar)
     if deadlines is None:
-        turn.say("deadlines/none", items=[], plan=None)
+        turn.say("deadlines/none")
+        return
+    if not actor.is_staff:
+        _plan_deadlines(turn, deadlines)
         return
     tasks = {task.number: task for task in deadlines.plan.tasks}
     lead = {o.key for o in deadlines.obligations if o.lead}
@@ -80,6 +83,26 @@ async def show_deadlines(turn: Turn) -> None:
         ],
         more=len(items) - len(shown),
         plan=deadlines.plan.number,
+    )
+
+
+def _plan_deadlines(turn: Turn, deadlines: Deadlines) -> None:
+    """Show everybody the plan's next deadlines, one line per task."""
+    soonest: dict[int, Occurrence] = {}
+    for found in deadlines.occurrences.values():
+        for occurrence in found:
+            number = occurrence.key.task_number
+            upcoming = turn.today <= occurrence.due <= turn.today + HORIZON
+            if upcoming and (number not in soonest or occurrence.due < soonest[number].due):
+                soonest[number] = occurrence
+    tasks = {task.number: task for task in deadlines.plan.tasks}
+    turn.say(
+        "deadlines/plan",
+        plan=deadlines.plan.number,
+        items=[
+            {"task": tasks[number], "due": occurrence.due}
+            for number, occurrence in sorted(soonest.items(), key=lambda i: i[1].due)
+        ][:MAX_LISTED],
     )
 
 

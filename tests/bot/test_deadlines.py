@@ -131,7 +131,8 @@ async def test_deadlines_lists_what_is_coming_for_my_unit(
     again = await say(officer, "/deadlines")
     assert "Nhiệm vụ 3:" not in again.text
     resident = await say(api.user(1107, "Dân"), "/deadlines")
-    assert "dành cho cán bộ" in resident.text
+    assert "Các hạn sắp tới của Kế hoạch" in resident.text and "08/01/2018" in resident.text
+    assert resident.buttons == []
 
 
 async def test_a_relative_deadline_follows_the_entered_event_date(
