@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.runtime import system_clock
 from bot.settings import Settings
 from core.matching import Candidate, FuzzyMatcher
@@ -70,8 +72,15 @@ async def create_invitation(
     return f"https://t.me/{username}?start={code}", unit_name
 
 
-async def grant(settings: Settings, user_id: int, role_name: str, unit: str | None) -> int:
-    """Grant a role directly; return the grant's id."""
+async def grant(
+    settings: Settings,
+    user_id: int,
+    role_name: str,
+    unit: str | None,
+    *,
+    valid_from: date | None = None,
+) -> int:
+    """Grant a role directly, from today or ``valid_from``; return the grant's id."""
     role = parse_role(role_name)
     db = await open_database(settings.database_url)
     try:
@@ -84,6 +93,7 @@ async def grant(settings: Settings, user_id: int, role_name: str, unit: str | No
                 unit_key=unit_key,
                 now=system_clock(),
                 granted_by=None,
+                valid_from=valid_from,
             )
             await uow.commit()
     finally:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -197,13 +198,17 @@ def officers_grant(
     user: Annotated[int, typer.Option(help="The Telegram user id.")],
     role: Annotated[str, typer.Option(help="officer, secretariat, council_member or admin.")],
     unit: Annotated[str | None, typer.Option(help="The officer's unit, by name.")] = None,
+    valid_from: Annotated[
+        str | None, typer.Option(help="First day the role applies, YYYY-MM-DD (default today).")
+    ] = None,
 ) -> None:
     """Grant a role to a Telegram user id directly (the first admin)."""
     from bot.admin import grant
 
     settings = _settings()
     try:
-        grant_id = asyncio.run(grant(settings, user, role, unit))
+        start = date.fromisoformat(valid_from) if valid_from else None
+        grant_id = asyncio.run(grant(settings, user, role, unit, valid_from=start))
     except ValueError as exc:
         typer.echo(f"ntvt: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -102,10 +102,17 @@ def due_between(
     )
 
 
-async def recipients(uow: UnitOfWork, unit_key: str, on: date) -> list[int]:
-    """Return the officers in force for a unit."""
+async def recipients(
+    uow: UnitOfWork, unit_key: str, on: date, cache: dict[str, list[int]] | None = None
+) -> list[int]:
+    """Return the officers in force for a unit (looked up once per run with ``cache``)."""
+    if cache is not None and unit_key in cache:
+        return cache[unit_key]
     grants = await uow.roles.holders(unit_key=unit_key)
-    return sorted({g.user_id for g in grants if g.in_force(on)})
+    found = sorted({g.user_id for g in grants if g.in_force(on)})
+    if cache is not None:
+        cache[unit_key] = found
+    return found
 
 
 async def run_once(
@@ -122,12 +129,13 @@ async def run_once(
             return queued
         tasks = {task.number: task for task in deadlines.plan.tasks}
         today = now.astimezone(settings.timezone).date()
+        officers: dict[str, list[int]] = {}
         # Up to and including ``now``: a notice of 08:00 goes out in the 08:00 run.
         window_end = now + timedelta(microseconds=1)
         day_start = datetime.combine(local.date(), time(0), settings.timezone)
         for notice in due_between(deadlines, calendar, settings, day_start, window_end):
             task = tasks[notice.obligation.task_number]
-            for user_id in await recipients(uow, notice.obligation.unit_key, today):
+            for user_id in await recipients(uow, notice.obligation.unit_key, today, officers):
                 if not await uow.deadlines.claim_notice(notice.key, recipient_id=user_id, at=now):
                     continue
                 locale = await locale_of(uow, user_id, rt.settings.default_locale)

@@ -129,15 +129,16 @@ async def grant_role(
     unit_key: str | None,
     now: datetime,
     granted_by: int | None,
+    valid_from: date | None = None,
 ) -> RoleGrant:
-    """Grant a role directly (the first admin, from the command line)."""
+    """Grant a role directly (the first admin, from the command line), from today or a day."""
     if role is Role.OFFICER and not unit_key:
         raise UnknownUnitError("an officer needs a unit")
     grant = RoleGrant(
         user_id=user_id,
         role=role,
         unit_key=unit_key if role is Role.OFFICER else None,
-        validity=Validity(valid_from=now.date()),
+        validity=Validity(valid_from=valid_from or now.date()),
         granted_at=now,
         granted_by=granted_by,
     )

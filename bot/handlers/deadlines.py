@@ -20,7 +20,7 @@ from core.deadlines import ObligationKey, Occurrence
 from core.errors import DomainError
 from core.plan import RelativeDue
 from core.review import actor_for
-from core.roles import Actor
+from core.roles import Actor, Role
 
 # /deadlines looks this far ahead, and lists what is overdue however old.
 HORIZON = timedelta(days=45)
@@ -128,14 +128,15 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
     fresh = await turn.uow.deadlines.complete(
         plan.key, str(key), incoming.action, on=turn.today, by=turn.user.id, at=turn.now
     )
-    turn.say("deadlines/done", task=task, unit=unit.name, already=not fresh)
+    told = False
     if fresh:
         for grant in await turn.uow.roles.holders(unit_key=None):
             if (
                 grant.in_force(turn.today)
                 and grant.user_id != turn.user.id
-                and (grant.role.value == "secretariat")
+                and grant.role is Role.SECRETARIAT
             ):
+                told = True
                 await turn.notify(
                     grant.user_id,
                     "deadlines/done_told",
@@ -143,6 +144,7 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
                     unit=unit.name,
                     by=turn.user.display_name,
                 )
+    turn.say("deadlines/done", task=task, unit=unit.name, already=not fresh, told=told)
 
 
 async def set_event(turn: Turn) -> None:

@@ -87,7 +87,7 @@ async def test_done_stops_the_reminders_and_tells_the_secretariat(
     officer.skip_pending()
     await officer.press_on(task_3, "✅ Đã hoàn thành")
     done = await officer.next_message()
-    assert "hoàn thành nhiệm vụ 3" in done.text
+    assert "hoàn thành nhiệm vụ 3" in done.text and "Cơ quan thường trực đã được báo" in done.text
     await api.wait_until_idle(timeout=5)
     told = [m.text for m in secretary.messages if "đã báo hoàn thành nhiệm vụ 3" in m.text]
     assert told and "Phường Hàng Bạc" in told[0]
@@ -128,6 +128,7 @@ async def test_deadlines_lists_what_is_coming_for_my_unit(
         ),
     )
     assert "hoàn thành nhiệm vụ 3" in done.text
+    assert "Cơ quan thường trực" not in done.text  # no secretariat officer to tell here
     again = await say(officer, "/deadlines")
     assert "Nhiệm vụ 3:" not in again.text
     resident = await say(api.user(1107, "Dân"), "/deadlines")
