@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # zero are reminded of it.
     monthly_quota: int = Field(default=1, ge=0, le=100)
     quota_day: int = Field(default=20, ge=1, le=28)
+    # The 2018 plan refuses year-end commendation to units that did not register for emulation;
+    # the 2022 law dropped it as a legal ground, so a council may switch it off.
+    require_registration: bool = True
     # Updates of different chats processed at once; one chat's updates are always in order.
     workers: int = Field(default=64, ge=1, le=4096)
 

@@ -324,6 +324,16 @@ class DeadlineRepository(abc.ABC):
     async def registrations(self, year: int) -> dict[str, tuple[tuple[str, ...], datetime]]:
         """Return each registered unit's titles and registration time for a year."""
 
+    @abc.abstractmethod
+    async def file_dossier(
+        self, unit_key: str, year: int, titles: Sequence[str], *, by: int, at: datetime
+    ) -> None:
+        """Record (or replace) a unit's year-end commendation dossier for a year."""
+
+    @abc.abstractmethod
+    async def dossiers(self, year: int) -> dict[str, tuple[str, ...]]:
+        """Return the titles of each unit's year-end dossier for a year."""
+
 
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolled back unless committed."""

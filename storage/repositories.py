@@ -94,6 +94,7 @@ from storage.tables import (
     SupporterRow,
     UnitRow,
     UserRow,
+    YearEndDossierRow,
 )
 
 
@@ -1320,6 +1321,32 @@ class SqlDeadlineRepository(DeadlineRepository):
             },
             key=["unit_key", "year"],
         )
+
+    async def file_dossier(
+        self, unit_key: str, year: int, titles: Sequence[str], *, by: int, at: datetime
+    ) -> None:
+        """Record a unit's year-end dossier for a year, replacing an earlier one."""
+        await _upsert(
+            self._session,
+            YearEndDossierRow,
+            {
+                "unit_key": unit_key,
+                "year": year,
+                "titles": list(titles),
+                "filed_by": by,
+                "filed_at": at,
+            },
+            key=["unit_key", "year"],
+        )
+
+    async def dossiers(self, year: int) -> dict[str, tuple[str, ...]]:
+        """Return the titles of each unit's year-end dossier for a year."""
+        rows = await self._session.execute(
+            select(YearEndDossierRow.unit_key, YearEndDossierRow.titles).where(
+                YearEndDossierRow.year == year
+            )
+        )
+        return {unit_key: tuple(str(t) for t in titles) for unit_key, titles in rows}
 
     async def registrations(self, year: int) -> dict[str, tuple[tuple[str, ...], datetime]]:
         """Return each registered unit's titles, in the order given, and registration time."""

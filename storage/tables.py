@@ -449,6 +449,18 @@ class NoticeSentRow(Base):
     sent_at: Mapped[datetime]
 
 
+class YearEndDossierRow(Base):
+    """A unit's year-end commendation dossier: the titles it proposes for the year."""
+
+    __tablename__ = "year_end_dossiers"
+
+    unit_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    titles: Mapped[list[Any]]
+    filed_by: Mapped[int] = mapped_column(BigInteger)
+    filed_at: Mapped[datetime]
+
+
 class EmulationRegistrationRow(Base):
     """A unit's registration of the emulation titles it aims for in a year (a JSON list)."""
 

@@ -245,6 +245,50 @@ async def register(turn: Turn) -> None:
     )
 
 
+async def file_dossier(turn: Turn) -> None:
+    """``/dossier <titles>``: file the unit's year-end commendation dossier for the plan's year.
+
+    The plan (section III.4) refuses year-end commendation to units that did not register for
+    emulation; the 2022 law dropped that as a legal ground, so the rule is a setting.
+    """
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    plan = turn.rt.directory.plan
+    units = sorted(actor.unit_keys or ()) if actor.is_staff else []
+    message = turn.update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    titles = [t.strip() for t in parts[1].split(";") if t.strip()] if len(parts) > 1 else []
+    if plan is None or not units:
+        turn.say("officer/not_allowed" if plan else "deadlines/none")
+        return
+    if not titles:
+        turn.say("deadlines/dossier_usage")
+        return
+    registered = await turn.uow.deadlines.registrations(plan.year)
+    refused = [u for u in units if u not in registered]
+    if turn.rt.settings.require_registration and refused:
+        turn.say(
+            "deadlines/dossier_refused",
+            units=[turn.rt.directory.unit_name(u) for u in refused],
+            year=plan.year,
+        )
+        return
+    for unit_key in units:
+        await turn.uow.deadlines.file_dossier(
+            unit_key, plan.year, titles[:10], by=turn.user.id, at=turn.now
+        )
+    names = [turn.rt.directory.unit_name(u) for u in units]
+    for grant in await turn.uow.roles.holders(unit_key=None):
+        if grant.in_force(turn.today) and grant.role is Role.SECRETARIAT:
+            await turn.notify(
+                grant.user_id,
+                "deadlines/dossier_told",
+                units=names,
+                titles=titles[:10],
+                year=plan.year,
+            )
+    turn.say("deadlines/dossier_filed", units=names, titles=titles[:10], year=plan.year)
+
+
 def month_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Return the first instants of this local month and of the next."""
     local = now.astimezone(tz)
@@ -263,4 +307,5 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
         CommandHandler(["event", "sukien"], rt.handler(set_event), filters=private),
         CommandHandler(["compliance", "tiendo"], rt.handler(show_compliance), filters=private),
         CommandHandler(["register", "dangky"], rt.handler(register), filters=private),
+        CommandHandler(["dossier", "hoso_cuoinam"], rt.handler(file_dossier), filters=private),
     ]

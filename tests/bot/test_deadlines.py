@@ -187,3 +187,31 @@ async def test_units_at_zero_are_reminded_of_the_monthly_quota(
     await _run(year_2018, clock, "2018-03-30")  # the month's last working day
     summary = [m.text for m in secretary.messages if "Tổng hợp đề cử tháng 03/2018" in m.text]
     assert len(summary) == 1 and "Phường Hàng Bạc" in summary[0]
+
+
+async def test_a_year_end_dossier_needs_the_emulation_registration_unless_switched_off(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer, secretary = api.user(1114, "Cán bộ"), api.user(1115, "Thư ký")
+    await _officer(year_2018, clock, officer.id)
+    await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
+    refused = await say(officer, "/dossier Tập thể lao động xuất sắc")
+    assert "Chưa thể nhận hồ sơ" in refused.text and "không đăng ký thi đua" in refused.text
+    await say(officer, "/register Tập thể lao động xuất sắc")
+    filed = await say(officer, "/dossier Tập thể lao động xuất sắc; Giấy khen")
+    assert "Đã nhận hồ sơ" in filed.text and "Giấy khen" in filed.text
+    await api.wait_until_idle(timeout=5)
+    assert any("Hồ sơ đề nghị khen thưởng cuối năm 2018" in m.text for m in secretary.messages)
+
+    runtime = year_2018.runtime
+    runtime.settings = runtime.settings.model_copy(update={"require_registration": False})
+    other = api.user(1116, "Cán bộ Gai")
+    await _officer(year_2018, clock, other.id, Role.OFFICER, "phuong-hang-gai")
+    accepted = await say(other, "/dossier Giấy khen")
+    assert "Đã nhận hồ sơ" in accepted.text
+    async with runtime.uow() as uow:
+        dossiers = await uow.deadlines.dossiers(2018)
+    assert dossiers == {
+        "phuong-hang-bac": ("Tập thể lao động xuất sắc", "Giấy khen"),
+        "phuong-hang-gai": ("Giấy khen",),
+    }

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy import inspect, select
 
 from storage.database import create_engine
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage.migrate import current_revision, downgrade, upgrade
 from storage.tables import DeadlineCompletionRow, DeadlineEventRow
 from storage.uow import Database, open_database
 
@@ -339,16 +339,16 @@ async def test_the_migration_adds_the_four_tables_once_and_downgrading_drops_onl
     await upgrade(database_url, "0003")
     before = await _tables(database_url)
 
-    await upgrade(database_url)
-    await upgrade(database_url)
-    assert await current_revision(database_url) == head_revision()
+    await upgrade(database_url, "0004")
+    await upgrade(database_url, "0004")
+    assert await current_revision(database_url) == "0004"
     assert await _tables(database_url) == before | DEADLINE_TABLES
 
     await downgrade(database_url, "0003")
     assert await current_revision(database_url) == "0003"
     assert await _tables(database_url) == before
 
-    await upgrade(database_url)
+    await upgrade(database_url, "0004")
     assert await _tables(database_url) == before | DEADLINE_TABLES
 
 
