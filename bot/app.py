@@ -36,6 +36,8 @@ COMMANDS = (
     ("nominate", N_("Đề cử người tốt, việc tốt")),
     ("status", N_("Tra cứu hồ sơ theo mã")),
     ("my", N_("Các đề cử của tôi")),
+    ("subscribe", N_("Đăng ký nhận thông báo")),
+    ("unsubscribe", N_("Hủy nhận thông báo")),
     ("cancel", N_("Hủy thao tác đang làm")),
     ("lang", N_("Đổi ngôn ngữ")),
     ("help", N_("Hướng dẫn sử dụng")),

@@ -93,7 +93,8 @@ class OutboxSender:
                 await asyncio.sleep(wait)
                 continue
             except Forbidden as exc:
-                await self._failed(message, exc.message, final=True)
+                # Blocked by the user: nothing more goes to them until they unblock the bot.
+                await self._failed(message, exc.message, final=True, blocked=True)
                 return True
             except BadRequest as exc:
                 if any(reason in exc.message.lower() for reason in _ALREADY_DONE):
@@ -131,10 +132,15 @@ class OutboxSender:
             )
             await uow.commit()
 
-    async def _failed(self, message: OutgoingMessage, error: str, *, final: bool) -> None:
+    async def _failed(
+        self, message: OutgoingMessage, error: str, *, final: bool, blocked: bool = False
+    ) -> None:
         assert message.id is not None
         async with self._uow() as uow:
-            await uow.outbox.mark_failed(message.id, at=self._clock(), error=error, final=final)
+            now = self._clock()
+            await uow.outbox.mark_failed(message.id, at=now, error=error, final=final)
+            if blocked:
+                await uow.subscriptions.set_blocked(message.chat_id, at=now)
             await uow.commit()
 
 

@@ -10,7 +10,7 @@ import abc
 from collections.abc import Sequence
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from core.codes import TrackingCode
 from core.dialog import Dialog
@@ -21,6 +21,9 @@ from core.people import Consent, ConsentPurpose, User
 from core.plan import Plan
 from core.roles import Invitation, RoleGrant
 from core.search import SearchEntry
+
+if TYPE_CHECKING:
+    from core.subscriptions import Subscription
 from core.support import Supporter
 from core.workflow import AuditEntry
 
@@ -335,6 +338,30 @@ class DeadlineRepository(abc.ABC):
         """Return the titles of each unit's year-end dossier for a year."""
 
 
+class SubscriptionRepository(abc.ABC):
+    """Residents' opt-ins to announcements, and chats that blocked the bot."""
+
+    @abc.abstractmethod
+    async def add(self, subscription: Subscription) -> bool:
+        """Store an opt-in; return False if the same active one exists."""
+
+    @abc.abstractmethod
+    async def active_of(self, user_id: int) -> Sequence[Subscription]:
+        """Return a user's active subscriptions, oldest first."""
+
+    @abc.abstractmethod
+    async def end_all(self, user_id: int, *, at: datetime) -> int:
+        """End a user's active subscriptions; return how many."""
+
+    @abc.abstractmethod
+    async def set_blocked(self, user_id: int, *, at: datetime | None) -> None:
+        """Record that the user blocked the bot (``at``) or unblocked it (None)."""
+
+    @abc.abstractmethod
+    async def is_blocked(self, user_id: int) -> bool:
+        """Tell whether the user blocked the bot."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolled back unless committed."""
 
@@ -350,6 +377,7 @@ class UnitOfWork(abc.ABC):
     audit: AuditRepository
     supporters: SupporterRepository
     deadlines: DeadlineRepository
+    subscriptions: SubscriptionRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -63,17 +63,20 @@ from core.ports import (
     OrganisationRepository,
     OutboxRepository,
     RoleRepository,
+    SubscriptionRepository,
     SupporterRepository,
     UserRepository,
 )
 from core.roles import Invitation, Role, RoleGrant
 from core.search import SearchEntry
+from core.subscriptions import Scope, Subscription
 from core.support import Supporter
 from core.text import fold
 from core.workflow import Action, AuditEntry
 from storage.tables import (
     AuditEntryRow,
     Base,
+    BlockedChatRow,
     CampaignRow,
     ClusterRow,
     ConsentRow,
@@ -91,6 +94,7 @@ from storage.tables import (
     PlanRow,
     PlanTaskRow,
     RoleGrantRow,
+    SubscriptionRow,
     SupporterRow,
     UnitRow,
     UserRow,
@@ -1361,3 +1365,78 @@ class SqlDeadlineRepository(DeadlineRepository):
             unit_key: (tuple(str(title) for title in titles), registered_at)
             for unit_key, titles, registered_at in rows
         }
+
+
+class SqlSubscriptionRepository(SubscriptionRepository):
+    """Opt-ins in ``subscriptions``; chats that blocked the bot in ``blocked_chats``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, subscription: Subscription) -> bool:
+        """Store an opt-in; return False if the same active one exists."""
+        target = SubscriptionRow.target
+        same = await self._session.scalar(
+            select(func.count())
+            .select_from(SubscriptionRow)
+            .where(
+                SubscriptionRow.user_id == subscription.user_id,
+                SubscriptionRow.scope == subscription.scope.value,
+                target.is_(None) if subscription.target is None else target == subscription.target,
+                SubscriptionRow.ended_at.is_(None),
+            )
+        )
+        if same:
+            return False
+        self._session.add(
+            SubscriptionRow(
+                user_id=subscription.user_id,
+                scope=subscription.scope.value,
+                target=subscription.target,
+                created_at=subscription.created_at,
+                ended_at=None,
+            )
+        )
+        await self._session.flush()
+        return True
+
+    async def active_of(self, user_id: int) -> Sequence[Subscription]:
+        """Return a user's active subscriptions, oldest first."""
+        rows = await self._session.scalars(
+            select(SubscriptionRow)
+            .where(SubscriptionRow.user_id == user_id, SubscriptionRow.ended_at.is_(None))
+            .order_by(SubscriptionRow.created_at, SubscriptionRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [
+            Subscription(row.user_id, Scope(row.scope), row.target, row.created_at, None, row.id)
+            for row in rows
+        ]
+
+    async def end_all(self, user_id: int, *, at: datetime) -> int:
+        """End a user's active subscriptions; return how many."""
+        return await _rowcount(
+            self._session,
+            update(SubscriptionRow)
+            .where(SubscriptionRow.user_id == user_id, SubscriptionRow.ended_at.is_(None))
+            .values(ended_at=at)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def set_blocked(self, user_id: int, *, at: datetime | None) -> None:
+        """Record that the user blocked the bot (``at``) or unblocked it (None)."""
+        if at is None:
+            await self._session.execute(
+                delete(BlockedChatRow).where(BlockedChatRow.user_id == user_id)
+            )
+            return
+        await _upsert(
+            self._session,
+            BlockedChatRow,
+            {"user_id": user_id, "blocked_at": at},
+            key=["user_id"],
+        )
+
+    async def is_blocked(self, user_id: int) -> bool:
+        """Tell whether the user blocked the bot."""
+        return await self._session.get(BlockedChatRow, user_id) is not None

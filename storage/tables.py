@@ -449,6 +449,28 @@ class NoticeSentRow(Base):
     sent_at: Mapped[datetime]
 
 
+class SubscriptionRow(Base):
+    """A resident's opt-in to announcements: all, one ward, or one campaign."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class BlockedChatRow(Base):
+    """A user who blocked the bot: nothing bulk is sent to them until they unblock it."""
+
+    __tablename__ = "blocked_chats"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    blocked_at: Mapped[datetime]
+
+
 class YearEndDossierRow(Base):
     """A unit's year-end commendation dossier: the titles it proposes for the year."""
 

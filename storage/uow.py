@@ -21,6 +21,7 @@ from storage.repositories import (
     SqlOrganisationRepository,
     SqlOutboxRepository,
     SqlRoleRepository,
+    SqlSubscriptionRepository,
     SqlSupporterRepository,
     SqlUserRepository,
 )
@@ -55,6 +56,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = SqlAuditRepository(session)
         self.supporters = SqlSupporterRepository(session)
         self.deadlines = SqlDeadlineRepository(session)
+        self.subscriptions = SqlSubscriptionRepository(session)
         return self
 
     async def __aexit__(

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.conversations import answer, nomination, review, status_lookup
 from bot.conversations.incoming import Incoming, button_data, read_update
-from bot.handlers import deadlines, officer
+from bot.handlers import deadlines, officer, subscriptions
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Runtime, Turn
@@ -137,6 +137,8 @@ async def on_button(turn: Turn) -> None:
         await status_lookup.show(turn, incoming.arg)
     elif incoming.flow == deadlines.DONE:
         await deadlines.on_done(turn, incoming)
+    elif incoming.flow == subscriptions.FLOW:
+        await subscriptions.on_button(turn, incoming)
     elif not await officer.on_officer_button(turn, incoming):
         await _dialog_input(turn, incoming)
 
@@ -245,6 +247,7 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
         CommandHandler(["my", "cuatoi"], rt.handler(mine), filters=private),
         CommandHandler(["cancel", "huy"], rt.handler(cancel), filters=private),
         *officer.handlers(rt),
+        *subscriptions.handlers(rt),
         CallbackQueryHandler(rt.handler(on_button)),
         MessageHandler(private & ~filters.COMMAND, rt.handler(on_message)),
         MessageHandler(private & filters.COMMAND, rt.handler(_unknown_command)),

@@ -1,0 +1,125 @@
+"""Residents' subscriptions to announcements, and the bot being blocked or unblocked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import ChatMember
+from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, ContextTypes, filters
+
+from bot.conversations.incoming import Incoming, button_data
+from bot.keyboards import Button, inline_keyboard
+from bot.rendering import N_
+from bot.runtime import Runtime, Turn
+from core.errors import DomainError
+from core.subscriptions import Scope, subscribe, subscriptions_of, unsubscribe
+
+FLOW = "sub"
+ALL_LABEL = N_("🔔 Tất cả thông báo")
+STOP_LABEL = N_("🔕 Hủy tất cả đăng ký")
+
+
+async def subscribe_command(turn: Turn) -> None:
+    """``/subscribe [ward]``: offer what to subscribe to, or subscribe to the ward typed."""
+    message = turn.update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    if len(parts) > 1:
+        result = turn.rt.directory.matcher_on(turn.today).match(parts[1])
+        if result.best is not None:
+            await _subscribe(turn, Scope.WARD, result.best.key)
+            return
+        rows = [
+            [Button(s.candidate.name, button_data(FLOW, 0, "ward", s.candidate.key))]
+            for s in result.candidates
+        ]
+        turn.say(
+            "subscriptions/pick_ward",
+            keyboard=inline_keyboard(rows) if rows else None,
+            typed=parts[1][:60],
+            found=bool(rows),
+        )
+        return
+    rows = [[Button(turn.label(ALL_LABEL), button_data(FLOW, 0, "all"))]]
+    for campaign in turn.rt.directory.campaigns_on(turn.today):
+        rows.append([Button(campaign.title[:60], button_data(FLOW, 0, "campaign", campaign.key))])
+    turn.say("subscriptions/offer", keyboard=inline_keyboard(rows))
+
+
+async def on_button(turn: Turn, incoming: Incoming) -> None:
+    """Handle the subscription buttons."""
+    turn.clear_buttons()
+    if incoming.action == "stop":
+        await unsubscribe_command(turn)
+    elif incoming.action == "all":
+        await _subscribe(turn, Scope.ALL, None)
+    elif incoming.action in (Scope.WARD.value, Scope.CAMPAIGN.value) and incoming.arg:
+        await _subscribe(turn, Scope(incoming.action), incoming.arg)
+    else:
+        turn.say("start/stale_button")
+
+
+async def _subscribe(turn: Turn, scope: Scope, target: str | None) -> None:
+    try:
+        fresh = await subscribe(turn.uow, turn.user.id, scope, target, now=turn.now)
+    except DomainError as error:
+        turn.say("subscriptions/refused", problem=error.code, params={})
+        return
+    name = None
+    if scope is Scope.WARD and target:
+        name = turn.rt.directory.unit_name(target)
+    elif scope is Scope.CAMPAIGN and target:
+        name = turn.rt.directory.campaign_title(target)
+    turn.say("subscriptions/subscribed", scope=scope.value, name=name, already=not fresh)
+
+
+async def unsubscribe_command(turn: Turn) -> None:
+    """``/unsubscribe``: end every subscription at once."""
+    ended = await unsubscribe(turn.uow, turn.user.id, now=turn.now)
+    turn.say("subscriptions/unsubscribed", count=ended)
+
+
+async def list_command(turn: Turn) -> None:
+    """``/subscriptions``: what the resident is subscribed to, with a button to stop."""
+    found = await subscriptions_of(turn.uow, turn.user.id)
+    directory = turn.rt.directory
+    items = [
+        {
+            "scope": s.scope.value,
+            "name": directory.unit_name(s.target)
+            if s.scope is Scope.WARD and s.target
+            else directory.campaign_title(s.target)
+            if s.target
+            else None,
+            "since": s.created_at,
+        }
+        for s in found
+    ]
+    keyboard = (
+        inline_keyboard([[Button(turn.label(STOP_LABEL), button_data(FLOW, 0, "stop"))]])
+        if items
+        else None
+    )
+    turn.say("subscriptions/list", keyboard=keyboard, items=items)
+
+
+async def member_changed(turn: Turn) -> None:
+    """Remember that the user blocked the bot (no bulk message goes to them) or came back."""
+    change = turn.update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
+    await turn.uow.subscriptions.set_blocked(turn.user.id, at=turn.now if blocked else None)
+
+
+def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
+    """Return the subscription handlers."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler(["subscribe", "nhantin"], rt.handler(subscribe_command), filters=private),
+        CommandHandler(
+            ["unsubscribe", "huynhantin"], rt.handler(unsubscribe_command), filters=private
+        ),
+        CommandHandler(["subscriptions", "tincuatoi"], rt.handler(list_command), filters=private),
+        ChatMemberHandler(rt.handler(member_changed), ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
