@@ -33,7 +33,7 @@ from core.deadlines import (
 )
 from core.plan import Plan, UnitGroup, UnitRef
 from core.ports import UnitOfWork
-from core.roles import Actor, Role
+from core.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -273,8 +273,3 @@ async def notice_loop(
         except Exception:
             log.exception("deadline notices failed; trying again in %s s", interval)
         await asyncio.sleep(interval)
-
-
-def actor_may_complete(actor: Actor, unit_key: str) -> bool:
-    """Tell whether the actor may mark a unit's task done (its officers, the secretariat)."""
-    return actor.is_staff and actor.acts_for(unit_key)
