@@ -26,13 +26,15 @@ import time
 import tracemalloc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.plans import DEMO_PLAN, read_plan_file
 from core import search
 from core.codes import new_tracking_code
+from core.org import Organisation
 from core.search import NominationIndex, SearchEntry, SearchPage
 from core.text import fold
 
@@ -330,25 +332,17 @@ FEMALE_GIVEN = [
     "Trúc",
     "Vàng",
 ]
-WARDS = (
-    "Phúc Tân",
-    "Đồng Xuân",
-    "Hàng Mã",
-    "Hàng Buồm",
-    "Hàng Đào",
-    "Hàng Bồ",
-    "Cửa Đông",
-    "Lý Thái Tổ",
-    "Hàng Bạc",
-    "Hàng Gai",
-    "Chương Dương",
-    "Hàng Trống",
-    "Cửa Nam",
-    "Hàng Bông",
-    "Tràng Tiền",
-    "Trần Hưng Đạo",
-    "Phan Chu Trinh",
-    "Hàng Bài",
+
+
+def _demo_organisation() -> Organisation:
+    organisation = read_plan_file(DEMO_PLAN).organisation
+    assert organisation is not None
+    return organisation
+
+
+# The 18 wards of Quận Hoàn Kiếm in 2018, from the plan file (one source for them all).
+WARDS = tuple(
+    unit.name.removeprefix("Phường ") for unit in _demo_organisation().wards(date(2018, 1, 1))
 )
 STREETS = (
     "phố Hàng Ngang",

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.keyboards import Button, inline_keyboard
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
 from bot.runtime import Runtime
-from core.calendar import WorkingCalendar
+from core.calendar import WorkingCalendar, month_of
 from core.deadlines import (
     NoticeKind,
     Obligation,
@@ -33,7 +34,7 @@ from core.deadlines import (
 )
 from core.plan import Plan, UnitGroup, UnitRef
 from core.ports import UnitOfWork
-from core.roles import Role
+from core.review import secretariat_ids
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,14 @@ async def run_once(
     return queued
 
 
+async def nominations_in_month(uow: UnitOfWork, day: date, tz: ZoneInfo) -> dict[str, int]:
+    """Count each unit's nominations submitted in ``day``'s month, local time."""
+    first, following = month_of(day)
+    return await uow.nominations.count_by_unit(
+        since=datetime.combine(first, time(0), tz), until=datetime.combine(following, time(0), tz)
+    )
+
+
 async def _quota_notices(
     uow: UnitOfWork, rt: Runtime, calendar: WorkingCalendar, now: datetime, today: date
 ) -> list[int]:
@@ -176,16 +185,12 @@ async def _quota_notices(
     if not units or quota == 0:
         return []
     month = f"{today:%m/%Y}"
-    first = date(today.year, today.month, 1)
-    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-    reminder_day = calendar.next_working_day(date(today.year, today.month, rt.settings.quota_day))
+    first, following = month_of(today)
+    reminder_day = calendar.next_working_day(first.replace(day=rt.settings.quota_day))
     summary_day = calendar.previous_working_day(following - timedelta(days=1))
     if today not in (reminder_day, summary_day):
         return []
-    tz = rt.settings.tz
-    counts = await uow.nominations.count_by_unit(
-        since=datetime.combine(first, time(0), tz), until=datetime.combine(following, time(0), tz)
-    )
+    counts = await nominations_in_month(uow, today, rt.settings.tz)
     short = [unit for unit in units if counts.get(unit.key, 0) < quota]
     queued: list[int] = []
     messages: list[tuple[str, int, str, dict[str, Any]]] = []
@@ -197,17 +202,16 @@ async def _quota_notices(
                     (f"quota:{first:%Y-%m}:{unit.key}", user_id, "notices/quota", context)
                 )
     if today == summary_day:
-        for grant in await uow.roles.holders(unit_key=None):
-            if grant.in_force(today) and grant.role is Role.SECRETARIAT:
-                context = {"month": month, "missing": [u.name for u in short]}
-                messages.append(
-                    (
-                        f"quota-summary:{first:%Y-%m}",
-                        grant.user_id,
-                        "notices/quota_summary",
-                        context,
-                    )
+        for user_id in await secretariat_ids(uow, today):
+            context = {"month": month, "missing": [u.name for u in short]}
+            messages.append(
+                (
+                    f"quota-summary:{first:%Y-%m}",
+                    user_id,
+                    "notices/quota_summary",
+                    context,
                 )
+            )
     for key, user_id, template, context in messages:
         if not await uow.deadlines.claim_notice(key, recipient_id=user_id, at=now):
             continue

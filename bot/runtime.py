@@ -6,6 +6,7 @@ applies its effects and queues its replies, then the replies are sent from the o
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -27,10 +28,11 @@ from core.deadlines import ReminderSettings
 from core.matching import Candidate, FuzzyMatcher
 from core.org import Campaign, Organisation, Unit
 from core.outbox import OutgoingMessage
-from core.people import User
+from core.people import SUPPORTED_LOCALES, User
 from core.plan import Plan
 from core.ports import UnitOfWork
 from core.services import meet_user
+from core.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,15 @@ class Runtime:
     def today(self) -> date:
         """Return today's date in the council's time zone."""
         return self.clock().astimezone(self.settings.tz).date()
+
+    @functools.cached_property
+    def menu_labels(self) -> dict[str, str]:
+        """Map every language's menu label, folded, to its message id (computed once)."""
+        return {
+            fold(self.renderer.text(locale, msgid)): msgid
+            for msgid in MENU_LABELS
+            for locale in SUPPORTED_LOCALES
+        }
 
     def handler(
         self, step: Callable[[Turn], Awaitable[None]]
@@ -226,6 +237,13 @@ class Turn:
     def today(self) -> date:
         """Return today's date in the council's time zone."""
         return self.now.astimezone(self.rt.settings.tz).date()
+
+    @property
+    def command_args(self) -> str:
+        """Return what follows the command in the message (``/find nguyen van binh``)."""
+        message = self.update.effective_message
+        parts = (message.text or "").split(maxsplit=1) if message else []
+        return parts[1].strip() if len(parts) > 1 else ""
 
     def label(self, msgid: str, **params: object) -> str:
         """Translate a button label or other plain text."""

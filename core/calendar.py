@@ -49,6 +49,13 @@ _ONE_DAY = timedelta(days=1)
 _MAX_DAYS_OFF_IN_A_ROW = 366
 
 
+def month_of(day: date) -> tuple[date, date]:
+    """Return the first day of ``day``'s month and the first day of the next month."""
+    first = day.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following
+
+
 class CalendarError(ValueError):
     """A calendar configuration that contradicts itself, or a search that finds no day."""
 

@@ -72,6 +72,17 @@ async def actor_for(uow: UnitOfWork, user_id: int, today: date) -> Actor:
     return Actor.of(user_id, await uow.roles.grants_of(user_id), today)
 
 
+async def secretariat_ids(uow: UnitOfWork, on: date) -> list[int]:
+    """Return the secretariat's officers in force on ``on``: who is told of units' reports."""
+    return sorted(
+        {
+            g.user_id
+            for g in await uow.roles.holders(unit_key=None)
+            if g.role is Role.SECRETARIAT and g.in_force(on)
+        }
+    )
+
+
 async def invite(
     uow: UnitOfWork,
     *,

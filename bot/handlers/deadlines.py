@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.conversations.incoming import Incoming
 from bot.keyboards import Button, inline_keyboard
-from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines
+from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines, nominations_in_month
 
 __all__ = ["DONE", "handlers", "on_done"]
 from bot.runtime import Runtime, Turn
@@ -18,13 +17,14 @@ from core.compliance import compliance
 from core.dates import parse_deed_date
 from core.deadlines import ObligationKey, Occurrence
 from core.errors import DomainError
-from core.plan import RelativeDue
-from core.review import actor_for
-from core.roles import Actor, Role
+from core.plan import Plan, RelativeDue
+from core.review import actor_for, secretariat_ids
+from core.roles import Actor
 
 # /deadlines looks this far ahead, and lists what is overdue however old.
 HORIZON = timedelta(days=45)
 MAX_LISTED = 10
+MAX_TITLES = 10
 
 
 def _in_scope(actor: Actor, key: ObligationKey) -> bool:
@@ -128,31 +128,21 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
     fresh = await turn.uow.deadlines.complete(
         plan.key, str(key), incoming.action, on=turn.today, by=turn.user.id, at=turn.now
     )
-    told = False
-    if fresh:
-        for grant in await turn.uow.roles.holders(unit_key=None):
-            if (
-                grant.in_force(turn.today)
-                and grant.user_id != turn.user.id
-                and grant.role is Role.SECRETARIAT
-            ):
-                told = True
-                await turn.notify(
-                    grant.user_id,
-                    "deadlines/done_told",
-                    task=task,
-                    unit=unit.name,
-                    by=turn.user.display_name,
-                )
-    turn.say("deadlines/done", task=task, unit=unit.name, already=not fresh, told=told)
+    told = [u for u in await secretariat_ids(turn.uow, turn.today) if u != turn.user.id]
+    for user_id in told if fresh else []:
+        await turn.notify(
+            user_id, "deadlines/done_told", task=task, unit=unit.name, by=turn.user.display_name
+        )
+    turn.say(
+        "deadlines/done", task=task, unit=unit.name, already=not fresh, told=fresh and bool(told)
+    )
 
 
 async def set_event(turn: Turn) -> None:
     """``/event <task> <day>``: enter the expected event date of a relative deadline."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     plan = turn.rt.directory.plan
-    message = turn.update.effective_message
-    words = (message.text or "").split()[1:] if message else []
+    words = turn.command_args.split()
     task = None
     if plan is not None and words and words[0].isdigit():
         task = next((t for t in plan.tasks if t.number == int(words[0])), None)
@@ -192,8 +182,7 @@ async def show_compliance(turn: Turn) -> None:
     if deadlines is None:
         turn.say("deadlines/none")
         return
-    month_start, month_end = month_bounds(turn.now, turn.rt.settings.tz)
-    counts = await turn.uow.nominations.count_by_unit(since=month_start, until=month_end)
+    counts = await nominations_in_month(turn.uow, turn.today, turn.rt.settings.tz)
     registered = await turn.uow.deadlines.registrations(deadlines.plan.year)
     units = list(dict.fromkeys(o.key.unit_key for o in deadlines.obligations))
     rows = compliance(
@@ -213,33 +202,41 @@ async def show_compliance(turn: Turn) -> None:
         "deadlines/compliance",
         rows=rows,
         unit_name=turn.rt.directory.unit_name,
-        month=f"{month_start.astimezone(turn.rt.settings.tz):%m/%Y}",
+        month=f"{turn.today:%m/%Y}",
         year=deadlines.plan.year,
         today=turn.today,
     )
 
 
-async def register(turn: Turn) -> None:
-    """``/register <titles>``: record the unit's emulation registration for the plan's year."""
+async def _titles_request(turn: Turn, *, usage: str) -> tuple[Plan, list[str], list[str]] | None:
+    """Read ``/command TITLE; TITLE`` from an officer: the plan, their units and the titles.
+
+    Says why and returns None when there is no plan, the user acts for no unit, or no title.
+    """
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     plan = turn.rt.directory.plan
     units = sorted(actor.unit_keys or ()) if actor.is_staff else []
-    message = turn.update.effective_message
-    parts = (message.text or "").split(maxsplit=1) if message else []
-    titles = [t.strip() for t in parts[1].split(";") if t.strip()] if len(parts) > 1 else []
+    titles = [t.strip() for t in turn.command_args.split(";") if t.strip()][:MAX_TITLES]
     if plan is None or not units:
         turn.say("officer/not_allowed" if plan else "deadlines/none")
-        return
+        return None
     if not titles:
-        turn.say("deadlines/register_usage")
+        turn.say(usage)
+        return None
+    return plan, units, titles
+
+
+async def register(turn: Turn) -> None:
+    """``/register <titles>``: record the unit's emulation registration for the plan's year."""
+    request = await _titles_request(turn, usage="deadlines/register_usage")
+    if request is None:
         return
+    plan, units, titles = request
     for unit_key in units:
-        await turn.uow.deadlines.register(
-            unit_key, plan.year, titles[:10], by=turn.user.id, at=turn.now
-        )
+        await turn.uow.deadlines.register(unit_key, plan.year, titles, by=turn.user.id, at=turn.now)
     turn.say(
         "deadlines/registered",
-        titles=titles[:10],
+        titles=titles,
         year=plan.year,
         units=[turn.rt.directory.unit_name(u) for u in units],
     )
@@ -251,18 +248,10 @@ async def file_dossier(turn: Turn) -> None:
     The plan (section III.4) refuses year-end commendation to units that did not register for
     emulation; the 2022 law dropped that as a legal ground, so the rule is a setting.
     """
-    actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    plan = turn.rt.directory.plan
-    units = sorted(actor.unit_keys or ()) if actor.is_staff else []
-    message = turn.update.effective_message
-    parts = (message.text or "").split(maxsplit=1) if message else []
-    titles = [t.strip() for t in parts[1].split(";") if t.strip()] if len(parts) > 1 else []
-    if plan is None or not units:
-        turn.say("officer/not_allowed" if plan else "deadlines/none")
+    request = await _titles_request(turn, usage="deadlines/dossier_usage")
+    if request is None:
         return
-    if not titles:
-        turn.say("deadlines/dossier_usage")
-        return
+    plan, units, titles = request
     registered = await turn.uow.deadlines.registrations(plan.year)
     refused = [u for u in units if u not in registered]
     if turn.rt.settings.require_registration and refused:
@@ -274,27 +263,14 @@ async def file_dossier(turn: Turn) -> None:
         return
     for unit_key in units:
         await turn.uow.deadlines.file_dossier(
-            unit_key, plan.year, titles[:10], by=turn.user.id, at=turn.now
+            unit_key, plan.year, titles, by=turn.user.id, at=turn.now
         )
     names = [turn.rt.directory.unit_name(u) for u in units]
-    for grant in await turn.uow.roles.holders(unit_key=None):
-        if grant.in_force(turn.today) and grant.role is Role.SECRETARIAT:
-            await turn.notify(
-                grant.user_id,
-                "deadlines/dossier_told",
-                units=names,
-                titles=titles[:10],
-                year=plan.year,
-            )
-    turn.say("deadlines/dossier_filed", units=names, titles=titles[:10], year=plan.year)
-
-
-def month_bounds(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Return the first instants of this local month and of the next."""
-    local = now.astimezone(tz)
-    start = datetime(local.year, local.month, 1, tzinfo=tz)
-    following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=tz)
-    return start, following
+    for user_id in await secretariat_ids(turn.uow, turn.today):
+        await turn.notify(
+            user_id, "deadlines/dossier_told", units=names, titles=titles, year=plan.year
+        )
+    turn.say("deadlines/dossier_filed", units=names, titles=titles, year=plan.year)
 
 
 def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:

@@ -122,9 +122,7 @@ async def queue_command(turn: Turn) -> None:
 
 async def find_command(turn: Turn) -> None:
     """``/find <text>``: search the officer's cases by name, unit, deed or code."""
-    message = turn.update.effective_message
-    parts = (message.text or "").split(maxsplit=1) if message else []
-    await show_search(turn, parts[1] if len(parts) > 1 else "", page=0)
+    await show_search(turn, turn.command_args, page=0)
 
 
 async def show_search(turn: Turn, query: str, *, page: int) -> None:
@@ -173,8 +171,7 @@ async def invite_command(turn: Turn) -> None:
     if not actor.has(Role.ADMIN):
         turn.say("officer/not_allowed")
         return
-    message = turn.update.effective_message
-    words = (message.text or "").split(maxsplit=2)[1:] if message else []
+    words = turn.command_args.split(maxsplit=1)
     role = next((r for r in Role if words and r.value == words[0].lower()), None)
     if role is None:
         turn.say("officer/invite_usage", roles=[r.value for r in Role])

@@ -47,7 +47,7 @@ async def start(turn: Turn) -> None:
 
     ``/start <invitation>`` (from an invitation link) makes the user an officer instead.
     """
-    payload = _command_args(turn)
+    payload = turn.command_args
     if officer.is_invitation(payload):
         await officer.redeem(turn, payload)
         return
@@ -90,7 +90,7 @@ async def cancel(turn: Turn) -> None:
 
 async def status(turn: Turn) -> None:
     """Show a nomination's status from ``/status <code>``, or ask for the code."""
-    args = _command_args(turn)
+    args = turn.command_args
     if args:
         await status_lookup.show(turn, args)
         return
@@ -215,20 +215,16 @@ def _privacy_notice(turn: Turn, *, then: str) -> None:
 
 
 def _menu_action(turn: Turn, text: str) -> Callable[[Turn], Awaitable[None]] | None:
-    typed = fold(text)
-    actions = {MENU_NOMINATE: nominate, MENU_MINE: mine, MENU_STATUS: status, MENU_HELP: show_help}
-    for msgid, action in actions.items():
-        labels = {fold(turn.rt.renderer.text(locale, msgid)) for locale in SUPPORTED_LOCALES}
-        if typed in labels:
-            return action
-    return None
+    msgid = turn.rt.menu_labels.get(fold(text))
+    return _MENU_ACTIONS.get(msgid) if msgid else None
 
 
-def _command_args(turn: Turn) -> str:
-    message = turn.update.effective_message
-    text = message.text if message and message.text else ""
-    parts = text.split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
+_MENU_ACTIONS: dict[str, Callable[[Turn], Awaitable[None]]] = {
+    MENU_NOMINATE: nominate,
+    MENU_MINE: mine,
+    MENU_STATUS: status,
+    MENU_HELP: show_help,
+}
 
 
 async def _ignore(turn: Turn) -> None:

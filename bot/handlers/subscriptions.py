@@ -21,10 +21,9 @@ STOP_LABEL = N_("🔕 Hủy tất cả đăng ký")
 
 async def subscribe_command(turn: Turn) -> None:
     """``/subscribe [ward]``: offer what to subscribe to, or subscribe to the ward typed."""
-    message = turn.update.effective_message
-    parts = (message.text or "").split(maxsplit=1) if message else []
-    if len(parts) > 1:
-        result = turn.rt.directory.matcher_on(turn.today).match(parts[1])
+    typed = turn.command_args
+    if typed:
+        result = turn.rt.directory.matcher_on(turn.today).match(typed)
         if result.best is not None:
             await _subscribe(turn, Scope.WARD, result.best.key)
             return
@@ -35,7 +34,7 @@ async def subscribe_command(turn: Turn) -> None:
         turn.say(
             "subscriptions/pick_ward",
             keyboard=inline_keyboard(rows) if rows else None,
-            typed=parts[1][:60],
+            typed=typed[:60],
             found=bool(rows),
         )
         return
