@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 DONE = "d"
 DONE_LABEL = N_("✅ Đã hoàn thành")
+# The outbox sweep leaves younger messages to the turns that wrote them.
+SWEEP_AGE = timedelta(seconds=30)
 # A notice missed while the bot was down goes out at the next run of the same day, in office
 # hours; one of an earlier day is dropped: "due today" sent a day late would mislead, and the
 # overdue notices follow anyway.
@@ -268,12 +270,18 @@ async def notice_loop(
     settings: ReminderSettings,
     interval: float,
 ) -> None:
-    """Send due notices every ``interval`` seconds until cancelled."""
+    """Send due notices, then retry what is left in the outbox, every ``interval`` seconds.
+
+    Only messages older than a turn's own sending (``SWEEP_AGE``) are retried, so the sweep
+    never races a chat's turn for its fresh replies.
+    """
     while True:
         try:
             ids = await run_once(rt, calendar, settings, rt.clock())
-            if ids and rt.sender is not None:
-                await rt.sender.send_ids(ids)
+            if rt.sender is not None:
+                if ids:
+                    await rt.sender.send_ids(ids)
+                await rt.sender.flush_all(min_age=SWEEP_AGE)
         except Exception:
             log.exception("deadline notices failed; trying again in %s s", interval)
         await asyncio.sleep(interval)

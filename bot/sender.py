@@ -57,16 +57,21 @@ class OutboxSender:
             if message.chat_id not in blocked and not await self._send(message):
                 blocked.add(message.chat_id)
 
-    async def flush_all(self) -> int:
-        """Send every pending message (after a restart); return how many were attempted.
+    async def flush_all(self, *, min_age: timedelta = timedelta(0)) -> int:
+        """Send every pending message at least ``min_age`` old; return how many were attempted.
 
-        Messages another sender took but never finished (it died) are put back first.
+        Run at start (everything) and every minute (what a chat's own turn did not send: a
+        network failure, a process that died). Messages another sender took but never
+        finished are put back first.
         """
+        now = self._clock()
         async with self._uow() as uow:
-            await uow.outbox.release_stale(older_than=self._clock() - STALE_CLAIM)
+            await uow.outbox.release_stale(older_than=now - STALE_CLAIM)
             await uow.commit()
         async with self._uow() as uow:
-            messages = await uow.outbox.pending(limit=10_000)
+            messages = [
+                m for m in await uow.outbox.pending(limit=10_000) if m.created_at <= now - min_age
+            ]
         blocked: set[int] = set()
         for message in messages:
             if message.chat_id in blocked:
