@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
+from bot.bulk import BulkSender
 from bot.handlers import deadlines, resident
 from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
@@ -23,6 +24,7 @@ from bot.rendering import N_, Renderer
 from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import OutboxSender
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
 from storage.uow import Database, open_database
@@ -168,8 +170,13 @@ async def running_bot(
     clock: Callable[[], datetime] = system_clock,
     poll_timeout: int = 30,
     notices: bool = True,
+    broadcasts: bool = True,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
-    """Run the bot (polling or fed by the webhook) until the block exits."""
+    """Run the bot (polling or fed by the webhook) until the block exits.
+
+    Besides the updates, two loops run: deadline notices (``notices``) and the paced sender
+    of broadcasts (``broadcasts``), which only the holder of the bulk lease works in.
+    """
     db = await open_database(settings.database_url)
     try:
         rt = await build_runtime(settings, db, clock=clock)
@@ -187,20 +194,39 @@ async def running_bot(
                     allowed_updates=Update.ALL_TYPES,
                     drop_pending_updates=False,
                 )
-            loop = (
-                asyncio.create_task(
-                    notice_loop(rt, rt.calendar, rt.reminders, settings.notice_interval)
+            loops = []
+            if notices:
+                loops.append(
+                    asyncio.create_task(
+                        notice_loop(rt, rt.calendar, rt.reminders, settings.notice_interval)
+                    )
                 )
-                if notices
-                else None
+            bulk_request = AiohttpRequest(connections=min(500, max(8, int(settings.bulk_rate))))
+            bulk_bot = Bot(
+                token,
+                base_url=settings.telegram_api_url,
+                base_file_url=settings.telegram_file_url,
+                request=bulk_request,
             )
+            await bulk_bot.initialize()
+            rt.bulk = BulkSender(
+                rt,
+                bulk_bot,
+                rate=settings.bulk_rate,
+                paid=settings.paid_broadcast,
+                lease_seconds=settings.lease_seconds,
+            )
+            if broadcasts:
+                loops.append(asyncio.create_task(rt.bulk.run()))
             try:
                 yield application, rt
             finally:
-                if loop is not None:
+                for loop in loops:
                     loop.cancel()
+                for loop in loops:
                     with contextlib.suppress(asyncio.CancelledError):
                         await loop
+                await bulk_bot.shutdown()
                 if polling and application.updater is not None and application.updater.running:
                     await application.updater.stop()
                 await application.stop()

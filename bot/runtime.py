@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
@@ -33,6 +33,9 @@ from core.plan import Plan
 from core.ports import UnitOfWork
 from core.services import meet_user
 from core.text import fold
+
+if TYPE_CHECKING:
+    from bot.bulk import BulkSender
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,7 @@ class Runtime:
     directory: Directory
     clock: Callable[[], datetime] = system_clock
     sender: OutboxSender | None = None
+    bulk: BulkSender | None = None  # the paced sender of broadcasts (bot.bulk)
     search: SearchService = field(default_factory=SearchService)
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)

@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     require_registration: bool = True
     # Updates of different chats processed at once; one chat's updates are always in order.
     workers: int = Field(default=64, ge=1, le=4096)
+    # Broadcasts: messages per second over all chats (Telegram allows about 30 without paying);
+    # the paid mode sets allow_paid_broadcast and may go up to 1,000/s (Telegram Stars charged).
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000)
+    # Bulk announcements wait for the morning between these hours (local time) unless urgent.
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+    # Only one process sends bulk messages: it holds a lease it renews; a dead holder's lease
+    # lapses after this many seconds and another process takes over.
+    lease_seconds: float = Field(default=30.0, ge=1, le=600)
 
     @field_validator("timezone")
     @classmethod
@@ -119,6 +130,11 @@ class Settings(BaseSettings):
         """Return the reminder offsets, largest first."""
         days = {int(part) for part in self.reminder_offsets.split(",") if part.strip()}
         return tuple(sorted(days, reverse=True))
+
+    @property
+    def bulk_rate(self) -> float:
+        """Return the bulk messages per second in force (paid mode or not)."""
+        return self.paid_broadcast_rate if self.paid_broadcast else self.broadcast_rate
 
     @property
     def tz(self) -> ZoneInfo:

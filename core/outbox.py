@@ -15,6 +15,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # a broadcast's message, stopped before it went
 
 
 @dataclass(slots=True)
@@ -34,4 +35,7 @@ class OutgoingMessage:
     sent_at: datetime | None = None
     last_error: str | None = None
     sent_message_id: int | None = None
+    broadcast_id: int | None = None  # set for a broadcast's messages: paced bulk sending
+    failure: str | None = None  # why it will never go: blocked, chat_not_found, bad_request...
+    retry_at: datetime | None = None  # not attempted again before this (network back-off)
     id: int | None = None

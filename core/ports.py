@@ -23,7 +23,9 @@ from core.roles import Invitation, RoleGrant
 from core.search import SearchEntry
 
 if TYPE_CHECKING:
-    from core.subscriptions import Subscription
+    from core.broadcasts import Broadcast, Outcome
+    from core.org import Campaign
+    from core.subscriptions import Scope, Subscription
 from core.support import Supporter
 from core.workflow import AuditEntry
 
@@ -38,6 +40,10 @@ class UserRepository(abc.ABC):
     @abc.abstractmethod
     async def save(self, user: User) -> None:
         """Insert or update the user."""
+
+    @abc.abstractmethod
+    async def locales(self, user_ids: Sequence[int]) -> dict[int, str | None]:
+        """Return the language each known user reads (None: the default)."""
 
 
 class ConsentRepository(abc.ABC):
@@ -149,6 +155,10 @@ class OrganisationRepository(abc.ABC):
     async def current_plan(self) -> Plan | None:
         """Return the plan of the latest year (the last issued if several), or None."""
 
+    @abc.abstractmethod
+    async def add_campaign(self, campaign: Campaign, *, launched_by: int | None) -> None:
+        """Add a campaign launched in chat; reloading the plan file keeps it."""
+
 
 class InboundUpdateRepository(abc.ABC):
     """Telegram updates as they arrived: kept before they are processed."""
@@ -201,6 +211,97 @@ class OutboxRepository(abc.ABC):
     @abc.abstractmethod
     async def release_stale(self, *, older_than: datetime) -> int:
         """Put back messages taken for sending before ``older_than`` (their sender died)."""
+
+    @abc.abstractmethod
+    async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
+        """Queue one message per chat for a broadcast; return how many rows were written.
+
+        A chat already queued for the broadcast is not queued again.
+        """
+
+    @abc.abstractmethod
+    async def pending_bulk(
+        self, *, limit: int, now: datetime, urgent_only: bool
+    ) -> Sequence[OutgoingMessage]:
+        """Return pending messages of running broadcasts due for an attempt, in id order."""
+
+    @abc.abstractmethod
+    async def claim_many(self, message_ids: Sequence[int], *, at: datetime) -> list[int]:
+        """Take pending messages for sending; return the ids taken."""
+
+    @abc.abstractmethod
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], *, at: datetime) -> None:
+        """Record that Telegram accepted each (message id, Telegram's message id)."""
+
+    @abc.abstractmethod
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Put a message back for another attempt at ``at`` (a network error's back-off)."""
+
+    @abc.abstractmethod
+    async def mark_undeliverable(
+        self, message_id: int, *, at: datetime, failure: str, error: str
+    ) -> None:
+        """Record that the message will never go (``failure``: blocked, chat_not_found...)."""
+
+    @abc.abstractmethod
+    async def release_bulk(self) -> int:
+        """Put back every broadcast message taken for sending (its sender is gone)."""
+
+    @abc.abstractmethod
+    async def unclaim(self, message_ids: Sequence[int]) -> None:
+        """Put back messages taken but not attempted (a pause for flood control)."""
+
+    @abc.abstractmethod
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Stop the broadcast's messages not sent yet; return how many."""
+
+    @abc.abstractmethod
+    async def broadcast_outcomes(self, broadcast_id: int) -> dict[Outcome, int]:
+        """Count the broadcast's messages by outcome."""
+
+    @abc.abstractmethod
+    async def broadcast_last_attempt(self, broadcast_id: int) -> datetime | None:
+        """Return when the broadcast's last message was attempted."""
+
+
+class BroadcastRepository(abc.ABC):
+    """Announcements to many chats."""
+
+    @abc.abstractmethod
+    async def add(self, broadcast: Broadcast) -> Broadcast:
+        """Store a broadcast; return it with its id."""
+
+    @abc.abstractmethod
+    async def get(self, broadcast_id: int, *, for_update: bool = False) -> Broadcast | None:
+        """Return a broadcast, or None."""
+
+    @abc.abstractmethod
+    async def save(self, broadcast: Broadcast) -> None:
+        """Store the broadcast's status, counts, times and photo file id."""
+
+    @abc.abstractmethod
+    async def due(self, now: datetime) -> Sequence[Broadcast]:
+        """Return the scheduled broadcasts whose time has come, oldest first."""
+
+    @abc.abstractmethod
+    async def running(self) -> Sequence[Broadcast]:
+        """Return the broadcasts being delivered."""
+
+    @abc.abstractmethod
+    async def recent(self, *, limit: int) -> Sequence[Broadcast]:
+        """Return the latest broadcasts, newest first."""
+
+
+class LeaseRepository(abc.ABC):
+    """Named leases: one process at a time does a job (sending bulk messages)."""
+
+    @abc.abstractmethod
+    async def acquire(self, name: str, holder: str, *, now: datetime, seconds: float) -> bool:
+        """Take or renew the lease until ``now + seconds``; False if another holder has it."""
+
+    @abc.abstractmethod
+    async def release(self, name: str, holder: str) -> None:
+        """Give the lease up if ``holder`` has it."""
 
 
 class RoleRepository(abc.ABC):
@@ -361,6 +462,14 @@ class SubscriptionRepository(abc.ABC):
     async def is_blocked(self, user_id: int) -> bool:
         """Tell whether the user blocked the bot."""
 
+    @abc.abstractmethod
+    async def subscribers(self, scopes: Sequence[tuple[Scope, str | None]]) -> set[int]:
+        """Return users with an active subscription to any of ``scopes``, blocked ones left out."""
+
+    @abc.abstractmethod
+    async def blocked_among(self, user_ids: Sequence[int]) -> set[int]:
+        """Return which of the users blocked the bot."""
+
 
 class UnitOfWork(abc.ABC):
     """One transaction over every repository; rolled back unless committed."""
@@ -378,6 +487,8 @@ class UnitOfWork(abc.ABC):
     supporters: SupporterRepository
     deadlines: DeadlineRepository
     subscriptions: SubscriptionRepository
+    broadcasts: BroadcastRepository
+    leases: LeaseRepository
 
     async def __aenter__(self) -> Self:
         return self

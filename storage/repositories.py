@@ -15,9 +15,13 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Select,
+    and_,
+    bindparam,
     delete,
     exists,
     func,
+    insert,
+    or_,
     select,
     update,
 )
@@ -25,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.broadcasts import BroadcastStatus, Outcome
 from core.codes import TrackingCode
 from core.dialog import Dialog
 from core.nomination import (
@@ -77,6 +82,7 @@ from storage.tables import (
     AuditEntryRow,
     Base,
     BlockedChatRow,
+    BroadcastRow,
     CampaignRow,
     ClusterRow,
     ConsentRow,
@@ -156,6 +162,20 @@ class SqlUserRepository(UserRepository):
             locale=row.locale,
             created_at=row.created_at,
         )
+
+    async def locales(self, user_ids: Sequence[int]) -> dict[int, str | None]:
+        """Return the language each known user reads (None: the default)."""
+        found: dict[int, str | None] = {}
+        for start in range(0, len(user_ids), 1000):
+            rows = await self._session.execute(
+                select(UserRow.id, UserRow.locale, UserRow.language_code).where(
+                    UserRow.id.in_(user_ids[start : start + 1000])
+                )
+            )
+            for user_id, locale, language_code in rows:
+                person = User(user_id, "", language_code, locale, datetime.min)
+                found[user_id] = person.resolved_locale("") or None
+        return found
 
     async def save(self, user: User) -> None:
         """Insert or update the user; ``created_at`` stays the first meeting's."""
@@ -576,8 +596,10 @@ class SqlOutboxRepository(OutboxRepository):
         return replace(message, id=row.id)
 
     async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
-        """Return pending messages in id order, for one chat or for all."""
-        query = select(OutboxRow).where(OutboxRow.status == OutboxStatus.PENDING.value)
+        """Return pending messages in id order, for one chat or for all; broadcasts' apart."""
+        query = select(OutboxRow).where(
+            OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.broadcast_id.is_(None)
+        )
         if chat_id is not None:
             query = query.where(OutboxRow.chat_id == chat_id)
         rows = await self._session.scalars(
@@ -633,11 +655,193 @@ class SqlOutboxRepository(OutboxRepository):
             .where(
                 OutboxRow.status == OutboxStatus.SENDING.value,
                 OutboxRow.last_attempt_at < older_than,
+                OutboxRow.broadcast_id.is_(None),
             )
             .values(status=OutboxStatus.PENDING.value)
             .execution_options(synchronize_session=False)
         )
         return cast("CursorResult[Any]", result).rowcount
+
+    # Broadcasts' messages: written in bulk, taken in batches by the one bulk sender.
+
+    async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
+        """Queue one message per chat for a broadcast; return how many rows were written."""
+        if not messages:
+            return 0
+        already = set(
+            await self._session.scalars(
+                select(OutboxRow.chat_id).where(OutboxRow.broadcast_id == broadcast_id)
+            )
+        )
+        rows = [
+            {
+                "chat_id": m.chat_id,
+                "method": m.method,
+                "params": m.params,
+                "created_at": m.created_at,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "broadcast_id": broadcast_id,
+            }
+            for m in messages
+            if m.chat_id not in already
+        ]
+        for start in range(0, len(rows), 1000):
+            await self._session.execute(insert(OutboxRow), rows[start : start + 1000])
+        return len(rows)
+
+    async def pending_bulk(
+        self, *, limit: int, now: datetime, urgent_only: bool
+    ) -> Sequence[OutgoingMessage]:
+        """Return pending messages of running broadcasts due for an attempt, in id order."""
+        running = select(BroadcastRow.id).where(
+            BroadcastRow.status == BroadcastStatus.SENDING.value
+        )
+        if urgent_only:
+            running = running.where(BroadcastRow.urgent.is_(True))
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.broadcast_id.in_(running),
+                or_(OutboxRow.retry_at.is_(None), OutboxRow.retry_at <= now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_outgoing(row) for row in rows]
+
+    async def claim_many(self, message_ids: Sequence[int], *, at: datetime) -> list[int]:
+        """Take pending messages for sending; return the ids taken."""
+        if not message_ids:
+            return []
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(message_ids), OutboxRow.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, last_attempt_at=at)
+            .returning(OutboxRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(result.scalars())
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], *, at: datetime) -> None:
+        """Record that Telegram accepted each (message id, Telegram's message id)."""
+        if not sent:
+            return
+        table = OutboxRow.__table__.c  # Core, not ORM: one executemany, keyed by id
+        await self._session.execute(
+            update(OutboxRow.__table__)
+            .where(table.id == bindparam("message_id"))
+            .values(
+                status=OutboxStatus.SENT.value,
+                attempts=table.attempts + 1,
+                last_attempt_at=at,
+                sent_at=at,
+                sent_message_id=bindparam("telegram_id"),
+            ),
+            [{"message_id": mid, "telegram_id": tid} for mid, tid in sent],
+        )
+
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Put a message back for another attempt at ``at`` (a network error's back-off)."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.PENDING.value,
+                attempts=OutboxRow.attempts + 1,
+                last_error=error,
+                retry_at=at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def mark_undeliverable(
+        self, message_id: int, *, at: datetime, failure: str, error: str
+    ) -> None:
+        """Record that the message will never go (``failure``: blocked, chat_not_found...)."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.FAILED.value,
+                attempts=OutboxRow.attempts + 1,
+                last_attempt_at=at,
+                last_error=error[:1000],
+                failure=failure,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release_bulk(self) -> int:
+        """Put back every broadcast message taken for sending (its sender is gone)."""
+        return await _rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.broadcast_id.is_not(None),
+            )
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def unclaim(self, message_ids: Sequence[int]) -> None:
+        """Put back messages taken but not attempted (a pause for flood control)."""
+        if message_ids:
+            await self._session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id.in_(message_ids),
+                    OutboxRow.status == OutboxStatus.SENDING.value,
+                )
+                .values(status=OutboxStatus.PENDING.value)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Stop the broadcast's messages not sent yet; return how many."""
+        return await _rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(
+                OutboxRow.broadcast_id == broadcast_id,
+                OutboxRow.status == OutboxStatus.PENDING.value,
+            )
+            .values(status=OutboxStatus.CANCELLED.value)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def broadcast_outcomes(self, broadcast_id: int) -> dict[Outcome, int]:
+        """Count the broadcast's messages by outcome."""
+        rows = await self._session.execute(
+            select(OutboxRow.status, OutboxRow.failure, func.count())
+            .where(OutboxRow.broadcast_id == broadcast_id)
+            .group_by(OutboxRow.status, OutboxRow.failure)
+        )
+        counts: dict[Outcome, int] = {}
+        for status, failure, count in rows:
+            outcome = _OUTCOMES.get(status, Outcome.PENDING)
+            if outcome is Outcome.FAILED and failure == Outcome.BLOCKED.value:
+                outcome = Outcome.BLOCKED
+            counts[outcome] = counts.get(outcome, 0) + count
+        return counts
+
+    async def broadcast_last_attempt(self, broadcast_id: int) -> datetime | None:
+        """Return when the broadcast's last message was attempted."""
+        return await self._session.scalar(
+            select(func.max(OutboxRow.last_attempt_at)).where(
+                OutboxRow.broadcast_id == broadcast_id
+            )
+        )
+
+
+_OUTCOMES = {
+    OutboxStatus.SENT.value: Outcome.DELIVERED,
+    OutboxStatus.FAILED.value: Outcome.FAILED,
+    OutboxStatus.CANCELLED.value: Outcome.CANCELLED,
+}
 
 
 def _outgoing(row: OutboxRow) -> OutgoingMessage:
@@ -652,6 +856,9 @@ def _outgoing(row: OutboxRow) -> OutgoingMessage:
         sent_at=row.sent_at,
         last_error=row.last_error,
         sent_message_id=row.sent_message_id,
+        broadcast_id=row.broadcast_id,
+        failure=row.failure,
+        retry_at=row.retry_at,
     )
 
 
@@ -1084,17 +1291,35 @@ class SqlOrganisationRepository(OrganisationRepository):
             ],
         )
 
+    async def add_campaign(self, campaign: Campaign, *, launched_by: int | None) -> None:
+        """Add a campaign launched in chat; reloading the plan file keeps it."""
+        position = await self._session.scalar(
+            select(func.coalesce(func.max(CampaignRow.position), -1))
+        )
+        self._session.add(
+            CampaignRow(
+                key=campaign.key,
+                position=(position or 0) + 1,
+                title=campaign.title,
+                theme=campaign.theme,
+                description=campaign.description,
+                launched_by=launched_by,
+                **_validity(campaign.validity),
+            )
+        )
+        await self._session.flush()
+
     async def _replace_all(
         self,
         row_class: type[CouncilRow | UnitRow | ClusterRow | CampaignRow],
         rows: list[dict[str, Any]],
     ) -> None:
         keys = [row["key"] for row in rows]
-        await self._session.execute(
-            delete(row_class)
-            .where(row_class.key.not_in(keys))
-            .execution_options(synchronize_session=False)
-        )
+        gone = delete(row_class).where(row_class.key.not_in(keys))
+        if row_class is CampaignRow:
+            # Campaigns launched in chat are not in the plan file: a reload keeps them.
+            gone = gone.where(CampaignRow.launched_by.is_(None))
+        await self._session.execute(gone.execution_options(synchronize_session=False))
         for row in rows:
             await _upsert(self._session, row_class, row, key=["key"])
 
@@ -1440,3 +1665,42 @@ class SqlSubscriptionRepository(SubscriptionRepository):
     async def is_blocked(self, user_id: int) -> bool:
         """Tell whether the user blocked the bot."""
         return await self._session.get(BlockedChatRow, user_id) is not None
+
+    async def subscribers(self, scopes: Sequence[tuple[Scope, str | None]]) -> set[int]:
+        """Return users with an active subscription to any of ``scopes``, blocked ones left out."""
+        if not scopes:
+            return set()
+        target = SubscriptionRow.target
+        wanted = or_(
+            *(
+                and_(
+                    SubscriptionRow.scope == scope.value,
+                    target.is_(None) if key is None else target == key,
+                )
+                for scope, key in scopes
+            )
+        )
+        blocked = select(BlockedChatRow.user_id)
+        rows = await self._session.scalars(
+            select(SubscriptionRow.user_id)
+            .where(
+                SubscriptionRow.ended_at.is_(None),
+                wanted,
+                SubscriptionRow.user_id.not_in(blocked),
+            )
+            .distinct()
+        )
+        return set(rows)
+
+    async def blocked_among(self, user_ids: Sequence[int]) -> set[int]:
+        """Return which of the users blocked the bot."""
+        found: set[int] = set()
+        for start in range(0, len(user_ids), 1000):
+            found.update(
+                await self._session.scalars(
+                    select(BlockedChatRow.user_id).where(
+                        BlockedChatRow.user_id.in_(user_ids[start : start + 1000])
+                    )
+                )
+            )
+        return found

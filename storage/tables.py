@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -201,7 +202,12 @@ class OutboxRow(Base):
     """A Bot API call waiting to be made, or made."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_chat_id_id", "status", "chat_id", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_chat_id_id", "status", "chat_id", "id"),
+        # One message per broadcast and chat: expanding twice cannot send anyone two copies.
+        Index("ux_outbox_broadcast_id_chat_id", "broadcast_id", "chat_id", unique=True),
+        Index("ix_outbox_broadcast_id_status", "broadcast_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -215,6 +221,44 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A broadcast's message (paced bulk sending); null for replies and notices.
+    broadcast_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Why a failed message will never go: blocked, chat_not_found, bad_request, network.
+    failure: Mapped[str | None] = mapped_column(String(32))
+    # Not attempted again before this: the back-off after a network error.
+    retry_at: Mapped[datetime | None]
+
+
+class BroadcastRow(Base):
+    """An announcement to many chats; its messages are the outbox rows with its id."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    send_at: Mapped[datetime | None]
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    campaign_key: Mapped[str | None] = mapped_column(String(128))
+    photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    recipients: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    cancelled_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class LeaseRow(Base):
+    """A job only one process may do at a time, held until ``expires_at`` unless renewed."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
 
 
 # --- The review -------------------------------------------------------------------------
@@ -356,6 +400,8 @@ class CampaignRow(Base):
     description: Mapped[str] = mapped_column(Text)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # Who launched it in chat; null for the plan file's campaigns (a reload replaces those).
+    launched_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- Plans --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
+from storage.bulk import SqlBroadcastRepository, SqlLeaseRepository
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.repositories import (
@@ -57,6 +58,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.supporters = SqlSupporterRepository(session)
         self.deadlines = SqlDeadlineRepository(session)
         self.subscriptions = SqlSubscriptionRepository(session)
+        self.broadcasts = SqlBroadcastRepository(session)
+        self.leases = SqlLeaseRepository(session)
         return self
 
     async def __aexit__(

@@ -1,0 +1,484 @@
+"""The one paced sender of bulk messages: broadcasts, at Telegram's rate, through the outbox.
+
+One process at a time holds the ``bulk`` lease and sends; the others wait to take over if it
+dies. Replies to residents never wait here: they go through :class:`bot.sender.OutboxSender`
+on their own connections, and the bulk rate (25/s by default) leaves Telegram's remaining
+~5/s to them.
+
+Crash safety: a broadcast is expanded into outbox rows before anything goes. Rows are taken
+("sending") in batches, sent, and their results written every quarter second. After a crash
+the next holder puts every taken row back, so nobody is skipped; the only messages sent twice
+are those whose answer had not been written yet: at most the in-flight cap plus a quarter
+second's worth (see :attr:`BulkSender.max_duplicates`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InputFile, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.conversations.incoming import button_data
+from bot.messages import locale_of, text_message
+from bot.rendering import N_
+from bot.runtime import Runtime
+from core.broadcasts import (
+    Broadcast,
+    Outcome,
+    QuietHours,
+    Report,
+    finish_delivered,
+    start_due,
+)
+from core.outbox import OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = "bulk"
+PHOTO_PENDING = "ntvt:photo"  # stands for the broadcast's photo until Telegram has it
+RESULT_FLUSH_SECONDS = 0.25
+MAX_ATTEMPTS = 5
+MAX_BACKOFF_SECONDS = 300
+GROUP_PER_MINUTE = 20
+SUBSCRIBE_LABEL = N_("🔔 Nhận tin về phong trào này")
+
+
+def quiet_hours(rt: Runtime) -> QuietHours:
+    """Return the configured quiet hours."""
+    return QuietHours(rt.settings.quiet_start, rt.settings.quiet_end, rt.settings.tz)
+
+
+def render_broadcast(
+    rt: Runtime, broadcast: Broadcast, locale: str | None
+) -> tuple[str, dict[str, object]]:
+    """Return the Bot API call of a broadcast for a reader of ``locale`` (without chat_id)."""
+    lang = locale or rt.settings.default_locale
+    text = rt.renderer.render(lang, "broadcasts/announcement", text=broadcast.text)
+    params: dict[str, object] = {"parse_mode": "HTML"}
+    if broadcast.campaign_key:
+        data = button_data("sub", 0, "campaign", broadcast.campaign_key)
+        if len(data.encode()) <= 64:
+            label = rt.renderer.text(lang, SUBSCRIBE_LABEL)
+            params["reply_markup"] = {"inline_keyboard": [[{"text": label, "callback_data": data}]]}
+    if broadcast.has_photo:
+        params["photo"] = broadcast.photo_file_id or PHOTO_PENDING
+        params["caption"] = text
+        return "sendPhoto", params
+    params["text"] = text
+    params["link_preview_options"] = {"is_disabled": True}
+    return "sendMessage", params
+
+
+@dataclass(slots=True)
+class BulkStats:
+    """What the sender did since it started (the benchmark and the tests read it)."""
+
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    retried: int = 0
+    flood_waits: int = 0  # 429 answers, each followed by a pause of all bulk sending
+    first_send: float | None = None
+    last_send: float | None = None
+    per_second: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+
+
+@dataclass(slots=True)
+class _Results:
+    sent: list[tuple[int, int | None]] = field(default_factory=list)
+    failed: list[tuple[OutgoingMessage, str, str]] = field(default_factory=list)
+    retry: list[tuple[int, datetime, str]] = field(default_factory=list)
+    back: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.failed) + len(self.retry) + len(self.back)
+
+
+class BulkSender:
+    """Sends broadcasts' outbox rows at the configured rate, one process at a time."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        bot: Bot,
+        *,
+        rate: float,
+        paid: bool = False,
+        lease_seconds: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rt = rt
+        self._bot = bot
+        self.rate = rate
+        self._paid = paid
+        self._lease_seconds = lease_seconds
+        self._monotonic = monotonic
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.max_in_flight = max(8, min(500, math.ceil(rate)))
+        self._slots = asyncio.Semaphore(self.max_in_flight)
+        self._holding = False
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._last_sent: dict[int, float] = {}
+        self._group_sends: dict[int, deque[float]] = {}
+        self._results = _Results()
+        self._photo_locks: dict[int, asyncio.Lock] = {}
+        self._photo_ids: dict[int, str] = {}
+        self._last_check = 0.0
+        self._wake = asyncio.Event()
+        self.stats = BulkStats()
+
+    def wake(self) -> None:
+        """Look for due broadcasts now rather than at the next idle tick."""
+        self._wake.set()
+
+    @property
+    def max_duplicates(self) -> int:
+        """Messages a crash can make someone receive twice: in flight or answered, not written."""
+        return self.max_in_flight + math.ceil(self.rate * RESULT_FLUSH_SECONDS)
+
+    @property
+    def batch_size(self) -> int:
+        """Rows taken at once: about two seconds of sending, so the lease stays fresh."""
+        return max(20, min(2000, math.ceil(self.rate * 2)))
+
+    async def run(self, idle_seconds: float = 1.0) -> None:
+        """Send until cancelled; look for due broadcasts every ``idle_seconds`` when idle."""
+        try:
+            while True:
+                try:
+                    busy = await self.step()
+                except Exception:
+                    log.exception("bulk sending failed; trying again shortly")
+                    busy = False
+                if not busy:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), idle_seconds)
+        finally:
+            if self._holding:
+                with contextlib.suppress(Exception):
+                    async with self._rt.uow() as uow:
+                        await uow.leases.release(LEASE, self.holder)
+                        await uow.commit()
+
+    async def step(self) -> bool:
+        """Do one round: start due broadcasts, send one batch, report finished ones.
+
+        Return whether there was anything to send (the caller then goes on at once).
+        """
+        rt = self._rt
+        now = rt.clock()
+        if not self._holding:
+            async with rt.uow() as uow:
+                idle = not await uow.broadcasts.due(now) and not await uow.broadcasts.running()
+            if idle:
+                return False
+        async with rt.uow() as uow:
+            holding = await uow.leases.acquire(
+                LEASE, self.holder, now=now, seconds=self._lease_seconds
+            )
+            if holding and not self._holding:
+                # The last holder died or stopped: what it had taken goes back to the queue.
+                released = await uow.outbox.release_bulk()
+                if released:
+                    log.info("took over bulk sending: %d messages put back", released)
+            await uow.commit()
+        self._holding = holding
+        if not holding:
+            return False
+        quiet = quiet_hours(rt)
+        async with rt.uow() as uow:
+            organisation = await uow.organisation.load()
+            started = (
+                await start_due(
+                    uow,
+                    now=now,
+                    quiet=quiet,
+                    organisation=organisation,
+                    render=lambda b, loc: render_broadcast(rt, b, loc),
+                )
+                if organisation is not None
+                else []
+            )
+            await uow.commit()
+        for broadcast in started:
+            log.info("broadcast %s started: %d recipients", broadcast.id, broadcast.recipients)
+            await self._tell_creator(broadcast, "broadcasts/started")
+        async with rt.uow() as uow:
+            batch = await uow.outbox.pending_bulk(
+                limit=self.batch_size, now=now, urgent_only=quiet.contains(now)
+            )
+        sent_any = False
+        if batch:
+            sent_any = await self._send_batch(list(batch))
+        async with rt.uow() as uow:
+            finished = await finish_delivered(uow, now=rt.clock())
+            await uow.commit()
+        for broadcast in finished:
+            await self._tell_creator(broadcast, "broadcasts/finished")
+        return sent_any
+
+    # sending ------------------------------------------------------------------------------
+
+    def _sendable(self, batch: list[OutgoingMessage]) -> list[OutgoingMessage]:
+        """Leave out chats sent to less than a second ago, and groups at 20 a minute."""
+        now = self._monotonic()
+        chosen: list[OutgoingMessage] = []
+        seen: set[int] = set()
+        for message in batch:
+            chat = message.chat_id
+            if chat in seen or now - self._last_sent.get(chat, -1e9) < 1.0:
+                continue
+            if chat < 0:
+                window = self._group_sends.setdefault(chat, deque())
+                while window and window[0] <= now - 60.0:
+                    window.popleft()
+                if len(window) >= GROUP_PER_MINUTE:
+                    continue
+            seen.add(chat)
+            chosen.append(message)
+        if len(self._last_sent) > 50_000:
+            self._last_sent = {c: t for c, t in self._last_sent.items() if now - t < 1.0}
+        return chosen
+
+    async def _send_batch(self, batch: list[OutgoingMessage]) -> bool:
+        chosen = self._sendable(batch)
+        if not chosen:
+            await asyncio.sleep(0.2)  # every chat in the batch was just sent to
+            return True
+        async with self._rt.uow() as uow:
+            taken = set(
+                await uow.outbox.claim_many([m.id for m in chosen if m.id], at=self._rt.clock())
+            )
+            await uow.commit()
+        running = await self._running_ids()
+        flusher = asyncio.create_task(self._flush_periodically())
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            for message in chosen:
+                if message.id not in taken:
+                    continue
+                if message.broadcast_id not in running:
+                    self._results.back.append(message.id)  # cancelled meanwhile
+                    continue
+                await self._wait_turn()
+                await self._slots.acquire()
+                task = asyncio.create_task(self._deliver(message))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                if self._monotonic() - self._last_check > 1.0:
+                    running = await self._running_ids()
+            if tasks:
+                await asyncio.gather(*tasks)
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await self._flush()
+        return True
+
+    async def _running_ids(self) -> set[int | None]:
+        self._last_check = self._monotonic()
+        async with self._rt.uow() as uow:
+            return {b.id for b in await uow.broadcasts.running()}
+
+    async def _wait_turn(self) -> None:
+        """Wait for the next slot at the configured rate, and out any flood-control pause."""
+        while True:
+            now = self._monotonic()
+            wait = max(self._paused_until, self._next_slot) - now
+            if wait <= 0:
+                self._next_slot = max(self._next_slot, now) + 1.0 / self.rate
+                return
+            await asyncio.sleep(wait)
+
+    async def _deliver(self, message: OutgoingMessage) -> None:
+        assert message.id is not None
+        try:
+            params = dict(message.params)
+            if self._paid:
+                params["allow_paid_broadcast"] = True
+            if params.get("photo") == PHOTO_PENDING:
+                result = await self._send_photo(message.broadcast_id or 0, params)
+            else:
+                result = await self._call(message.method, params)
+            self._note_sent(message.chat_id)
+            self._results.sent.append((message.id, _message_id(result)))
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            self.stats.flood_waits += 1
+            self._paused_until = max(self._paused_until, self._monotonic() + wait)
+            log.warning("flood control: all bulk sending paused for %.0f s", wait)
+            self._results.back.append(message.id)
+        except Forbidden as exc:
+            self.stats.blocked += 1
+            self._results.failed.append((message, "blocked", exc.message))
+        except BadRequest as exc:
+            self.stats.failed += 1
+            reason = "chat_not_found" if "chat not found" in exc.message.lower() else "bad_request"
+            self._results.failed.append((message, reason, exc.message))
+        except (TimedOut, NetworkError) as exc:
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                self.stats.failed += 1
+                self._results.failed.append((message, "network", exc.message))
+            else:
+                self.stats.retried += 1
+                backoff = min(MAX_BACKOFF_SECONDS, 2 ** (message.attempts + 1))
+                at = self._rt.clock() + timedelta(seconds=backoff)
+                self._results.retry.append((message.id, at, f"network: {exc.message}"))
+        finally:
+            self._slots.release()
+
+    async def _send_photo(self, broadcast_id: int, params: dict[str, Any]) -> Any:
+        """Send a photo broadcast's copy: the first uploads the bytes, the rest use the file id."""
+        lock = self._photo_locks.setdefault(broadcast_id, asyncio.Lock())
+        async with lock:
+            photo = await self._photo(broadcast_id)
+            if isinstance(photo, InputFile):
+                result = await self._call("sendPhoto", {**params, "photo": photo})
+                if isinstance(result, Message):
+                    await self._keep_photo_id(broadcast_id, result)
+                return result
+        return await self._call("sendPhoto", {**params, "photo": photo})
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "sendPhoto":
+            return await self._bot.send_photo(**params)
+        if method == "sendMessage":
+            return await self._bot.send_message(**params)
+        raise ValueError(f"bulk sending knows no {method}")
+
+    def _note_sent(self, chat_id: int) -> None:
+        now = self._monotonic()
+        self._last_sent[chat_id] = now
+        if chat_id < 0:
+            self._group_sends.setdefault(chat_id, deque()).append(now)
+        stats = self.stats
+        stats.sent += 1
+        stats.first_send = now if stats.first_send is None else stats.first_send
+        stats.last_send = now
+
+    async def _photo(self, broadcast_id: int) -> str | InputFile:
+        """Return the photo's file id, or its bytes for the first upload."""
+        known = self._photo_ids.get(broadcast_id)
+        if known:
+            return known
+        async with self._rt.uow() as uow:
+            broadcast = await uow.broadcasts.get(broadcast_id)
+        if broadcast is not None and broadcast.photo_file_id:
+            self._photo_ids[broadcast_id] = broadcast.photo_file_id
+            return broadcast.photo_file_id
+        if broadcast is None or broadcast.photo is None:
+            raise BadRequest("the broadcast's photo is gone")
+        return InputFile(broadcast.photo, filename="announcement.jpg")
+
+    async def _keep_photo_id(self, broadcast_id: int, result: Message) -> None:
+        if not result.photo:
+            return
+        file_id = result.photo[-1].file_id
+        self._photo_ids[broadcast_id] = file_id
+        async with self._rt.uow() as uow:
+            broadcast = await uow.broadcasts.get(broadcast_id)
+            if broadcast is not None:
+                await uow.broadcasts.save(replace(broadcast, photo_file_id=file_id))
+                await uow.commit()
+
+    # results ------------------------------------------------------------------------------
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(RESULT_FLUSH_SECONDS)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Write the answers gathered since the last flush, in one transaction."""
+        results, self._results = self._results, _Results()
+        if not len(results):
+            return
+        now = self._rt.clock()
+        try:
+            async with self._rt.uow() as uow:
+                await uow.outbox.mark_sent_many(results.sent, at=now)
+                for message, failure, error in results.failed:
+                    assert message.id is not None
+                    await uow.outbox.mark_undeliverable(
+                        message.id, at=now, failure=failure, error=error
+                    )
+                    if failure == "blocked":
+                        await uow.subscriptions.set_blocked(message.chat_id, at=now)
+                for message_id, at, error in results.retry:
+                    await uow.outbox.retry_later(message_id, at=at, error=error)
+                await uow.outbox.unclaim(results.back)
+                await uow.commit()
+        except Exception:
+            # Keep them for the next flush rather than lose what Telegram answered.
+            log.exception("could not record %d bulk results; will retry", len(results))
+            self._results.sent[:0] = results.sent
+            self._results.failed[:0] = results.failed
+            self._results.retry[:0] = results.retry
+            self._results.back[:0] = results.back
+            raise
+
+    async def _tell_creator(self, broadcast: Broadcast, template: str) -> None:
+        """Tell the officer who wrote the broadcast that it started, or how it went."""
+        if broadcast.created_by is None or broadcast.id is None:
+            return
+        rt = self._rt
+        async with rt.uow() as uow:
+            locale = await locale_of(uow, broadcast.created_by, rt.settings.default_locale)
+            report = Report(broadcast, await uow.outbox.broadcast_outcomes(broadcast.id))
+            message = text_message(
+                rt.renderer,
+                broadcast.created_by,
+                locale,
+                template,
+                now=rt.clock(),
+                **report_context(report),
+            )
+            await uow.outbox.add(message)
+            await uow.commit()
+        if rt.sender is not None:
+            await rt.sender.flush_chat(broadcast.created_by)
+
+
+def report_context(report: Report) -> dict[str, Any]:
+    """Return what the report templates show: counts, status, duration in minutes and seconds."""
+    b = report.broadcast
+    seconds = round(report.duration.total_seconds()) if report.duration is not None else None
+    return {
+        "id": b.id,
+        "status": b.status.value,
+        "recipients": b.recipients,
+        "delivered": report.count(Outcome.DELIVERED),
+        "blocked": report.count(Outcome.BLOCKED),
+        "failed": report.count(Outcome.FAILED),
+        "cancelled": report.count(Outcome.CANCELLED),
+        "pending": report.count(Outcome.PENDING),
+        "minutes": None if seconds is None else seconds // 60,
+        "seconds": None if seconds is None else seconds % 60,
+        "send_at": b.send_at,
+        "urgent": b.urgent,
+        "started_at": b.started_at,
+    }
+
+
+def _message_id(result: Any) -> int | None:
+    return result.message_id if isinstance(result, Message) else None
+
+
+def _seconds(value: Any) -> float:
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)

@@ -1,0 +1,428 @@
+"""Announcements to many chats: who receives them, when they may go, and what became of them.
+
+A broadcast is written once (in chat or from the command line), then *expanded*: one outbox
+row per recipient, unique per broadcast and chat, all written in one transaction before the
+first message goes. From then on the outbox is the truth: a crash loses nothing and skips
+nobody, and a restart sends only what was not sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+
+from core.errors import DomainError
+from core.org import Campaign, Organisation, Validity
+from core.outbox import OutgoingMessage
+from core.ports import UnitOfWork
+from core.roles import Actor, NotAllowedError, Role
+from core.subscriptions import Scope
+from core.text import fold
+
+# Telegram's limits on one message (4,096 characters, a caption 1,024), less room for the
+# header the bot puts above every announcement.
+MAX_TEXT = 4000
+MAX_CAPTION = 960
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+class BroadcastStatus(StrEnum):
+    """Where a broadcast stands."""
+
+    SCHEDULED = "scheduled"  # waiting for its time, or for the end of the quiet hours
+    SENDING = "sending"  # expanded into the outbox; being delivered
+    DONE = "done"  # every recipient's message was sent or failed for good
+    CANCELLED = "cancelled"  # stopped: what was not sent yet will not be
+
+
+class AudienceKind(StrEnum):
+    """One part of an audience."""
+
+    SUBSCRIBERS = "all"  # residents subscribed to every announcement
+    WARD = "ward"  # subscribers of a ward, and those subscribed to everything
+    CAMPAIGN = "campaign"  # subscribers of a campaign, and those subscribed to everything
+    OFFICERS = "officers"  # the officers of one unit
+    CLUSTER = "cluster"  # the officers of a cluster's member units
+
+
+class Outcome(StrEnum):
+    """What became of one recipient's message (the report counts these)."""
+
+    DELIVERED = "delivered"
+    BLOCKED = "blocked"  # the user blocked the bot: marked inactive, never retried
+    FAILED = "failed"  # Telegram refused (chat not found, ...) or the network gave up
+    CANCELLED = "cancelled"  # the broadcast was cancelled before it was sent
+    PENDING = "pending"  # not sent yet
+
+
+class AudienceError(DomainError):
+    """The audience names nothing known, or is written in a way that cannot be read."""
+
+    code = "broadcast.audience"
+
+
+class EmptyMessageError(DomainError):
+    """The announcement has no text, or too much for one Telegram message."""
+
+    code = "broadcast.text"
+
+
+class UnknownBroadcastError(DomainError):
+    """No broadcast with this number."""
+
+    code = "broadcast.unknown"
+
+
+class BroadcastFinishedError(DomainError):
+    """The broadcast is done or cancelled already: there is nothing left to cancel."""
+
+    code = "broadcast.finished"
+
+
+class CampaignError(DomainError):
+    """A campaign cannot be launched as given (no title, dates the wrong way round...)."""
+
+    code = "campaign.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class AudiencePart:
+    """One kind of recipient; ``target`` is a unit, campaign or cluster key, or None for all."""
+
+    kind: AudienceKind
+    target: str | None = None
+
+    def spec(self) -> str:
+        """Return the part as written in a spec: ``all``, ``ward:hang-bac``..."""
+        return self.kind.value if self.target is None else f"{self.kind.value}:{self.target}"
+
+
+_SPEC_PART = re.compile(r"^(all|ward|campaign|officers|cluster)(?::(.+))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who receives a broadcast: the union of its parts, each person once."""
+
+    parts: tuple[AudiencePart, ...]
+
+    def spec(self) -> str:
+        """Return the audience as one line (stored, and accepted back by :meth:`parse`)."""
+        return ",".join(part.spec() for part in self.parts)
+
+    @classmethod
+    def parse(cls, spec: str) -> Audience:
+        """Read ``all``, ``ward:KEY``, ``campaign:KEY``, ``officers:KEY``, ``cluster:KEY``.
+
+        Parts are separated by commas; repeated parts count once. Keys are not checked here
+        (see :func:`resolve_audience`).
+        """
+        parts: list[AudiencePart] = []
+        for raw in spec.split(","):
+            written = raw.strip()
+            if not written:
+                continue
+            match = _SPEC_PART.match(written)
+            if match is None:
+                raise AudienceError(f"cannot read audience part {written!r}")
+            kind = AudienceKind(match.group(1))
+            target = (match.group(2) or "").strip() or None
+            if (kind is AudienceKind.SUBSCRIBERS) != (target is None):
+                raise AudienceError(f"audience part {written!r} needs a key (or none for all)")
+            part = AudiencePart(kind, target)
+            if part not in parts:
+                parts.append(part)
+        if not parts:
+            raise AudienceError("empty audience")
+        return cls(tuple(parts))
+
+
+def resolve_audience(spec: str, organisation: Organisation) -> Audience:
+    """Read a spec typed loosely (``ward:hang bac``): keys or names, with or without accents.
+
+    Raises :class:`AudienceError` naming the first part that matches nothing.
+    """
+    resolved: list[AudiencePart] = []
+    for part in Audience.parse(spec).parts:
+        if part.target is None:
+            resolved.append(part)
+            continue
+        key = _find_key(part.kind, part.target, organisation)
+        if key is None:
+            raise AudienceError(f"no {part.kind.value} {part.target!r}")
+        if AudiencePart(part.kind, key) not in resolved:
+            resolved.append(AudiencePart(part.kind, key))
+    return Audience(tuple(resolved))
+
+
+def _find_key(kind: AudienceKind, typed: str, organisation: Organisation) -> str | None:
+    wanted = fold(typed).replace("-", " ")
+    named: Sequence[tuple[str, str]]
+    if kind in (AudienceKind.WARD, AudienceKind.OFFICERS):
+        named = [(unit.key, unit.name) for unit in organisation.units]
+    elif kind is AudienceKind.CAMPAIGN:
+        named = [(campaign.key, campaign.title) for campaign in organisation.campaigns]
+    else:
+        named = [(cluster.key, cluster.name) for cluster in organisation.clusters]
+    for key, name in named:
+        if typed == key or wanted in (fold(key).replace("-", " "), fold(name)):
+            return key
+    # "hang bac" for "Phường Hàng Bạc": a unique name that ends with what was typed.
+    endings = [key for key, name in named if fold(name).endswith(" " + wanted)]
+    return endings[0] if len(endings) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """An announcement and its delivery.
+
+    ``text`` is plain text (escaped when rendered). ``photo_file_id`` is a photo Telegram
+    already has (sent in chat, or uploaded with the first recipient's copy); ``photo`` holds
+    the bytes of a photo given on the command line until then.
+    """
+
+    text: str
+    audience: Audience
+    created_at: datetime
+    created_by: int | None = None  # None: the command line
+    send_at: datetime | None = None  # None: as soon as possible
+    urgent: bool = False  # sent during the quiet hours too
+    campaign_key: str | None = None  # the campaign this launches: a subscribe button
+    photo_file_id: str | None = None
+    photo: bytes | None = field(default=None, repr=False)
+    status: BroadcastStatus = BroadcastStatus.SCHEDULED
+    recipients: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    cancelled_by: int | None = None
+    id: int | None = None
+
+    @property
+    def has_photo(self) -> bool:
+        """Tell whether the announcement carries a photo."""
+        return self.photo_file_id is not None or self.photo is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What a broadcast achieved so far."""
+
+    broadcast: Broadcast
+    counts: dict[Outcome, int]
+
+    def count(self, outcome: Outcome) -> int:
+        """Return how many recipients ended (or stand) at ``outcome``."""
+        return self.counts.get(outcome, 0)
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Return how long the delivery took (or has taken until the last message)."""
+        b = self.broadcast
+        if b.started_at is None or b.finished_at is None:
+            return None
+        return b.finished_at - b.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Hours when bulk announcements wait (default 21:00–07:00 local time)."""
+
+    start: time
+    end: time
+    timezone: tzinfo
+
+    def contains(self, moment: datetime) -> bool:
+        """Tell whether ``moment`` falls in the quiet hours."""
+        local = moment.astimezone(self.timezone).time()
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def next_end(self, moment: datetime) -> datetime:
+        """Return when the quiet hours holding ``moment`` end (``moment`` if they do not)."""
+        if not self.contains(moment):
+            return moment
+        local = moment.astimezone(self.timezone)
+        end = datetime.combine(local.date(), self.end, tzinfo=self.timezone)
+        if end <= local:
+            end += timedelta(days=1)
+        return end
+
+
+def check_text(text: str, *, with_photo: bool) -> str:
+    """Return the announcement's text stripped; refuse an empty or over-long one."""
+    cleaned = text.strip()
+    limit = MAX_CAPTION if with_photo else MAX_TEXT
+    if not cleaned and not with_photo:
+        raise EmptyMessageError("empty announcement")
+    if len(cleaned) > limit:
+        raise EmptyMessageError(f"{len(cleaned)} characters, limit {limit}")
+    return cleaned
+
+
+def may_broadcast(actor: Actor) -> bool:
+    """Tell whether the user may write announcements: the council's secretariat and admins."""
+    return actor.has(Role.SECRETARIAT) or actor.has(Role.ADMIN)
+
+
+async def recipients(
+    uow: UnitOfWork, audience: Audience, organisation: Organisation, on: date
+) -> list[int]:
+    """Return the chats an audience reaches today, each once, without those that blocked us.
+
+    Subscribers are residents with an active subscription that covers the part; officers
+    are the holders of an officer grant in force for the unit (or the cluster's members).
+    """
+    scopes: set[tuple[Scope, str | None]] = set()
+    units: set[str] = set()
+    for part in audience.parts:
+        if part.kind is AudienceKind.SUBSCRIBERS:
+            scopes.add((Scope.ALL, None))
+        elif part.kind is AudienceKind.WARD:
+            scopes.update({(Scope.ALL, None), (Scope.WARD, part.target)})
+        elif part.kind is AudienceKind.CAMPAIGN:
+            scopes.update({(Scope.ALL, None), (Scope.CAMPAIGN, part.target)})
+        elif part.kind is AudienceKind.OFFICERS and part.target is not None:
+            units.add(part.target)
+        elif part.kind is AudienceKind.CLUSTER and part.target is not None:
+            cluster = organisation.find_cluster(part.target)
+            if cluster is not None:
+                units.update(cluster.member_keys)
+    chats: set[int] = set()
+    if scopes:
+        chats.update(await uow.subscriptions.subscribers(sorted(scopes, key=str)))
+    if units:
+        officers = {
+            grant.user_id
+            for unit_key in sorted(units)
+            for grant in await uow.roles.holders(unit_key=unit_key)
+            if grant.role is Role.OFFICER and grant.in_force(on)
+        }
+        chats.update(officers - await uow.subscriptions.blocked_among(sorted(officers)))
+    return sorted(chats)
+
+
+async def create(
+    uow: UnitOfWork, broadcast: Broadcast, *, actor: Actor | None, today: date
+) -> Broadcast:
+    """Store a broadcast to be sent at ``send_at`` (or now); ``actor`` None is the command line."""
+    if actor is not None and not may_broadcast(actor):
+        raise NotAllowedError(f"user {actor.user_id} may not broadcast")
+    check_text(broadcast.text, with_photo=broadcast.has_photo)
+    if broadcast.photo is not None and len(broadcast.photo) > MAX_PHOTO_BYTES:
+        raise EmptyMessageError("photo over 10 MB")
+    return await uow.broadcasts.add(replace(broadcast, status=BroadcastStatus.SCHEDULED))
+
+
+async def cancel(uow: UnitOfWork, broadcast_id: int, *, actor: Actor | None) -> Broadcast:
+    """Cancel a scheduled or running broadcast: what is not sent yet will not be."""
+    if actor is not None and not may_broadcast(actor):
+        raise NotAllowedError(f"user {actor.user_id} may not cancel broadcasts")
+    broadcast = await uow.broadcasts.get(broadcast_id, for_update=True)
+    if broadcast is None:
+        raise UnknownBroadcastError(f"broadcast {broadcast_id}")
+    if broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
+        raise BroadcastFinishedError(f"broadcast {broadcast_id} is {broadcast.status.value}")
+    await uow.outbox.cancel_broadcast(broadcast_id)
+    cancelled = replace(
+        broadcast,
+        status=BroadcastStatus.CANCELLED,
+        cancelled_by=actor.user_id if actor else None,
+    )
+    await uow.broadcasts.save(cancelled)
+    return cancelled
+
+
+async def report(uow: UnitOfWork, broadcast_id: int) -> Report:
+    """Return the broadcast with the count of each outcome."""
+    broadcast = await uow.broadcasts.get(broadcast_id)
+    if broadcast is None:
+        raise UnknownBroadcastError(f"broadcast {broadcast_id}")
+    return Report(broadcast, await uow.outbox.broadcast_outcomes(broadcast_id))
+
+
+# The edge renders the message for a recipient's language: (method, params without chat_id).
+Render = Callable[[Broadcast, str | None], tuple[str, dict[str, object]]]
+
+
+async def start_due(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    quiet: QuietHours,
+    organisation: Organisation,
+    render: Render,
+) -> list[Broadcast]:
+    """Expand the broadcasts whose time has come into the outbox; return them.
+
+    Outside the quiet hours every due broadcast starts; inside them only urgent ones. Each
+    recipient gets one row (the outbox's unique broadcast and chat), all in this
+    transaction: the sender never sees half a broadcast.
+    """
+    started: list[Broadcast] = []
+    in_quiet = quiet.contains(now)
+    for broadcast in await uow.broadcasts.due(now):
+        if in_quiet and not broadcast.urgent:
+            continue
+        assert broadcast.id is not None
+        chats = await recipients(uow, broadcast.audience, organisation, now.date())
+        locales = await uow.users.locales(chats)
+        rows: list[OutgoingMessage] = []
+        for chat_id in chats:
+            method, params = render(broadcast, locales.get(chat_id))
+            rows.append(OutgoingMessage(chat_id, method, {"chat_id": chat_id, **params}, now))
+        added = await uow.outbox.add_bulk(broadcast.id, rows)
+        running = replace(
+            broadcast,
+            status=BroadcastStatus.SENDING,
+            recipients=added,
+            started_at=now,
+            finished_at=now if added == 0 else None,
+        )
+        if added == 0:
+            running = replace(running, status=BroadcastStatus.DONE)
+        await uow.broadcasts.save(running)
+        started.append(running)
+    return started
+
+
+async def finish_delivered(uow: UnitOfWork, *, now: datetime) -> list[Broadcast]:
+    """Mark done the running broadcasts with nothing left to send; return them."""
+    finished: list[Broadcast] = []
+    for broadcast in await uow.broadcasts.running():
+        assert broadcast.id is not None
+        counts = await uow.outbox.broadcast_outcomes(broadcast.id)
+        if counts.get(Outcome.PENDING, 0) == 0:
+            last = await uow.outbox.broadcast_last_attempt(broadcast.id)
+            done = replace(broadcast, status=BroadcastStatus.DONE, finished_at=last or now)
+            await uow.broadcasts.save(done)
+            finished.append(done)
+    return finished
+
+
+def new_campaign(
+    organisation: Organisation,
+    *,
+    title: str,
+    theme: str,
+    description: str,
+    starts: date,
+    ends: date | None,
+) -> Campaign:
+    """Return a campaign to launch, with a key made from its title (unique in the organisation)."""
+    title, theme, description = title.strip(), theme.strip(), description.strip()
+    if not title:
+        raise CampaignError("a campaign needs a title")
+    if ends is not None and ends < starts:
+        raise CampaignError("the campaign ends before it starts")
+    base = "-".join(fold(title).split())[:40].strip("-") or "phong-trao"
+    taken = {campaign.key for campaign in organisation.campaigns}
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return Campaign(key, title, theme or title, description, Validity(starts, ends))

@@ -1,0 +1,157 @@
+"""Broadcasts and leases: the records behind paced bulk sending."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from core.broadcasts import Audience, Broadcast, BroadcastStatus
+from core.ports import BroadcastRepository, LeaseRepository
+from storage.repositories import _insert, _rowcount
+from storage.tables import BroadcastRow, LeaseRow
+
+
+class SqlBroadcastRepository(BroadcastRepository):
+    """Broadcasts in ``broadcasts``; their messages are ``outbox`` rows with the id."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, broadcast: Broadcast) -> Broadcast:
+        """Store a broadcast; return it with its id."""
+        row = BroadcastRow(**_values(broadcast), photo=broadcast.photo)
+        self._session.add(row)
+        await self._session.flush()
+        return replace(broadcast, id=row.id)
+
+    async def get(self, broadcast_id: int, *, for_update: bool = False) -> Broadcast | None:
+        """Return a broadcast (with its photo bytes), or None."""
+        query = (
+            select(BroadcastRow)
+            .where(BroadcastRow.id == broadcast_id)
+            .options(undefer(BroadcastRow.photo))
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = await self._session.scalar(query)
+        return None if row is None else _broadcast(row, with_photo=True)
+
+    async def save(self, broadcast: Broadcast) -> None:
+        """Store the broadcast's status, counts, times and photo file id.
+
+        The photo's bytes are dropped once Telegram has given it a file id.
+        """
+        assert broadcast.id is not None
+        values: dict[str, Any] = _values(broadcast)
+        if broadcast.photo_file_id is not None:
+            values["photo"] = None
+        await self._session.execute(
+            update(BroadcastRow)
+            .where(BroadcastRow.id == broadcast.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def due(self, now: datetime) -> Sequence[Broadcast]:
+        """Return the scheduled broadcasts whose time has come, oldest first."""
+        rows = await self._session.scalars(
+            select(BroadcastRow)
+            .where(
+                BroadcastRow.status == BroadcastStatus.SCHEDULED.value,
+                or_(BroadcastRow.send_at.is_(None), BroadcastRow.send_at <= now),
+            )
+            .order_by(BroadcastRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_broadcast(row) for row in rows]
+
+    async def running(self) -> Sequence[Broadcast]:
+        """Return the broadcasts being delivered."""
+        rows = await self._session.scalars(
+            select(BroadcastRow)
+            .where(BroadcastRow.status == BroadcastStatus.SENDING.value)
+            .order_by(BroadcastRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_broadcast(row) for row in rows]
+
+    async def recent(self, *, limit: int) -> Sequence[Broadcast]:
+        """Return the latest broadcasts, newest first."""
+        rows = await self._session.scalars(
+            select(BroadcastRow)
+            .order_by(BroadcastRow.id.desc())
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_broadcast(row) for row in rows]
+
+
+def _values(broadcast: Broadcast) -> dict[str, Any]:
+    return {
+        "text": broadcast.text,
+        "audience": broadcast.audience.spec(),
+        "created_at": broadcast.created_at,
+        "created_by": broadcast.created_by,
+        "send_at": broadcast.send_at,
+        "urgent": broadcast.urgent,
+        "campaign_key": broadcast.campaign_key,
+        "photo_file_id": broadcast.photo_file_id,
+        "status": broadcast.status.value,
+        "recipients": broadcast.recipients,
+        "started_at": broadcast.started_at,
+        "finished_at": broadcast.finished_at,
+        "cancelled_by": broadcast.cancelled_by,
+    }
+
+
+def _broadcast(row: BroadcastRow, *, with_photo: bool = False) -> Broadcast:
+    return Broadcast(
+        id=row.id,
+        text=row.text,
+        audience=Audience.parse(row.audience),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        send_at=row.send_at,
+        urgent=row.urgent,
+        campaign_key=row.campaign_key,
+        photo_file_id=row.photo_file_id,
+        photo=row.photo if with_photo else None,
+        status=BroadcastStatus(row.status),
+        recipients=row.recipients,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        cancelled_by=row.cancelled_by,
+    )
+
+
+class SqlLeaseRepository(LeaseRepository):
+    """Leases in ``leases``: taken with one conditional statement, so two takers cannot both win."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def acquire(self, name: str, holder: str, *, now: datetime, seconds: float) -> bool:
+        """Take or renew the lease until ``now + seconds``; False if another holder has it."""
+        until = now + timedelta(seconds=seconds)
+        statement = _insert(self._session, LeaseRow).values(
+            name=name, holder=holder, expires_at=until
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"holder": holder, "expires_at": until},
+            where=or_(LeaseRow.holder == holder, LeaseRow.expires_at < now),
+        )
+        return await _rowcount(self._session, statement) == 1
+
+    async def release(self, name: str, holder: str) -> None:
+        """Give the lease up if ``holder`` has it."""
+        await self._session.execute(
+            delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder)
+        )
