@@ -208,13 +208,13 @@ async def running_bot(
                 base_file_url=settings.telegram_file_url,
                 request=bulk_request,
             )
-            await bulk_bot.initialize()
             rt.bulk = BulkSender(
                 rt,
                 bulk_bot,
                 rate=settings.bulk_rate,
                 paid=settings.paid_broadcast,
                 lease_seconds=settings.lease_seconds,
+                transport=bulk_request,
             )
             if broadcasts:
                 loops.append(asyncio.create_task(rt.bulk.run()))

@@ -28,13 +28,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.conversations.incoming import button_data
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
 from bot.runtime import Runtime
+from bot.transport import AiohttpRequest
 from core.broadcasts import (
     Broadcast,
     Outcome,
@@ -102,6 +103,7 @@ class _Results:
     failed: list[tuple[OutgoingMessage, str, str]] = field(default_factory=list)
     retry: list[tuple[int, datetime, str]] = field(default_factory=list)
     back: list[int] = field(default_factory=list)
+    stopped: set[int] = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self.sent) + len(self.failed) + len(self.retry) + len(self.back)
@@ -118,10 +120,12 @@ class BulkSender:
         rate: float,
         paid: bool = False,
         lease_seconds: float = 30.0,
+        transport: AiohttpRequest | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._rt = rt
         self._bot = bot
+        self._transport = transport
         self.rate = rate
         self._paid = paid
         self._lease_seconds = lease_seconds
@@ -130,6 +134,7 @@ class BulkSender:
         self.max_in_flight = max(8, min(500, math.ceil(rate)))
         self._slots = asyncio.Semaphore(self.max_in_flight)
         self._holding = False
+        self._ready = False
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._last_sent: dict[int, float] = {}
@@ -139,6 +144,8 @@ class BulkSender:
         self._photo_ids: dict[int, str] = {}
         self._last_check = 0.0
         self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._flusher: asyncio.Task[None] | None = None
         self.stats = BulkStats()
 
     def wake(self) -> None:
@@ -152,8 +159,8 @@ class BulkSender:
 
     @property
     def batch_size(self) -> int:
-        """Rows taken at once: about two seconds of sending, so the lease stays fresh."""
-        return max(20, min(2000, math.ceil(self.rate * 2)))
+        """Rows taken at once: about five seconds of sending, so the lease stays fresh."""
+        return max(20, min(5000, math.ceil(self.rate * 5)))
 
     async def run(self, idle_seconds: float = 1.0) -> None:
         """Send until cancelled; look for due broadcasts every ``idle_seconds`` when idle."""
@@ -169,6 +176,10 @@ class BulkSender:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), idle_seconds)
         finally:
+            if self._flusher is not None:
+                self._flusher.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.drain(), 10)
             if self._holding:
                 with contextlib.suppress(Exception):
                     async with self._rt.uow() as uow:
@@ -200,9 +211,19 @@ class BulkSender:
         self._holding = holding
         if not holding:
             return False
+        if not self._ready:
+            # Connections are opened by the holder only, when there is work: most processes
+            # never send a broadcast.
+            await self._bot.initialize()
+            if self._transport is not None:
+                await self._transport.initialize()
+            self._ready = True
         quiet = quiet_hours(rt)
         async with rt.uow() as uow:
             organisation = await uow.organisation.load()
+            # The clock is read again once the transaction holds the database: whether it
+            # is the quiet hours is decided at the moment the broadcast is started.
+            now = rt.clock()
             started = (
                 await start_due(
                     uow,
@@ -256,6 +277,11 @@ class BulkSender:
         return chosen
 
     async def _send_batch(self, batch: list[OutgoingMessage]) -> bool:
+        """Take the batch's rows and start each send at its slot; do not wait for the answers.
+
+        The next batch is taken while the last answers of this one arrive, so the rate holds
+        across batches; answers are written by the flusher every quarter second.
+        """
         chosen = self._sendable(batch)
         if not chosen:
             await asyncio.sleep(0.2)  # every chat in the batch was just sent to
@@ -265,31 +291,35 @@ class BulkSender:
                 await uow.outbox.claim_many([m.id for m in chosen if m.id], at=self._rt.clock())
             )
             await uow.commit()
+        self._ensure_flusher()
         running = await self._running_ids()
-        flusher = asyncio.create_task(self._flush_periodically())
-        tasks: set[asyncio.Task[None]] = set()
-        try:
-            for message in chosen:
-                if message.id not in taken:
-                    continue
-                if message.broadcast_id not in running:
-                    self._results.back.append(message.id)  # cancelled meanwhile
-                    continue
-                await self._wait_turn()
-                await self._slots.acquire()
-                task = asyncio.create_task(self._deliver(message))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                if self._monotonic() - self._last_check > 1.0:
-                    running = await self._running_ids()
-            if tasks:
-                await asyncio.gather(*tasks)
-        finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
-            await self._flush()
+        for message in chosen:
+            if message.id not in taken:
+                continue
+            if self._monotonic() - self._last_check > RESULT_FLUSH_SECONDS:
+                running = await self._running_ids()
+            if message.broadcast_id not in running:
+                # Cancelled meanwhile: put back, then cancelled with the rest of its rows.
+                self._results.back.append(message.id)
+                self._results.stopped.add(message.broadcast_id or 0)
+                continue
+            await self._wait_turn()
+            await self._slots.acquire()
+            self._last_sent[message.chat_id] = self._monotonic()
+            task = asyncio.create_task(self._deliver(message))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
         return True
+
+    def _ensure_flusher(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_periodically())
+
+    async def drain(self) -> None:
+        """Wait for the answers of every message in flight and write them."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._flush()
 
     async def _running_ids(self) -> set[int | None]:
         self._last_check = self._monotonic()
@@ -302,7 +332,10 @@ class BulkSender:
             now = self._monotonic()
             wait = max(self._paused_until, self._next_slot) - now
             if wait <= 0:
-                self._next_slot = max(self._next_slot, now) + 1.0 / self.rate
+                # A late wake-up may take back the one slot it overslept, no more: the rate
+                # holds over any second, and sleeping's jitter does not slow it down.
+                interval = 1.0 / self.rate
+                self._next_slot = max(self._next_slot, now - interval) + interval
                 return
             await asyncio.sleep(wait)
 
@@ -332,16 +365,24 @@ class BulkSender:
             reason = "chat_not_found" if "chat not found" in exc.message.lower() else "bad_request"
             self._results.failed.append((message, reason, exc.message))
         except (TimedOut, NetworkError) as exc:
-            if message.attempts + 1 >= MAX_ATTEMPTS:
-                self.stats.failed += 1
-                self._results.failed.append((message, "network", exc.message))
-            else:
-                self.stats.retried += 1
-                backoff = min(MAX_BACKOFF_SECONDS, 2 ** (message.attempts + 1))
-                at = self._rt.clock() + timedelta(seconds=backoff)
-                self._results.retry.append((message.id, at, f"network: {exc.message}"))
+            self._retry_or_give_up(message, "network", exc.message)
+        except Exception as exc:  # a bug, a bad row: the row must not stay taken forever
+            log.exception("bulk message %s failed", message.id)
+            self._retry_or_give_up(message, "error", f"{type(exc).__name__}: {exc}")
         finally:
             self._slots.release()
+
+    def _retry_or_give_up(self, message: OutgoingMessage, failure: str, error: str) -> None:
+        """Try again after 2, 4, 8, 16 s; after the fifth attempt, give up with the reason."""
+        assert message.id is not None
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            self.stats.failed += 1
+            self._results.failed.append((message, failure, error))
+            return
+        self.stats.retried += 1
+        backoff = min(MAX_BACKOFF_SECONDS, 2 ** (message.attempts + 1))
+        at = self._rt.clock() + timedelta(seconds=backoff)
+        self._results.retry.append((message.id, at, f"{failure}: {error}"))
 
     async def _send_photo(self, broadcast_id: int, params: dict[str, Any]) -> Any:
         """Send a photo broadcast's copy: the first uploads the bytes, the rest use the file id."""
@@ -350,21 +391,26 @@ class BulkSender:
             photo = await self._photo(broadcast_id)
             if isinstance(photo, InputFile):
                 result = await self._call("sendPhoto", {**params, "photo": photo})
-                if isinstance(result, Message):
-                    await self._keep_photo_id(broadcast_id, result)
+                await self._keep_photo_id(broadcast_id, result)
                 return result
         return await self._call("sendPhoto", {**params, "photo": photo})
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "sendPhoto":
-            return await self._bot.send_photo(**params)
-        if method == "sendMessage":
-            return await self._bot.send_message(**params)
-        raise ValueError(f"bulk sending knows no {method}")
+        """Make the call and return Telegram's raw result (a dict): no PTB object per message.
+
+        A photo's first upload goes through PTB's ``send_photo`` (a file to encode).
+        """
+        if method not in ("sendMessage", "sendPhoto"):
+            raise ValueError(f"bulk sending knows no {method}")
+        if isinstance(params.get("photo"), InputFile) or self._transport is None:
+            sent = await getattr(
+                self._bot, "send_photo" if method == "sendPhoto" else "send_message"
+            )(**params)
+            return sent.to_dict()
+        return await self._transport.call(f"{self._bot.base_url}/{method}", params)
 
     def _note_sent(self, chat_id: int) -> None:
         now = self._monotonic()
-        self._last_sent[chat_id] = now
         if chat_id < 0:
             self._group_sends.setdefault(chat_id, deque()).append(now)
         stats = self.stats
@@ -386,10 +432,11 @@ class BulkSender:
             raise BadRequest("the broadcast's photo is gone")
         return InputFile(broadcast.photo, filename="announcement.jpg")
 
-    async def _keep_photo_id(self, broadcast_id: int, result: Message) -> None:
-        if not result.photo:
+    async def _keep_photo_id(self, broadcast_id: int, result: Any) -> None:
+        sizes = result.get("photo") if isinstance(result, dict) else None
+        if not sizes:
             return
-        file_id = result.photo[-1].file_id
+        file_id = str(sizes[-1]["file_id"])
         self._photo_ids[broadcast_id] = file_id
         async with self._rt.uow() as uow:
             broadcast = await uow.broadcasts.get(broadcast_id)
@@ -423,6 +470,8 @@ class BulkSender:
                 for message_id, at, error in results.retry:
                     await uow.outbox.retry_later(message_id, at=at, error=error)
                 await uow.outbox.unclaim(results.back)
+                for broadcast_id in results.stopped:
+                    await uow.outbox.cancel_broadcast(broadcast_id)
                 await uow.commit()
         except Exception:
             # Keep them for the next flush rather than lose what Telegram answered.
@@ -431,6 +480,7 @@ class BulkSender:
             self._results.failed[:0] = results.failed
             self._results.retry[:0] = results.retry
             self._results.back[:0] = results.back
+            self._results.stopped |= results.stopped
             raise
 
     async def _tell_creator(self, broadcast: Broadcast, template: str) -> None:
@@ -477,7 +527,7 @@ def report_context(report: Report) -> dict[str, Any]:
 
 
 def _message_id(result: Any) -> int | None:
-    return result.message_id if isinstance(result, Message) else None
+    return int(result["message_id"]) if isinstance(result, dict) else None
 
 
 def _seconds(value: Any) -> float:

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import os
 import sys
-from datetime import date
+from collections.abc import Callable, Coroutine
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -27,6 +28,11 @@ app.add_typer(notices_app, name="notices")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(officers_app, name="officers")
+broadcast_app = typer.Typer(
+    help="Announcements to subscribers and officers, sent by the running bot.",
+    invoke_without_command=True,
+)
+app.add_typer(broadcast_app, name="broadcast")
 
 
 def _settings() -> Settings:
@@ -248,6 +254,98 @@ def notices_run_once(
         typer.echo(f"ntvt: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"ntvt: {sent} notices sent")
+
+
+@broadcast_app.callback()
+def broadcast(
+    ctx: typer.Context,
+    text_file: Annotated[
+        Path | None, typer.Option(help="The announcement, UTF-8 plain text.", dir_okay=False)
+    ] = None,
+    photo: Annotated[
+        Path | None, typer.Option(help="A JPEG, PNG or WebP photo (10 MB at most).")
+    ] = None,
+    audience: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="all, ward:NAME, campaign:KEY, officers:UNIT, cluster:KEY; "
+            "comma-separated or repeated."
+        ),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When, ISO 8601; without an offset, local time.")
+    ] = None,
+    urgent: Annotated[bool, typer.Option(help="Send during the quiet hours too.")] = False,
+    campaign: Annotated[
+        str | None, typer.Option(help="The campaign it launches: adds a subscribe button.")
+    ] = None,
+) -> None:
+    """Create a broadcast with --text-file and --audience; the running bot sends it."""
+    from bot.broadcast_cli import NewBroadcast, create_broadcast
+
+    if ctx.invoked_subcommand is not None:
+        if text_file is not None:
+            _fail("give --text-file without a subcommand (status, cancel, list)", 2)
+        return
+    if text_file is None:
+        if any(value for value in (photo, audience, at, urgent, campaign)):
+            _fail("a broadcast needs --text-file FILE", 2)
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    if not audience:
+        _fail("a broadcast needs --audience (all, ward:NAME, campaign:KEY, ...)", 2)
+    settings = _settings()
+    typed = NewBroadcast(text_file, audience, photo, at, urgent, campaign)
+    now = datetime.now(UTC)  # the clock, read here (bot.runtime would import telegram)
+    _echo_lines(lambda: create_broadcast(settings, typed, now=now))
+
+
+@broadcast_app.command("status")
+def broadcast_status(
+    broadcast_id: Annotated[int, typer.Argument(help="The number from 'broadcast list'.")],
+) -> None:
+    """Show a broadcast's status, its counts and its times."""
+    from bot.broadcast_cli import status_lines
+
+    settings = _settings()
+    _echo_lines(lambda: status_lines(settings, broadcast_id))
+
+
+@broadcast_app.command("cancel")
+def broadcast_cancel(
+    broadcast_id: Annotated[int, typer.Argument(help="The number from 'broadcast list'.")],
+) -> None:
+    """Cancel a scheduled or running broadcast: what is not sent yet will not be."""
+    from bot.broadcast_cli import cancel_broadcast
+
+    settings = _settings()
+    _echo_lines(lambda: cancel_broadcast(settings, broadcast_id))
+
+
+@broadcast_app.command("list")
+def broadcast_list() -> None:
+    """List the latest 20 broadcasts, newest first."""
+    from bot.broadcast_cli import list_lines
+
+    settings = _settings()
+    _echo_lines(lambda: list_lines(settings))
+
+
+def _echo_lines(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> None:
+    """Run a broadcast command and print its lines, or its refusal as one line."""
+    from bot.broadcast_cli import BroadcastCommandError
+
+    try:
+        lines = asyncio.run(command())
+    except BroadcastCommandError as exc:
+        _fail(str(exc), exc.exit_code)
+    for line in lines:
+        typer.echo(line)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"ntvt: {message}", err=True)
+    raise typer.Exit(code)
 
 
 def main() -> None:

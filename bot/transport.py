@@ -7,6 +7,9 @@ CPU. aiohttp's connector costs a fraction of it. Bodies are JSON unless a file i
 
 from __future__ import annotations
 
+import json
+from typing import Any, cast
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -14,6 +17,25 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 USER_AGENT = "ntvt-bot (python-telegram-bot, aiohttp)"
+
+
+class JsonCall:
+    """A call whose parameters are JSON already, as the outbox stores them: encoded once.
+
+    It stands in for PTB's ``RequestData`` (a final class) where this transport reads one:
+    no files, and the body ready.
+    """
+
+    __slots__ = ("_payload",)
+    contains_files = False
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self._payload = json.dumps(params, ensure_ascii=False).encode()
+
+    @property
+    def json_payload(self) -> bytes:
+        """The parameters as the request body."""
+        return self._payload
 
 
 class AiohttpRequest(BaseRequest):
@@ -51,6 +73,15 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    async def call(self, url: str, params: dict[str, Any]) -> Any:
+        """Make a Bot API call with JSON parameters; return its ``result``.
+
+        PTB's own answer handling applies (``BaseRequest.post``): an error answer raises
+        ``RetryAfter``, ``Forbidden``, ``BadRequest``... as for its typed methods, but no
+        ``Message`` is built from the result: the bulk sender needs only its id.
+        """
+        return await self.post(url, request_data=cast("RequestData", JsonCall(params)))
 
     async def do_request(
         self,

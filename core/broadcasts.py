@@ -198,12 +198,13 @@ class Broadcast:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     cancelled_by: int | None = None
+    photo_stored: bool = False  # bytes are stored but not loaded (lists skip 10 MB blobs)
     id: int | None = None
 
     @property
     def has_photo(self) -> bool:
         """Tell whether the announcement carries a photo."""
-        return self.photo_file_id is not None or self.photo is not None
+        return self.photo_file_id is not None or self.photo is not None or self.photo_stored
 
 
 @dataclass(frozen=True, slots=True)

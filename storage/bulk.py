@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -61,36 +61,35 @@ class SqlBroadcastRepository(BroadcastRepository):
 
     async def due(self, now: datetime) -> Sequence[Broadcast]:
         """Return the scheduled broadcasts whose time has come, oldest first."""
-        rows = await self._session.scalars(
-            select(BroadcastRow)
+        return await self._list(
+            _listed()
             .where(
                 BroadcastRow.status == BroadcastStatus.SCHEDULED.value,
                 or_(BroadcastRow.send_at.is_(None), BroadcastRow.send_at <= now),
             )
             .order_by(BroadcastRow.id)
-            .execution_options(populate_existing=True)
         )
-        return [_broadcast(row) for row in rows]
 
     async def running(self) -> Sequence[Broadcast]:
         """Return the broadcasts being delivered."""
-        rows = await self._session.scalars(
-            select(BroadcastRow)
+        return await self._list(
+            _listed()
             .where(BroadcastRow.status == BroadcastStatus.SENDING.value)
             .order_by(BroadcastRow.id)
-            .execution_options(populate_existing=True)
         )
-        return [_broadcast(row) for row in rows]
 
     async def recent(self, *, limit: int) -> Sequence[Broadcast]:
         """Return the latest broadcasts, newest first."""
-        rows = await self._session.scalars(
-            select(BroadcastRow)
-            .order_by(BroadcastRow.id.desc())
-            .limit(limit)
-            .execution_options(populate_existing=True)
-        )
-        return [_broadcast(row) for row in rows]
+        return await self._list(_listed().order_by(BroadcastRow.id.desc()).limit(limit))
+
+    async def _list(self, query: Select[BroadcastRow, bool]) -> list[Broadcast]:
+        rows = await self._session.execute(query.execution_options(populate_existing=True))
+        return [replace(_broadcast(row), photo_stored=stored) for row, stored in rows]
+
+
+def _listed() -> Select[BroadcastRow, bool]:
+    """Select broadcasts without their photo's bytes, with whether there are any."""
+    return select(BroadcastRow, BroadcastRow.photo.is_not(None))
 
 
 def _values(broadcast: Broadcast) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Select,
+    Table,
     and_,
     bindparam,
     delete,
@@ -729,9 +730,10 @@ class SqlOutboxRepository(OutboxRepository):
         """Record that Telegram accepted each (message id, Telegram's message id)."""
         if not sent:
             return
-        table = OutboxRow.__table__.c  # Core, not ORM: one executemany, keyed by id
+        outbox = cast(Table, OutboxRow.__table__)  # Core, not ORM: one executemany, keyed by id
+        table = outbox.c
         await self._session.execute(
-            update(OutboxRow.__table__)
+            update(outbox)
             .where(table.id == bindparam("message_id"))
             .values(
                 status=OutboxStatus.SENT.value,

@@ -16,9 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversations import answer, nomination, review, status_lookup
+from bot.conversations import answer, broadcast, nomination, review, status_lookup
 from bot.conversations.incoming import Incoming, button_data, read_update
-from bot.handlers import deadlines, officer, subscriptions
+from bot.handlers import broadcasts, deadlines, officer, subscriptions
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Runtime, Turn
@@ -82,6 +82,9 @@ async def cancel(turn: Turn) -> None:
     dialog = await turn.uow.dialogs.get(turn.chat_id)
     if dialog is None:
         turn.say("start/nothing_to_cancel", keyboard=turn.main_menu())
+        return
+    if dialog.flow == broadcast.FLOW:
+        await broadcast.cancel(turn, dialog)
         return
     await turn.uow.dialogs.delete(turn.chat_id)
     template = "nominate/cancelled" if dialog.flow == nomination.FLOW else "status/cancelled"
@@ -167,6 +170,8 @@ async def _dialog_input(turn: Turn, incoming: Incoming) -> None:
             await officer.refuse(turn, error)
     elif dialog is not None and dialog.flow == answer.FLOW:
         await answer.handle(turn, dialog, incoming)
+    elif dialog is not None and dialog.flow == broadcast.FLOW:
+        await broadcast.handle(turn, dialog, incoming)
     elif incoming.kind == "button":
         turn.clear_buttons()
         turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
@@ -244,6 +249,7 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
         CommandHandler(["cancel", "huy"], rt.handler(cancel), filters=private),
         *officer.handlers(rt),
         *subscriptions.handlers(rt),
+        *broadcasts.handlers(rt),
         CallbackQueryHandler(rt.handler(on_button)),
         MessageHandler(private & ~filters.COMMAND, rt.handler(on_message)),
         MessageHandler(private & filters.COMMAND, rt.handler(_unknown_command)),

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
+
 from bot.local_api import LocalBotApi
 from bot.runtime import Runtime
 from core.people import PRIVACY_NOTICE_VERSION, Consent, ConsentPurpose, User
 from core.subscriptions import Scope, Subscription
+from storage.tables import ConsentRow, SubscriptionRow, UserRow
+from storage.uow import open_database
 
 
 async def add_subscribers(
@@ -31,4 +35,51 @@ async def add_subscribers(
             )
             await uow.subscriptions.add(Subscription(user_id, scope, target, now))
         await uow.commit()
+    return users
+
+
+async def add_many_subscribers(
+    api: LocalBotApi, database_url: str, ids: range, *, now: datetime
+) -> list[int]:
+    """Like :func:`add_subscribers` for thousands: three bulk inserts instead of rows one by one."""
+    users = list(ids)
+    for user_id in users:
+        api.user(user_id, f"Cư dân {user_id}")
+    db = await open_database(database_url, migrate=False)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                insert(UserRow),
+                [
+                    {
+                        "id": i,
+                        "display_name": f"Cư dân {i}",
+                        "language_code": "vi",
+                        "locale": None,
+                        "created_at": now,
+                    }
+                    for i in users
+                ],
+            )
+            await connection.execute(
+                insert(ConsentRow),
+                [
+                    {
+                        "user_id": i,
+                        "purpose": ConsentPurpose.NOMINATION.value,
+                        "notice_version": PRIVACY_NOTICE_VERSION,
+                        "given_at": now,
+                    }
+                    for i in users
+                ],
+            )
+            await connection.execute(
+                insert(SubscriptionRow),
+                [
+                    {"user_id": i, "scope": Scope.ALL.value, "target": None, "created_at": now}
+                    for i in users
+                ],
+            )
+    finally:
+        await db.dispose()
     return users

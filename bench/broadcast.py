@@ -1,0 +1,247 @@
+"""A broadcast to N subscribers (default 10,000) through the fake Bot API with a raised limit.
+
+    .venv/bin/python bench/broadcast.py [--recipients 10000] [--limit 500] [--rate 475]
+                                        [--latency 0.1] [--runs 3] [--db sqlite|postgresql]
+
+The bot runs as its own process (``ntvt run``, paid-broadcast mode at ``--rate``); the fake
+Bot API runs in this one, answering after ``--latency`` seconds and refusing with 429 beyond
+``--limit`` sends a second overall and 1 a second per chat. For each run it prints the
+achieved rate (every attempt Telegram counted, from the first to the last) against the
+configured rate and against the fake's limit, duplicates, losses, 429 answers, the time to
+expand the broadcast into the outbox, and the bot process's CPU seconds per message; then
+the median of the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert
+
+from bot.local_api import LocalBotApi
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create, report
+from core.people import PRIVACY_NOTICE_VERSION
+from storage.migrate import upgrade
+from storage.tables import ConsentRow, SubscriptionRow, UserRow
+from storage.uow import open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+NTVT = ROOT / ".venv" / "bin" / "ntvt"
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+MARKER = "Bench broadcast"
+FIRST_ID = 10_000_000
+
+
+async def make_database(kind: str, folder: Path) -> tuple[str, str | None]:
+    """Return a migrated empty database's URL (and the PostgreSQL database to drop after)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+        await upgrade(url)
+        return url, None
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"ntvt_bench_{secrets.token_hex(4)}"
+    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+    url = f"{POSTGRES}/{name}"
+    await upgrade(url)
+    return url, name
+
+
+async def drop_database(name: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
+    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await connection.close()
+
+
+async def add_subscribers(url: str, count: int) -> list[int]:
+    """Store ``count`` consented residents subscribed to everything, in bulk."""
+    now = datetime.now(UTC)
+    ids = list(range(FIRST_ID, FIRST_ID + count))
+    db = await open_database(url)
+    try:
+        async with db.engine.begin() as connection:
+            for start in range(0, count, 2000):
+                chunk = ids[start : start + 2000]
+                await connection.execute(
+                    insert(UserRow),
+                    [
+                        {
+                            "id": i,
+                            "display_name": f"Cư dân {i}",
+                            "language_code": "vi",
+                            "locale": None,
+                            "created_at": now,
+                        }
+                        for i in chunk
+                    ],
+                )
+                await connection.execute(
+                    insert(ConsentRow),
+                    [
+                        {
+                            "user_id": i,
+                            "purpose": "nomination",
+                            "notice_version": PRIVACY_NOTICE_VERSION,
+                            "given_at": now,
+                        }
+                        for i in chunk
+                    ],
+                )
+                await connection.execute(
+                    insert(SubscriptionRow),
+                    [
+                        {"user_id": i, "scope": "all", "target": None, "created_at": now}
+                        for i in chunk
+                    ],
+                )
+    finally:
+        await db.dispose()
+    return ids
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def one_run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
+    url, dropped = await make_database(args.db, folder)
+    try:
+        ids = await add_subscribers(url, args.recipients)
+        async with LocalBotApi(latency=args.latency) as api:
+            for user_id in ids:
+                api.user(user_id, f"Cư dân {user_id}")
+            api.rate_limits(global_per_second=args.limit, per_chat_per_second=1)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("NTVT_")}
+            env.update(
+                PTB_TIMEDELTA="1",
+                NTVT_TELEGRAM_TOKEN=api.token,
+                NTVT_TELEGRAM_API_URL=api.base_url,
+                NTVT_TELEGRAM_FILE_URL=api.file_base_url,
+                NTVT_DATABASE_URL=url,
+                NTVT_PAID_BROADCAST="true",
+                NTVT_PAID_BROADCAST_RATE=str(args.rate),
+                NTVT_QUIET_START="00:00",  # no quiet hours, whatever the hour of the bench
+                NTVT_QUIET_END="00:00",
+            )
+            log = (folder / "bot.log").open("wb")
+            process = await asyncio.create_subprocess_exec(
+                str(NTVT), "run", env=env, stdout=log, stderr=log
+            )
+            try:
+                while not api.calls_for("getUpdates"):
+                    if process.returncode is not None:
+                        raise SystemExit(f"the bot stopped: see {folder / 'bot.log'}")
+                    await asyncio.sleep(0.05)
+                db = await open_database(url)
+                try:
+                    cpu_before = cpu_seconds(process.pid)
+                    fake_before = cpu_seconds(os.getpid())
+                    created, created_at = time.perf_counter(), time.monotonic()
+                    async with db.uow() as uow:
+                        broadcast = await create(
+                            uow,
+                            Broadcast(
+                                f"{MARKER}: Người tốt, việc tốt",
+                                Audience.parse("all"),
+                                datetime.now(UTC),
+                            ),
+                            actor=None,
+                            today=datetime.now(UTC).date(),
+                        )
+                        await uow.commit()
+                    assert broadcast.id is not None
+                    while True:
+                        async with db.uow() as uow:
+                            found = await uow.broadcasts.get(broadcast.id)
+                            assert found is not None
+                            if found.status is BroadcastStatus.DONE:
+                                result = await report(uow, broadcast.id)
+                                break
+                        await asyncio.sleep(0.1)
+                    elapsed = time.perf_counter() - created
+                    cpu = cpu_seconds(process.pid) - cpu_before
+                    fake_cpu = cpu_seconds(os.getpid()) - fake_before
+                finally:
+                    await db.dispose()
+            finally:
+                process.terminate()
+                await process.wait()
+                log.close()
+            attempts = [
+                call
+                for call in api.calls_for("sendMessage")
+                if MARKER in str(call.params.get("text", ""))
+            ]
+            counted = sorted(c.at for c in attempts if c.error_code != 429)
+            delivered = Counter(c.params["chat_id"] for c in attempts if c.ok)
+            achieved = (len(counted) - 1) / (counted[-1] - counted[0])
+            expand = counted[0] - created_at
+            return {
+                "achieved": achieved,
+                "of_configured": achieved / args.rate,
+                "of_limit": achieved / args.limit,
+                "duplicates": sum(n - 1 for n in delivered.values() if n > 1),
+                "losses": len(set(ids) - set(delivered)),
+                "429s": sum(1 for c in attempts if c.error_code == 429),
+                "reported_delivered": result.count(Outcome.DELIVERED),
+                "start_to_first_send": expand,
+                "elapsed": elapsed,
+                "cpu_ms_per_message": 1000 * cpu / max(1, len(counted)),
+                "fake_api_cpu_ms_per_call": 1000 * fake_cpu / max(1, len(attempts)),
+            }
+    finally:
+        if dropped:
+            await drop_database(dropped)
+
+
+async def main(args: argparse.Namespace) -> None:
+    print(
+        f"broadcast to {args.recipients:,} subscribers, {args.db}; fake Bot API: "
+        f"{args.latency * 1000:.0f} ms per call, limit {args.limit}/s overall and 1/s per chat; "
+        f"bot: paid mode at {args.rate}/s; {os.cpu_count()} CPUs"
+    )
+    runs = []
+    for n in range(args.runs):
+        with tempfile.TemporaryDirectory() as folder:
+            figures = await one_run(args, Path(folder))
+        runs.append(figures)
+        print(
+            f"run {n + 1}: {figures['achieved']:.1f} msg/s = {figures['of_configured']:.3f} of "
+            f"configured, {figures['of_limit']:.3f} of the limit; duplicates "
+            f"{figures['duplicates']}, losses {figures['losses']}, 429s {figures['429s']}; "
+            f"start to first send {figures['start_to_first_send']:.2f} s, total "
+            f"{figures['elapsed']:.1f} s; bot CPU {figures['cpu_ms_per_message']:.2f} ms/message, "
+            f"fake API CPU {figures['fake_api_cpu_ms_per_call']:.2f} ms/call"
+        )
+    print("median of runs:")
+    for key in runs[0]:
+        print(f"  {key}: {statistics.median(r[key] for r in runs):.3f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--limit", type=int, default=500, help="the fake's overall limit /s")
+    parser.add_argument("--rate", type=float, default=475.0, help="the bot's configured rate")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per Bot API call")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    asyncio.run(main(parser.parse_args()))
