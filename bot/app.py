@@ -107,7 +107,13 @@ def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplicati
 
     async def record(update: Update) -> bool:
         async with rt.uow() as uow:
-            await uow.inbound.record(update.update_id, update.to_dict(), rt.clock())
+            chat = update.effective_chat
+            await uow.inbound.record(
+                update.update_id,
+                update.to_dict(),
+                rt.clock(),
+                chat_id=chat.id if chat is not None else None,
+            )
             await uow.commit()
         return True
 

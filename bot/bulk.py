@@ -45,6 +45,7 @@ from core.broadcasts import (
     start_due,
 )
 from core.outbox import OutgoingMessage
+from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -235,10 +236,11 @@ class BulkSender:
                 if organisation is not None
                 else []
             )
+            for broadcast in started:
+                log.info("broadcast %s started: %d recipients", broadcast.id, broadcast.recipients)
+                await self._queue_report(uow, broadcast, "broadcasts/started")
             await uow.commit()
-        for broadcast in started:
-            log.info("broadcast %s started: %d recipients", broadcast.id, broadcast.recipients)
-            await self._tell_creator(broadcast, "broadcasts/started")
+        await self._flush_reports(started)
         async with rt.uow() as uow:
             batch = await uow.outbox.pending_bulk(
                 limit=self.batch_size, now=now, urgent_only=quiet.contains(now)
@@ -248,9 +250,10 @@ class BulkSender:
             sent_any = await self._send_batch(list(batch))
         async with rt.uow() as uow:
             finished = await finish_delivered(uow, now=rt.clock())
+            for broadcast in finished:
+                await self._queue_report(uow, broadcast, "broadcasts/finished")
             await uow.commit()
-        for broadcast in finished:
-            await self._tell_creator(broadcast, "broadcasts/finished")
+        await self._flush_reports(finished)
         return sent_any
 
     # sending ------------------------------------------------------------------------------
@@ -483,15 +486,15 @@ class BulkSender:
             self._results.stopped |= results.stopped
             raise
 
-    async def _tell_creator(self, broadcast: Broadcast, template: str) -> None:
-        """Tell the officer who wrote the broadcast that it started, or how it went."""
+    async def _queue_report(self, uow: UnitOfWork, broadcast: Broadcast, template: str) -> None:
+        """Queue, with the status change, the writer's notice that it started or how it went."""
         if broadcast.created_by is None or broadcast.id is None:
             return
         rt = self._rt
-        async with rt.uow() as uow:
-            locale = await locale_of(uow, broadcast.created_by, rt.settings.default_locale)
-            report = Report(broadcast, await uow.outbox.broadcast_outcomes(broadcast.id))
-            message = text_message(
+        locale = await locale_of(uow, broadcast.created_by, rt.settings.default_locale)
+        report = Report(broadcast, await uow.outbox.broadcast_outcomes(broadcast.id))
+        await uow.outbox.add(
+            text_message(
                 rt.renderer,
                 broadcast.created_by,
                 locale,
@@ -499,10 +502,13 @@ class BulkSender:
                 now=rt.clock(),
                 **report_context(report),
             )
-            await uow.outbox.add(message)
-            await uow.commit()
-        if rt.sender is not None:
-            await rt.sender.flush_chat(broadcast.created_by)
+        )
+
+    async def _flush_reports(self, broadcasts: list[Broadcast]) -> None:
+        if self._rt.sender is None:
+            return
+        for chat_id in {b.created_by for b in broadcasts if b.created_by is not None}:
+            await self._rt.sender.flush_chat(chat_id)
 
 
 def report_context(report: Report) -> dict[str, Any]:

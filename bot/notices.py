@@ -9,7 +9,9 @@ processes at the same instant send each notice once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -226,6 +228,9 @@ async def _quota_notices(
     return queued
 
 
+NOTICE_LEASE = "notices"
+
+
 def in_office_hours(
     calendar: WorkingCalendar, settings: ReminderSettings, local: datetime, office_end: time
 ) -> bool:
@@ -272,11 +277,36 @@ async def notice_loop(
 ) -> None:
     """Send due notices, then retry what is left in the outbox, every ``interval`` seconds.
 
-    Only messages older than a turn's own sending (``SWEEP_AGE``) are retried, so the sweep
-    never races a chat's turn for its fresh replies.
+    Only the holder of the ``notices`` lease does it; with several processes the others wait
+    to take over if it stops (at most ``3 × interval`` or 30 s after it died). Only messages
+    older than a turn's own sending (``SWEEP_AGE``) are retried, so the sweep never races a
+    chat's turn for its fresh replies.
     """
+    holder = f"notices:{id(rt)}:{os.getpid()}"
+    try:
+        await _lead_notices(rt, calendar, settings, interval, holder)
+    finally:
+        with contextlib.suppress(Exception):
+            async with rt.uow() as uow:
+                await uow.leases.release(NOTICE_LEASE, holder)
+                await uow.commit()
+
+
+async def _lead_notices(
+    rt: Runtime, calendar: WorkingCalendar, settings: ReminderSettings, interval: float, holder: str
+) -> None:
     while True:
         try:
+            # One process at a time computes the notices and sweeps the outbox: the others
+            # would find every notice claimed already, at the cost of the same work.
+            async with rt.uow() as uow:
+                leading = await uow.leases.acquire(
+                    NOTICE_LEASE, holder, now=rt.clock(), seconds=max(3 * interval, 30.0)
+                )
+                await uow.commit()
+            if not leading:
+                await asyncio.sleep(interval)
+                continue
             ids = await run_once(rt, calendar, settings, rt.clock())
             if rt.sender is not None:
                 if ids:

@@ -96,3 +96,34 @@ def _discard(coroutine: Awaitable[Any]) -> None:
     close = getattr(coroutine, "close", None)
     if close is not None:
         close()
+
+
+# Update fields that carry a chat, in the Bot API's words.
+_CHAT_FIELDS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "message_reaction",
+    "chat_boost",
+)
+
+
+def chat_of(payload: dict[str, Any]) -> int | None:
+    """Return the chat an update (as JSON) belongs to, or None (inline queries, polls...)."""
+    for name in _CHAT_FIELDS:
+        part = payload.get(name)
+        if isinstance(part, dict) and isinstance(part.get("chat"), dict):
+            chat_id = part["chat"].get("id")
+            return chat_id if isinstance(chat_id, int) else None
+    query = payload.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            chat_id = message["chat"].get("id")
+            return chat_id if isinstance(chat_id, int) else None
+    return None

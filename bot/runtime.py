@@ -6,6 +6,7 @@ applies its effects and queues its replies, then the replies are sent from the o
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from bot.bulk import BulkSender
 
 log = logging.getLogger(__name__)
+
+# How long a turn waits for an earlier update of its chat that another process stored.
+ORDER_WAIT = 5.0
+ORDER_POLL = 0.05
 
 MENU_NOMINATE = N_("📝 Đề cử người tốt, việc tốt")
 MENU_MINE = N_("📋 Đề cử của tôi")
@@ -157,6 +162,7 @@ class Runtime:
         turn: Turn | None = None
         try:
             async with self.uow() as uow:
+                await self._take_chat(uow, chat.id, update.update_id)
                 now = self.clock()
                 if not await uow.inbound.claim(update.update_id, now):
                     log.info("update %s was already processed", update.update_id)
@@ -180,6 +186,24 @@ class Runtime:
         if self.sender is not None:
             for chat_id in turn.chats_written if turn is not None else [chat.id]:
                 await self.sender.flush_chat(chat_id)
+
+    @staticmethod
+    async def _take_chat(uow: UnitOfWork, chat_id: int, update_id: int) -> None:
+        """Hold the chat for this turn, after its earlier updates (Telegram's order).
+
+        Another process may be in a turn of this chat (the lock waits for it), or may have
+        stored an earlier update of it and not processed it yet: then this turn lets go and
+        waits for it, up to ``ORDER_WAIT`` (a process that died leaves its update to the
+        recovery at the next start).
+        """
+        for _ in range(int(ORDER_WAIT / ORDER_POLL)):
+            await uow.lock_chat(chat_id)
+            if not await uow.inbound.earlier_unprocessed(chat_id, update_id):
+                return
+            await uow.rollback()
+            await asyncio.sleep(ORDER_POLL)
+        await uow.lock_chat(chat_id)
+        log.warning("update %s of chat %s goes before an earlier one", update_id, chat_id)
 
     async def _apologise(self, update: Update, chat_id: int) -> Turn | None:
         """Mark a failed update processed (it would fail again) and say sorry politely."""

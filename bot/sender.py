@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +28,27 @@ _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
 
+# Who takes messages for sending: this process on this host.
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dead_here(claimers: set[str]) -> list[str]:
+    """Return the claimers that were processes of this host that no longer run."""
+    host = socket.gethostname()
+    dead = []
+    for claimer in claimers:
+        name, _, pid = claimer.rpartition(":")
+        if name != host or not pid.isdigit() or claimer == PROCESS:
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            dead.append(claimer)
+        except PermissionError:
+            pass  # alive, another user's
+    return dead
+
+
 class OutboxSender:
     """Delivers pending outgoing messages; a message is marked sent only after Telegram took it.
 
@@ -40,12 +63,22 @@ class OutboxSender:
         self._clock = clock
 
     async def flush_chat(self, chat_id: int) -> None:
-        """Send the chat's pending messages in order, stopping at the first that must wait."""
-        async with self._uow() as uow:
-            messages = await uow.outbox.pending(limit=100, chat_id=chat_id)
-        for message in messages:
-            if not await self._send(message):
-                break
+        """Send the chat's pending messages in order, stopping at the first that must wait.
+
+        Another sender (another process's turn in this chat) may hold one of them: then this
+        one stops and leaves the rest to it, which looks again when it is done; so a chat's
+        messages leave in order even when two processes serve it.
+        """
+        while True:
+            async with self._uow() as uow:
+                if await uow.outbox.in_flight(chat_id):
+                    return  # its sender sends the rest after it, in order
+                messages = await uow.outbox.pending(limit=100, chat_id=chat_id)
+            if not messages:
+                return
+            for message in messages:
+                if not await self._send(message):
+                    return
 
     async def send_ids(self, ids: list[int]) -> None:
         """Send the given queued messages (notices just written), in order per chat."""
@@ -66,6 +99,7 @@ class OutboxSender:
         """
         now = self._clock()
         async with self._uow() as uow:
+            await uow.outbox.release_claims(dead_here(await uow.outbox.claimers()))
             await uow.outbox.release_stale(older_than=now - STALE_CLAIM)
             await uow.commit()
         async with self._uow() as uow:
@@ -83,10 +117,10 @@ class OutboxSender:
     async def _send(self, message: OutgoingMessage) -> bool:
         assert message.id is not None
         async with self._uow() as uow:
-            taken = await uow.outbox.claim(message.id, at=self._clock())
+            taken = await uow.outbox.claim(message.id, at=self._clock(), by=PROCESS)
             await uow.commit()
         if not taken:
-            return True  # another sender has it, or it went already
+            return False  # another sender has it (and goes on after it), or it went already
         for _ in range(2):
             try:
                 result = await self._call(message)

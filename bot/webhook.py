@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from telegram import Update
 
 from bot.app import running_bot
+from bot.processing import chat_of
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
 
@@ -80,7 +81,9 @@ def create_app(
         application = request.app.state.application
         rt = request.app.state.runtime
         async with rt.uow() as uow:
-            is_new = await uow.inbound.record(payload["update_id"], payload, rt.clock())
+            is_new = await uow.inbound.record(
+                payload["update_id"], payload, rt.clock(), chat_id=chat_of(payload)
+            )
             await uow.commit()
         if is_new:
             await application.update_queue.put(Update.de_json(payload, application.bot))

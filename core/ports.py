@@ -164,8 +164,19 @@ class InboundUpdateRepository(abc.ABC):
     """Telegram updates as they arrived: kept before they are processed."""
 
     @abc.abstractmethod
-    async def record(self, update_id: int, payload: dict[str, Any], received_at: datetime) -> bool:
-        """Store an update; return False if its ``update_id`` was already stored."""
+    async def record(
+        self,
+        update_id: int,
+        payload: dict[str, Any],
+        received_at: datetime,
+        *,
+        chat_id: int | None = None,
+    ) -> bool:
+        """Store an update (of ``chat_id``); return False if its ``update_id`` was stored."""
+
+    @abc.abstractmethod
+    async def earlier_unprocessed(self, chat_id: int, update_id: int) -> bool:
+        """Tell whether an update of the chat before ``update_id`` waits to be processed."""
 
     @abc.abstractmethod
     async def claim(self, update_id: int, now: datetime) -> bool:
@@ -202,11 +213,23 @@ class OutboxRepository(abc.ABC):
         """Record a failed attempt; ``final`` stops further attempts."""
 
     @abc.abstractmethod
-    async def claim(self, message_id: int, *, at: datetime) -> bool:
-        """Take a pending message for sending; False if another sender has it or it is done.
+    async def claim(self, message_id: int, *, at: datetime, by: str | None = None) -> bool:
+        """Take a pending message for sending (``by``: the process); False if taken or done.
 
         Two processes flushing the same chat therefore never send one message twice.
         """
+
+    @abc.abstractmethod
+    async def claimers(self) -> set[str]:
+        """Return the processes holding messages (not broadcasts') for sending now."""
+
+    @abc.abstractmethod
+    async def release_claims(self, claimers: Sequence[str]) -> int:
+        """Put back the messages these processes took (they are gone); return how many."""
+
+    @abc.abstractmethod
+    async def in_flight(self, chat_id: int) -> bool:
+        """Tell whether a sender holds one of the chat's messages (not a broadcast's) now."""
 
     @abc.abstractmethod
     async def release_stale(self, *, older_than: datetime) -> int:
@@ -500,6 +523,12 @@ class UnitOfWork(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.rollback()
+
+    async def lock_chat(self, chat_id: int) -> None:  # noqa: B027 - a no-op unless overridden
+        """Hold the chat until this transaction ends, so its turns never overlap.
+
+        Stores that serialise every transaction (SQLite, memory) need do nothing.
+        """
 
     @abc.abstractmethod
     async def commit(self) -> None:

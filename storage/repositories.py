@@ -533,18 +533,38 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def record(self, update_id: int, payload: dict[str, Any], received_at: datetime) -> bool:
-        """Store an update; return False if its ``update_id`` was already stored.
+    async def record(
+        self,
+        update_id: int,
+        payload: dict[str, Any],
+        received_at: datetime,
+        *,
+        chat_id: int | None = None,
+    ) -> bool:
+        """Store an update (of ``chat_id``); return False if its ``update_id`` was stored.
 
         ``ON CONFLICT DO NOTHING``: a concurrent insert of the same id waits for the other
         transaction and then inserts nothing, instead of failing.
         """
         statement = (
             _insert(self._session, InboundUpdateRow)
-            .values(update_id=update_id, payload=payload, received_at=received_at)
+            .values(update_id=update_id, payload=payload, received_at=received_at, chat_id=chat_id)
             .on_conflict_do_nothing(index_elements=["update_id"])
         )
         return await _rowcount(self._session, statement) == 1
+
+    async def earlier_unprocessed(self, chat_id: int, update_id: int) -> bool:
+        """Tell whether an update of the chat before ``update_id`` waits to be processed."""
+        waiting = await self._session.scalar(
+            select(InboundUpdateRow.update_id)
+            .where(
+                InboundUpdateRow.chat_id == chat_id,
+                InboundUpdateRow.update_id < update_id,
+                InboundUpdateRow.processed_at.is_(None),
+            )
+            .limit(1)
+        )
+        return waiting is not None
 
     async def claim(self, update_id: int, now: datetime) -> bool:
         """Mark the update processed; return False if it already was (or was never stored).
@@ -639,15 +659,56 @@ class SqlOutboxRepository(OutboxRepository):
             .execution_options(synchronize_session=False)
         )
 
-    async def claim(self, message_id: int, *, at: datetime) -> bool:
-        """Take a pending message for sending; False if another sender has it or it is done."""
+    async def claim(self, message_id: int, *, at: datetime, by: str | None = None) -> bool:
+        """Take a pending message for sending (``by``: the process); False if taken or done."""
         result = await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == message_id, OutboxRow.status == OutboxStatus.PENDING.value)
-            .values(status=OutboxStatus.SENDING.value, last_attempt_at=at)
+            .values(status=OutboxStatus.SENDING.value, last_attempt_at=at, claimed_by=by)
             .execution_options(synchronize_session=False)
         )
         return cast("CursorResult[Any]", result).rowcount == 1
+
+    async def claimers(self) -> set[str]:
+        """Return the processes holding messages (not broadcasts') for sending now."""
+        rows = await self._session.scalars(
+            select(OutboxRow.claimed_by)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.broadcast_id.is_(None),
+                OutboxRow.claimed_by.is_not(None),
+            )
+            .distinct()
+        )
+        return {claimer for claimer in rows if claimer is not None}
+
+    async def release_claims(self, claimers: Sequence[str]) -> int:
+        """Put back the messages these processes took (they are gone); return how many."""
+        if not claimers:
+            return 0
+        return await _rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.claimed_by.in_(claimers),
+            )
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def in_flight(self, chat_id: int) -> bool:
+        """Tell whether a sender holds one of the chat's messages (not a broadcast's) now."""
+        held = await self._session.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.broadcast_id.is_(None),
+            )
+            .limit(1)
+        )
+        return held is not None
 
     async def release_stale(self, *, older_than: datetime) -> int:
         """Put back messages taken for sending before ``older_than`` (their sender died)."""

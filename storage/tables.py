@@ -191,11 +191,14 @@ class InboundUpdateRow(Base):
     """A Telegram update as it arrived, kept until (and after) it is processed."""
 
     __tablename__ = "inbound_updates"
+    # A turn looks for its chat's earlier updates still waiting (stored by another process).
+    __table_args__ = (Index("ix_inbound_updates_chat_id_processed_at", "chat_id", "processed_at"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OutboxRow(Base):
@@ -227,6 +230,9 @@ class OutboxRow(Base):
     failure: Mapped[str | None] = mapped_column(String(32))
     # Not attempted again before this: the back-off after a network error.
     retry_at: Mapped[datetime | None]
+    # The process ("host:pid") that took it for sending: a new process on the same host puts
+    # back what a dead one held, at once, instead of after the stale-claim delay.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
 
 
 class BroadcastRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
@@ -79,6 +80,16 @@ class SqlUnitOfWork(UnitOfWork):
     def session(self) -> AsyncSession:
         """The open session, for storage code and tests; core never uses it."""
         return self._require_session()
+
+    async def lock_chat(self, chat_id: int) -> None:
+        """Hold the chat until this transaction ends: one turn per chat across processes.
+
+        PostgreSQL: a transaction-scoped advisory lock keyed by the chat id. SQLite needs
+        none: every transaction there takes the database's write lock first.
+        """
+        session = self._require_session()
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
 
     async def commit(self) -> None:
         """Keep everything written since the transaction began."""
