@@ -126,8 +126,9 @@ def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplicati
         .concurrent_updates(
             ChatOrderedProcessor(rt.settings.workers, before=record if polling else None)
         )
-        .connection_pool_size(max(8, rt.settings.workers))
-        .pool_timeout(30)
+        # aiohttp, not PTB's default HTTPX: a fraction of the CPU per call (issue 6).
+        .request(AiohttpRequest(connections=max(8, rt.settings.workers)))
+        .get_updates_request(AiohttpRequest(connections=1))
     )
     if not polling:
         builder = builder.updater(None)

@@ -55,6 +55,7 @@ RESULT_FLUSH_SECONDS = 0.25
 MAX_ATTEMPTS = 5
 MAX_BACKOFF_SECONDS = 300
 GROUP_PER_MINUTE = 20
+CATCH_UP = 0.05  # seconds of slots a late sender may still use
 SUBSCRIBE_LABEL = N_("🔔 Nhận tin về phong trào này")
 
 
@@ -160,8 +161,13 @@ class BulkSender:
 
     @property
     def batch_size(self) -> int:
-        """Rows taken at once: about five seconds of sending, so the lease stays fresh."""
-        return max(20, min(5000, math.ceil(self.rate * 5)))
+        """Rows taken at once: about a second of sending.
+
+        Taking and loading a batch holds the event loop for a moment; a small batch keeps
+        that moment short, so the sends after it do not leave in a clump (a clump is what
+        Telegram's per-second limit answers with 429).
+        """
+        return max(20, min(1000, math.ceil(self.rate)))
 
     async def run(self, idle_seconds: float = 1.0) -> None:
         """Send until cancelled; look for due broadcasts every ``idle_seconds`` when idle."""
@@ -221,10 +227,11 @@ class BulkSender:
             self._ready = True
         quiet = quiet_hours(rt)
         async with rt.uow() as uow:
-            organisation = await uow.organisation.load()
             # The clock is read again once the transaction holds the database: whether it
             # is the quiet hours is decided at the moment the broadcast is started.
             now = rt.clock()
+            due = await uow.broadcasts.due(now)
+            organisation = await uow.organisation.load() if due else None
             started = (
                 await start_due(
                     uow,
@@ -248,6 +255,8 @@ class BulkSender:
         sent_any = False
         if batch:
             sent_any = await self._send_batch(list(batch))
+        if len(batch) == self.batch_size:
+            return sent_any  # more to send: whether a broadcast is done is looked at after
         async with rt.uow() as uow:
             finished = await finish_delivered(uow, now=rt.clock())
             for broadcast in finished:
@@ -335,10 +344,12 @@ class BulkSender:
             now = self._monotonic()
             wait = max(self._paused_until, self._next_slot) - now
             if wait <= 0:
-                # A late wake-up may take back the one slot it overslept, no more: the rate
-                # holds over any second, and sleeping's jitter does not slow it down.
+                # After a late wake-up (the loop was busy), the slots of the last CATCH_UP
+                # seconds may still be used, no older ones: over any second the rate stays
+                # within (1 + CATCH_UP) of the configured one, and the jitter of a busy loop
+                # does not slow it down.
                 interval = 1.0 / self.rate
-                self._next_slot = max(self._next_slot, now - interval) + interval
+                self._next_slot = max(self._next_slot, now - CATCH_UP) + interval
                 return
             await asyncio.sleep(wait)
 

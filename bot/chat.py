@@ -36,6 +36,9 @@ def to_terminal(text: str, *, color: bool) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+FIRST_REPLY_WAIT = 3.0
+
+
 class TerminalChat:
     """Shows the bot's messages and turns typed lines into a simulated user's actions."""
 
@@ -48,7 +51,15 @@ class TerminalChat:
         self._menu: list[list[str]] | None = None
 
     async def show_new(self) -> None:
-        """Print the bot's messages that arrived since the last call."""
+        """Print the bot's messages that arrived since the last call.
+
+        Waits for the first new message (up to ``FIRST_REPLY_WAIT``: a busy bot may take a
+        moment between taking the update and answering), then until the bot is idle.
+        """
+        shown = self._shown
+        await self._api.state.signal.wait_for(
+            lambda: len(self._user.messages) > shown, FIRST_REPLY_WAIT
+        )
         await self._api.wait_until_idle(timeout=10)
         messages = self._user.messages
         for message in messages[self._shown :]:

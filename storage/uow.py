@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -29,6 +30,34 @@ from storage.repositories import (
 )
 
 
+class WriterGate:
+    """One SQLite transaction at a time in this process: the others queue here.
+
+    Every SQLite transaction takes the database's write lock first (``BEGIN IMMEDIATE``);
+    without the gate, dozens of concurrent turns would wait in SQLite's busy handler, burning
+    thread hand-offs and failing with "database is locked" after the busy timeout. A unit of
+    work opened inside another in the same task passes (it would deadlock otherwise).
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+
+    async def enter(self) -> bool:
+        """Wait for the turn; return False if this task holds it already."""
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
+            return False
+        await self._lock.acquire()
+        self._owner = task
+        return True
+
+    def leave(self) -> None:
+        """Let the next transaction go."""
+        self._owner = None
+        self._lock.release()
+
+
 class SqlUnitOfWork(UnitOfWork):
     """One session, hence one transaction, over every repository.
 
@@ -37,13 +66,19 @@ class SqlUnitOfWork(UnitOfWork):
     entered again afterwards (one block at a time), each time with a fresh session.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
+    ) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        self._gate = gate
+        self._gated = False
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
+        if self._gate is not None:
+            self._gated = await self._gate.enter()
         session = self._session_factory()
         self._session = session
         self.users = SqlUserRepository(session)
@@ -74,7 +109,12 @@ class SqlUnitOfWork(UnitOfWork):
             await session.rollback()
         finally:
             self._session = None
-            await session.close()
+            try:
+                await session.close()
+            finally:
+                if self._gated and self._gate is not None:
+                    self._gated = False
+                    self._gate.leave()
 
     @property
     def session(self) -> AsyncSession:
@@ -111,6 +151,7 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session_factory = session_factory(engine)
+        self._gate = WriterGate() if engine.dialect.name == "sqlite" else None
 
     @property
     def url(self) -> str:
@@ -119,7 +160,7 @@ class Database:
 
     def uow(self) -> SqlUnitOfWork:
         """Return a new unit of work on this database."""
-        return SqlUnitOfWork(self.session_factory)
+        return SqlUnitOfWork(self.session_factory, self._gate)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -321,6 +321,9 @@ SUBSCRIBERS = 300
 KILL_AFTER = 100
 
 
+# SQLite only, for the suite's time: PostgreSQL's crash safety goes through the same claims
+# (tests/e2e/test_kill_and_resume.py and tests/e2e/test_scale_out.py run there).
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
 async def test_kill_9_mid_broadcast_loses_nobody_and_repeats_within_the_bound(
     api: LocalBotApi,
     ntvt: StartNtvt,
