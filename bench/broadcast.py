@@ -1,6 +1,6 @@
 """A broadcast to N subscribers (default 10,000) through the fake Bot API with a raised limit.
 
-    .venv/bin/python bench/broadcast.py [--recipients 10000] [--limit 500] [--rate 475]
+    .venv/bin/python bench/broadcast.py [--recipients 10000] [--limit 500] [--rate 400]
                                         [--latency 0.1] [--runs 3] [--db sqlite|postgresql]
 
 The bot runs as its own process (``ntvt run``, paid-broadcast mode at ``--rate``); the fake
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -30,43 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
+from bench.common import cpu_seconds, drop_database, make_database
 from bot.local_api import LocalBotApi
 from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create, report
 from core.people import PRIVACY_NOTICE_VERSION
-from storage.migrate import upgrade
 from storage.tables import ConsentRow, SubscriptionRow, UserRow
 from storage.uow import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 NTVT = ROOT / ".venv" / "bin" / "ntvt"
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 MARKER = "Bench broadcast"
 FIRST_ID = 10_000_000
-
-
-async def make_database(kind: str, folder: Path) -> tuple[str, str | None]:
-    """Return a migrated empty database's URL (and the PostgreSQL database to drop after)."""
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-        await upgrade(url)
-        return url, None
-    import asyncpg  # type: ignore[import-untyped]
-
-    name = f"ntvt_bench_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    url = f"{POSTGRES}/{name}"
-    await upgrade(url)
-    return url, name
-
-
-async def drop_database(name: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await connection.close()
 
 
 async def add_subscribers(url: str, count: int) -> list[int]:
@@ -113,12 +86,6 @@ async def add_subscribers(url: str, count: int) -> list[int]:
     finally:
         await db.dispose()
     return ids
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return a process's user + system CPU seconds (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def one_run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
@@ -240,8 +207,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--limit", type=int, default=500, help="the fake's overall limit /s")
-    parser.add_argument("--rate", type=float, default=475.0, help="the bot's configured rate")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="the bot's configured rate (default 80 %% of --limit, as 25/s is of Telegram's 30/s)",
+    )
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per Bot API call")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    if arguments.rate is None:
+        arguments.rate = 0.8 * arguments.limit
+    asyncio.run(main(arguments))

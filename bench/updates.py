@@ -55,13 +55,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 
+from bench.common import cpu_seconds, drop_database, make_database
 from bot.local_api import ChatEvent, LocalBotApi, SimUser
-from storage.migrate import upgrade
 from tests.bot.flows import DEED
 
 ROOT = Path(__file__).resolve().parent.parent
 NTVT = ROOT / ".venv" / "bin" / "ntvt"
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 FIRST_ID = 20_000_000
 PROBE = re.compile(r"probe(\d+)")
 REPLY_KINDS = frozenset({"sent", "edited", "callback_answer"})
@@ -345,12 +344,6 @@ class Load:
         }
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return a process's user + system CPU seconds (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def peak_rss_mb(pid: int) -> float:
     """Return a process's peak resident set (VmHWM) in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -363,31 +356,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def make_database(kind: str, folder: Path) -> tuple[str, str | None]:
-    """Return a migrated empty database's URL (and the PostgreSQL database to drop after)."""
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-        await upgrade(url)
-        return url, None
-    import asyncpg  # type: ignore[import-untyped]
-
-    name = f"ntvt_bench_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    url = f"{POSTGRES}/{name}"
-    await upgrade(url)
-    return url, name
-
-
-async def drop_database(name: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await connection.close()
 
 
 def output_tail(log: Path) -> str:
