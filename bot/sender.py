@@ -71,9 +71,7 @@ class OutboxSender:
         """
         while True:
             async with self._uow() as uow:
-                if await uow.outbox.in_flight(chat_id):
-                    return  # its sender sends the rest after it, in order
-                messages = await uow.outbox.pending(limit=100, chat_id=chat_id)
+                messages = await uow.outbox.sendable(chat_id, limit=100)
             if not messages:
                 return
             for message in messages:

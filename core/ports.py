@@ -228,8 +228,11 @@ class OutboxRepository(abc.ABC):
         """Put back the messages these processes took (they are gone); return how many."""
 
     @abc.abstractmethod
-    async def in_flight(self, chat_id: int) -> bool:
-        """Tell whether a sender holds one of the chat's messages (not a broadcast's) now."""
+    async def sendable(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
+        """Return the chat's pending messages (not broadcasts') in id order.
+
+        None at all while a sender holds one of them: it sends the rest after it, in order.
+        """
 
     @abc.abstractmethod
     async def release_stale(self, *, older_than: datetime) -> int:

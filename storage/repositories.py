@@ -697,18 +697,27 @@ class SqlOutboxRepository(OutboxRepository):
             .execution_options(synchronize_session=False),
         )
 
-    async def in_flight(self, chat_id: int) -> bool:
-        """Tell whether a sender holds one of the chat's messages (not a broadcast's) now."""
-        held = await self._session.scalar(
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.status == OutboxStatus.SENDING.value,
-                OutboxRow.chat_id == chat_id,
-                OutboxRow.broadcast_id.is_(None),
+    async def sendable(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
+        """Return the chat's pending messages (not broadcasts') in id order.
+
+        None at all while a sender holds one of them: it sends the rest after it, in order.
+        """
+        rows = list(
+            await self._session.scalars(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.chat_id == chat_id,
+                    OutboxRow.status.in_((OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)),
+                    OutboxRow.broadcast_id.is_(None),
+                )
+                .order_by(OutboxRow.id)
+                .limit(limit)
+                .execution_options(populate_existing=True)
             )
-            .limit(1)
         )
-        return held is not None
+        if any(row.status == OutboxStatus.SENDING.value for row in rows):
+            return []
+        return [_outgoing(row) for row in rows]
 
     async def release_stale(self, *, older_than: datetime) -> int:
         """Put back messages taken for sending before ``older_than`` (their sender died)."""

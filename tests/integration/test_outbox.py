@@ -101,3 +101,16 @@ async def test_a_failed_attempt_stays_pending_until_a_final_failure(database: Da
     )
     assert remaining == []
     assert stored == (OutboxStatus.FAILED.value, 2, "403 Forbidden", None)
+
+
+async def test_a_chat_with_a_message_in_flight_has_nothing_sendable(database: Database) -> None:
+    first, second = await _queue(database, a_message(LAN_CHAT, "1"), a_message(LAN_CHAT, "2"))
+    other = (await _queue(database, a_message(MINH_CHAT, "3")))[0]
+    assert first.id is not None
+    async with database.uow() as uow:
+        assert await uow.outbox.sendable(LAN_CHAT, limit=10) == [first, second]
+        assert await uow.outbox.claim(first.id, at=NOW)
+        await uow.commit()
+    async with database.uow() as uow:
+        assert await uow.outbox.sendable(LAN_CHAT, limit=10) == []  # its sender goes on
+        assert await uow.outbox.sendable(MINH_CHAT, limit=10) == [other]
