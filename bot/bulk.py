@@ -94,9 +94,6 @@ class BulkStats:
     failed: int = 0
     retried: int = 0
     flood_waits: int = 0  # 429 answers, each followed by a pause of all bulk sending
-    first_send: float | None = None
-    last_send: float | None = None
-    per_second: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
 
 
 @dataclass(slots=True)
@@ -427,10 +424,7 @@ class BulkSender:
         now = self._monotonic()
         if chat_id < 0:
             self._group_sends.setdefault(chat_id, deque()).append(now)
-        stats = self.stats
-        stats.sent += 1
-        stats.first_send = now if stats.first_send is None else stats.first_send
-        stats.last_send = now
+        self.stats.sent += 1
 
     async def _photo(self, broadcast_id: int) -> str | InputFile:
         """Return the photo's file id, or its bytes for the first upload."""

@@ -686,16 +686,7 @@ class SqlOutboxRepository(OutboxRepository):
         """Put back the messages these processes took (they are gone); return how many."""
         if not claimers:
             return 0
-        return await _rowcount(
-            self._session,
-            update(OutboxRow)
-            .where(
-                OutboxRow.status == OutboxStatus.SENDING.value,
-                OutboxRow.claimed_by.in_(claimers),
-            )
-            .values(status=OutboxStatus.PENDING.value)
-            .execution_options(synchronize_session=False),
-        )
+        return await self._put_back(OutboxRow.claimed_by.in_(claimers))
 
     async def sendable(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
         """Return the chat's pending messages (not broadcasts') in id order.
@@ -721,19 +712,9 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def release_stale(self, *, older_than: datetime) -> int:
         """Put back messages taken for sending before ``older_than`` (their sender died)."""
-        result = await self._session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.status == OutboxStatus.SENDING.value,
-                OutboxRow.last_attempt_at < older_than,
-                OutboxRow.broadcast_id.is_(None),
-            )
-            .values(status=OutboxStatus.PENDING.value)
-            .execution_options(synchronize_session=False)
+        return await self._put_back(
+            OutboxRow.last_attempt_at < older_than, OutboxRow.broadcast_id.is_(None)
         )
-        return cast("CursorResult[Any]", result).rowcount
-
-    # Broadcasts' messages: written in bulk, taken in batches by the one bulk sender.
 
     async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
         """Queue one message per chat for a broadcast; return how many rows were written."""
@@ -848,29 +829,22 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def release_bulk(self) -> int:
         """Put back every broadcast message taken for sending (its sender is gone)."""
-        return await _rowcount(
-            self._session,
-            update(OutboxRow)
-            .where(
-                OutboxRow.status == OutboxStatus.SENDING.value,
-                OutboxRow.broadcast_id.is_not(None),
-            )
-            .values(status=OutboxStatus.PENDING.value)
-            .execution_options(synchronize_session=False),
-        )
+        return await self._put_back(OutboxRow.broadcast_id.is_not(None))
 
     async def unclaim(self, message_ids: Sequence[int]) -> None:
         """Put back messages taken but not attempted (a pause for flood control)."""
         if message_ids:
-            await self._session.execute(
-                update(OutboxRow)
-                .where(
-                    OutboxRow.id.in_(message_ids),
-                    OutboxRow.status == OutboxStatus.SENDING.value,
-                )
-                .values(status=OutboxStatus.PENDING.value)
-                .execution_options(synchronize_session=False)
-            )
+            await self._put_back(OutboxRow.id.in_(message_ids))
+
+    async def _put_back(self, *which: ColumnElement[bool]) -> int:
+        """Make messages taken for sending (and matching ``which``) pending again."""
+        return await _rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(OutboxRow.status == OutboxStatus.SENDING.value, *which)
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False),
+        )
 
     async def cancel_broadcast(self, broadcast_id: int) -> int:
         """Stop the broadcast's messages not sent yet; return how many."""
