@@ -27,14 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert
 
 from bench.common import cpu_seconds, drop_database, make_database
 from bot.local_api import LocalBotApi
 from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create, report
-from core.people import PRIVACY_NOTICE_VERSION
-from storage.tables import ConsentRow, SubscriptionRow, UserRow
 from storage.uow import open_database
+from tests.bot.audience import store_subscribers
 
 ROOT = Path(__file__).resolve().parent.parent
 NTVT = ROOT / ".venv" / "bin" / "ntvt"
@@ -44,47 +42,8 @@ FIRST_ID = 10_000_000
 
 async def add_subscribers(url: str, count: int) -> list[int]:
     """Store ``count`` consented residents subscribed to everything, in bulk."""
-    now = datetime.now(UTC)
     ids = list(range(FIRST_ID, FIRST_ID + count))
-    db = await open_database(url)
-    try:
-        async with db.engine.begin() as connection:
-            for start in range(0, count, 2000):
-                chunk = ids[start : start + 2000]
-                await connection.execute(
-                    insert(UserRow),
-                    [
-                        {
-                            "id": i,
-                            "display_name": f"Cư dân {i}",
-                            "language_code": "vi",
-                            "locale": None,
-                            "created_at": now,
-                        }
-                        for i in chunk
-                    ],
-                )
-                await connection.execute(
-                    insert(ConsentRow),
-                    [
-                        {
-                            "user_id": i,
-                            "purpose": "nomination",
-                            "notice_version": PRIVACY_NOTICE_VERSION,
-                            "given_at": now,
-                        }
-                        for i in chunk
-                    ],
-                )
-                await connection.execute(
-                    insert(SubscriptionRow),
-                    [
-                        {"user_id": i, "scope": "all", "target": None, "created_at": now}
-                        for i in chunk
-                    ],
-                )
-    finally:
-        await db.dispose()
+    await store_subscribers(url, ids, now=datetime.now(UTC))
     return ids
 
 

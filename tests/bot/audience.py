@@ -41,45 +41,52 @@ async def add_subscribers(
 async def add_many_subscribers(
     api: LocalBotApi, database_url: str, ids: range, *, now: datetime
 ) -> list[int]:
-    """Like :func:`add_subscribers` for thousands: three bulk inserts instead of rows one by one."""
+    """Like :func:`add_subscribers` for thousands: bulk inserts instead of rows one by one."""
     users = list(ids)
     for user_id in users:
         api.user(user_id, f"Cư dân {user_id}")
+    await store_subscribers(database_url, users, now=now)
+    return users
+
+
+async def store_subscribers(database_url: str, ids: list[int], *, now: datetime) -> None:
+    """Store consented residents subscribed to everything, 2,000 rows per statement."""
     db = await open_database(database_url, migrate=False)
     try:
         async with db.engine.begin() as connection:
-            await connection.execute(
-                insert(UserRow),
-                [
-                    {
-                        "id": i,
-                        "display_name": f"Cư dân {i}",
-                        "language_code": "vi",
-                        "locale": None,
-                        "created_at": now,
-                    }
-                    for i in users
-                ],
-            )
-            await connection.execute(
-                insert(ConsentRow),
-                [
-                    {
-                        "user_id": i,
-                        "purpose": ConsentPurpose.NOMINATION.value,
-                        "notice_version": PRIVACY_NOTICE_VERSION,
-                        "given_at": now,
-                    }
-                    for i in users
-                ],
-            )
-            await connection.execute(
-                insert(SubscriptionRow),
-                [
-                    {"user_id": i, "scope": Scope.ALL.value, "target": None, "created_at": now}
-                    for i in users
-                ],
-            )
+            for start in range(0, len(ids), 2000):
+                chunk = ids[start : start + 2000]
+                await connection.execute(
+                    insert(UserRow),
+                    [
+                        {
+                            "id": i,
+                            "display_name": f"Cư dân {i}",
+                            "language_code": "vi",
+                            "locale": None,
+                            "created_at": now,
+                        }
+                        for i in chunk
+                    ],
+                )
+                await connection.execute(
+                    insert(ConsentRow),
+                    [
+                        {
+                            "user_id": i,
+                            "purpose": ConsentPurpose.NOMINATION.value,
+                            "notice_version": PRIVACY_NOTICE_VERSION,
+                            "given_at": now,
+                        }
+                        for i in chunk
+                    ],
+                )
+                await connection.execute(
+                    insert(SubscriptionRow),
+                    [
+                        {"user_id": i, "scope": Scope.ALL.value, "target": None, "created_at": now}
+                        for i in chunk
+                    ],
+                )
     finally:
         await db.dispose()
-    return users
