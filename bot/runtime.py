@@ -197,8 +197,8 @@ class Runtime:
         recovery at the next start).
         """
         for _ in range(int(ORDER_WAIT / ORDER_POLL)):
-            await uow.lock_chat(chat_id)
-            if not await uow.inbound.earlier_unprocessed(chat_id, update_id):
+            shared = await uow.lock_chat(chat_id)
+            if not shared or not await uow.inbound.earlier_unprocessed(chat_id, update_id):
                 return
             await uow.rollback()
             await asyncio.sleep(ORDER_POLL)

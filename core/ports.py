@@ -527,11 +527,14 @@ class UnitOfWork(abc.ABC):
     ) -> None:
         await self.rollback()
 
-    async def lock_chat(self, chat_id: int) -> None:  # noqa: B027 - a no-op unless overridden
+    async def lock_chat(self, chat_id: int) -> bool:
         """Hold the chat until this transaction ends, so its turns never overlap.
 
-        Stores that serialise every transaction (SQLite, memory) need do nothing.
+        Return whether other processes may serve the store too (then a turn also looks for
+        the chat's earlier updates they stored). Stores one process serves (SQLite, memory)
+        need do nothing: the process keeps each chat's order itself.
         """
+        return False
 
     @abc.abstractmethod
     async def commit(self) -> None:

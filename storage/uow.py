@@ -121,15 +121,18 @@ class SqlUnitOfWork(UnitOfWork):
         """The open session, for storage code and tests; core never uses it."""
         return self._require_session()
 
-    async def lock_chat(self, chat_id: int) -> None:
+    async def lock_chat(self, chat_id: int) -> bool:
         """Hold the chat until this transaction ends: one turn per chat across processes.
 
-        PostgreSQL: a transaction-scoped advisory lock keyed by the chat id. SQLite needs
-        none: every transaction there takes the database's write lock first.
+        PostgreSQL: a transaction-scoped advisory lock keyed by the chat id (True: several
+        processes may serve it). SQLite needs none: one process serves it, and every
+        transaction there takes the database's write lock first.
         """
         session = self._require_session()
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
+        if session.get_bind().dialect.name != "postgresql":
+            return False
+        await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
+        return True
 
     async def commit(self) -> None:
         """Keep everything written since the transaction began."""
