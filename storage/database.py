@@ -10,16 +10,15 @@ import sqlite3
 import time
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
+from storage import inline_sqlite
 
-SQLITE_BUSY_TIMEOUT_MS = 5_000
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -35,15 +34,16 @@ def is_postgresql(url: str | URL) -> bool:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Return an async engine for ``url``, tuned for its backend.
 
-    SQLite gets WAL, a busy timeout, enforced foreign keys and ``BEGIN IMMEDIATE`` for every
-    transaction (see :func:`_sqlite_begin`); PostgreSQL gets a small, health-checked pool.
+    SQLite gets the inline driver (:mod:`storage.inline_sqlite`), WAL, enforced foreign keys
+    and ``BEGIN IMMEDIATE`` for every transaction (see :func:`_sqlite_begin`); PostgreSQL gets
+    a small, health-checked pool.
     """
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     if backend == "sqlite":
-        engine = _create_async_engine(
-            sa_url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+        # The standard sqlite3 module run inline on the event loop, not aiosqlite's thread
+        # per connection: see storage.inline_sqlite for why.
+        engine = _create_async_engine(sa_url, echo=echo, module=inline_sqlite.dbapi())
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -78,13 +78,12 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     dbapi_connection.run_async(_sqlite_pragmas)
 
 
-async def _sqlite_pragmas(connection: aiosqlite.Connection) -> None:
-    # The timeout first, so that the statements after it wait for a lock instead of failing.
-    await _pragma(connection, f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    # Turning a new file to WAL fails at once, without the busy handler, while another
-    # connection holds it (two processes starting on a new database): retry for as long as
-    # the busy timeout, without blocking the event loop. Once a file is in WAL it stays so.
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+async def _sqlite_pragmas(connection: inline_sqlite.Connection) -> None:
+    # No busy handler: it would block the event loop; inline_sqlite waits asynchronously.
+    # Turning a new file to WAL fails at once while another connection holds it (two
+    # processes starting on a new database): retry for as long as the busy timeout, without
+    # blocking the event loop. Once a file is in WAL it stays so.
+    deadline = time.monotonic() + inline_sqlite.BUSY_TIMEOUT_SECONDS
     while True:
         try:
             await _pragma(connection, "journal_mode=WAL")
@@ -97,9 +96,9 @@ async def _sqlite_pragmas(connection: aiosqlite.Connection) -> None:
     await _pragma(connection, "synchronous=NORMAL")
 
 
-async def _pragma(connection: aiosqlite.Connection, setting: str) -> None:
-    async with connection.execute(f"PRAGMA {setting}"):
-        pass
+async def _pragma(connection: inline_sqlite.Connection, setting: str) -> None:
+    cursor = await connection.execute(f"PRAGMA {setting}")
+    await cursor.close()
 
 
 def _sqlite_begin(connection: Connection) -> None:
