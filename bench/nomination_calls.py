@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/nomination_calls.py [--latency SECONDS]
 
-Prints the calls by method (getUpdates excluded), the updates the resident sent, and the
-wall time of the flow against the local Bot API with the given latency per call.
+Prints the calls by method (getUpdates excluded), the updates the resident sent, the SQL
+statements and transactions the bot ran for them (``--sql`` lists them by kind), and the wall
+time of the flow against the local Bot API with the given latency per call.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from bot.app import running_bot
 from bot.local_api import LocalBotApi
@@ -26,7 +31,39 @@ from bot.settings import Settings
 from tests.bot.flows import agree_and_start, fill_nomination, press
 
 
-async def main(latency: float) -> None:
+class StatementCounter:
+    """Counts the SQL statements every engine of this process runs, by kind."""
+
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.counting = False
+        event.listen(Engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.counting:
+            self.kinds[kind_of(statement)] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+
+def kind_of(statement: str) -> str:
+    """Return 'INSERT INTO outbox', 'SELECT … FROM dialogs', 'BEGIN IMMEDIATE'..."""
+    words = statement.split()
+    verb = words[0].upper() if words else "?"
+    if verb in ("BEGIN", "COMMIT", "ROLLBACK"):
+        return " ".join(words[:2]).upper() if verb == "BEGIN" else verb
+    for marker in ("INTO", "FROM", "UPDATE"):
+        if marker in words:
+            index = words.index(marker)
+            if index + 1 < len(words):
+                return f"{verb} {words[index + 1].strip('(')}"
+    return verb
+
+
+async def main(latency: float, sql: bool) -> None:
+    counter = StatementCounter()
     with tempfile.TemporaryDirectory() as folder:
         async with LocalBotApi(latency=latency) as api:
             settings = Settings(
@@ -38,11 +75,14 @@ async def main(latency: float) -> None:
             async with running_bot(settings, token=api.token, polling=True, poll_timeout=1):
                 user = api.user(900_001, "Bench")
                 api.clear_calls()
+                counter.counting = True
                 started = time.perf_counter()
                 await agree_and_start(user)
                 await fill_nomination(user)
                 await press(user, "✅ Gửi")
                 elapsed = time.perf_counter() - started
+                await api.wait_until_idle(timeout=5)
+                counter.counting = False
                 calls = Counter(c.method for c in api.calls if c.method != "getUpdates")
                 updates = sum(
                     1
@@ -55,10 +95,18 @@ async def main(latency: float) -> None:
     print(f"Bot API calls (without getUpdates): {sum(calls.values())}")
     for method, count in calls.most_common():
         print(f"  {method}: {count}")
+    transactions = sum(n for kind, n in counter.kinds.items() if kind.startswith("BEGIN"))
+    print(f"SQL statements: {counter.total} ({counter.total / updates:.1f} per update)")
+    print(f"transactions: {transactions} ({transactions / updates:.1f} per update)")
+    if sql:
+        for kind, count in counter.kinds.most_common():
+            print(f"  {kind}: {count}")
     print(f"wall time of the whole flow: {elapsed:.2f} s")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.0)
-    asyncio.run(main(parser.parse_args().latency))
+    parser.add_argument("--sql", action="store_true", help="list the SQL statements by kind")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.latency, arguments.sql))

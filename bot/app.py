@@ -17,6 +17,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.bulk import BulkSender
 from bot.handlers import deadlines, resident
+from bot.journal import UpdateJournal
 from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
+from storage.database import is_postgresql
 from storage.uow import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -98,45 +100,42 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
     )
 
 
-def build_application(rt: Runtime, token: str, *, polling: bool) -> BotApplication:
+def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None) -> BotApplication:
     """Build the PTB application with our update processor and handlers.
 
-    In polling mode every fetched update is stored before it is processed; in webhook mode
-    the web endpoint stores it before answering Telegram.
+    With a ``journal`` the application polls, and each batch getUpdates returns is stored in
+    it (one transaction) before PTB sees any of its updates. Without one it has no updater:
+    the webhook feeds it and stores each update before answering Telegram.
     """
-
-    async def record(update: Update) -> bool:
-        async with rt.uow() as uow:
-            chat = update.effective_chat
-            await uow.inbound.record(
-                update.update_id,
-                update.to_dict(),
-                rt.clock(),
-                chat_id=chat.id if chat is not None else None,
-            )
-            await uow.commit()
-        return True
-
+    request = AiohttpRequest(connections=max(8, rt.settings.workers))
     builder = (
         Application.builder()
         .token(token)
         .base_url(rt.settings.telegram_api_url)
         .base_file_url(rt.settings.telegram_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .concurrent_updates(
-            ChatOrderedProcessor(rt.settings.workers, before=record if polling else None)
-        )
+        .concurrent_updates(ChatOrderedProcessor(rt.settings.workers))
         # aiohttp, not PTB's default HTTPX: a fraction of the CPU per call (issue 6).
-        .request(AiohttpRequest(connections=max(8, rt.settings.workers)))
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(request)
+        .get_updates_request(
+            AiohttpRequest(
+                connections=1, on_updates=journal.record if journal is not None else None
+            )
+        )
     )
-    if not polling:
+    if journal is None:
         builder = builder.updater(None)
     application = builder.build()
     for handler in [*deadlines.handlers(rt), *resident.handlers(rt)]:
         application.add_handler(handler)
     application.add_error_handler(_log_error)
-    rt.sender = OutboxSender(application.bot, rt.uow, rt.clock)
+    rt.sender = OutboxSender(
+        application.bot,
+        rt.uow,
+        rt.clock,
+        request=request,
+        shared=is_postgresql(rt.settings.database_url),
+    )
     return application
 
 
@@ -187,7 +186,10 @@ async def running_bot(
     db = await open_database(settings.database_url)
     try:
         rt = await build_runtime(settings, db, clock=clock)
-        application = build_application(rt, token, polling=polling)
+        journal = UpdateJournal(rt.uow, rt.clock) if polling else None
+        application = build_application(rt, token, journal=journal)
+        sender = rt.sender
+        assert sender is not None
         await application.initialize()
         try:
             await register_commands(application, rt.renderer)
@@ -236,7 +238,10 @@ async def running_bot(
                 await bulk_bot.shutdown()
                 if polling and application.updater is not None and application.updater.running:
                     await application.updater.stop()
+                if journal is not None:
+                    await journal.drain()  # a batch the stopped poll was storing
                 await application.stop()
+                await sender.close()
         finally:
             await application.shutdown()
     finally:

@@ -67,8 +67,12 @@ async def run_once_now(settings: Settings, now_text: str | None) -> int:
                 base_url=settings.telegram_api_url,
                 base_file_url=settings.telegram_file_url,
             )
+            sender = OutboxSender(bot, db.uow, lambda: now)
             async with bot:
-                await OutboxSender(bot, db.uow, lambda: now).send_ids(ids)
+                try:
+                    await sender.send_ids(ids)
+                finally:
+                    await sender.close()
     finally:
         await db.dispose()
     return len(ids)

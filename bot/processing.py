@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from telegram import Update
@@ -39,20 +39,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     A chat's updates wait on that chat's FIFO lock; only then do they take one of ``workers``
     slots, so a chat flooding the bot queues behind itself and never starves the others.
-    ``before`` runs first for every update, inside the chat's turn (the polling loop stores
-    the raw update there, so a crash loses nothing it fetched).
+    Updates reach it stored already (see :mod:`bot.journal`), so a crash loses none.
     """
 
-    def __init__(
-        self,
-        workers: int,
-        before: Callable[[Update], Awaitable[bool]] | None = None,
-    ) -> None:
+    def __init__(self, workers: int) -> None:
         super().__init__(max_concurrent_updates=OUTER_SLOTS)
         self._worker_count = workers
         self._workers: asyncio.Semaphore | None = None
         self._chats: dict[Hashable, _ChatQueue] = {}
-        self._before = before
 
     @property
     def chats_in_progress(self) -> int:
@@ -82,20 +76,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     await self.initialize()
                 assert self._workers is not None
                 async with self._workers:
-                    if self._before is not None and not await self._before(update):
-                        _discard(coroutine)
-                        return
                     await coroutine
         finally:
             queue.users -= 1
             if queue.users == 0:
                 del self._chats[key]
-
-
-def _discard(coroutine: Awaitable[Any]) -> None:
-    close = getattr(coroutine, "close", None)
-    if close is not None:
-        close()
 
 
 # Update fields that carry a chat, in the Bot API's words.

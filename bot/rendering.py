@@ -78,6 +78,8 @@ class Renderer:
             keep_trailing_newline=True,
             undefined=StrictUndefined,
             extensions=["jinja2.ext.i18n"],
+            # Templates ship with the code: no file system check on every message.
+            auto_reload=False,
         )
         env.install_gettext_translations(self._translations[locale], newstyle=True)  # type: ignore[attr-defined]
         env.filters["date"] = self._format_date

@@ -24,6 +24,7 @@ from bot.rendering import N_, Renderer
 from bot.search import SearchService
 from bot.sender import OutboxSender
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from core.calendar import WorkingCalendar
 from core.deadlines import ReminderSettings
 from core.matching import Candidate, FuzzyMatcher
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 # How long a turn waits for an earlier update of its chat that another process stored.
 ORDER_WAIT = 5.0
 ORDER_POLL = 0.05
+# A chat with more unsent messages than this is busy anyway: its new replies wait their turn.
+UNSENT_LOOKED_AT = 20
 
 MENU_NOMINATE = N_("📝 Đề cử người tốt, việc tốt")
 MENU_MINE = N_("📋 Đề cử của tôi")
@@ -160,6 +163,7 @@ class Runtime:
             await self.mark_processed(update)
             return
         turn: Turn | None = None
+        taken: list[OutgoingMessage] = []
         try:
             async with self.uow() as uow:
                 await self._take_chat(uow, chat.id, update.update_id)
@@ -176,16 +180,19 @@ class Runtime:
                 )
                 turn = Turn(self, update, uow, user, now, chat.id)
                 await step(turn)
-                await turn.queue_replies()
+                taken = await turn.queue_replies()
                 await uow.commit()
         except Exception:
             log.exception("update %s failed", update.update_id)
-            turn = await self._apologise(update, chat.id)
+            turn, taken = await self._apologise(update, chat.id)
         if turn is not None:
             await self._answer_callback(update, bot, turn.callback_notice)
         if self.sender is not None:
+            await self.sender.deliver(taken)
+            sent_at_once = {message.chat_id for message in taken}
             for chat_id in turn.chats_written if turn is not None else [chat.id]:
-                await self.sender.flush_chat(chat_id)
+                if chat_id not in sent_at_once:
+                    await self.sender.flush_chat(chat_id)
 
     @staticmethod
     async def _take_chat(uow: UnitOfWork, chat_id: int, update_id: int) -> None:
@@ -205,7 +212,9 @@ class Runtime:
         await uow.lock_chat(chat_id)
         log.warning("update %s of chat %s goes before an earlier one", update_id, chat_id)
 
-    async def _apologise(self, update: Update, chat_id: int) -> Turn | None:
+    async def _apologise(
+        self, update: Update, chat_id: int
+    ) -> tuple[Turn | None, list[OutgoingMessage]]:
         """Mark a failed update processed (it would fail again) and say sorry politely."""
         sender = update.effective_user
         assert sender is not None
@@ -218,12 +227,12 @@ class Runtime:
                 )
                 turn = Turn(self, update, uow, user, now, chat_id)
                 turn.say("errors/unexpected")
-                await turn.queue_replies()
+                taken = await turn.queue_replies()
                 await uow.commit()
-                return turn
+                return turn, taken
         except Exception:
             log.exception("could not even apologise for update %s", update.update_id)
-            return None
+            return None, []
 
     async def mark_processed(self, update: Update) -> None:
         """Mark an update that no handler takes as processed, so it is not tried again."""
@@ -236,8 +245,16 @@ class Runtime:
         query = update.callback_query
         if query is None:
             return
+        params: dict[str, Any] = {"callback_query_id": query.id}
+        if notice:
+            params["text"] = notice[:200]
+        request = bot.request
         try:
-            await bot.answer_callback_query(query.id, text=notice[:200] if notice else None)
+            if isinstance(request, AiohttpRequest):
+                # The JSON call, without building PTB's objects for a bare "true".
+                await request.call(f"{bot.base_url}/answerCallbackQuery", params)
+            else:
+                await bot.answer_callback_query(**params)
         except TelegramError as exc:
             # An old query cannot be answered any more; the reply itself was still sent.
             log.info("could not answer callback query %s: %s", query.id, exc)
@@ -342,7 +359,24 @@ class Turn:
             OutgoingMessage(self.chat_id, "editMessageReplyMarkup", params, self.now)
         )
 
-    async def queue_replies(self) -> None:
-        """Write the queued replies to the outbox, in this turn's transaction."""
-        for reply in self.replies:
-            await self.uow.outbox.add(reply)
+    async def queue_replies(self) -> list[OutgoingMessage]:
+        """Write the queued replies to the outbox, in this turn's transaction.
+
+        Return those taken for this process's sender, to send once the turn is committed: the
+        replies to every chat with nothing else waiting to go. A chat's replies queue behind
+        its earlier messages otherwise.
+        """
+        sender = self.rt.sender
+        if sender is None:
+            await self.uow.outbox.add_many(self.replies, taken_by=None, at=self.now)
+            return []
+        taken: list[OutgoingMessage] = []
+        waiting: list[OutgoingMessage] = []
+        for chat_id in self.chats_written:
+            replies = [reply for reply in self.replies if reply.chat_id == chat_id]
+            if not replies:
+                continue
+            unsent = await self.uow.outbox.unsent(chat_id, limit=UNSENT_LOOKED_AT)
+            (taken if sender.may_take(chat_id, unsent) else waiting).extend(replies)
+        await self.uow.outbox.add_many(waiting, taken_by=None, at=self.now)
+        return await self.uow.outbox.add_many(taken, taken_by=sender.name, at=self.now)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +29,8 @@ MAX_REPLY_WAIT_SECONDS = 30.0
 MAX_ATTEMPTS = 5
 # A message taken for sending this long ago by a sender that never finished is sent again.
 STALE_CLAIM = timedelta(minutes=2)
+# How long recording what was sent waits after a failed attempt (a database hiccup).
+RECORD_RETRY_SECONDS = 1.0
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
@@ -50,17 +57,74 @@ def dead_here(claimers: set[str]) -> list[str]:
 
 
 class OutboxSender:
-    """Delivers pending outgoing messages; a message is marked sent only after Telegram took it.
+    """Delivers outgoing messages; a message is marked sent only after Telegram took it.
 
-    Only messages in flight when the process dies can be sent twice; none is lost.
+    A turn takes its replies for this sender in its own transaction (:meth:`may_take`,
+    :meth:`deliver`); other messages are taken one by one (:meth:`flush_chat`). What Telegram
+    accepted is recorded in batches, by a task of its own, in one transaction for everything
+    answered since the last one. Only messages in flight or answered but not yet recorded when
+    the process dies can be sent twice (a restart on the same host puts them back at once);
+    none is lost.
+
+    ``shared``: other processes send this database's messages too (PostgreSQL). A sender then
+    records at once what it sent to a chat and looks again for that chat's messages another
+    process queued behind it.
     """
 
     def __init__(
-        self, bot: Bot, uow_factory: Callable[[], UnitOfWork], clock: Callable[[], datetime]
+        self,
+        bot: Bot,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Callable[[], datetime],
+        *,
+        request: AiohttpRequest | None = None,
+        shared: bool = False,
     ) -> None:
         self._bot = bot
         self._uow = uow_factory
         self._clock = clock
+        self._request = request
+        self.shared = shared
+        self.name = PROCESS
+        # Sent, not yet recorded: message id -> Telegram's message id.
+        self._unrecorded: dict[int, int | None] = {}
+        # Chats whose messages wait for one this sender holds: it looks again when done.
+        self._behind: set[int] = set()
+        self._recording = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._recorder: asyncio.Task[None] | None = None
+
+    def may_take(self, chat_id: int, unsent: Collection[int]) -> bool:
+        """Tell whether a turn may take its new messages to ``chat_id`` for this sender.
+
+        ``unsent``: the chat's messages pending or being sent, as the turn just read them. Only
+        if each of them was sent by this sender already: otherwise the new ones queue behind
+        them (and this sender, if it holds one, sends them when done).
+        """
+        if all(message_id in self._unrecorded for message_id in unsent):
+            return True
+        self._behind.add(chat_id)
+        return False
+
+    async def deliver(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Send messages a turn took for this sender, in order per chat.
+
+        A chat's messages after one that must wait (flood control, a network error) are put
+        back for the sweep, still in order.
+        """
+        for chat_id, group in groupby(messages, key=lambda m: m.chat_id):
+            if await self._deliver_chat(list(group)) and self.shared:
+                await self.record()
+                await self.flush_chat(chat_id)
+        await self._catch_up()
+
+    async def _deliver_chat(self, messages: list[OutgoingMessage]) -> bool:
+        """Send one chat's taken messages in order; False if one must wait (the rest too)."""
+        for index, message in enumerate(messages):
+            if not await self._attempt(message):
+                await self._put_back([m.id for m in messages[index + 1 :]])
+                return False
+        return True
 
     async def flush_chat(self, chat_id: int) -> None:
         """Send the chat's pending messages in order, stopping at the first that must wait.
@@ -69,9 +133,10 @@ class OutboxSender:
         one stops and leaves the rest to it, which looks again when it is done; so a chat's
         messages leave in order even when two processes serve it.
         """
+        self._behind.discard(chat_id)
         while True:
             async with self._uow() as uow:
-                messages = await uow.outbox.sendable(chat_id, limit=100)
+                messages = await uow.outbox.sendable(chat_id, limit=100, done=self._unrecorded)
             if not messages:
                 return
             for message in messages:
@@ -83,10 +148,7 @@ class OutboxSender:
         wanted = set(ids)
         async with self._uow() as uow:
             messages = [m for m in await uow.outbox.pending(limit=100_000) if m.id in wanted]
-        blocked: set[int] = set()
-        for message in messages:
-            if message.chat_id not in blocked and not await self._send(message):
-                blocked.add(message.chat_id)
+        await self._send_all(messages)
 
     async def flush_all(self, *, min_age: timedelta = timedelta(0)) -> int:
         """Send every pending message at least ``min_age`` old; return how many were attempted.
@@ -104,21 +166,74 @@ class OutboxSender:
             messages = [
                 m for m in await uow.outbox.pending(limit=10_000) if m.created_at <= now - min_age
             ]
-        blocked: set[int] = set()
-        for message in messages:
-            if message.chat_id in blocked:
-                continue
-            if not await self._send(message):
-                blocked.add(message.chat_id)
+        await self._send_all(messages)
         return len(messages)
 
+    async def record(self) -> None:
+        """Record as sent, in one transaction, everything Telegram accepted and is unrecorded."""
+        async with self._recording:
+            if not self._unrecorded:
+                return
+            async with self._uow() as uow:
+                # Taken once the transaction may write: what was answered while it waited
+                # for the database goes in too.
+                batch = dict(self._unrecorded)
+                await uow.outbox.mark_sent_many(list(batch.items()), at=self._clock())
+                await uow.commit()
+            for message_id in batch:
+                del self._unrecorded[message_id]
+
+    async def close(self) -> None:
+        """Stop the recording task and record what is left."""
+        if self._recorder is not None:
+            self._recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recorder
+            self._recorder = None
+        await self.record()
+
+    async def _record_continuously(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.record()
+            except Exception:
+                log.exception("could not record sent messages; trying again")
+                await asyncio.sleep(RECORD_RETRY_SECONDS)
+                self._wake.set()
+
+    def _accepted(self, message: OutgoingMessage, sent_message_id: int | None) -> None:
+        assert message.id is not None
+        self._unrecorded[message.id] = sent_message_id
+        if self._recorder is None:
+            self._recorder = asyncio.create_task(self._record_continuously())
+        self._wake.set()
+
+    async def _send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        blocked: set[int] = set()
+        for message in messages:
+            if message.chat_id not in blocked and not await self._send(message):
+                blocked.add(message.chat_id)
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Send what queued behind messages this sender held."""
+        while self._behind:
+            await self.flush_chat(self._behind.pop())
+
     async def _send(self, message: OutgoingMessage) -> bool:
+        """Take a pending message for sending, then send it (see :meth:`_attempt`)."""
         assert message.id is not None
         async with self._uow() as uow:
-            taken = await uow.outbox.claim(message.id, at=self._clock(), by=PROCESS)
+            taken = await uow.outbox.claim(message.id, at=self._clock(), by=self.name)
             await uow.commit()
         if not taken:
             return False  # another sender has it (and goes on after it), or it went already
+        return await self._attempt(message)
+
+    async def _attempt(self, message: OutgoingMessage) -> bool:
+        """Send a message this sender holds; False if the chat's next ones must wait."""
         for _ in range(2):
             try:
                 result = await self._call(message)
@@ -135,7 +250,7 @@ class OutboxSender:
                 return True
             except BadRequest as exc:
                 if any(reason in exc.message.lower() for reason in _ALREADY_DONE):
-                    await self._sent(message, None)
+                    self._accepted(message, None)
                     return True
                 log.error(
                     "Telegram refused %s to chat %s: %s",
@@ -149,25 +264,28 @@ class OutboxSender:
                 final = message.attempts + 1 >= MAX_ATTEMPTS
                 await self._failed(message, f"network: {exc.message}", final=final)
                 return final
-            await self._sent(message, _message_id(result))
+            self._accepted(message, _message_id(result))
             return True
         await self._failed(message, "flood control twice in a row", final=False)
         return False
 
     async def _call(self, message: OutgoingMessage) -> Any:
-        """Make the Bot API call through PTB's typed method of the same name."""
+        """Make the Bot API call: JSON as stored, or through PTB's typed method of that name."""
+        if self._request is not None:
+            return await self._request.call(
+                f"{self._bot.base_url}/{message.method}", message.params
+            )
         method = getattr(self._bot, _SNAKE.sub("_", message.method).lower(), None)
         if method is None:
             raise ValueError(f"no Bot API method {message.method!r} in PTB")
         return await method(**message.params)
 
-    async def _sent(self, message: OutgoingMessage, sent_message_id: int | None) -> None:
-        assert message.id is not None
-        async with self._uow() as uow:
-            await uow.outbox.mark_sent(
-                message.id, at=self._clock(), sent_message_id=sent_message_id
-            )
-            await uow.commit()
+    async def _put_back(self, ids: list[int | None]) -> None:
+        taken = [message_id for message_id in ids if message_id is not None]
+        if taken:
+            async with self._uow() as uow:
+                await uow.outbox.unclaim(taken)
+                await uow.commit()
 
     async def _failed(
         self, message: OutgoingMessage, error: str, *, final: bool, blocked: bool = False
@@ -182,7 +300,11 @@ class OutboxSender:
 
 
 def _message_id(result: Any) -> int | None:
-    return result.message_id if isinstance(result, Message) else None
+    if isinstance(result, Message):
+        return result.message_id
+    if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+        return int(result["message_id"])
+    return None
 
 
 def _seconds(value: Any) -> float:

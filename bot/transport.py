@@ -3,11 +3,15 @@
 PTB's default transport (HTTPX) costs milliseconds of CPU per call in its connection pool
 (issue 6 measured 6–13 ms per update); at hundreds of messages a second that is the whole
 CPU. aiohttp's connector costs a fraction of it. Bodies are JSON unless a file is uploaded.
+
+The polling request also hands every batch of updates getUpdates returns to ``on_updates``
+(the journal stores them) before python-telegram-bot sees one of them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import aiohttp
@@ -17,6 +21,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 USER_AGENT = "ntvt-bot (python-telegram-bot, aiohttp)"
+
+UpdatesHook = Callable[[list[dict[str, Any]]], Awaitable[object]]
 
 
 class JsonCall:
@@ -39,7 +45,12 @@ class JsonCall:
 
 
 class AiohttpRequest(BaseRequest):
-    """Bot API calls over one aiohttp session with at most ``connections`` connections."""
+    """Bot API calls over one aiohttp session with at most ``connections`` connections.
+
+    ``on_updates`` is awaited with the updates of every successful, non-empty getUpdates
+    answer before the answer is returned to PTB; if it raises, PTB gets a ``NetworkError``
+    and polls the same updates again.
+    """
 
     def __init__(
         self,
@@ -48,7 +59,9 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float = 10.0,
         connect_timeout: float = 10.0,
         media_timeout: float = 30.0,
+        on_updates: UpdatesHook | None = None,
     ) -> None:
+        self._on_updates = on_updates
         self._connections = connections
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -125,8 +138,27 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
-                return response.status, await response.read()
+                status, answer = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut(f"aiohttp: no answer within {total}s") from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if self._on_updates is not None and url.endswith("/getUpdates") and 200 <= status < 300:
+            await self._hand_over_updates(answer)
+        return status, answer
+
+    async def _hand_over_updates(self, answer: bytes) -> None:
+        """Give ``on_updates`` the updates of a getUpdates answer, if it has any.
+
+        The body is decoded a second time by PTB: ``BaseRequest.post``, which decodes it, is
+        final, and decoding is cheap next to the transaction that stores the updates.
+        """
+        assert self._on_updates is not None
+        try:
+            decoded = json.loads(answer)
+        except ValueError:
+            return  # PTB reports the broken answer
+        if isinstance(decoded, dict) and decoded.get("ok") is True:
+            updates = decoded.get("result")
+            if isinstance(updates, list) and updates:
+                await self._on_updates(updates)

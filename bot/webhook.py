@@ -1,4 +1,7 @@
-"""The webhook server: Telegram POSTs updates here; each is stored before it is acknowledged."""
+"""The webhook server: Telegram POSTs updates here; each is stored before it is acknowledged.
+
+Updates POSTed at the same time are stored in one transaction (see :mod:`bot.journal`).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from fastapi.responses import JSONResponse
 from telegram import Update
 
 from bot.app import running_bot
-from bot.processing import chat_of
+from bot.journal import UpdateJournal
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
 
@@ -53,6 +56,7 @@ def create_app(
         ):
             app.state.application = application
             app.state.runtime = rt
+            journal = app.state.journal = UpdateJournal(rt.uow, rt.clock)
             if settings.webhook_url:
                 await application.bot.set_webhook(
                     url=settings.webhook_url,
@@ -60,7 +64,10 @@ def create_app(
                     allowed_updates=Update.ALL_TYPES,
                 )
                 log.info("webhook registered at %s", settings.webhook_url)
-            yield
+            try:
+                yield
+            finally:
+                await journal.drain()
 
     app = FastAPI(title="ntvt-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
 
@@ -79,13 +86,8 @@ def create_app(
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return JSONResponse({"ok": False, "description": "not an update"}, status_code=400)
         application = request.app.state.application
-        rt = request.app.state.runtime
-        async with rt.uow() as uow:
-            is_new = await uow.inbound.record(
-                payload["update_id"], payload, rt.clock(), chat_id=chat_of(payload)
-            )
-            await uow.commit()
-        if is_new:
+        journal: UpdateJournal = request.app.state.journal
+        if payload["update_id"] in await journal.record([payload]):
             await application.update_queue.put(Update.de_json(payload, application.bot))
         return JSONResponse({"ok": True})
 

@@ -7,7 +7,7 @@ work is one transaction: nothing it wrote is kept unless :meth:`UnitOfWork.commi
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -175,6 +175,16 @@ class InboundUpdateRepository(abc.ABC):
         """Store an update (of ``chat_id``); return False if its ``update_id`` was stored."""
 
     @abc.abstractmethod
+    async def record_many(
+        self, updates: Sequence[tuple[int, dict[str, Any], int | None]], received_at: datetime
+    ) -> set[int]:
+        """Store ``(update_id, payload, chat_id)`` updates at once; return the ids new here.
+
+        An update whose ``update_id`` was stored already (or comes earlier in ``updates``)
+        is left as it is and its id is not returned.
+        """
+
+    @abc.abstractmethod
     async def earlier_unprocessed(self, chat_id: int, update_id: int) -> bool:
         """Tell whether an update of the chat before ``update_id`` waits to be processed."""
 
@@ -197,6 +207,20 @@ class OutboxRepository(abc.ABC):
     @abc.abstractmethod
     async def add(self, message: OutgoingMessage) -> OutgoingMessage:
         """Queue a message; return it with its id set."""
+
+    @abc.abstractmethod
+    async def add_many(
+        self, messages: Sequence[OutgoingMessage], *, taken_by: str | None, at: datetime
+    ) -> list[OutgoingMessage]:
+        """Queue messages in order; return them with their ids set.
+
+        ``taken_by`` (a sender) takes them for sending at ``at`` in the same statement, so
+        the sender that will send them at once needs no transaction of its own to claim them.
+        """
+
+    @abc.abstractmethod
+    async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
+        """Return the ids of the chat's messages (not broadcasts') pending or being sent."""
 
     @abc.abstractmethod
     async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
@@ -228,10 +252,13 @@ class OutboxRepository(abc.ABC):
         """Put back the messages these processes took (they are gone); return how many."""
 
     @abc.abstractmethod
-    async def sendable(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
+    async def sendable(
+        self, chat_id: int, *, limit: int, done: Collection[int] = ()
+    ) -> Sequence[OutgoingMessage]:
         """Return the chat's pending messages (not broadcasts') in id order.
 
         None at all while a sender holds one of them: it sends the rest after it, in order.
+        ``done``: messages the asking sender has sent but not yet recorded as sent.
         """
 
     @abc.abstractmethod

@@ -6,9 +6,10 @@ commits: the unit of work decides what is kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -110,12 +111,17 @@ from storage.tables import (
 
 
 def _insert(session: AsyncSession, row_class: type[Base]) -> sqlite.Insert | postgresql.Insert:
-    """Return the dialect's INSERT, which knows ON CONFLICT, for the session's backend."""
+    """Return the dialect's INSERT, which knows ON CONFLICT, for the session's backend.
+
+    Into the table, not the mapped class: a Core statement, without the ORM's bulk insert
+    machinery (which cost more than the statement itself on every update).
+    """
     dialect = session.get_bind().dialect.name
+    table = cast(Table, row_class.__table__)
     if dialect == "postgresql":
-        return postgresql.insert(row_class)
+        return postgresql.insert(table)
     if dialect == "sqlite":
-        return sqlite.insert(row_class)
+        return sqlite.insert(table)
     raise NotImplementedError(f"no upsert for the {dialect} dialect")
 
 
@@ -136,13 +142,32 @@ async def _upsert(
 
     One statement, so two transactions saving the same key at once cannot both insert.
     """
-    statement = _insert(session, row_class).values(**values)
-    changed = {
-        name: getattr(statement.excluded, name)
-        for name in values
-        if name not in key and name not in keep
-    }
-    await session.execute(statement.on_conflict_do_update(index_elements=key, set_=changed))
+    dialect = session.get_bind().dialect.name
+    shape = (dialect, row_class, tuple(values), tuple(key), tuple(keep))
+    statement = _UPSERTS.get(shape)
+    if statement is None:
+        base = _insert(session, row_class)
+        changed = {
+            name: base.excluded[name] for name in values if name not in key and name not in keep
+        }
+        statement = _UPSERTS[shape] = base.on_conflict_do_update(index_elements=key, set_=changed)
+    await session.execute(statement, values)
+
+
+# Upserts by shape (dialect, table, columns, key, kept columns), built once: building one
+# (and its cache key) cost more than running it.
+_UPSERTS: dict[tuple[Any, ...], sqlite.Insert | postgresql.Insert] = {}
+
+
+# Statements of every update's path, built once (Core, bound parameters).
+_USERS = cast(Table, UserRow.__table__)
+_USER = select(
+    _USERS.c.id,
+    _USERS.c.display_name,
+    _USERS.c.language_code,
+    _USERS.c.locale,
+    _USERS.c.created_at,
+).where(_USERS.c.id == bindparam("id"))
 
 
 class SqlUserRepository(UserRepository):
@@ -153,16 +178,8 @@ class SqlUserRepository(UserRepository):
 
     async def get(self, user_id: int) -> User | None:
         """Return the user, or None if the bot never met them."""
-        row = await self._session.get(UserRow, user_id, populate_existing=True)
-        if row is None:
-            return None
-        return User(
-            id=row.id,
-            display_name=row.display_name,
-            language_code=row.language_code,
-            locale=row.locale,
-            created_at=row.created_at,
-        )
+        row = (await self._session.execute(_USER, {"id": user_id})).first()
+        return User(*row) if row is not None else None
 
     async def locales(self, user_ids: Sequence[int]) -> dict[int, str | None]:
         """Return the language each known user reads (None: the default)."""
@@ -195,6 +212,15 @@ class SqlUserRepository(UserRepository):
         )
 
 
+_CONSENTS = cast(Table, ConsentRow.__table__)
+_LATEST_CONSENT = (
+    select(_CONSENTS)
+    .where(_CONSENTS.c.user_id == bindparam("user"), _CONSENTS.c.purpose == bindparam("purpose"))
+    .order_by(_CONSENTS.c.given_at.desc(), _CONSENTS.c.id.desc())
+    .limit(1)
+)
+
+
 class SqlConsentRepository(ConsentRepository):
     """Consents in the ``consents`` table; never updated, only added."""
 
@@ -215,12 +241,11 @@ class SqlConsentRepository(ConsentRepository):
 
     async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
         """Return the user's most recent consent for ``purpose``."""
-        row = await self._session.scalar(
-            select(ConsentRow)
-            .where(ConsentRow.user_id == user_id, ConsentRow.purpose == purpose.value)
-            .order_by(ConsentRow.given_at.desc(), ConsentRow.id.desc())
-            .limit(1)
-        )
+        row = (
+            await self._session.execute(
+                _LATEST_CONSENT, {"user": user_id, "purpose": purpose.value}
+            )
+        ).first()
         if row is None:
             return None
         return Consent(
@@ -480,6 +505,10 @@ def _nomination(row: NominationRow) -> Nomination:
     )
 
 
+_DIALOGS = cast(Table, DialogRow.__table__)
+_DIALOG = select(_DIALOGS).where(_DIALOGS.c.chat_id == bindparam("chat_id"))
+
+
 class SqlDialogRepository(DialogRepository):
     """Dialogs in the ``dialogs`` table, one per chat."""
 
@@ -488,7 +517,7 @@ class SqlDialogRepository(DialogRepository):
 
     async def get(self, chat_id: int) -> Dialog | None:
         """Return the chat's dialog, if one is open."""
-        row = await self._session.get(DialogRow, chat_id, populate_existing=True)
+        row = (await self._session.execute(_DIALOG, {"chat_id": chat_id})).first()
         if row is None:
             return None
         return Dialog(
@@ -527,6 +556,14 @@ class SqlDialogRepository(DialogRepository):
         )
 
 
+_INBOUND = cast(Table, InboundUpdateRow.__table__)
+_CLAIM_UPDATE = (
+    update(_INBOUND)
+    .where(_INBOUND.c.update_id == bindparam("claimed"), _INBOUND.c.processed_at.is_(None))
+    .values(processed_at=bindparam("now"))
+)
+
+
 class SqlInboundUpdateRepository(InboundUpdateRepository):
     """Telegram updates in ``inbound_updates``."""
 
@@ -541,17 +578,41 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         *,
         chat_id: int | None = None,
     ) -> bool:
-        """Store an update (of ``chat_id``); return False if its ``update_id`` was stored.
+        """Store an update (of ``chat_id``); return False if its ``update_id`` was stored."""
+        return update_id in await self.record_many([(update_id, payload, chat_id)], received_at)
 
-        ``ON CONFLICT DO NOTHING``: a concurrent insert of the same id waits for the other
-        transaction and then inserts nothing, instead of failing.
+    async def record_many(
+        self, updates: Sequence[tuple[int, dict[str, Any], int | None]], received_at: datetime
+    ) -> set[int]:
+        """Store ``(update_id, payload, chat_id)`` updates at once; return the ids new here.
+
+        One Core ``INSERT ... ON CONFLICT (update_id) DO NOTHING RETURNING update_id`` for all
+        of them (SQLAlchemy sends the rows as one multi-row INSERT): a concurrent insert of the
+        same id waits for the other transaction and then inserts nothing, instead of failing.
+        Rows go in ``update_id`` order, so two transactions storing overlapping batches take
+        their row locks in the same order and cannot deadlock (PostgreSQL); the sort is
+        stable, so of two rows with one id the earlier in ``updates`` is the one kept.
         """
+        if not updates:
+            return set()
+        rows = [
+            {
+                "update_id": update_id,
+                "payload": payload,
+                "received_at": received_at,
+                "chat_id": chat_id,
+            }
+            for update_id, payload, chat_id in sorted(updates, key=itemgetter(0))
+        ]
         statement = (
             _insert(self._session, InboundUpdateRow)
-            .values(update_id=update_id, payload=payload, received_at=received_at, chat_id=chat_id)
             .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboundUpdateRow.update_id)
         )
-        return await _rowcount(self._session, statement) == 1
+        # On the connection, not the session: a Core executemany, without the ORM bulk path.
+        connection = await self._session.connection()
+        result = await connection.execute(statement, rows)
+        return set(result.scalars())
 
     async def earlier_unprocessed(self, chat_id: int, update_id: int) -> bool:
         """Tell whether an update of the chat before ``update_id`` waits to be processed."""
@@ -574,13 +635,8 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         rolls back, the second claim succeeds. On SQLite, transactions take the write lock at
         BEGIN, so claimers are serialised outright.
         """
-        statement = (
-            update(InboundUpdateRow)
-            .where(InboundUpdateRow.update_id == update_id, InboundUpdateRow.processed_at.is_(None))
-            .values(processed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return await _rowcount(self._session, statement) == 1
+        result = await self._session.execute(_CLAIM_UPDATE, {"claimed": update_id, "now": now})
+        return cast("CursorResult[Any]", result).rowcount == 1
 
     async def unprocessed(self, *, limit: int) -> Sequence[dict[str, Any]]:
         """Return the payloads of stored updates not yet processed, oldest first."""
@@ -591,6 +647,35 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
             .limit(limit)
         )
         return [dict(payload) for payload in payloads]
+
+
+# The outbox as a Core table, for statements that need no ORM units (hot paths).
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_UNSENT = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+_CHAT_UNSENT = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.status.in_(_UNSENT),
+        _OUTBOX.c.chat_id == bindparam("chat_id"),
+        _OUTBOX.c.broadcast_id.is_(None),
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+_ADD_SQLITE = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_ADD_ORDERED = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+# Core, not ORM: one executemany, keyed by id.
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        status=OutboxStatus.SENT.value,
+        attempts=_OUTBOX.c.attempts + 1,
+        last_attempt_at=bindparam("at"),
+        sent_at=bindparam("at"),
+        sent_message_id=bindparam("telegram_id"),
+    )
+)
 
 
 class SqlOutboxRepository(OutboxRepository):
@@ -615,6 +700,43 @@ class SqlOutboxRepository(OutboxRepository):
         self._session.add(row)
         await self._session.flush()
         return replace(message, id=row.id)
+
+    async def add_many(
+        self, messages: Sequence[OutgoingMessage], *, taken_by: str | None, at: datetime
+    ) -> list[OutgoingMessage]:
+        """Queue messages in order, taken by ``taken_by`` if given; return them with ids."""
+        if not messages:
+            return []
+        status = OutboxStatus.SENDING if taken_by is not None else OutboxStatus.PENDING
+        rows = [
+            {
+                "chat_id": m.chat_id,
+                "method": m.method,
+                "params": m.params,
+                "created_at": m.created_at,
+                "status": status.value,
+                "attempts": 0,
+                "last_attempt_at": at if taken_by is not None else None,
+                "claimed_by": taken_by,
+            }
+            for m in messages
+        ]
+        # Core, not ORM units: one INSERT … RETURNING for all of them. SQLite gives the rows
+        # ascending ids in the order of VALUES (its write lock is held), so the ids sorted
+        # are in input order; asking SQLAlchemy to order them would cost a statement per row
+        # there. PostgreSQL orders them in the statement.
+        sqlite = self._session.get_bind().dialect.name == "sqlite"
+        result = await self._session.execute(_ADD_SQLITE if sqlite else _ADD_ORDERED, rows)
+        ids = sorted(result.scalars()) if sqlite else list(result.scalars())
+        return [
+            replace(m, id=message_id, status=status)
+            for m, message_id in zip(messages, ids, strict=True)
+        ]
+
+    async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
+        """Return the ids of the chat's messages (not broadcasts') pending or being sent."""
+        ids = await self._session.scalars(_CHAT_UNSENT, {"chat_id": chat_id, "limit": limit})
+        return list(ids)
 
     async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
         """Return pending messages in id order, for one chat or for all; broadcasts' apart."""
@@ -688,24 +810,29 @@ class SqlOutboxRepository(OutboxRepository):
             return 0
         return await self._put_back(OutboxRow.claimed_by.in_(claimers))
 
-    async def sendable(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
+    async def sendable(
+        self, chat_id: int, *, limit: int, done: Collection[int] = ()
+    ) -> Sequence[OutgoingMessage]:
         """Return the chat's pending messages (not broadcasts') in id order.
 
         None at all while a sender holds one of them: it sends the rest after it, in order.
+        ``done``: messages the asking sender has sent but not yet recorded as sent.
         """
-        rows = list(
-            await self._session.scalars(
+        rows = [
+            row
+            for row in await self._session.scalars(
                 select(OutboxRow)
                 .where(
                     OutboxRow.chat_id == chat_id,
-                    OutboxRow.status.in_((OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)),
+                    OutboxRow.status.in_(_UNSENT),
                     OutboxRow.broadcast_id.is_(None),
                 )
                 .order_by(OutboxRow.id)
                 .limit(limit)
                 .execution_options(populate_existing=True)
             )
-        )
+            if row.id not in done
+        ]
         if any(row.status == OutboxStatus.SENDING.value for row in rows):
             return []
         return [_outgoing(row) for row in rows]
@@ -781,19 +908,8 @@ class SqlOutboxRepository(OutboxRepository):
         """Record that Telegram accepted each (message id, Telegram's message id)."""
         if not sent:
             return
-        outbox = cast(Table, OutboxRow.__table__)  # Core, not ORM: one executemany, keyed by id
-        table = outbox.c
         await self._session.execute(
-            update(outbox)
-            .where(table.id == bindparam("message_id"))
-            .values(
-                status=OutboxStatus.SENT.value,
-                attempts=table.attempts + 1,
-                last_attempt_at=at,
-                sent_at=at,
-                sent_message_id=bindparam("telegram_id"),
-            ),
-            [{"message_id": mid, "telegram_id": tid} for mid, tid in sent],
+            _MARK_SENT, [{"message_id": mid, "telegram_id": tid, "at": at} for mid, tid in sent]
         )
 
     async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:

@@ -68,19 +68,3 @@ async def test_a_burst_from_one_chat_does_not_starve_another() -> None:
     release.set()
     await asyncio.gather(*burst)
     assert [n for chat, n in finished if chat == 1] == list(range(50))
-
-
-async def test_an_update_the_before_hook_refuses_is_not_run() -> None:
-    async def refuse(update: Update) -> bool:
-        return False
-
-    processor = ChatOrderedProcessor(workers=1, before=refuse)
-    await processor.initialize()
-    ran = False
-
-    async def work() -> None:
-        nonlocal ran
-        ran = True
-
-    await processor.process_update(_update(1, chat_id=1), work())
-    assert not ran

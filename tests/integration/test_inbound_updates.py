@@ -128,3 +128,46 @@ async def test_two_units_of_work_claiming_one_update_together_claim_it_once(
         results = await asyncio.gather(worker(), worker())
 
     assert sorted(results) == [False, True]
+
+
+async def test_recording_many_updates_stores_the_new_ones_and_names_them(
+    database: Database,
+) -> None:
+    await _record(database, 11)
+
+    async with database.uow() as uow:
+        new = await uow.inbound.record_many(
+            [
+                (13, payload(13), 1),
+                (11, {"changed": True}, 1),  # stored before
+                (UPDATE_ID, payload(UPDATE_ID), None),
+                (12, payload(12), 2),
+                (13, {"changed": True}, 1),  # twice in one call: the first is kept
+            ],
+            NOW + timedelta(seconds=1),
+        )
+        await uow.commit()
+
+    async with database.uow() as uow:
+        stored = await uow.inbound.unprocessed(limit=10)
+        assert await uow.inbound.earlier_unprocessed(2, 13)  # chat ids are stored
+        assert not await uow.inbound.earlier_unprocessed(2, 12)
+    assert new == {12, 13, UPDATE_ID}
+    assert stored == [payload(11), payload(12), payload(13), payload(UPDATE_ID)]
+
+
+async def test_recording_no_updates_stores_nothing(database: Database) -> None:
+    async with database.uow() as uow:
+        assert await uow.inbound.record_many([], NOW) == set()
+        await uow.commit()
+        assert await uow.inbound.unprocessed(limit=10) == []
+
+
+async def test_updates_recorded_together_are_left_out_if_the_transaction_rolls_back(
+    database: Database,
+) -> None:
+    async with database.uow() as uow:
+        assert await uow.inbound.record_many([(1, payload(1), 1), (2, payload(2), 1)], NOW)
+
+    async with database.uow() as uow:
+        assert await uow.inbound.unprocessed(limit=10) == []

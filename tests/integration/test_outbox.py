@@ -114,3 +114,33 @@ async def test_a_chat_with_a_message_in_flight_has_nothing_sendable(database: Da
     async with database.uow() as uow:
         assert await uow.outbox.sendable(LAN_CHAT, limit=10) == []  # its sender goes on
         assert await uow.outbox.sendable(MINH_CHAT, limit=10) == [other]
+    async with database.uow() as uow:
+        # The sender that took it says it went (not recorded yet): the rest is sendable.
+        assert await uow.outbox.sendable(LAN_CHAT, limit=10, done={first.id}) == [second]
+
+
+async def test_messages_queued_together_keep_their_order_and_can_be_taken_at_once(
+    database: Database,
+) -> None:
+    (earlier,) = await _queue(database, a_message(MINH_CHAT, "0"))
+    messages = [a_message(LAN_CHAT, str(n)) for n in range(1, 4)]
+    async with database.uow() as uow:
+        taken = await uow.outbox.add_many(messages, taken_by="host:1", at=NOW)
+        waiting = await uow.outbox.add_many([a_message(MINH_CHAT, "4")], taken_by=None, at=NOW)
+        await uow.commit()
+
+    ids = [m.id for m in taken]
+    assert [m.params["text"] for m in taken] == ["1", "2", "3"]
+    assert all(m.status is OutboxStatus.SENDING for m in taken)
+    assert ids == sorted(i for i in ids if i is not None) and earlier.id is not None
+    assert min(i for i in ids if i is not None) > earlier.id
+    async with database.uow() as uow:
+        assert await uow.outbox.unsent(LAN_CHAT, limit=10) == ids
+        assert await uow.outbox.unsent(MINH_CHAT, limit=10) == [earlier.id, waiting[0].id]
+        assert await uow.outbox.unsent(MINH_CHAT, limit=1) == [earlier.id]
+        assert await uow.outbox.claimers() == {"host:1"}
+        assert await uow.outbox.sendable(LAN_CHAT, limit=10) == []  # held by their sender
+        await uow.outbox.mark_sent_many([(i, None) for i in ids if i is not None], at=NOW)
+        await uow.commit()
+    async with database.uow() as uow:
+        assert await uow.outbox.unsent(LAN_CHAT, limit=10) == []

@@ -1,0 +1,102 @@
+"""A turn's replies: taken for sending in the turn's own transaction, recorded in batches."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.local_api import LocalBotApi
+from bot.notices import SWEEP_AGE
+from core.outbox import OutboxStatus, OutgoingMessage
+from storage.tables import OutboxRow
+from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.flows import agree_and_start
+
+Stored = tuple[str, str, int, str | None, int | None]
+
+
+async def _rows(bot: RunningBot, chat_id: int) -> list[Stored]:
+    """Return each stored message of the chat: method, status, attempts, taker, Telegram id."""
+    async with bot.runtime.uow() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        rows = await session.execute(
+            select(
+                OutboxRow.method,
+                OutboxRow.status,
+                OutboxRow.attempts,
+                OutboxRow.claimed_by,
+                OutboxRow.sent_message_id,
+            )
+            .where(OutboxRow.chat_id == chat_id)
+            .order_by(OutboxRow.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_every_reply_is_recorded_as_sent_with_telegrams_message_id(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    user = api.user(811, "Thảo")
+    await agree_and_start(user)
+    await api.wait_until_idle(timeout=5)
+    sender = bot.runtime.sender
+    assert sender is not None
+    await sender.record()
+
+    rows = await _rows(bot, user.chat_id)
+    sent_ids = [m.message_id for m in user.messages]
+    assert rows and {status for _, status, *_ in rows} == {OutboxStatus.SENT.value}
+    assert {(attempts, taker) for _, _, attempts, taker, _ in rows} == {(1, sender.name)}
+    assert [tid for method, *_, tid in rows if method == "sendMessage"] == sent_ids
+
+
+async def test_a_reply_waits_behind_a_message_queued_earlier_for_its_chat(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    user = api.user(812, "Tâm")
+    await user.send_command("/start")
+    await user.wait_for_messages(2)
+    await api.wait_until_idle(timeout=5)
+    # A notice queued for the chat and not sent yet (its sender is busy elsewhere).
+    async with bot.runtime.uow() as uow:
+        await uow.outbox.add(
+            OutgoingMessage(
+                user.chat_id,
+                "sendMessage",
+                {"chat_id": user.chat_id, "text": "Thông báo trước"},
+                bot.runtime.clock(),
+            )
+        )
+        await uow.commit()
+
+    await user.send_command("/help")
+    notice, help_text = await user.wait_for_messages(2)
+
+    assert notice.text == "Thông báo trước"
+    assert "/nominate" in help_text.text
+
+
+async def test_when_a_reply_fails_the_next_ones_of_the_turn_wait_and_go_in_order(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(813, "Uyên")
+    await agree_and_start(user)
+    await api.wait_until_idle(timeout=5)
+    # Pressing a button answers with two calls: remove the buttons, ask the next question.
+    api.fail_next("editMessageReplyMarkup", error_code=502, description="Bad Gateway")
+    before = len(user.messages)
+    await user.press("👤 Cá nhân")
+    await api.wait_until_idle(timeout=5)
+    assert len(user.messages) == before, "the question waits for the failed call"
+    async with bot.runtime.uow() as uow:
+        waiting = await uow.outbox.pending(limit=10, chat_id=user.chat_id)
+    assert [m.method for m in waiting] == ["editMessageReplyMarkup", "sendMessage"]
+
+    sender = bot.runtime.sender
+    assert sender is not None
+    clock.now += SWEEP_AGE
+    await sender.flush_all(min_age=SWEEP_AGE)
+
+    question = await user.next_message()
+    assert "Bước 2/10" in question.text
+    methods = [c.method for c in api.calls if c.method in ("editMessageReplyMarkup", "sendMessage")]
+    assert methods[-2:] == ["editMessageReplyMarkup", "sendMessage"]
