@@ -190,9 +190,10 @@ class Runtime:
         if self.sender is not None:
             await self.sender.deliver(taken)
             sent_at_once = {message.chat_id for message in taken}
+            wait = ORDER_WAIT if self.sender.shared else 0.0
             for chat_id in turn.chats_written if turn is not None else [chat.id]:
                 if chat_id not in sent_at_once:
-                    await self.sender.flush_chat(chat_id)
+                    await self.sender.flush_chat(chat_id, wait=wait)
 
     @staticmethod
     async def _take_chat(uow: UnitOfWork, chat_id: int, update_id: int) -> None:

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import socket
+import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -31,6 +32,8 @@ MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=2)
 # How long recording what was sent waits after a failed attempt (a database hiccup).
 RECORD_RETRY_SECONDS = 1.0
+# How often a chat's messages queued behind another process's look whether it went.
+HELD_POLL_SECONDS = 0.02
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
@@ -66,9 +69,8 @@ class OutboxSender:
     the process dies can be sent twice (a restart on the same host puts them back at once);
     none is lost.
 
-    ``shared``: other processes send this database's messages too (PostgreSQL). A sender then
-    records at once what it sent to a chat and looks again for that chat's messages another
-    process queued behind it.
+    ``shared``: other processes send this database's messages too (PostgreSQL); a turn whose
+    replies queue behind another process's message waits for it (:meth:`flush_chat`).
     """
 
     def __init__(
@@ -112,10 +114,8 @@ class OutboxSender:
         A chat's messages after one that must wait (flood control, a network error) are put
         back for the sweep, still in order.
         """
-        for chat_id, group in groupby(messages, key=lambda m: m.chat_id):
-            if await self._deliver_chat(list(group)) and self.shared:
-                await self.record()
-                await self.flush_chat(chat_id)
+        for _chat_id, group in groupby(messages, key=lambda m: m.chat_id):
+            await self._deliver_chat(list(group))
         await self._catch_up()
 
     async def _deliver_chat(self, messages: list[OutgoingMessage]) -> bool:
@@ -126,22 +126,33 @@ class OutboxSender:
                 return False
         return True
 
-    async def flush_chat(self, chat_id: int) -> None:
+    async def flush_chat(self, chat_id: int, *, wait: float = 0.0) -> None:
         """Send the chat's pending messages in order, stopping at the first that must wait.
 
-        Another sender (another process's turn in this chat) may hold one of them: then this
-        one stops and leaves the rest to it, which looks again when it is done; so a chat's
-        messages leave in order even when two processes serve it.
+        While another sender holds one of them, this one leaves the rest to it: a sender of
+        this process looks again when it is done. Another process's does not know about
+        them: ``wait`` (seconds) makes this one look again until that message went, so a
+        chat's messages leave in order even when two processes serve it.
         """
         self._behind.discard(chat_id)
+        deadline = time.monotonic() + wait
         while True:
             async with self._uow() as uow:
                 messages = await uow.outbox.sendable(chat_id, limit=100, done=self._unrecorded)
+                held = not messages and wait > 0 and await self._held_elsewhere(uow, chat_id)
+            if held and time.monotonic() < deadline:
+                await asyncio.sleep(HELD_POLL_SECONDS)
+                continue
             if not messages:
                 return
             for message in messages:
                 if not await self._send(message):
                     return
+
+    async def _held_elsewhere(self, uow: UnitOfWork, chat_id: int) -> bool:
+        """Tell whether another sender holds a message of the chat with others behind it."""
+        unsent = await uow.outbox.unsent(chat_id, limit=100)
+        return len([i for i in unsent if i not in self._unrecorded]) > 1
 
     async def send_ids(self, ids: list[int]) -> None:
         """Send the given queued messages (notices just written), in order per chat."""

@@ -20,6 +20,9 @@ from storage import inline_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
 
+# Connections each process keeps to PostgreSQL (turns beyond it wait for one).
+PG_POOL_SIZE = 20
+
 
 def is_sqlite(url: str | URL) -> bool:
     """Tell whether ``url`` names a SQLite database."""
@@ -51,8 +54,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return _create_async_engine(
             sa_url,
             echo=echo,
-            pool_size=5,
-            max_overflow=10,
+            # Connections kept open, none opened for a peak and closed after it: under load,
+            # overflow connections came and went at every burst (a connect and TLS attempt
+            # each). Four processes stay under PostgreSQL's default of 100 connections.
+            pool_size=PG_POOL_SIZE,
+            max_overflow=0,
             pool_timeout=30,
             # A connection idle behind a firewall or killed by a server restart is replaced
             # instead of failing the next update.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from sqlalchemy import select
 
 from bot.local_api import LocalBotApi
@@ -100,3 +103,37 @@ async def test_when_a_reply_fails_the_next_ones_of_the_turn_wait_and_go_in_order
     assert "Bước 2/10" in question.text
     methods = [c.method for c in api.calls if c.method in ("editMessageReplyMarkup", "sendMessage")]
     assert methods[-2:] == ["editMessageReplyMarkup", "sendMessage"]
+
+
+async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
+    api: LocalBotApi, bot: RunningBot, database_backend: str
+) -> None:
+    if database_backend != "postgresql":
+        pytest.skip("only PostgreSQL is served by several processes")
+    user = api.user(814, "Vinh")
+    await user.send_command("/start")
+    await user.wait_for_messages(2)
+    await api.wait_until_idle(timeout=5)
+    # Another process is sending a message to the chat right now.
+    async with bot.runtime.uow() as uow:
+        (held,) = await uow.outbox.add_many(
+            [
+                OutgoingMessage(
+                    user.chat_id, "sendMessage", {"chat_id": user.chat_id}, bot.runtime.clock()
+                )
+            ],
+            taken_by="other-host:4242",
+            at=bot.runtime.clock(),
+        )
+        await uow.commit()
+    assert held.id is not None
+
+    await user.send_command("/help")
+    await asyncio.sleep(0.5)
+    assert len(user.messages) == 2, "the reply waits for the message held elsewhere"
+    async with bot.runtime.uow() as uow:  # the other process is done
+        await uow.outbox.mark_sent_many([(held.id, None)], at=bot.runtime.clock())
+        await uow.commit()
+
+    help_text = await user.next_message(timeout=3)
+    assert "/nominate" in help_text.text
