@@ -4,6 +4,7 @@
                                       [--db sqlite|postgresql] [--rate UPDATES_PER_S]
                                       [--burst 3] [--baseline-seconds 30] [--skip-baselines]
                                       [--seconds 60] [--runs 1] [--logs DIR] [--profile PATH]
+                                      [--stored N]
 
 The fake Bot API (:class:`bot.local_api.LocalBotApi`, ``--latency`` seconds per call) and the
 simulated residents run in this process; the bot runs as its own process: ``ntvt run``
@@ -27,6 +28,12 @@ Reply latency of an update: from the fake handing it out (the answer of the getU
 carried it first, or the start of the webhook POST) to the fake's answer of the bot's first
 call in that chat after it (sendMessage, editMessage*, answerCallbackQuery). CPU is the bot
 process's user+system time (/proc/PID/stat) over the load; peak RSS is its VmHWM.
+
+``--stored N`` fills our bot's database with N generated nominations (``bench/stored.py``:
+the demo plan, nominators, statuses, evidence) before the bot starts, so the figures are those
+of a bot serving N stored nominations: at start it reads them all into its search index.
+Start-up is from the process's start to its first call of the fake (deleteWebhook before
+polling, setWebhook), and "RSS at ready" its VmHWM once it is quiet after starting.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 
 from bench.common import cpu_seconds, drop_database, make_database
+from bench.stored import store_nominations
 from bot.local_api import ChatEvent, LocalBotApi, SimUser
 from tests.bot.flows import DEED
 
@@ -66,6 +74,8 @@ PROBE = re.compile(r"probe(\d+)")
 REPLY_KINDS = frozenset({"sent", "edited", "callback_answer"})
 STEP_TIMEOUT = 120.0
 STARTUP_TIMEOUT = 60.0
+TARGET_RSS_MB = 200.0
+TARGET_RSS_STORED = 100_000  # the RSS target holds with this many stored nominations
 
 # The nomination's steps after the first question: (press a button | type a text, answer).
 ANSWERS: tuple[tuple[str, str], ...] = (
@@ -161,6 +171,10 @@ class Figures:
     capped: bool = False
     driver_cpu: float = 0.0  # this process (fake API + residents), share of one core
     offered: float = 0.0  # updates/s the users sent
+    stored: int = 0  # nominations in the database before the bot started
+    fill_s: float = 0.0  # generating and storing them
+    startup_s: float = 0.0  # process start to its first call of the fake
+    ready_rss_mb: float = 0.0  # peak RSS once started, before the load
 
     @property
     def rate(self) -> float:
@@ -423,6 +437,7 @@ async def measure(
             env["NTVT_WEBHOOK_SECRET"] = secrets.token_urlsafe(24)
             load.track_webhook()
         log = folder / f"{system.split()[0].strip('()')}-{mode}.log"
+        launched = time.monotonic()
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
                 *command,
@@ -438,7 +453,9 @@ async def measure(
                 await wait_ready(api, process, log, "setWebhook")
             else:
                 await wait_ready(api, process, log, "deleteWebhook")
+            startup = time.monotonic() - launched
             await api.wait_until_idle(timeout=STARTUP_TIMEOUT, quiet=0.3)
+            ready_rss = peak_rss_mb(process.pid)
             cpu_before = cpu_seconds(process.pid)
             own_before = time.process_time()
             if script == "nominate":
@@ -485,6 +502,8 @@ async def measure(
             capped=capped,
             driver_cpu=own / max(1e-9, end - start),
             offered=load.sent / max(1e-9, end - start),
+            startup_s=startup,
+            ready_rss_mb=ready_rss,
         )
 
 
@@ -493,12 +512,18 @@ async def ours(args: argparse.Namespace, mode: str) -> Figures:
         folder = Path(name)
         url, dropped = await make_database(args.db, folder)
         try:
+            stored = await store_nominations(url, args.stored) if args.stored else None
             env = clean_env(NTVT_DATABASE_URL=url)
             command = [str(NTVT), "run" if mode == "polling" else "serve"]
             if args.profile:
                 profile = f"{args.profile}.{mode}.prof"  # made absolute at start
                 command = [sys.executable, "-m", "cProfile", "-o", profile, *command]
-            return await measure(args, folder, "ntvt-bot", mode, args.db, command, env, "nominate")
+            figures = await measure(
+                args, folder, "ntvt-bot", mode, args.db, command, env, "nominate"
+            )
+            if stored is None:
+                return figures
+            return replace(figures, stored=stored.nominations, fill_s=stored.seconds)
         finally:
             if args.logs:
                 keep_logs(folder, Path(args.logs))
@@ -547,6 +572,15 @@ def row(f: Figures) -> str:
     )
 
 
+def start_row(f: Figures) -> str:
+    """The bot's start: what it had stored, how long it took, its memory once ready."""
+    filled = f" (filled in {f.fill_s:.1f} s)" if f.stored else ""
+    return (
+        f"  {f.mode}: {f.stored:,} stored nominations{filled}; start-up to ready "
+        f"{f.startup_s:.1f} s; RSS at ready {f.ready_rss_mb:.0f} MB, peak {f.rss_mb:.0f} MB"
+    )
+
+
 def median(runs: list[Figures]) -> Figures:
     if len(runs) == 1:
         return runs[0]
@@ -562,6 +596,9 @@ def median(runs: list[Figures]) -> Figures:
         worst=m("worst"),
         cpu_ms=m("cpu_ms"),
         rss_mb=m("rss_mb"),
+        startup_s=m("startup_s"),
+        ready_rss_mb=m("ready_rss_mb"),
+        fill_s=m("fill_s"),
         order_violations=max(r.order_violations for r in runs),
         unanswered=max(r.unanswered for r in runs),
         stuck_users=max(r.stuck_users for r in runs),
@@ -576,7 +613,7 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.users:,} residents, each the nomination ({FLOW_UPDATES} updates) then "
         f"{args.burst} /status without waiting; fake Bot API {args.latency * 1000:.0f} ms per "
         f"call; offered: {f'at most {args.rate:g} updates/s' if args.rate else 'closed loop'}; "
-        f"{os.cpu_count()} CPUs"
+        f"{args.stored:,} stored nominations; {os.cpu_count()} CPUs"
     )
     print(
         "reply latency: from the fake handing the update out (getUpdates answer / webhook POST "
@@ -589,7 +626,8 @@ async def main(args: argparse.Namespace) -> None:
         for mode in modes:
             figures = await ours(args, mode)
             results[(figures.system, mode)].append(figures)
-            print(row(figures), flush=True)
+            print(row(figures))
+            print(start_row(figures), flush=True)
         if not args.skip_baselines:
             for system, code, extra in BASELINES:
                 figures = await baseline(args, system, code, extra)
@@ -601,6 +639,8 @@ async def main(args: argparse.Namespace) -> None:
         print(HEADER)
         for figures in final.values():
             print(row(figures))
+        for f in (final[("ntvt-bot", mode)] for mode in modes):
+            print(start_row(f))
     our = [final[("ntvt-bot", mode)] for mode in modes]
     bases = [final[(s, "polling")] for s, _, _ in BASELINES if (s, "polling") in final]
     if bases:
@@ -634,6 +674,12 @@ async def main(args: argparse.Namespace) -> None:
             f"{f.order_violations} out of order, {lost} unanswered, "
             f"{f.stuck_users} residents stuck {ok}"
         )
+        if f.stored >= TARGET_RSS_STORED:
+            ok = "PASS" if f.rss_mb <= TARGET_RSS_MB else "MISS"
+            print(
+                f"  {f.mode}: peak RSS ≤ {TARGET_RSS_MB:.0f} MB with {TARGET_RSS_STORED:,} stored "
+                f"nominations ({f.stored:,} stored): {f.rss_mb:.0f} MB {ok}"
+            )
 
 
 if __name__ == "__main__":
@@ -654,6 +700,12 @@ if __name__ == "__main__":
     parser.add_argument("--logs", help="keep the bots' output in this folder")
     parser.add_argument("--profile", help="run our bot under cProfile, to PATH.<mode>.prof")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--stored",
+        type=int,
+        default=0,
+        help="nominations stored in our bot's database before it starts (bench/stored.py)",
+    )
     arguments = parser.parse_args()
     if arguments.profile:
         arguments.profile = str(Path(arguments.profile).resolve())
