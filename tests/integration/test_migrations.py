@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
 from storage.database import create_engine
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage.migrate import HEAD, current_revision, downgrade, head_revision, upgrade
 from storage.tables import Base
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +109,21 @@ async def test_downgrade_to_base_drops_every_table_and_upgrade_rebuilds_them(
 
     await upgrade(database_url)
     assert await _schema_differences(database_url) == []
+
+
+def test_the_revision_start_up_checks_for_is_alembics_head() -> None:
+    # A new migration must move storage.migrate.HEAD too, or no process would apply it.
+    assert head_revision() == HEAD
+
+
+async def test_a_database_at_head_is_not_handed_to_alembic(
+    migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.migrate
+
+    async def refuse(*_args: object) -> None:
+        raise AssertionError("Alembic ran for a database at head")
+
+    monkeypatch.setattr(storage.migrate, "_run", refuse)
+    await upgrade(migrated_database_url)  # returns without Alembic
+    assert await current_revision(migrated_database_url) == HEAD
