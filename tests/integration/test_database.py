@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from core.people import User
-from storage.database import create_engine, session_factory
+from storage.database import PG_POOL_SIZE, create_engine, session_factory
 from storage.tables import UserRow
 from storage.uow import Database
 
@@ -51,7 +51,7 @@ def test_creating_an_engine_does_not_connect() -> None:
 
     pool = engine.pool
     assert isinstance(pool, AsyncAdaptedQueuePool)
-    assert (pool.checkedin(), pool.checkedout(), pool.size()) == (0, 0, 5)
+    assert (pool.checkedin(), pool.checkedout(), pool.size()) == (0, 0, PG_POOL_SIZE)
     assert session_factory(engine).kw["expire_on_commit"] is False
 
 
