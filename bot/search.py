@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from core.ports import UnitOfWork
-from core.search import NominationIndex, SearchPage
+from core.search import NominationIndex, SearchPage, shown_page, tracking_codes_in
 
 # Rows read per query while catching up; the first start reads everything in such batches.
 BATCH = 5_000
@@ -17,6 +17,9 @@ class SearchService:
     Other processes add nominations too, so every search first reads the nominations newer
     than the last one indexed (one cheap query on the primary key). Searching runs in a worker
     thread under a lock: a broad query over 100,000 nominations must not stall every chat.
+
+    The index keeps no codes and nothing to show: the database's unique index on the code
+    tells which tracking codes typed exist, and a page's nominations are read back by id.
     """
 
     def __init__(self) -> None:
@@ -51,7 +54,17 @@ class SearchService:
     ) -> SearchPage:
         """Return a page of the nominations in ``unit_keys`` (None: all) best matching ``query``."""
         await self.catch_up(uow)
+        codes = tracking_codes_in(query)
+        found = await uow.nominations.ids_by_code(codes) if codes else {}
         async with self._lock:
-            return await asyncio.to_thread(
-                self._index.search, query, unit_keys=unit_keys, limit=limit, offset=offset
+            ranked = await asyncio.to_thread(
+                self._index.search,
+                query,
+                unit_keys=unit_keys,
+                limit=limit,
+                offset=offset,
+                codes=found,
             )
+        ids = [hit.nomination_id for hit in ranked.hits]
+        entries = await uow.nominations.search_entries_by_ids(ids)
+        return shown_page(ranked, entries, unit_keys=unit_keys)

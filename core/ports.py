@@ -115,6 +115,17 @@ class NominationRepository(abc.ABC):
         In id order, with each unit's name (or its key if no unit has it), at most ``limit``.
         """
 
+    @abc.abstractmethod
+    async def search_entries_by_ids(self, ids: Collection[int]) -> Sequence[SearchEntry]:
+        """Return the search entries of these nominations, in any order; unknown ids are left out.
+
+        The same entries as :meth:`search_entries` gives, for showing a page of search hits.
+        """
+
+    @abc.abstractmethod
+    async def ids_by_code(self, codes: Collection[TrackingCode]) -> dict[TrackingCode, int]:
+        """Return the id of the nomination with each of these tracking codes that exists."""
+
 
 class DialogRepository(abc.ABC):
     """The state of each chat's guided conversation."""

@@ -2,12 +2,16 @@
 
 An officer types ``/find nguyen van bihn hang bac``: no diacritics, a slip or two, words
 of the name, the ward and the deed in any order. The bot process keeps one
-:class:`NominationIndex`, fed by the storage layer, and asks it for a ranked page.
+:class:`NominationIndex`, fed by the storage layer, and asks it for a ranked page of
+nomination ids; it loads those few nominations from the database and shows them
+(:func:`shown_page`).
 
 How a query is answered:
 
 1. A tracking code anywhere in the query ("nt-abcd-efgh", "NTABCDEFGH") puts that
-   nomination first, if it is in the officer's scope; its words leave the query.
+   nomination first, if it is in the officer's scope; its words leave the query. The
+   index keeps no codes: the caller asks the database which of the codes the query may
+   spell exist (:func:`tracking_codes_in`) and passes them in.
 2. Every other word is folded (:func:`core.text.fold`) and looked up in the vocabulary of
    folded words (names, units and deeds share it: Vietnamese is written in syllables, so
    a few thousand words cover everything). A word matches itself, the words that sound
@@ -29,17 +33,19 @@ How a query is answered:
    :data:`HIT_MARGIN` of the best (a short first page is filled with near misses),
    ranked by score, then newest ``created_at``, then highest id.
 
-Everything is in memory and pure: no I/O, no clock. Words are stored as one character
-each (a word's number in the vocabulary, as a code point), so a name is a 2-5 character
-string and "does this deed contain the word" is a C-level ``in``.
+Everything is in memory and pure: no I/O, no clock. The index keeps only what ranking
+needs, nothing to show: words are stored as one character each (a word's number in the
+vocabulary, as a code point), so a name is a 2-5 character string and "does this deed
+contain the word" is a C-level ``in``.
 """
 
 from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -123,9 +129,7 @@ UNIT_MARGIN = 0.1
 # Hưng Đạo shows the Vương Quốc Toản of another ward, not any case of Trần Hưng Đạo.
 NAMED_UNIT_ANSWERS = 0.5
 
-# Hits show the start of the deed (enough to tell namesakes apart: "Trả lại ví tiền..."); the
-# whole text is indexed but not kept: deeds run to 2,000 characters (4 KB each in memory),
-# and 100,000 of them would take a few hundred MB, more than the bot's RSS budget (200 MB).
+# Hits show the start of the deed (enough to tell namesakes apart: "Trả lại ví tiền...").
 DEED_EXCERPT_CHARS = 100
 
 _EPSILON = 1e-9
@@ -138,10 +142,11 @@ _MAX_WORDS = 0x110000
 
 @dataclass(frozen=True, slots=True)
 class SearchEntry:
-    """What the index knows of one nomination; the storage layer builds it from a row.
+    """What search reads of one nomination, and what a hit shows; built by the storage layer.
 
-    The whole deed is indexed, but the index keeps only its first
-    :data:`DEED_EXCERPT_CHARS` characters, for showing the hit.
+    The index keeps none of it as text: names and deeds become word characters, and the
+    entries of a page's hits are loaded again when the page is shown (100,000 entries
+    would take some 50 MB of the bot's 200 MB).
     """
 
     nomination_id: int
@@ -154,8 +159,26 @@ class SearchEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class RankedHit:
+    """A nomination the index found, with its score from 0 to 100 (100: every word matched)."""
+
+    nomination_id: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPage:
+    """One page of the index's hits, best first; ``total`` counts every hit in scope."""
+
+    hits: list[RankedHit]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
-    """A nomination found, with its score from 0 to 100 (100: every word matched)."""
+    """A nomination found, as shown: its entry (the deed cut short) and its score."""
 
     entry: SearchEntry
     score: float
@@ -169,6 +192,34 @@ class SearchPage:
     total: int
     offset: int
     limit: int
+
+
+def shown_page(
+    ranked: RankedPage, entries: Iterable[SearchEntry], *, unit_keys: frozenset[str] | None
+) -> SearchPage:
+    """Return the ranked page with each hit's entry as loaded, its deed cut to an excerpt.
+
+    ``entries`` are the hits' nominations as stored now, in any order. One deleted since
+    it was ranked, or moved out of ``unit_keys`` (None: every unit), is left out: the page
+    is a hit short, and ``total`` stays as ranked.
+    """
+    by_id = {entry.nomination_id: entry for entry in entries}
+    hits = []
+    for hit in ranked.hits:
+        entry = by_id.get(hit.nomination_id)
+        if entry is not None and (unit_keys is None or entry.unit_key in unit_keys):
+            hits.append(SearchHit(_excerpted(entry), hit.score))
+    return SearchPage(hits=hits, total=ranked.total, offset=ranked.offset, limit=ranked.limit)
+
+
+def tracking_codes_in(query: str) -> list[TrackingCode]:
+    """Return the tracking codes that words of ``query`` may spell, for a database lookup.
+
+    :meth:`NominationIndex.search` takes the first of them that names an indexed
+    nomination (given in its ``codes``); most are just words ("minh tham" reads
+    NT-M1NH-THAM), which is why only a code that exists counts.
+    """
+    return list(dict.fromkeys(code for code, _, _ in _code_spans(_query_words(query))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +334,7 @@ class _Unit:
 
     def __init__(self, key: str, name: str, titles: frozenset[_Phrase], words: str) -> None:
         self.key = key
-        self.name = name  # one string for all its entries, not one per database row
+        self.name = name  # the latest name, which officers search by
         self.titles = titles  # what may be typed before its name: "phuong", "p", "ubnd"
         self.words = words  # its folded name without titles, as word characters
         self.slots = array("I")
@@ -406,46 +457,50 @@ def _unit_words(unit_name: str) -> tuple[frozenset[_Phrase], _Phrase]:
 class NominationIndex:
     """An in-memory search index over nominations; build it once, keep it up to date.
 
-    Not thread-safe: the bot calls it from its event loop only.
+    It keeps what ranking needs and nothing to show: :meth:`search` answers with ids.
+    Not thread-safe: the bot calls it from one thread at a time.
     """
 
     def __init__(self, entries: Iterable[SearchEntry] = ()) -> None:
         self._vocabulary = _Vocabulary()
         self._units: dict[str, _Unit] = {}
-        self._entries: list[SearchEntry | None] = []
+        # By slot: the nomination's unit (None for a free slot), its name and its deed as
+        # word characters, when it was created and its id.
+        self._unit_of: list[_Unit | None] = []
         self._names: list[str] = []
         self._deeds: list[str] = []
         self._stamps = array("d")
         self._ids = array("q")
         self._free: list[int] = []
-        self._slot_of: dict[int, int] = {}
-        self._slot_of_code: dict[str, int] = {}
+        self._count = 0
+        # Nominations come in id order (the database's), so ``_ids`` is sorted and a binary
+        # search finds a slot: no dict of 100,000 ids (10 MB). Once an id comes out of
+        # order, or a freed slot is taken by another nomination, this dict takes over.
+        self._slot_of: dict[int, int] | None = None
         for entry in entries:
             self.add(entry)
 
     def __len__(self) -> int:
-        return len(self._slot_of)
+        return self._count
 
     def __contains__(self, nomination_id: object) -> bool:
-        return nomination_id in self._slot_of
+        return isinstance(nomination_id, int) and self._slot(nomination_id) is not None
 
     def add(self, entry: SearchEntry) -> None:
         """Index a nomination; raise ValueError if its id is already indexed."""
-        if entry.nomination_id in self._slot_of:
+        if self._slot(entry.nomination_id) is not None:
             raise ValueError(f"nomination {entry.nomination_id} is already indexed")
         unit = self._unit_for(entry)
         name = "".join(self._chars(_folded_words(entry.nominee_name)))
         deed = "".join(sorted(set(self._chars(_folded_words(entry.deed)))))
-        entry = _kept(entry, unit)
         created = entry.created_at
         stamp = created.timestamp() if created is not None else float("-inf")
-        if self._free:
-            slot = self._free.pop()
-            self._entries[slot], self._names[slot], self._deeds[slot] = entry, name, deed
+        slot = self._take_slot(entry.nomination_id)
+        if slot < len(self._names):
+            self._unit_of[slot], self._names[slot], self._deeds[slot] = unit, name, deed
             self._stamps[slot], self._ids[slot] = stamp, entry.nomination_id
         else:
-            slot = len(self._entries)
-            self._entries.append(entry)
+            self._unit_of.append(unit)
             self._names.append(name)
             self._deeds.append(deed)
             self._stamps.append(stamp)
@@ -453,19 +508,15 @@ class NominationIndex:
         _post(unit.name_postings, set(name), slot)
         _post(unit.deed_postings, deed, slot)
         unit.slots.append(slot)
-        self._slot_of[entry.nomination_id] = slot
-        code = _canonical_code(entry.code)
-        if code is not None:
-            self._slot_of_code[code] = slot
+        self._count += 1
 
     def remove(self, nomination_id: int) -> bool:
         """Forget a nomination; return False if it was not indexed."""
-        slot = self._slot_of.pop(nomination_id, None)
+        slot = self._slot(nomination_id)
         if slot is None:
             return False
-        entry = self._entries[slot]
-        assert entry is not None
-        unit = self._units[entry.unit_key]
+        unit = self._unit_of[slot]
+        assert unit is not None
         for char in set(self._names[slot]):
             _discard(unit.name_postings, char, slot)
         for char in self._deeds[slot]:
@@ -473,11 +524,12 @@ class NominationIndex:
         unit.slots.remove(slot)
         if not unit.slots:
             del self._units[unit.key]
-        code = _canonical_code(entry.code)
-        if code is not None and self._slot_of_code.get(code) == slot:
-            del self._slot_of_code[code]
-        self._entries[slot], self._names[slot], self._deeds[slot] = None, "", ""
+        if self._slot_of is not None:
+            del self._slot_of[nomination_id]
+        # The id stays in ``_ids``, which stays sorted; the slot is free.
+        self._unit_of[slot], self._names[slot], self._deeds[slot] = None, "", ""
         self._free.append(slot)
+        self._count -= 1
         return True
 
     def update(self, entry: SearchEntry) -> None:
@@ -492,33 +544,61 @@ class NominationIndex:
         unit_keys: frozenset[str] | None = None,
         limit: int = 10,
         offset: int = 0,
-    ) -> SearchPage:
-        """Return one page of the nominations that match ``query``, best first.
+        codes: Mapping[TrackingCode, int] | None = None,
+    ) -> RankedPage:
+        """Return one page of the ids of the nominations that match ``query``, best first.
 
         ``unit_keys`` is the officer's scope (None: every unit, for the secretariat);
-        nominations of other units are never scored, counted or shown.
+        nominations of other units are never scored, counted or shown. ``codes`` are the
+        tracking codes among :func:`tracking_codes_in` that exist, with their nominations'
+        ids: the first one typed that is indexed puts its nomination first.
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
         if offset < 0:
             raise ValueError(f"offset must not be negative, not {offset}")
         units = [unit for key, unit in self._units.items() if unit_keys is None or key in unit_keys]
-        code_slot, words = self._take_code(fold(query).split()[:MAX_QUERY_WORDS])
+        code_slot, words = self._take_code(_query_words(query), codes or {})
         ranked: list[tuple[float, int]] = []  # (score as a share of the best possible, slot)
         if code_slot is not None:
-            entry = self._entries[code_slot]
-            if entry is not None and (unit_keys is None or entry.unit_key in unit_keys):
+            unit = self._unit_of[code_slot]
+            if unit is not None and (unit_keys is None or unit.key in unit_keys):
                 ranked.append((1.0, code_slot))
         if words and units:
             ranked.extend(hit for hit in self._ranked(words, units) if hit[1] != code_slot)
-        hits: list[SearchHit] = []
-        for share, slot in ranked[offset : offset + limit]:
-            entry = self._entries[slot]
-            assert entry is not None
-            hits.append(SearchHit(entry, round(100.0 * share, 2)))
-        return SearchPage(hits=hits, total=len(ranked), offset=offset, limit=limit)
+        hits = [
+            RankedHit(self._ids[slot], round(100.0 * share, 2))
+            for share, slot in ranked[offset : offset + limit]
+        ]
+        return RankedPage(hits=hits, total=len(ranked), offset=offset, limit=limit)
 
     # Indexing
+
+    def _slot(self, nomination_id: int) -> int | None:
+        """Return the slot of an indexed nomination, or None."""
+        if self._slot_of is not None:
+            return self._slot_of.get(nomination_id)
+        ids = self._ids
+        at = bisect_left(ids, nomination_id)
+        if at < len(ids) and ids[at] == nomination_id and self._unit_of[at] is not None:
+            return at
+        return None
+
+    def _take_slot(self, nomination_id: int) -> int:
+        """Return the slot for a nomination not indexed: a free one if any, else a new one."""
+        ids = self._ids
+        if self._slot_of is None:
+            if not self._free and (not ids or nomination_id > ids[-1]):
+                return len(ids)  # the next in id order: ``_ids`` stays sorted
+            at = bisect_left(ids, nomination_id)
+            if at < len(ids) and ids[at] == nomination_id:
+                self._free.remove(at)  # the slot it had before update(): still in order
+                return at
+            live = enumerate(self._unit_of)
+            self._slot_of = {ids[slot]: slot for slot, unit in live if unit is not None}
+        slot = self._free.pop() if self._free else len(ids)
+        self._slot_of[nomination_id] = slot
+        return slot
 
     def _chars(self, words: Iterable[str]) -> list[str]:
         known = self._vocabulary.chars.get
@@ -546,17 +626,18 @@ class NominationIndex:
 
     # Searching
 
-    def _take_code(self, words: list[str]) -> tuple[int | None, list[str]]:
-        """Find an indexed tracking code among the words; return it and the other words.
+    def _take_code(
+        self, words: list[str], codes: Mapping[TrackingCode, int]
+    ) -> tuple[int | None, list[str]]:
+        """Find the slot of a code among the words; return it and the other words.
 
-        A code is typed as one word ("ntabcdefgh") or two or three ("nt abcd efgh" after
-        folding "NT-ABCD-EFGH"). Only a code that is indexed counts, so words that happen
+        Only a code in ``codes`` whose nomination is indexed counts, so words that happen
         to parse as one ("minh tham" reads NT-M1NH-THAM) stay words.
         """
-        for size in (3, 2, 1):
-            for start in range(len(words) - size + 1):
-                code = parse_tracking_code(" ".join(words[start : start + size]))
-                slot = self._slot_of_code.get(code.value) if code is not None else None
+        if codes:
+            for code, start, size in _code_spans(words):
+                nomination_id = codes.get(code)
+                slot = self._slot(nomination_id) if nomination_id is not None else None
                 if slot is not None:
                     return slot, words[:start] + words[start + size :]
         return None, words
@@ -943,31 +1024,28 @@ def _post(postings: dict[str, array[int]], chars: Iterable[str], slot: int) -> N
             slots.append(slot)
 
 
-def _canonical_code(code: str) -> str | None:
-    """Return the code in canonical form (the stored string itself when it already is)."""
-    try:
-        return TrackingCode(code).value  # the usual case, without a new string
-    except ValueError:
-        parsed = parse_tracking_code(code)
-        return parsed.value if parsed is not None else None
+def _query_words(query: str) -> list[str]:
+    return fold(query).split()[:MAX_QUERY_WORDS]
 
 
-def _kept(entry: SearchEntry, unit: _Unit) -> SearchEntry:
-    """Return the entry as the index keeps it: the deed cut short, the unit's strings shared."""
-    deed = entry.deed
-    if len(deed) > DEED_EXCERPT_CHARS:
-        deed = deed[: DEED_EXCERPT_CHARS - 1].rstrip() + "…"
-    if entry.unit_key is unit.key and entry.unit_name is unit.name and deed is entry.deed:
+def _code_spans(words: list[str]) -> Iterator[tuple[TrackingCode, int, int]]:
+    """Yield (code, first word, words) of each run of words that reads as a tracking code.
+
+    A code is typed as one word ("ntabcdefgh") or two or three ("nt abcd efgh" after
+    folding "NT-ABCD-EFGH"); the longest runs come first, then the leftmost.
+    """
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            code = parse_tracking_code(" ".join(words[start : start + size]))
+            if code is not None:
+                yield code, start, size
+
+
+def _excerpted(entry: SearchEntry) -> SearchEntry:
+    """Return the entry with its deed cut to :data:`DEED_EXCERPT_CHARS` characters."""
+    if len(entry.deed) <= DEED_EXCERPT_CHARS:
         return entry
-    return SearchEntry(
-        nomination_id=entry.nomination_id,
-        code=entry.code,
-        nominee_name=entry.nominee_name,
-        unit_key=unit.key,
-        unit_name=unit.name,
-        deed=deed,
-        created_at=entry.created_at,
-    )
+    return replace(entry, deed=entry.deed[: DEED_EXCERPT_CHARS - 1].rstrip() + "…")
 
 
 def _titles_before(words: list[str], start: int, titles: frozenset[_Phrase]) -> int:

@@ -384,21 +384,39 @@ class SqlNominationRepository(NominationRepository):
         Only the columns the index needs are read (no evidence), so building the index over
         100,000 nominations stays a single cheap scan.
         """
-        query = (
-            select(
-                NominationRow.id,
-                NominationRow.code,
-                NominationRow.nominee_name,
-                NominationRow.unit_key,
-                func.coalesce(UnitRow.name, NominationRow.unit_key),
-                NominationRow.deed,
-                NominationRow.created_at,
-            )
-            .outerjoin(UnitRow, UnitRow.key == NominationRow.unit_key)
+        return await self._search_entries(
+            _search_entries()
             .where(NominationRow.id > after_id)
             .order_by(NominationRow.id)
             .limit(limit)
         )
+
+    async def search_entries_by_ids(self, ids: Collection[int]) -> Sequence[SearchEntry]:
+        """Return the search entries of these nominations, in any order; unknown ids are left out.
+
+        A page of search hits: a handful of primary-key lookups.
+        """
+        if not ids:
+            return []
+        return await self._search_entries(
+            _search_entries().where(NominationRow.id.in_(sorted(ids)))
+        )
+
+    async def ids_by_code(self, codes: Collection[TrackingCode]) -> dict[TrackingCode, int]:
+        """Return the id of the nomination with each of these tracking codes that exists.
+
+        The unique index on the code answers, so the search index need not keep the codes.
+        """
+        if not codes:
+            return {}
+        rows = await self._session.execute(
+            select(NominationRow.code, NominationRow.id).where(
+                NominationRow.code.in_(sorted(str(code) for code in codes))
+            )
+        )
+        return {TrackingCode(code): nomination_id for code, nomination_id in rows}
+
+    async def _search_entries(self, query: _SearchEntryRows) -> list[SearchEntry]:
         return [
             SearchEntry(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
             for row in await self._session.execute(query)
@@ -413,6 +431,22 @@ class SqlNominationRepository(NominationRepository):
 
     async def _all(self, query: Select[NominationRow]) -> list[Nomination]:
         return [_nomination(row) for row in await self._session.scalars(query)]
+
+
+_SearchEntryRows = Select[int, str, str, str, str, str, datetime]
+
+
+def _search_entries() -> _SearchEntryRows:
+    """Select what a :class:`SearchEntry` holds: each unit's name, or its key if it has none."""
+    return select(
+        NominationRow.id,
+        NominationRow.code,
+        NominationRow.nominee_name,
+        NominationRow.unit_key,
+        func.coalesce(UnitRow.name, NominationRow.unit_key),
+        NominationRow.deed,
+        NominationRow.created_at,
+    ).outerjoin(UnitRow, UnitRow.key == NominationRow.unit_key)
 
 
 def _nominations() -> Select[NominationRow]:

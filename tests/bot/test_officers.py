@@ -276,6 +276,9 @@ async def test_find_puts_the_right_case_first_despite_typos_and_missing_accents(
 
     found = await say(officer, "/find nguyen van bihn hang bac")
     assert found.buttons[0][0].startswith(codes["Nguyễn Văn Bình"])
+    # What the index ranked is shown as the database holds it: code, name and ward.
+    shown = f"{codes['Nguyễn Văn Bình']} · Nguyễn Văn Bình · Phường Hàng Bạc"
+    assert shown in found.text
     by_code = await say(officer, f"/find {codes['Trần Thị Bình'].lower()}")
     assert by_code.buttons[0][0].startswith(codes["Trần Thị Bình"])
     opened = await press(officer, by_code.buttons[0][0])

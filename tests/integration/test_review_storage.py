@@ -382,6 +382,47 @@ async def test_the_search_index_reads_every_nomination_and_then_only_newer_ones(
     assert [e.code for e in later] == [str(added[1].code)]
 
 
+async def test_a_page_of_search_hits_is_read_back_by_id_as_the_index_read_it(
+    database: Database,
+) -> None:
+    await _meet_lan(database)
+    added = await _add(
+        database,
+        a_nomination("NT-AAAA-0001"),
+        a_nomination("NT-BBBB-0001", unit_key=HANG_BUOM, evidence=(), deed="Cứu người " * 300),
+        a_nomination("NT-AAAA-0002"),
+    )
+    first, second, third = (_id(n) for n in added)
+
+    async with database.uow() as uow:
+        indexed = await uow.nominations.search_entries(after_id=0, limit=10)
+        page = await uow.nominations.search_entries_by_ids([third, second, third + 1000])
+        none = await uow.nominations.search_entries_by_ids([])
+
+    by_id = {e.nomination_id: e for e in page}
+    assert sorted(by_id) == [second, third]  # the unknown id is left out
+    assert by_id[second] == indexed[1] and by_id[third] == indexed[2]
+    assert by_id[second].deed == added[1].deed  # whole: the excerpt is cut when shown
+    assert first not in by_id
+    assert none == []
+
+
+async def test_only_the_tracking_codes_that_exist_are_found_with_their_ids(
+    database: Database,
+) -> None:
+    await _meet_lan(database)
+    added = await _add(database, a_nomination("NT-AAAA-0001"), a_nomination("NT-BBBB-0001"))
+
+    async with database.uow() as uow:
+        found = await uow.nominations.ids_by_code(
+            [TrackingCode("NT-BBBB-0001"), TrackingCode("NT-M1NH-THAM"), added[0].code]
+        )
+        none = await uow.nominations.ids_by_code([])
+
+    assert found == {added[0].code: _id(added[0]), added[1].code: _id(added[1])}
+    assert none == {}
+
+
 # --- roles ------------------------------------------------------------------------------------
 
 

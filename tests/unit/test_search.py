@@ -5,7 +5,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core import search
-from core.search import DEED_EXCERPT_CHARS, NominationIndex, SearchEntry, SearchPage
+from core.codes import TrackingCode
+from core.search import (
+    DEED_EXCERPT_CHARS,
+    NominationIndex,
+    RankedHit,
+    RankedPage,
+    SearchEntry,
+    shown_page,
+    tracking_codes_in,
+)
 
 START = datetime(2018, 3, 1, 8, 0, tzinfo=UTC)
 WARDS = {
@@ -61,14 +70,32 @@ def index() -> NominationIndex:
     return NominationIndex(crowd())
 
 
-def ids(page: SearchPage) -> list[int]:
-    return [hit.entry.nomination_id for hit in page.hits]
+def ids(page: RankedPage) -> list[int]:
+    return [hit.nomination_id for hit in page.hits]
+
+
+def shown(page: RankedPage, entries: list[SearchEntry] | None = None) -> list[SearchEntry]:
+    """Return the entries of the page's hits, as the service loads them from the database."""
+    by_id = {e.nomination_id: e for e in (crowd() if entries is None else entries)}
+    return [by_id[hit.nomination_id] for hit in page.hits]
+
+
+def by_code(
+    index: NominationIndex,
+    query: str,
+    entries: list[SearchEntry] | None = None,
+    unit_keys: frozenset[str] | None = None,
+) -> RankedPage:
+    """Search as the service does: with the typed codes that the database has, and their ids."""
+    stored = {TrackingCode(e.code): e.nomination_id for e in entries or crowd()}
+    codes = {code: stored[code] for code in tracking_codes_in(query) if code in stored}
+    return index.search(query, unit_keys=unit_keys, codes=codes)
 
 
 def top(index: NominationIndex, query: str, unit_keys: frozenset[str] | None = None) -> int:
     page = index.search(query, unit_keys=unit_keys)
     assert page.hits, f"nothing found for {query!r}"
-    return page.hits[0].entry.nomination_id
+    return page.hits[0].nomination_id
 
 
 @pytest.mark.parametrize(
@@ -114,13 +141,13 @@ def test_given_name_and_ward_rank_every_binh_of_the_ward_first(index: Nomination
     page = index.search("binh hang bac")
 
     first = [hit for hit in page.hits if hit.score == page.hits[0].score]
-    assert {hit.entry.nominee_name for hit in first} == {
+    assert {e.nominee_name for e in shown(RankedPage(first, len(first), 0, 10))} == {
         "Nguyễn Văn Bình",
         "Trần Văn Bình",
         "Nguyễn Thị Bình",
     }
-    assert 1 in {hit.entry.nomination_id for hit in first}
-    assert {hit.entry.unit_key for hit in page.hits} == {"hang-bac"}
+    assert 1 in {hit.nomination_id for hit in first}
+    assert {e.unit_key for e in shown(page)} == {"hang-bac"}
 
 
 def test_name_alone_finds_the_namesakes_of_every_ward_newest_first(
@@ -128,10 +155,10 @@ def test_name_alone_finds_the_namesakes_of_every_ward_newest_first(
 ) -> None:
     page = index.search("nguyen van binh")
 
-    namesakes = [hit for hit in page.hits if hit.entry.nominee_name == "Nguyễn Văn Bình"]
+    namesakes = [e for e in shown(page) if e.nominee_name == "Nguyễn Văn Bình"]
     assert len(namesakes) == 5
-    assert page.hits[: len(namesakes)] == namesakes
-    stamps = [hit.entry.created_at or START for hit in namesakes]
+    assert shown(page)[: len(namesakes)] == namesakes
+    stamps = [e.created_at or START for e in namesakes]
     assert stamps == sorted(stamps, reverse=True)
 
 
@@ -140,23 +167,48 @@ def test_name_alone_finds_the_namesakes_of_every_ward_newest_first(
     ["nt-abcd-efgh", "NTABCDEFGH", "NT ABCD EFGH", "abcd-efgh", "nt-abcd-efgh nguyen"],
 )
 def test_tracking_code_finds_exactly_that_case_first(index: NominationIndex, query: str) -> None:
-    page = index.search(query)
+    page = by_code(index, query)
 
     assert ids(page)[0] == 1
     assert page.hits[0].score == 100.0
 
 
 def test_tracking_code_alone_finds_only_that_case(index: NominationIndex) -> None:
-    page = index.search("nt-abcd-efgh")
+    page = by_code(index, "nt-abcd-efgh")
 
     assert ids(page) == [1]
     assert page.total == 1
 
 
+def test_tracking_code_the_database_does_not_report_is_searched_as_words(
+    index: NominationIndex,
+) -> None:
+    assert index.search("nt-abcd-efgh").hits == []
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("nt-abcd-efgh", "NT-ABCD-EFGH"),
+        ("NTABCDEFGH nguyen", "NT-ABCD-EFGH"),
+        ("nguyen nt abcd efgh", "NT-ABCD-EFGH"),
+        ("abcd efgh", "NT-ABCD-EFGH"),
+        ("le minh tham", "NT-M1NH-THAM"),
+    ],
+)
+def test_codes_a_query_may_spell_are_listed_for_the_database(query: str, code: str) -> None:
+    assert TrackingCode(code) in tracking_codes_in(query)
+
+
+def test_a_query_with_nothing_like_a_code_needs_no_lookup() -> None:
+    assert tracking_codes_in("nguyen van binh") == []
+    assert tracking_codes_in("tran thi lan") == []
+
+
 def test_tracking_code_of_a_case_outside_the_scope_finds_nothing(
     index: NominationIndex,
 ) -> None:
-    page = index.search("NT-ABCD-EFGH", unit_keys=frozenset({"hang-gai"}))
+    page = by_code(index, "NT-ABCD-EFGH", unit_keys=frozenset({"hang-gai"}))
 
     assert page.hits == []
     assert page.total == 0
@@ -166,7 +218,8 @@ def test_words_that_read_as_a_code_no_case_has_still_search_as_words() -> None:
     index = NominationIndex([entry(1, "Lê Minh Thắm"), entry(2, "Lê Văn An")])
 
     # "minh tham" reads as the code NT-M1NH-THAM, which no nomination has.
-    assert ids(index.search("le minh tham")) == [1]
+    entries = [entry(1, "Lê Minh Thắm"), entry(2, "Lê Văn An")]
+    assert ids(by_code(index, "le minh tham", entries)) == [1]
 
 
 def test_deed_words_find_the_deed(index: NominationIndex) -> None:
@@ -196,7 +249,7 @@ def test_ward_officer_never_sees_other_wards_even_when_they_match_better(
     page = index.search("nguyen van binh hang bac", unit_keys=scope, limit=50)
 
     assert page.hits
-    assert {hit.entry.unit_key for hit in page.hits} == {"hang-gai"}
+    assert {e.unit_key for e in shown(page)} == {"hang-gai"}
     assert page.total == len(page.hits)
     assert ids(page)[0] == ids(index.search("nguyen van binh", unit_keys=scope))[0]
 
@@ -241,7 +294,8 @@ def test_removed_nomination_is_no_longer_found(index: NominationIndex) -> None:
 
     assert len(index) == size - 1
     assert 1 not in ids(index.search("nguyen van binh hang bac", limit=100))
-    assert index.search("nt-abcd-efgh").hits == []
+    assert by_code(index, "nt-abcd-efgh").hits == []  # still in the database, not indexed
+    assert 1 not in index
     assert index.remove(1) is False
 
 
@@ -250,7 +304,8 @@ def test_updated_nomination_is_found_by_its_new_name_only(index: NominationIndex
 
     assert top(index, "nguyen van khiem cua nam") == 1
     assert 1 not in ids(index.search("nguyen van binh hang bac", limit=100))
-    assert index.search("nt-abcd-efgh").hits[0].entry.unit_key == "cua-nam"
+    assert ids(by_code(index, "nt-abcd-efgh", unit_keys=frozenset({"cua-nam"}))) == [1]
+    assert by_code(index, "nt-abcd-efgh", unit_keys=frozenset({"hang-bac"})).hits == []
 
 
 def test_update_of_an_unknown_nomination_adds_it(index: NominationIndex) -> None:
@@ -275,6 +330,23 @@ def test_slots_freed_by_removal_are_reused_without_mixing_cases() -> None:
     assert ids(index.search("le van tam")) == [3]
     assert index.search("nguyen van binh").hits == []
     assert ids(index.search("tran thi lan")) == [2]
+    assert (1 in index, 2 in index, 3 in index, len(index)) == (False, True, True, 2)
+
+
+def test_nominations_indexed_out_of_id_order_are_found_removed_and_updated() -> None:
+    index = NominationIndex([entry(5, "Nguyễn Văn Bình"), entry(9, "Trần Thị Lan")])
+    index.add(entry(2, "Lê Văn Tám"))  # older than the last one indexed
+    index.update(entry(9, "Trần Thị Lan", "cua-nam"))
+    index.remove(5)
+    index.add(entry(7, "Đỗ Quang Khải"))
+
+    assert [(n in index) for n in (2, 5, 7, 9)] == [True, False, True, True]
+    assert ids(index.search("le van tam")) == [2]
+    assert ids(index.search("tran thi lan cua nam")) == [9]
+    assert ids(index.search("do quang khai")) == [7]
+    assert index.search("nguyen van binh").hits == []
+    with pytest.raises(ValueError, match="already indexed"):
+        index.add(entry(2, "Lê Văn Tám"))
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!! ???", "xyz qwerty", "zzzz", "phuong", "p"])
@@ -356,28 +428,38 @@ def test_ward_with_no_match_for_the_name_falls_back_to_every_ward(
     assert top(index, "vuong quoc toan tran hung dao") == 900
 
 
-def test_long_deed_is_searched_whole_but_kept_as_an_excerpt() -> None:
+def test_long_deed_is_searched_whole_but_shown_as_an_excerpt() -> None:
     deed = "Cứu hai cháu nhỏ khỏi đám cháy. " * 20 + "Sau đó trả lại ví tiền cho chủ nhà."
-    index = NominationIndex([entry(1, "Lê Văn Tám", deed=deed), entry(2, "Lê Văn Bảy")])
+    entries = [entry(1, "Lê Văn Tám", deed=deed), entry(2, "Lê Văn Bảy")]
+    index = NominationIndex(entries)
 
-    hit = index.search("le van tam tra lai vi").hits[0]
+    page = shown_page(index.search("le van tam tra lai vi"), entries, unit_keys=None)
 
+    hit = page.hits[0]
     assert hit.entry.nomination_id == 1
     assert len(hit.entry.deed) <= DEED_EXCERPT_CHARS
     assert hit.entry.deed.endswith("…")
     assert deed.startswith(hit.entry.deed[:-1])
 
 
-def test_entries_share_one_copy_of_the_unit_strings() -> None:
-    index = NominationIndex(
-        [entry(1, "Lê Văn Tám"), entry(2, "Lê Văn Bảy"), entry(3, "Lê Văn Sáu")]
-    )
+def test_shown_page_puts_the_loaded_entries_in_rank_order_with_their_scores() -> None:
+    entries = [entry(1, "Lê Văn Tám"), entry(2, "Lê Văn Bảy"), entry(3, "Lê Văn Sáu")]
+    ranked = RankedPage([RankedHit(3, 90.0), RankedHit(1, 80.0)], total=7, offset=2, limit=2)
 
-    kept = [hit.entry for hit in index.search("le van", limit=10).hits]
+    page = shown_page(ranked, reversed(entries), unit_keys=frozenset({"hang-bac"}))
 
-    assert len(kept) == 3
-    assert len({id(e.unit_name) for e in kept}) == 1
-    assert all(e.unit_name == "Phường Hàng Bạc" for e in kept)
+    assert [(hit.entry, hit.score) for hit in page.hits] == [(entries[2], 90.0), (entries[0], 80.0)]
+    assert (page.total, page.offset, page.limit) == (7, 2, 2)
+
+
+def test_shown_page_leaves_out_cases_deleted_or_moved_out_of_scope_since_ranked() -> None:
+    moved = entry(2, "Lê Văn Bảy", "hang-gai")  # was in Hàng Bạc when it was ranked
+    ranked = RankedPage([RankedHit(1, 90.0), RankedHit(2, 85.0), RankedHit(3, 80.0)], 3, 0, 10)
+
+    page = shown_page(ranked, [moved, entry(3, "Lê Văn Sáu")], unit_keys=frozenset({"hang-bac"}))
+
+    assert [hit.entry.nomination_id for hit in page.hits] == [3]
+    assert page.total == 3
 
 
 def test_renamed_unit_is_found_by_its_new_name() -> None:
@@ -455,6 +537,4 @@ def test_reading_only_the_promising_lists_finds_what_scoring_everything_finds(
     for (query, scope), page in pruned.items():
         everything = index.search(query, unit_keys=scope, limit=40)
         assert page.total == everything.total, query
-        assert [(h.entry.nomination_id, h.score) for h in page.hits] == [
-            (h.entry.nomination_id, h.score) for h in everything.hits
-        ], query
+        assert page.hits == everything.hits, query
