@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -16,23 +15,10 @@ from bot.journal import UpdateJournal
 from bot.local_api import LocalBotApi
 from storage.uow import Database
 from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.updates import HELP, inbound_inserts, payload
 
 CALLERS = 40
 BATCH = 5
-HELP = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
-
-
-def payload(update_id: int, chat_id: int = 1) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "A"},
-            "text": str(update_id),
-        },
-    }
 
 
 @contextmanager
@@ -48,22 +34,6 @@ def transactions_begun() -> Iterator[list[int]]:
         yield begun
     finally:
         event.remove(Engine, "begin", count)
-
-
-@contextmanager
-def inbound_inserts() -> Iterator[list[int]]:
-    """Yield a list that gets, per INSERT into ``inbound_updates`` run meanwhile, its rows."""
-    rows: list[int] = []
-
-    def collect(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if statement.startswith("INSERT INTO inbound_updates"):
-            rows.append(len(parameters) // 4)  # update_id, payload, received_at, chat_id
-
-    event.listen(Engine, "before_cursor_execute", collect)
-    try:
-        yield rows
-    finally:
-        event.remove(Engine, "before_cursor_execute", collect)
 
 
 async def stored_ids(database: Database) -> list[int]:

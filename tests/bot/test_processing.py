@@ -7,22 +7,11 @@ import asyncio
 from telegram import Update
 
 from bot.processing import ChatOrderedProcessor
+from tests.bot.updates import payload
 
 
 def _update(update_id: int, chat_id: int) -> Update:
-    update = Update.de_json(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": chat_id, "type": "private"},
-                "from": {"id": chat_id, "is_bot": False, "first_name": "A"},
-                "text": str(update_id),
-            },
-        },
-        None,
-    )
+    update = Update.de_json(payload(update_id, chat_id), None)
     assert update is not None
     return update
 

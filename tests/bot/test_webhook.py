@@ -11,7 +11,7 @@ from bot.local_api import LocalBotApi
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WEBHOOK_PATH, create_app
 from tests.bot.conftest import FakeClock
-from tests.bot.test_journal import HELP, inbound_inserts
+from tests.bot.updates import HELP, inbound_inserts
 
 SECRET = "s3cret-token"
 POSTS = 20
