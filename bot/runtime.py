@@ -185,15 +185,24 @@ class Runtime:
         except Exception:
             log.exception("update %s failed", update.update_id)
             turn, taken = await self._apologise(update, chat.id)
-        if turn is not None:
-            await self._answer_callback(update, bot, turn.callback_notice)
-        if self.sender is not None:
-            await self.sender.deliver(taken)
-            sent_at_once = {message.chat_id for message in taken}
-            wait = ORDER_WAIT if self.sender.shared else 0.0
-            for chat_id in turn.chats_written if turn is not None else [chat.id]:
-                if chat_id not in sent_at_once:
-                    await self.sender.flush_chat(chat_id, wait=wait)
+        # The button's answer goes out alongside the replies, not before them: the next
+        # question reaches the resident one Bot API round trip sooner.
+        answering = (
+            asyncio.create_task(self._answer_callback(update, bot, turn.callback_notice))
+            if turn is not None and update.callback_query is not None
+            else None
+        )
+        try:
+            if self.sender is not None:
+                await self.sender.deliver(taken)
+                sent_at_once = {message.chat_id for message in taken}
+                wait = ORDER_WAIT if self.sender.shared else 0.0
+                for chat_id in turn.chats_written if turn is not None else [chat.id]:
+                    if chat_id not in sent_at_once:
+                        await self.sender.flush_chat(chat_id, wait=wait)
+        finally:
+            if answering is not None:
+                await answering
 
     @staticmethod
     async def _take_chat(uow: UnitOfWork, chat_id: int, update_id: int) -> None:

@@ -137,3 +137,20 @@ async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
 
     help_text = await user.next_message(timeout=3)
     assert "/nominate" in help_text.text
+
+
+async def test_a_buttons_answer_goes_out_alongside_the_reply_not_before_it(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    user = api.user(815, "Xuân")
+    await agree_and_start(user)
+    await api.wait_until_idle(timeout=5)
+    api.latency = 0.3
+    api.clear_calls()
+    await user.press("👤 Cá nhân")
+    await user.next_message(timeout=5)
+
+    answer = api.calls_for("answerCallbackQuery")[-1]
+    edit = api.calls_for("editMessageReplyMarkup")[-1]
+    # Made one after the other, the edit would be answered a whole latency after the answer.
+    assert abs(edit.at - answer.at) < api.latency / 2
