@@ -136,7 +136,6 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
         application.bot,
         rt.uow,
         rt.clock,
-        request=request,
         shared=is_postgresql(rt.settings.database_url),
     )
     return application

@@ -24,7 +24,7 @@ from bot.rendering import N_, Renderer
 from bot.search import SearchService
 from bot.sender import OutboxSender
 from bot.settings import Settings
-from bot.transport import AiohttpRequest
+from bot.transport import call_bot_api
 from core.calendar import WorkingCalendar
 from core.deadlines import ReminderSettings
 from core.matching import Candidate, FuzzyMatcher
@@ -258,13 +258,8 @@ class Runtime:
         params: dict[str, Any] = {"callback_query_id": query.id}
         if notice:
             params["text"] = notice[:200]
-        request = bot.request
         try:
-            if isinstance(request, AiohttpRequest):
-                # The JSON call, without building PTB's objects for a bare "true".
-                await request.call(f"{bot.base_url}/answerCallbackQuery", params)
-            else:
-                await bot.answer_callback_query(**params)
+            await call_bot_api(bot, "answerCallbackQuery", params)
         except TelegramError as exc:
             # An old query cannot be answered any more; the reply itself was still sent.
             log.info("could not answer callback query %s: %s", query.id, exc)

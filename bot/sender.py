@@ -6,22 +6,19 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import socket
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.transport import call_bot_api
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
-
-if TYPE_CHECKING:
-    from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +31,6 @@ STALE_CLAIM = timedelta(minutes=2)
 RECORD_RETRY_SECONDS = 1.0
 # How often a chat's messages queued behind another process's look whether it went.
 HELD_POLL_SECONDS = 0.02
-_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
 
@@ -79,13 +75,11 @@ class OutboxSender:
         uow_factory: Callable[[], UnitOfWork],
         clock: Callable[[], datetime],
         *,
-        request: AiohttpRequest | None = None,
         shared: bool = False,
     ) -> None:
         self._bot = bot
         self._uow = uow_factory
         self._clock = clock
-        self._request = request
         self.shared = shared
         self.name = PROCESS
         # Sent, not yet recorded: message id -> Telegram's message id.
@@ -118,13 +112,12 @@ class OutboxSender:
             await self._deliver_chat(list(group))
         await self._catch_up()
 
-    async def _deliver_chat(self, messages: list[OutgoingMessage]) -> bool:
-        """Send one chat's taken messages in order; False if one must wait (the rest too)."""
+    async def _deliver_chat(self, messages: list[OutgoingMessage]) -> None:
+        """Send one chat's taken messages in order; after one that must wait, put back the rest."""
         for index, message in enumerate(messages):
             if not await self._attempt(message):
                 await self._put_back([m.id for m in messages[index + 1 :]])
-                return False
-        return True
+                return
 
     async def flush_chat(self, chat_id: int, *, wait: float = 0.0) -> None:
         """Send the chat's pending messages in order, stopping at the first that must wait.
@@ -247,7 +240,7 @@ class OutboxSender:
         """Send a message this sender holds; False if the chat's next ones must wait."""
         for _ in range(2):
             try:
-                result = await self._call(message)
+                result = await call_bot_api(self._bot, message.method, message.params)
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 if wait > MAX_REPLY_WAIT_SECONDS:
@@ -279,17 +272,6 @@ class OutboxSender:
             return True
         await self._failed(message, "flood control twice in a row", final=False)
         return False
-
-    async def _call(self, message: OutgoingMessage) -> Any:
-        """Make the Bot API call: JSON as stored, or through PTB's typed method of that name."""
-        if self._request is not None:
-            return await self._request.call(
-                f"{self._bot.base_url}/{message.method}", message.params
-            )
-        method = getattr(self._bot, _SNAKE.sub("_", message.method).lower(), None)
-        if method is None:
-            raise ValueError(f"no Bot API method {message.method!r} in PTB")
-        return await method(**message.params)
 
     async def _put_back(self, ids: list[int | None]) -> None:
         taken = [message_id for message_id in ids if message_id is not None]

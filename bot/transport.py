@@ -11,16 +11,36 @@ The polling request also hands every batch of updates getUpdates returns to ``on
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import aiohttp
+from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 USER_AGENT = "ntvt-bot (python-telegram-bot, aiohttp)"
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+async def call_bot_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """Make a Bot API call with JSON parameters (``sendMessage``, {...}); return its result.
+
+    Over this module's request, the parameters go as they are and the result comes back as
+    JSON (a dict for a message): no PTB objects are built. Any other request (a plain
+    ``Bot`` of a command-line tool) goes through PTB's typed method of the same name.
+    """
+    request = bot.request
+    if isinstance(request, AiohttpRequest):
+        return await request.call(f"{bot.base_url}/{method}", params)
+    typed = getattr(bot, _SNAKE.sub("_", method).lower(), None)
+    if typed is None:
+        raise ValueError(f"no Bot API method {method!r} in PTB")
+    return await typed(**params)
+
 
 UpdatesHook = Callable[[list[dict[str, Any]]], Awaitable[object]]
 
