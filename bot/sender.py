@@ -143,9 +143,14 @@ class OutboxSender:
                     return
 
     async def _held_elsewhere(self, uow: UnitOfWork, chat_id: int) -> bool:
-        """Tell whether another sender holds a message of the chat with others behind it."""
+        """Tell whether the chat has messages this sender did not send, pending or being sent.
+
+        Asked after :meth:`OutboxRepository.sendable` found none to send: another sender holds
+        one of them, or, read a moment later, has just recorded it as sent and left the rest
+        pending. Either way the caller looks again rather than leave them to the sweep.
+        """
         unsent = await uow.outbox.unsent(chat_id, limit=100)
-        return len([i for i in unsent if i not in self._unrecorded]) > 1
+        return any(message_id not in self._unrecorded for message_id in unsent)
 
     async def send_ids(self, ids: list[int]) -> None:
         """Send the given queued messages (notices just written), in order per chat."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from bot.local_api import LocalBotApi
 from bot.notices import SWEEP_AGE
 from core.outbox import OutboxStatus, OutgoingMessage
+from storage.repositories import SqlOutboxRepository
 from storage.tables import OutboxRow
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start
@@ -136,6 +139,61 @@ async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
         await uow.commit()
 
     help_text = await user.next_message(timeout=3)
+    assert "/nominate" in help_text.text
+
+
+async def test_a_reply_goes_out_when_the_other_process_finishes_between_two_looks(
+    api: LocalBotApi,
+    bot: RunningBot,
+    database_backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if database_backend != "postgresql":
+        pytest.skip("only PostgreSQL is served by several processes")
+    user = api.user(816, "Yến")
+    await user.send_command("/start")
+    await user.wait_for_messages(2)
+    await api.wait_until_idle(timeout=5)
+    async with bot.runtime.uow() as uow:
+        (held,) = await uow.outbox.add_many(
+            [
+                OutgoingMessage(
+                    user.chat_id, "sendMessage", {"chat_id": user.chat_id}, bot.runtime.clock()
+                )
+            ],
+            taken_by="other-host:4242",
+            at=bot.runtime.clock(),
+        )
+        await uow.commit()
+    assert held.id is not None
+    sendable, unsent = SqlOutboxRepository.sendable, SqlOutboxRepository.unsent
+    looked, finished = False, False
+
+    async def look(
+        repository: SqlOutboxRepository, chat_id: int, **kwargs: Any
+    ) -> Sequence[OutgoingMessage]:
+        nonlocal looked
+        found = await sendable(repository, chat_id, **kwargs)
+        looked = looked or (chat_id == user.chat_id and not found)
+        return found
+
+    async def other_process_finishes_first(
+        repository: SqlOutboxRepository, chat_id: int, **kwargs: Any
+    ) -> list[int]:
+        nonlocal finished
+        if looked and not finished:  # between the sender's two looks, the held message goes
+            finished = True
+            async with bot.runtime.uow() as uow:
+                await uow.outbox.mark_sent_many([(held.id, None)], at=bot.runtime.clock())
+                await uow.commit()
+        return await unsent(repository, chat_id, **kwargs)
+
+    monkeypatch.setattr(SqlOutboxRepository, "sendable", look)
+    monkeypatch.setattr(SqlOutboxRepository, "unsent", other_process_finishes_first)
+    await user.send_command("/help")
+
+    help_text = await user.next_message(timeout=3)
+    assert finished, "the reply did wait behind the held message"
     assert "/nominate" in help_text.text
 
 
