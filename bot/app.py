@@ -22,7 +22,7 @@ from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import N_, Renderer
-from bot.runtime import Directory, Runtime, system_clock
+from bot.runtime import Directory, Runtime, directory_loop, system_clock
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
@@ -205,7 +205,7 @@ async def running_bot(
                     allowed_updates=Update.ALL_TYPES,
                     drop_pending_updates=False,
                 )
-            loops = []
+            loops = [asyncio.create_task(directory_loop(rt, settings.directory_refresh))]
             if notices:
                 loops.append(
                     asyncio.create_task(

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # Only one process sends bulk messages: it holds a lease it renews; a dead holder's lease
     # lapses after this many seconds and another process takes over.
     lease_seconds: float = Field(default=30.0, ge=1, le=600)
+    # How often each process looks for a plan loaded or a campaign launched by another one.
+    directory_refresh: float = Field(default=30.0, gt=0)
 
     @field_validator("timezone")
     @classmethod
