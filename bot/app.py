@@ -23,7 +23,7 @@ from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import N_, Renderer
 from bot.runtime import Directory, Runtime, directory_loop, system_clock
-from bot.sender import OutboxSender
+from bot.sender import OutboxSender, heartbeat_loop
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from core.calendar import CalendarConfig, WorkingCalendar
@@ -196,6 +196,8 @@ async def running_bot(
         try:
             await register_commands(application, rt.renderer)
             await application.start()
+            if sender.shared:
+                await sender.say_alive()  # before it takes any message for sending
             await recover(application, rt)
             if polling:
                 assert application.updater is not None
@@ -206,6 +208,8 @@ async def running_bot(
                     drop_pending_updates=False,
                 )
             loops = [asyncio.create_task(directory_loop(rt, settings.directory_refresh))]
+            if sender.shared:
+                loops.append(asyncio.create_task(heartbeat_loop(sender)))
             if notices:
                 loops.append(
                     asyncio.create_task(
@@ -244,6 +248,9 @@ async def running_bot(
                     await journal.drain()  # a batch the stopped poll was storing
                 await application.stop()
                 await sender.close()
+                if sender.shared:
+                    with contextlib.suppress(Exception):  # it lapses anyway
+                        await sender.say_gone()
         finally:
             await application.shutdown()
     finally:

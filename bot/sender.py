@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import socket
@@ -31,6 +32,11 @@ STALE_CLAIM = timedelta(minutes=2)
 RECORD_RETRY_SECONDS = 1.0
 # How often a chat's messages queued behind another process's look whether it went.
 HELD_POLL_SECONDS = 0.02
+# Where several processes send (PostgreSQL), each renews a lease saying it is alive every
+# HEARTBEAT_SECONDS; messages taken by a process whose lease lapsed are sent by another.
+ALIVE = "alive:"
+HEARTBEAT_SECONDS = 10.0
+ALIVE_SECONDS = 30.0
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
 
@@ -168,7 +174,16 @@ class OutboxSender:
         """
         now = self._clock()
         async with self._uow() as uow:
-            await uow.outbox.release_claims(dead_here(await uow.outbox.claimers()))
+            claimers = await uow.outbox.claimers()
+            await uow.outbox.release_claims(dead_here(claimers))
+            if self.shared and claimers - {self.name}:
+                # Another host's process that stopped saying it is alive; a process that
+                # never said so (an older version) keeps what it took for ALIVE_SECONDS.
+                alive = await uow.leases.holders(ALIVE, now=now)
+                await uow.outbox.release_claims(
+                    claimers - alive - {self.name},
+                    taken_before=now - timedelta(seconds=ALIVE_SECONDS),
+                )
             await uow.outbox.release_stale(older_than=now - STALE_CLAIM)
             await uow.commit()
         async with self._uow() as uow:
@@ -177,6 +192,25 @@ class OutboxSender:
             ]
         await self._send_all(messages)
         return len(messages)
+
+    async def say_alive(self) -> None:
+        """Renew this process's lease saying it is alive (see :data:`ALIVE`)."""
+        async with self._uow() as uow:
+            await uow.leases.acquire(
+                self._alive_lease, self.name, now=self._clock(), seconds=ALIVE_SECONDS
+            )
+            await uow.commit()
+
+    async def say_gone(self) -> None:
+        """Give up the alive lease: this process stops (what it took was recorded or put back)."""
+        async with self._uow() as uow:
+            await uow.leases.release(self._alive_lease, self.name)
+            await uow.commit()
+
+    @property
+    def _alive_lease(self) -> str:
+        # Lease names are short; a host name may not be.
+        return ALIVE + hashlib.sha1(self.name.encode()).hexdigest()[:32]
 
     async def record(self) -> None:
         """Record as sent, in one transaction, everything Telegram accepted and is unrecorded."""
@@ -307,3 +341,13 @@ def _message_id(result: Any) -> int | None:
 
 def _seconds(value: Any) -> float:
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
+
+
+async def heartbeat_loop(sender: OutboxSender, interval: float = HEARTBEAT_SECONDS) -> None:
+    """Say the process is alive every ``interval`` seconds, for as long as it runs."""
+    while True:
+        try:
+            await sender.say_alive()
+        except Exception:
+            log.exception("could not renew the alive lease; trying again in %s s", interval)
+        await asyncio.sleep(interval)

@@ -259,8 +259,13 @@ class OutboxRepository(abc.ABC):
         """Return the processes holding messages (not broadcasts') for sending now."""
 
     @abc.abstractmethod
-    async def release_claims(self, claimers: Sequence[str]) -> int:
-        """Put back the messages these processes took (they are gone); return how many."""
+    async def release_claims(
+        self, claimers: Collection[str], *, taken_before: datetime | None = None
+    ) -> int:
+        """Put back the messages these processes took (they are gone); return how many.
+
+        ``taken_before``: only those taken before then.
+        """
 
     @abc.abstractmethod
     async def sendable(
@@ -366,6 +371,10 @@ class LeaseRepository(abc.ABC):
     @abc.abstractmethod
     async def release(self, name: str, holder: str) -> None:
         """Give the lease up if ``holder`` has it."""
+
+    @abc.abstractmethod
+    async def holders(self, prefix: str, *, now: datetime) -> set[str]:
+        """Return the holders of the leases named ``prefix…`` that have not expired at ``now``."""
 
 
 class RoleRepository(abc.ABC):

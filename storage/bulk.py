@@ -154,3 +154,12 @@ class SqlLeaseRepository(LeaseRepository):
         await self._session.execute(
             delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder)
         )
+
+    async def holders(self, prefix: str, *, now: datetime) -> set[str]:
+        """Return the holders of the leases named ``prefix…`` that have not expired at ``now``."""
+        holders = await self._session.scalars(
+            select(LeaseRow.holder).where(
+                LeaseRow.name.startswith(prefix, autoescape=True), LeaseRow.expires_at >= now
+            )
+        )
+        return set(holders)

@@ -838,11 +838,19 @@ class SqlOutboxRepository(OutboxRepository):
         )
         return {claimer for claimer in rows if claimer is not None}
 
-    async def release_claims(self, claimers: Sequence[str]) -> int:
-        """Put back the messages these processes took (they are gone); return how many."""
+    async def release_claims(
+        self, claimers: Collection[str], *, taken_before: datetime | None = None
+    ) -> int:
+        """Put back the messages these processes took (they are gone); return how many.
+
+        ``taken_before``: only those taken before then.
+        """
         if not claimers:
             return 0
-        return await self._put_back(OutboxRow.claimed_by.in_(claimers))
+        which: list[ColumnElement[bool]] = [OutboxRow.claimed_by.in_(sorted(claimers))]
+        if taken_before is not None:
+            which.append(OutboxRow.last_attempt_at < taken_before)
+        return await self._put_back(*which)
 
     async def sendable(
         self, chat_id: int, *, limit: int, done: Collection[int] = ()

@@ -108,11 +108,10 @@ async def test_when_a_reply_fails_the_next_ones_of_the_turn_wait_and_go_in_order
     assert methods[-2:] == ["editMessageReplyMarkup", "sendMessage"]
 
 
+@pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
 async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
-    api: LocalBotApi, bot: RunningBot, database_backend: str
+    api: LocalBotApi, bot: RunningBot
 ) -> None:
-    if database_backend != "postgresql":
-        pytest.skip("only PostgreSQL is served by several processes")
     user = api.user(814, "Vinh")
     await user.send_command("/start")
     await user.wait_for_messages(2)
@@ -142,14 +141,12 @@ async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
     assert "/nominate" in help_text.text
 
 
+@pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
 async def test_a_reply_goes_out_when_the_other_process_finishes_between_two_looks(
     api: LocalBotApi,
     bot: RunningBot,
-    database_backend: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if database_backend != "postgresql":
-        pytest.skip("only PostgreSQL is served by several processes")
     user = api.user(816, "Yến")
     await user.send_command("/start")
     await user.wait_for_messages(2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import socket
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.local_api import LocalBotApi
+from bot.sender import ALIVE
 from tests.e2e.conftest import STARTUP_TIMEOUT, NtvtProcess, StartNtvt, free_port, telegram_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -125,8 +127,10 @@ async def test_two_servers_keep_each_chats_order_and_process_each_update_once(
     finally:
         await engine.dispose()
     assert waiting == 0
-    assert [name for name, _ in holders] == ["notices"]  # one process leads the notices
-    assert len({pid for _, pid in holders}) == 1
+    leaders = [holder for name, holder in holders if name == "notices"]
+    assert len(leaders) == 1, holders  # one process leads the notices
+    alive = {holder for name, holder in holders if name.startswith(ALIVE)}
+    assert alive == {f"{socket.gethostname()}:{p.pid}" for p in (first, second)}, holders
 
 
 def _tokens(messages: list[Any]) -> list[str]:

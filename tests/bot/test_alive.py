@@ -1,0 +1,110 @@
+"""Several processes on PostgreSQL: what a process that died had taken for sending goes out.
+
+Each process renews a lease saying it is alive; the outbox sweep puts back the messages of a
+process whose lease lapsed (on another host: on this one, its pid tells).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+
+import pytest
+
+from bot.app import BotApplication
+from bot.local_api import LocalBotApi
+from bot.notices import SWEEP_AGE
+from bot.runtime import Runtime
+from bot.sender import ALIVE, ALIVE_SECONDS
+from core.outbox import OutgoingMessage
+from tests.bot.conftest import FakeClock, RunningBot
+
+pytestmark = pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
+
+OTHER = "other-host:4242"
+
+StartBot = Callable[..., AbstractAsyncContextManager[tuple[BotApplication, Runtime]]]
+
+
+@pytest.fixture
+async def shared_bot(bot: RunningBot) -> AsyncIterator[RunningBot]:
+    sender = bot.runtime.sender
+    assert sender is not None and sender.shared, "PostgreSQL: processes share the outbox"
+    yield bot
+
+
+async def _taken_elsewhere(bot: RunningBot, chat_id: int, text: str, *, ago: timedelta) -> int:
+    """Queue a message another process took for sending ``ago``, and never finished."""
+    at = bot.runtime.clock() - ago
+    async with bot.runtime.uow() as uow:
+        (held,) = await uow.outbox.add_many(
+            [OutgoingMessage(chat_id, "sendMessage", {"chat_id": chat_id, "text": text}, at)],
+            taken_by=OTHER,
+            at=at,
+        )
+        await uow.commit()
+    assert held.id is not None
+    return held.id
+
+
+async def _sweep(bot: RunningBot) -> None:
+    sender = bot.runtime.sender
+    assert sender is not None
+    await sender.flush_all(min_age=SWEEP_AGE)
+
+
+async def test_a_message_taken_by_a_process_no_longer_alive_is_sent_by_the_sweep(
+    api: LocalBotApi, shared_bot: RunningBot
+) -> None:
+    user = api.user(931, "Khánh")
+    await _taken_elsewhere(
+        shared_bot, user.chat_id, "Thư đang gửi dở", ago=timedelta(seconds=ALIVE_SECONDS + 5)
+    )
+
+    await _sweep(shared_bot)
+
+    sent = await user.next_message(timeout=3)
+    assert sent.text == "Thư đang gửi dở"
+
+
+async def test_a_message_an_alive_process_holds_is_left_to_it(
+    api: LocalBotApi, shared_bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(932, "Lộc")
+    await _taken_elsewhere(
+        shared_bot, user.chat_id, "Thư đang gửi", ago=timedelta(seconds=ALIVE_SECONDS + 5)
+    )
+    async with shared_bot.runtime.uow() as uow:
+        await uow.leases.acquire(ALIVE + "other", OTHER, now=clock(), seconds=ALIVE_SECONDS)
+        await uow.commit()
+
+    await _sweep(shared_bot)
+    await api.wait_until_idle(timeout=2, quiet=0.3)
+
+    assert user.messages == [], "the process that took it is alive: it sends it"
+
+
+async def test_a_message_just_taken_is_left_even_by_a_process_not_known_alive(
+    api: LocalBotApi, shared_bot: RunningBot
+) -> None:
+    user = api.user(933, "Mai")
+    await _taken_elsewhere(shared_bot, user.chat_id, "Thư vừa nhận", ago=SWEEP_AGE)
+
+    await _sweep(shared_bot)
+    await api.wait_until_idle(timeout=2, quiet=0.3)
+
+    assert user.messages == [], "an older process may not say it is alive: it gets time"
+
+
+async def test_a_running_process_says_it_is_alive_and_gone_when_it_stops(
+    start_bot: StartBot, clock: FakeClock
+) -> None:
+    async with start_bot() as (_application, runtime):
+        sender = runtime.sender
+        assert sender is not None
+        async with runtime.uow() as uow:
+            assert sender.name in await uow.leases.holders(ALIVE, now=clock())
+
+    async with runtime.uow() as uow:
+        assert sender.name not in await uow.leases.holders(ALIVE, now=clock())
