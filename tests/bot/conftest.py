@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from bot.app import BotApplication, running_bot
 from bot.local_api import LocalBotApi
 from bot.runtime import Runtime
 from bot.settings import Settings
+from core.outbox import OutgoingMessage
 
 # A Friday morning in Hà Nội.
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -76,3 +77,23 @@ async def bot(
 ) -> AsyncIterator[RunningBot]:
     async with start_bot() as (application, runtime):
         yield RunningBot(application, runtime)
+
+
+# A process of another host, for tests of several processes on one PostgreSQL database.
+OTHER_PROCESS = "other-host:4242"
+
+
+async def taken_elsewhere(
+    bot: RunningBot, chat_id: int, text: str, *, ago: timedelta = timedelta(0)
+) -> int:
+    """Queue a message to the chat that another process took for sending ``ago``; its id."""
+    at = bot.runtime.clock() - ago
+    async with bot.runtime.uow() as uow:
+        (held,) = await uow.outbox.add_many(
+            [OutgoingMessage(chat_id, "sendMessage", {"chat_id": chat_id, "text": text}, at)],
+            taken_by=OTHER_PROCESS,
+            at=at,
+        )
+        await uow.commit()
+    assert held.id is not None
+    return held.id

@@ -17,12 +17,9 @@ from bot.local_api import LocalBotApi
 from bot.notices import SWEEP_AGE
 from bot.runtime import Runtime
 from bot.sender import ALIVE, ALIVE_SECONDS
-from core.outbox import OutgoingMessage
-from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.conftest import OTHER_PROCESS, FakeClock, RunningBot, taken_elsewhere
 
 pytestmark = pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
-
-OTHER = "other-host:4242"
 
 StartBot = Callable[..., AbstractAsyncContextManager[tuple[BotApplication, Runtime]]]
 
@@ -32,20 +29,6 @@ async def shared_bot(bot: RunningBot) -> AsyncIterator[RunningBot]:
     sender = bot.runtime.sender
     assert sender is not None and sender.shared, "PostgreSQL: processes share the outbox"
     yield bot
-
-
-async def _taken_elsewhere(bot: RunningBot, chat_id: int, text: str, *, ago: timedelta) -> int:
-    """Queue a message another process took for sending ``ago``, and never finished."""
-    at = bot.runtime.clock() - ago
-    async with bot.runtime.uow() as uow:
-        (held,) = await uow.outbox.add_many(
-            [OutgoingMessage(chat_id, "sendMessage", {"chat_id": chat_id, "text": text}, at)],
-            taken_by=OTHER,
-            at=at,
-        )
-        await uow.commit()
-    assert held.id is not None
-    return held.id
 
 
 async def _sweep(bot: RunningBot) -> None:
@@ -58,7 +41,7 @@ async def test_a_message_taken_by_a_process_no_longer_alive_is_sent_by_the_sweep
     api: LocalBotApi, shared_bot: RunningBot
 ) -> None:
     user = api.user(931, "Khánh")
-    await _taken_elsewhere(
+    await taken_elsewhere(
         shared_bot, user.chat_id, "Thư đang gửi dở", ago=timedelta(seconds=ALIVE_SECONDS + 5)
     )
 
@@ -72,11 +55,11 @@ async def test_a_message_an_alive_process_holds_is_left_to_it(
     api: LocalBotApi, shared_bot: RunningBot, clock: FakeClock
 ) -> None:
     user = api.user(932, "Lộc")
-    await _taken_elsewhere(
+    await taken_elsewhere(
         shared_bot, user.chat_id, "Thư đang gửi", ago=timedelta(seconds=ALIVE_SECONDS + 5)
     )
     async with shared_bot.runtime.uow() as uow:
-        await uow.leases.acquire(ALIVE + "other", OTHER, now=clock(), seconds=ALIVE_SECONDS)
+        await uow.leases.acquire(ALIVE + "other", OTHER_PROCESS, now=clock(), seconds=ALIVE_SECONDS)
         await uow.commit()
 
     await _sweep(shared_bot)
@@ -89,7 +72,7 @@ async def test_a_message_just_taken_is_left_even_by_a_process_not_known_alive(
     api: LocalBotApi, shared_bot: RunningBot
 ) -> None:
     user = api.user(933, "Mai")
-    await _taken_elsewhere(shared_bot, user.chat_id, "Thư vừa nhận", ago=SWEEP_AGE)
+    await taken_elsewhere(shared_bot, user.chat_id, "Thư vừa nhận", ago=SWEEP_AGE)
 
     await _sweep(shared_bot)
     await api.wait_until_idle(timeout=2, quiet=0.3)

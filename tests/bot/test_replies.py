@@ -14,7 +14,7 @@ from bot.notices import SWEEP_AGE
 from core.outbox import OutboxStatus, OutgoingMessage
 from storage.repositories import SqlOutboxRepository
 from storage.tables import OutboxRow
-from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.conftest import FakeClock, RunningBot, taken_elsewhere
 from tests.bot.flows import agree_and_start
 
 Stored = tuple[str, str, int, str | None, int | None]
@@ -117,24 +117,13 @@ async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
     await user.wait_for_messages(2)
     await api.wait_until_idle(timeout=5)
     # Another process is sending a message to the chat right now.
-    async with bot.runtime.uow() as uow:
-        (held,) = await uow.outbox.add_many(
-            [
-                OutgoingMessage(
-                    user.chat_id, "sendMessage", {"chat_id": user.chat_id}, bot.runtime.clock()
-                )
-            ],
-            taken_by="other-host:4242",
-            at=bot.runtime.clock(),
-        )
-        await uow.commit()
-    assert held.id is not None
+    held = await taken_elsewhere(bot, user.chat_id, "Thư đang gửi")
 
     await user.send_command("/help")
     await asyncio.sleep(0.5)
     assert len(user.messages) == 2, "the reply waits for the message held elsewhere"
     async with bot.runtime.uow() as uow:  # the other process is done
-        await uow.outbox.mark_sent_many([(held.id, None)], at=bot.runtime.clock())
+        await uow.outbox.mark_sent_many([(held, None)], at=bot.runtime.clock())
         await uow.commit()
 
     help_text = await user.next_message(timeout=3)
@@ -151,18 +140,7 @@ async def test_a_reply_goes_out_when_the_other_process_finishes_between_two_look
     await user.send_command("/start")
     await user.wait_for_messages(2)
     await api.wait_until_idle(timeout=5)
-    async with bot.runtime.uow() as uow:
-        (held,) = await uow.outbox.add_many(
-            [
-                OutgoingMessage(
-                    user.chat_id, "sendMessage", {"chat_id": user.chat_id}, bot.runtime.clock()
-                )
-            ],
-            taken_by="other-host:4242",
-            at=bot.runtime.clock(),
-        )
-        await uow.commit()
-    assert held.id is not None
+    held = await taken_elsewhere(bot, user.chat_id, "Thư đang gửi")
     sendable, unsent = SqlOutboxRepository.sendable, SqlOutboxRepository.unsent
     looked, finished = False, False
 
@@ -181,7 +159,7 @@ async def test_a_reply_goes_out_when_the_other_process_finishes_between_two_look
         if looked and not finished:  # between the sender's two looks, the held message goes
             finished = True
             async with bot.runtime.uow() as uow:
-                await uow.outbox.mark_sent_many([(held.id, None)], at=bot.runtime.clock())
+                await uow.outbox.mark_sent_many([(held, None)], at=bot.runtime.clock())
                 await uow.commit()
         return await unsent(repository, chat_id, **kwargs)
 
