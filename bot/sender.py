@@ -40,8 +40,13 @@ ALIVE_SECONDS = 30.0
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
 
-# Who takes messages for sending: this process on this host.
-PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+def this_process() -> str:
+    """Name who takes messages for sending: this process on this host.
+
+    Asked when a sender is made, not at import: workers forked from one parent that imported
+    this module are processes of their own.
+    """
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def dead_here(claimers: set[str]) -> list[str]:
@@ -50,7 +55,7 @@ def dead_here(claimers: set[str]) -> list[str]:
     dead = []
     for claimer in claimers:
         name, _, pid = claimer.rpartition(":")
-        if name != host or not pid.isdigit() or claimer == PROCESS:
+        if name != host or not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:
             os.kill(int(pid), 0)
@@ -87,7 +92,7 @@ class OutboxSender:
         self._uow = uow_factory
         self._clock = clock
         self.shared = shared
-        self.name = PROCESS
+        self.name = this_process()
         # Sent, not yet recorded: message id -> Telegram's message id.
         self._unrecorded: dict[int, int | None] = {}
         # Chats whose messages wait for one this sender holds: it looks again when done.
