@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -22,8 +22,8 @@ from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import N_, Renderer
-from bot.runtime import Directory, Runtime, directory_loop, system_clock
-from bot.sender import OutboxSender, heartbeat_loop
+from bot.runtime import Directory, Runtime, system_clock
+from bot.sender import HEARTBEAT_SECONDS, OutboxSender
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from core.calendar import CalendarConfig, WorkingCalendar
@@ -169,6 +169,19 @@ async def recover(application: BotApplication, rt: Runtime) -> None:
         log.info("recovered %d queued replies and %d stored updates", resent, len(payloads))
 
 
+async def _every(interval: float, job: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run ``job`` every ``interval`` seconds, the first time after one interval, until cancelled.
+
+    A failure is logged and the next round comes as usual.
+    """
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await job()
+        except Exception:
+            log.exception("%s failed; trying again in %s s", what, interval)
+
+
 @asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -207,9 +220,15 @@ async def running_bot(
                     allowed_updates=Update.ALL_TYPES,
                     drop_pending_updates=False,
                 )
-            loops = [asyncio.create_task(directory_loop(rt, settings.directory_refresh))]
+            loops = [
+                asyncio.create_task(
+                    _every(settings.directory_refresh, rt.refresh_directory, "directory reload")
+                )
+            ]
             if sender.shared:
-                loops.append(asyncio.create_task(heartbeat_loop(sender)))
+                loops.append(
+                    asyncio.create_task(_every(HEARTBEAT_SECONDS, sender.say_alive, "alive lease"))
+                )
             if notices:
                 loops.append(
                     asyncio.create_task(

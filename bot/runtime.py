@@ -146,7 +146,7 @@ class Runtime:
         """Take up the organisation and plan as stored now; return True if they changed.
 
         Another process may have loaded a plan file or launched a campaign in chat: every
-        process looks every ``directory_refresh`` seconds (:func:`directory_loop`).
+        process looks every ``directory_refresh`` seconds (see :func:`bot.app.running_bot`).
         """
         async with self.uow() as uow:
             organisation = await uow.organisation.load()
@@ -400,13 +400,3 @@ class Turn:
             (taken if sender.may_take(chat_id, unsent) else waiting).extend(replies)
         await self.uow.outbox.add_many(waiting, taken_by=None, at=self.now)
         return await self.uow.outbox.add_many(taken, taken_by=sender.name, at=self.now)
-
-
-async def directory_loop(rt: Runtime, interval: float) -> None:
-    """Take up, every ``interval`` seconds, a plan or campaign another process stored."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await rt.refresh_directory()
-        except Exception:
-            log.exception("could not reload the organisation; trying again in %s s", interval)

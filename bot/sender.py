@@ -346,13 +346,3 @@ def _message_id(result: Any) -> int | None:
 
 def _seconds(value: Any) -> float:
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
-
-
-async def heartbeat_loop(sender: OutboxSender, interval: float = HEARTBEAT_SECONDS) -> None:
-    """Say the process is alive every ``interval`` seconds, for as long as it runs."""
-    while True:
-        try:
-            await sender.say_alive()
-        except Exception:
-            log.exception("could not renew the alive lease; trying again in %s s", interval)
-        await asyncio.sleep(interval)
