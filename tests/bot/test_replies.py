@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.local_api import LocalBotApi
+from bot.local_api import LocalBotApi, SimUser
 from bot.notices import SWEEP_AGE
 from core.outbox import OutboxStatus, OutgoingMessage
 from storage.repositories import SqlOutboxRepository
@@ -18,6 +18,15 @@ from tests.bot.conftest import FakeClock, RunningBot, taken_elsewhere
 from tests.bot.flows import agree_and_start
 
 Stored = tuple[str, str, int, str | None, int | None]
+
+
+async def _started(api: LocalBotApi, user_id: int, name: str) -> SimUser:
+    """Return a resident who sent /start and got both answers, with nothing left in flight."""
+    user = api.user(user_id, name)
+    await user.send_command("/start")
+    await user.wait_for_messages(2)
+    await api.wait_until_idle(timeout=5)
+    return user
 
 
 async def _rows(bot: RunningBot, chat_id: int) -> list[Stored]:
@@ -58,10 +67,7 @@ async def test_every_reply_is_recorded_as_sent_with_telegrams_message_id(
 async def test_a_reply_waits_behind_a_message_queued_earlier_for_its_chat(
     api: LocalBotApi, bot: RunningBot
 ) -> None:
-    user = api.user(812, "Tâm")
-    await user.send_command("/start")
-    await user.wait_for_messages(2)
-    await api.wait_until_idle(timeout=5)
+    user = await _started(api, 812, "Tâm")
     # A notice queued for the chat and not sent yet (its sender is busy elsewhere).
     async with bot.runtime.uow() as uow:
         await uow.outbox.add(
@@ -112,10 +118,7 @@ async def test_when_a_reply_fails_the_next_ones_of_the_turn_wait_and_go_in_order
 async def test_a_reply_behind_a_message_another_process_sends_waits_for_it(
     api: LocalBotApi, bot: RunningBot
 ) -> None:
-    user = api.user(814, "Vinh")
-    await user.send_command("/start")
-    await user.wait_for_messages(2)
-    await api.wait_until_idle(timeout=5)
+    user = await _started(api, 814, "Vinh")
     # Another process is sending a message to the chat right now.
     held = await taken_elsewhere(bot, user.chat_id, "Thư đang gửi")
 
@@ -136,10 +139,7 @@ async def test_a_reply_goes_out_when_the_other_process_finishes_between_two_look
     bot: RunningBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    user = api.user(816, "Yến")
-    await user.send_command("/start")
-    await user.wait_for_messages(2)
-    await api.wait_until_idle(timeout=5)
+    user = await _started(api, 816, "Yến")
     held = await taken_elsewhere(bot, user.chat_id, "Thư đang gửi")
     sendable, unsent = SqlOutboxRepository.sendable, SqlOutboxRepository.unsent
     looked, finished = False, False
