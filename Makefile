@@ -1,17 +1,20 @@
 # Two commands do all the set-up on a fresh machine:
 #   make chat   run the bot locally (embedded SQLite, demo plan, no Telegram token)
 #   make test   run the whole test suite
+# Both install the exact versions of requirements.lock (checked by their hashes), the ones CI
+# tested; `make lock` writes it anew from pyproject.toml (with uv, from the package index).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
 
-.PHONY: chat test lint install catalogs clean
+.PHONY: chat test lint install lock catalogs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +28,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		--custom-compile-command "make lock" -o requirements.lock
 
 catalogs: $(STAMP)
 	$(BIN)/python -m locales.catalog

@@ -199,6 +199,12 @@ class InboundUpdateRow(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None] = mapped_column(index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # How many times processing it was tried and did not finish (a failure, a crash).
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set aside ("dead letter"): it cannot be read or failed too often; never retried by
+    # itself, never blocking its chat. ``failure`` says why, without the update's content.
+    set_aside_at: Mapped[datetime | None] = mapped_column(index=True)
+    failure: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxRow(Base):
@@ -233,6 +239,17 @@ class OutboxRow(Base):
     # The process ("host:pid") that took it for sending: a new process on the same host puts
     # back what a dead one held, at once, instead of after the stale-claim delay.
     claimed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class FailedLookupRow(Base):
+    """A tracking code someone looked up and did not find: guessing codes is throttled."""
+
+    __tablename__ = "failed_lookups"
+    __table_args__ = (Index("ix_failed_lookups_user_id_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
 
 
 class BroadcastRow(Base):
