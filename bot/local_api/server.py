@@ -340,6 +340,11 @@ class LocalBotApi:
         """Updates delivered to the bot's queue and not yet acknowledged."""
         return [p.update for p in self._pending]
 
+    @property
+    def calls_in_flight(self) -> int:
+        """Calls received and not yet answered (long polls left out)."""
+        return self._in_flight
+
     def make_bot(self) -> telegram.Bot:
         """Return a real (not yet initialised) ``telegram.Bot`` talking to this server."""
         return local_bot(self)
