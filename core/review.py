@@ -39,6 +39,7 @@ from core.workflow import (
     may_contact_nominator,
     may_know_nominator,
     may_know_supporters,
+    verifies,
 )
 
 # The states an officer's queue shows: what still needs someone to act.
@@ -427,6 +428,19 @@ async def answer_info(
     entry = replace(entry, data={"evidence": [item.to_dict() for item in evidence]})
     await uow.nominations.save(changed)
     return changed, await uow.audit.add(entry)
+
+
+async def answer_readers(uow: UnitOfWork, nomination: Nomination, today: date) -> list[int]:
+    """Return who is told of the nominator's answer.
+
+    The officer handling the case, if they still verify it; else its unit's officers in
+    force today. Nobody whose grant was revoked or has not started hears it.
+    """
+    holder = nomination.handler_id
+    if holder is not None and verifies(nomination, await actor_for(uow, holder, today)):
+        return [holder]
+    grants = await uow.roles.holders(unit_key=nomination.unit_key)
+    return sorted({grant.user_id for grant in grants if grant.in_force(today)})
 
 
 async def _locked(uow: UnitOfWork, nomination_id: int) -> Nomination:

@@ -15,7 +15,7 @@ import pytest
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
-from core.review import grant_role
+from core.review import grant_role, revoke_role
 from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start, fill_nomination, press, say
@@ -175,3 +175,36 @@ async def test_every_viewer_sees_the_nominator_only_where_the_rule_allows(
     # Residents and other units' officers see a status, not the case.
     for key in ("supporter", "resident", "other_officer"):
         assert not seen[key].shows("card", "Nguyễn Văn Bình"), (key, seen[key].views)
+
+
+async def test_an_officer_whose_grant_was_revoked_is_not_told_the_nominators_answer(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    nominator = api.user(1201, NOMINATOR)
+    asking, colleague = api.user(1202, "Cán bộ Cũ"), api.user(1203, "Cán bộ Mới")
+    await _grant(bot, clock, asking, Role.OFFICER, HANG_BAC)
+    code = await _nominate(nominator, anonymous=True)
+    await say(asking, f"/status {code}")
+    await press(asking, "🔍 Tiếp nhận, xác minh")
+    await press(asking, "❓ Yêu cầu bổ sung")
+    await say(asking, QUESTION)
+    # The officer who asked moves to another post; a colleague takes over the unit.
+    async with bot.runtime.uow() as uow:
+        (grant,) = await uow.roles.grants_of(asking.id)
+        assert grant.id is not None
+        assert await revoke_role(uow, Actor.operator(), grant.id, now=clock())
+        await uow.commit()
+    await _grant(bot, clock, colleague, Role.OFFICER, HANG_BAC)
+    asking.skip_pending()
+
+    await nominator.wait_until(lambda chat: any(QUESTION in m.text for m in chat.messages))
+    await nominator.press("✍️ Trả lời cán bộ")
+    await nominator.wait_until(lambda chat: "Gửi trả lời" in str(chat.last_message.buttons))
+    await nominator.send_text(ANSWER)
+    await nominator.wait_until(lambda chat: ANSWER in chat.last_message.text)
+    await nominator.press("✅ Gửi trả lời")
+
+    told = await colleague.next_message()
+    assert ANSWER in told.text and NOMINATOR not in told.text
+    await api.wait_until_idle(timeout=5)
+    assert not any(ANSWER in m.text for m in asking.all_messages)
