@@ -1,4 +1,4 @@
-"""Use cases of officers: invitations, roles, the queue, the case card, and transitions.
+"""Use cases of officers: invitations, roles, the queue, the case card per viewer, transitions.
 
 Every service checks who is acting (an :class:`~core.roles.Actor` built from the grants in
 force today), so each entry point, chat or command line, gets the same refusals.
