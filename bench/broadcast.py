@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import cpu_seconds, drop_database, make_database
 from bot.local_api import LocalBotApi
 from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create, report
+from core.roles import Actor
 from storage.uow import open_database
 from tests.bot.audience import store_subscribers
 
@@ -89,7 +90,7 @@ async def one_run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
                                 Audience.parse("all"),
                                 datetime.now(UTC),
                             ),
-                            actor=None,
+                            actor=Actor.operator(),
                             today=datetime.now(UTC).date(),
                         )
                         await uow.commit()

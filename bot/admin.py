@@ -1,4 +1,8 @@
-"""What the ``ntvt invite`` and ``ntvt officers`` commands do, on the configured database."""
+"""What the ``ntvt invite`` and ``ntvt officers`` commands do, on the configured database.
+
+They act as the operator (:meth:`core.roles.Actor.operator`): whoever has the shell and the
+database, through the same core services that check an admin in chat.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from datetime import date
 from bot.runtime import system_clock
 from bot.settings import Settings
 from core.matching import Candidate, FuzzyMatcher
-from core.review import grant_role, invite
-from core.roles import Role
+from core.review import all_grants, grant_role, invite, revoke_role
+from core.roles import Actor, Role
 from storage.uow import Database, open_database
 
 
@@ -63,7 +67,7 @@ async def create_invitation(
         unit_key, unit_name = await resolve_unit(db, unit) if unit else (None, None)
         async with db.uow() as uow:
             code, _ = await invite(
-                uow, role=role, unit_key=unit_key, days=days, now=system_clock(), created_by=None
+                uow, Actor.operator(), role=role, unit_key=unit_key, days=days, now=system_clock()
             )
             await uow.commit()
     finally:
@@ -88,11 +92,11 @@ async def grant(
         async with db.uow() as uow:
             created = await grant_role(
                 uow,
+                Actor.operator(),
                 user_id=user_id,
                 role=role,
                 unit_key=unit_key,
                 now=system_clock(),
-                granted_by=None,
                 valid_from=valid_from,
             )
             await uow.commit()
@@ -107,7 +111,7 @@ async def list_grants(settings: Settings) -> list[str]:
     db = await open_database(settings.database_url)
     try:
         async with db.uow() as uow:
-            grants = await uow.roles.all()
+            grants = await all_grants(uow, Actor.operator())
             organisation = await uow.organisation.load()
     finally:
         await db.dispose()
@@ -128,7 +132,7 @@ async def revoke_grant(settings: Settings, grant_id: int) -> bool:
     db = await open_database(settings.database_url)
     try:
         async with db.uow() as uow:
-            done = await uow.roles.revoke(grant_id, at=system_clock())
+            done = await revoke_role(uow, Actor.operator(), grant_id, now=system_clock())
             await uow.commit()
     finally:
         await db.dispose()

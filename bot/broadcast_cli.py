@@ -2,7 +2,8 @@
 
 The command line only stores the broadcast (and reports on it); the paced sender inside the
 running bot (``ntvt run`` or ``ntvt serve``) expands and delivers it, so there is one sender
-at Telegram's rate however many commands are typed.
+at Telegram's rate however many commands are typed. The commands act as the operator
+(:meth:`core.roles.Actor.operator`), through the services that check the secretariat in chat.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from core.broadcasts import (
     resolve_audience,
 )
 from core.org import Organisation
+from core.roles import Actor
 from storage.uow import Database, open_database
 
 LIST_LIMIT = 20
@@ -154,7 +156,7 @@ async def create_broadcast(settings: Settings, typed: NewBroadcast, *, now: date
                     campaign_key=campaign_key,
                     photo=photo,
                 ),
-                actor=None,
+                actor=Actor.operator(),
                 today=today,
             )
             reached = await recipients(uow, audience, organisation, today)
@@ -209,7 +211,7 @@ async def cancel_broadcast(settings: Settings, broadcast_id: int) -> list[str]:
     try:
         async with db.uow() as uow:
             try:
-                cancelled = await cancel(uow, broadcast_id, actor=None)
+                cancelled = await cancel(uow, broadcast_id, actor=Actor.operator())
             except UnknownBroadcastError:
                 raise BroadcastCommandError(f"no broadcast {broadcast_id}", 1) from None
             except BroadcastFinishedError:

@@ -267,8 +267,16 @@ def check_text(text: str, *, with_photo: bool) -> str:
 
 
 def may_broadcast(actor: Actor) -> bool:
-    """Tell whether the user may write announcements: the council's secretariat and admins."""
-    return actor.has(Role.SECRETARIAT) or actor.has(Role.ADMIN)
+    """Tell whether ``actor`` may write, launch with, follow and stop announcements.
+
+    The council's secretariat and admins in chat, and the operator at the command line.
+    """
+    return actor.is_operator or actor.has(Role.SECRETARIAT) or actor.has(Role.ADMIN)
+
+
+def _check_broadcasts(actor: Actor) -> None:
+    if not may_broadcast(actor):
+        raise NotAllowedError(f"user {actor.user_id} may not broadcast")
 
 
 async def recipients(
@@ -308,35 +316,35 @@ async def recipients(
     return sorted(chats)
 
 
-async def create(
-    uow: UnitOfWork, broadcast: Broadcast, *, actor: Actor | None, today: date
-) -> Broadcast:
-    """Store a broadcast to be sent at ``send_at`` (or now); ``actor`` None is the command line."""
-    if actor is not None and not may_broadcast(actor):
-        raise NotAllowedError(f"user {actor.user_id} may not broadcast")
+async def create(uow: UnitOfWork, broadcast: Broadcast, *, actor: Actor, today: date) -> Broadcast:
+    """Store a broadcast to be sent at ``send_at`` (or now), written by ``actor``."""
+    _check_broadcasts(actor)
     check_text(broadcast.text, with_photo=broadcast.has_photo)
     if broadcast.photo is not None and len(broadcast.photo) > MAX_PHOTO_BYTES:
         raise EmptyMessageError("photo over 10 MB")
-    return await uow.broadcasts.add(replace(broadcast, status=BroadcastStatus.SCHEDULED))
+    stored = replace(broadcast, status=BroadcastStatus.SCHEDULED, created_by=actor.recorded_id)
+    return await uow.broadcasts.add(stored)
 
 
-async def cancel(uow: UnitOfWork, broadcast_id: int, *, actor: Actor | None) -> Broadcast:
+async def cancel(uow: UnitOfWork, broadcast_id: int, *, actor: Actor) -> Broadcast:
     """Cancel a scheduled or running broadcast: what is not sent yet will not be."""
-    if actor is not None and not may_broadcast(actor):
-        raise NotAllowedError(f"user {actor.user_id} may not cancel broadcasts")
+    _check_broadcasts(actor)
     broadcast = await uow.broadcasts.get(broadcast_id, for_update=True)
     if broadcast is None:
         raise UnknownBroadcastError(f"broadcast {broadcast_id}")
     if broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
         raise BroadcastFinishedError(f"broadcast {broadcast_id} is {broadcast.status.value}")
     await uow.outbox.cancel_broadcast(broadcast_id)
-    cancelled = replace(
-        broadcast,
-        status=BroadcastStatus.CANCELLED,
-        cancelled_by=actor.user_id if actor else None,
-    )
+    cancelled = replace(broadcast, status=BroadcastStatus.CANCELLED, cancelled_by=actor.recorded_id)
     await uow.broadcasts.save(cancelled)
     return cancelled
+
+
+async def launch_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> Campaign:
+    """Add a campaign to the organisation, launched by ``actor`` (its announcement follows)."""
+    _check_broadcasts(actor)
+    await uow.organisation.add_campaign(campaign, launched_by=actor.recorded_id)
+    return campaign
 
 
 async def report(uow: UnitOfWork, broadcast_id: int) -> Report:

@@ -1,4 +1,4 @@
-"""Use cases of officers: invitations, roles, the queue, the case card, and transitions.
+"""Use cases of officers: invitations, roles, the queue, the case card per viewer, transitions.
 
 Every service checks who is acting (an :class:`~core.roles.Actor` built from the grants in
 force today), so each entry point, chat or command line, gets the same refusals.
@@ -22,6 +22,7 @@ from core.roles import (
     Role,
     RoleGrant,
     hash_invitation_code,
+    may_manage_roles,
     new_invitation_code,
 )
 from core.support import Supporter
@@ -32,8 +33,13 @@ from core.workflow import (
     allowed_actions,
     apply,
     can_view,
+    check_may,
     claim,
     claim_holder,
+    may_contact_nominator,
+    may_know_nominator,
+    may_know_supporters,
+    verifies,
 )
 
 # The states an officer's queue shows: what still needs someone to act.
@@ -85,14 +91,15 @@ async def secretariat_ids(uow: UnitOfWork, on: date) -> list[int]:
 
 async def invite(
     uow: UnitOfWork,
+    actor: Actor,
     *,
     role: Role,
     unit_key: str | None,
     days: int,
     now: datetime,
-    created_by: int | None,
 ) -> tuple[str, Invitation]:
     """Create a single-use invitation; return its code (shown once) and the stored record."""
+    _check_manages_roles(actor)
     if role is Role.OFFICER and not unit_key:
         raise UnknownUnitError("an officer invitation needs a unit")
     if unit_key is not None:
@@ -107,7 +114,7 @@ async def invite(
         unit_key=unit_key if role is Role.OFFICER else None,
         created_at=now,
         expires_at=now + timedelta(days=days),
-        created_by=created_by,
+        created_by=actor.recorded_id,
     )
     return code, await uow.invitations.add(invitation)
 
@@ -134,15 +141,16 @@ async def redeem_invitation(
 
 async def grant_role(
     uow: UnitOfWork,
+    actor: Actor,
     *,
     user_id: int,
     role: Role,
     unit_key: str | None,
     now: datetime,
-    granted_by: int | None,
     valid_from: date | None = None,
 ) -> RoleGrant:
     """Grant a role directly (the first admin, from the command line), from today or a day."""
+    _check_manages_roles(actor)
     if role is Role.OFFICER and not unit_key:
         raise UnknownUnitError("an officer needs a unit")
     grant = RoleGrant(
@@ -151,9 +159,26 @@ async def grant_role(
         unit_key=unit_key if role is Role.OFFICER else None,
         validity=Validity(valid_from=valid_from or now.date()),
         granted_at=now,
-        granted_by=granted_by,
+        granted_by=actor.recorded_id,
     )
     return await uow.roles.add(grant)
+
+
+async def revoke_role(uow: UnitOfWork, actor: Actor, grant_id: int, *, now: datetime) -> bool:
+    """Revoke a grant; return False if there was no active grant with that id."""
+    _check_manages_roles(actor)
+    return await uow.roles.revoke(grant_id, at=now)
+
+
+async def all_grants(uow: UnitOfWork, actor: Actor) -> Sequence[RoleGrant]:
+    """Return every grant ever made, revoked ones included."""
+    _check_manages_roles(actor)
+    return await uow.roles.all()
+
+
+def _check_manages_roles(actor: Actor) -> None:
+    if not may_manage_roles(actor):
+        raise NotAllowedError(f"user {actor.user_id} may not manage roles")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +207,57 @@ async def queue(uow: UnitOfWork, actor: Actor, *, page: int, page_size: int) -> 
 
 
 @dataclass(frozen=True, slots=True)
+class Person:
+    """Someone a case names, as its viewer may know them.
+
+    ``name`` is None when the viewer may not know who this is: the case's anonymous
+    nominator (``is_nominator``), shown as "the nominator".
+    """
+
+    name: str | None
+    is_nominator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NominatorView:
+    """Who reported the case, for a viewer who may know; ``phone`` only for who may call."""
+
+    name: str
+    phone: str | None
+    anonymous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One transition of the case and who made it, as the viewer may know them."""
+
+    entry: AuditEntry
+    author: Person
+
+
+@dataclass(frozen=True, slots=True)
+class SupporterLine:
+    """A supporter's account; ``name`` only for the staff who verify the case."""
+
+    name: str | None
+    account: str | None
+    evidence: int
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
-    """A case as an officer sees it: the nomination, its history, who holds it, what they may do."""
+    """A case as one viewer may see it: built here, so no entry point can show more.
+
+    ``nomination`` carries the nominator's phone only for a viewer who may call them;
+    ``nominator`` is None for a viewer who may not know who reported the case.
+    """
 
     nomination: Nomination
-    history: Sequence[AuditEntry]
+    nominator: NominatorView | None
+    history: Sequence[HistoryLine]
+    supporters: Sequence[SupporterLine]
     actions: list[Action]
-    holder_id: int | None
+    holder: Person | None
 
 
 async def find_case(uow: UnitOfWork, code: TrackingCode | int) -> Nomination:
@@ -205,17 +274,77 @@ async def find_case(uow: UnitOfWork, code: TrackingCode | int) -> Nomination:
 async def case_view(
     uow: UnitOfWork, actor: Actor, code: TrackingCode | int, *, now: datetime
 ) -> CaseView:
-    """Return the case card's content, if the actor may see the case."""
+    """Return the case card's content as ``actor`` may see it, if they may see the case."""
     nomination = await find_case(uow, code)
     if not can_view(nomination, actor):
         raise NotAllowedError(f"user {actor.user_id} may not see {nomination.code}")
-    assert nomination.id is not None
-    history = await uow.audit.history(nomination.id)
+    nomination_id = nomination.id
+    assert nomination_id is not None
+    names = _Names(uow, nomination, knows_nominator=may_know_nominator(nomination, actor))
+    nominator = None
+    if names.knows_nominator:
+        nominator = NominatorView(
+            await names.name_of(nomination.nominator.user_id),
+            nomination.nominator.phone if may_contact_nominator(nomination, actor) else None,
+            nomination.nominator.anonymous,
+        )
+    if not may_contact_nominator(nomination, actor):
+        nomination = replace(nomination, nominator=replace(nomination.nominator, phone=None))
+    history = [
+        HistoryLine(entry, await names.person(entry.actor_id))
+        for entry in await uow.audit.history(nomination_id)
+    ]
+    named = may_know_supporters(nomination, actor)
+    supporters = [
+        SupporterLine(await names.name_of(s.user_id) if named else None, s.account, len(s.evidence))
+        for s in await uow.supporters.of(nomination_id)
+    ]
     # The nominator answers a question through the relayed message, not from a card.
     actions: list[Action] = [
         a for a in allowed_actions(nomination, actor) if a != Action.ANSWER_INFO
     ]
-    return CaseView(nomination, history, actions, claim_holder(nomination, now))
+    holder_id = claim_holder(nomination, now)
+    holder = await names.person(holder_id) if holder_id is not None else None
+    return CaseView(nomination, nominator, history, supporters, actions, holder)
+
+
+class _Names:
+    """Display names of the people a case names, asked once each, the nominator's rule kept."""
+
+    def __init__(self, uow: UnitOfWork, nomination: Nomination, *, knows_nominator: bool) -> None:
+        self._uow = uow
+        self._nominator_id = nomination.nominator.user_id
+        self.knows_nominator = knows_nominator
+        self._known: dict[int, str] = {}
+
+    async def person(self, user_id: int) -> Person:
+        """Return the user as the viewer may know them."""
+        if user_id == self._nominator_id:
+            name = await self.name_of(user_id) if self.knows_nominator else None
+            return Person(name, is_nominator=True)
+        return Person(await self.name_of(user_id))
+
+    async def name_of(self, user_id: int) -> str:
+        """Return the user's display name; ask :meth:`person` when it may be the nominator."""
+        if user_id not in self._known:
+            self._known[user_id] = await display_name(self._uow, user_id)
+        return self._known[user_id]
+
+
+async def display_name(uow: UnitOfWork, user_id: int) -> str:
+    """Return the name a user goes by in Telegram (``#id`` for someone the bot never met).
+
+    For a case's people, use :func:`case_view`, which keeps an anonymous nominator unnamed.
+    """
+    person = await uow.users.get(user_id)
+    return person.display_name if person else f"#{user_id}"
+
+
+def search_scope(actor: Actor) -> frozenset[str] | None:
+    """Return the units whose cases ``actor`` may search (None: every unit), or refuse."""
+    if not actor.is_staff:
+        raise NotAllowedError(f"user {actor.user_id} may not search cases")
+    return actor.unit_keys
 
 
 async def take_case(
@@ -242,6 +371,8 @@ async def act(
 ) -> tuple[Nomination, AuditEntry]:
     """Make a transition and write its audit entry, in the caller's transaction."""
     nomination = await _locked(uow, nomination_id)
+    # Asked before the target is looked up: a refusal must not tell whether a code exists.
+    check_may(nomination, action, actor)
     merged_into_id: int | None = None
     if merged_into is not None:
         target = await find_case(uow, merged_into)
@@ -297,6 +428,19 @@ async def answer_info(
     entry = replace(entry, data={"evidence": [item.to_dict() for item in evidence]})
     await uow.nominations.save(changed)
     return changed, await uow.audit.add(entry)
+
+
+async def answer_readers(uow: UnitOfWork, nomination: Nomination, today: date) -> list[int]:
+    """Return who is told of the nominator's answer.
+
+    The officer handling the case, if they still verify it; else its unit's officers in
+    force today. Nobody whose grant was revoked or has not started hears it.
+    """
+    holder = nomination.handler_id
+    if holder is not None and verifies(nomination, await actor_for(uow, holder, today)):
+        return [holder]
+    grants = await uow.roles.holders(unit_key=nomination.unit_key)
+    return sorted({grant.user_id for grant in grants if grant.in_force(today)})
 
 
 async def _locked(uow: UnitOfWork, nomination_id: int) -> Nomination:

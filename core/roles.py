@@ -24,6 +24,8 @@ class Role(StrEnum):
 
 # Roles whose holder acts on nominations of every unit.
 ALL_UNIT_ROLES = frozenset({Role.SECRETARIAT, Role.ADMIN})
+# The operator's user id: Telegram's ids are positive, so it is nobody's.
+OPERATOR_ID = 0
 
 
 class NotAllowedError(DomainError):
@@ -52,15 +54,33 @@ class RoleGrant:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """A user with the grants in force today: what every authorisation check looks at."""
+    """A user with the grants in force today: what every authorisation check looks at.
+
+    The *operator* (:meth:`operator`) is whoever runs ``ntvt`` commands: someone with a shell
+    and the database, who could change any table by hand. The command line acts as this
+    actor, so it goes through the same services as the chat and every rule says by name
+    whether the operator may (manage roles, broadcast) or may not (speak for a unit, act on
+    a case, which only people in chat do).
+    """
 
     user_id: int
     grants: tuple[RoleGrant, ...] = field(default=())
+    is_operator: bool = False
 
     @classmethod
     def of(cls, user_id: int, grants: tuple[RoleGrant, ...], on: date) -> Actor:
         """Return the actor with only the grants in force on ``on``."""
         return cls(user_id, tuple(g for g in grants if g.in_force(on)))
+
+    @classmethod
+    def operator(cls) -> Actor:
+        """Return the operator at the command line: no role, no unit, not a chat user."""
+        return cls(OPERATOR_ID, (), is_operator=True)
+
+    @property
+    def recorded_id(self) -> int | None:
+        """Return the user id to record as the author of a change (None: the command line)."""
+        return None if self.is_operator else self.user_id
 
     def has(self, role: Role) -> bool:
         """Tell whether the actor holds ``role``."""
@@ -76,12 +96,25 @@ class Actor:
         """Return the units the actor acts for; None means every unit."""
         if any(self.has(role) for role in ALL_UNIT_ROLES):
             return None
-        return frozenset(g.unit_key for g in self.grants if g.role is Role.OFFICER and g.unit_key)
+        return self.officer_units
 
     def acts_for(self, unit_key: str) -> bool:
         """Tell whether the actor may act on nominations of ``unit_key``."""
         units = self.unit_keys
         return units is None or unit_key in units
+
+    @property
+    def officer_units(self) -> frozenset[str]:
+        """Return the units the actor is an officer of (what they report for), whatever else."""
+        return frozenset(g.unit_key for g in self.grants if g.role is Role.OFFICER and g.unit_key)
+
+
+def may_manage_roles(actor: Actor) -> bool:
+    """Tell whether ``actor`` may invite people to roles, grant, list and revoke them.
+
+    Admins in chat, and the operator, who makes the first admin.
+    """
+    return actor.is_operator or actor.has(Role.ADMIN)
 
 
 # --- invitations -------------------------------------------------------------------------

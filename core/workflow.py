@@ -189,6 +189,42 @@ def can_view(nomination: Nomination, actor: Actor) -> bool:
     return actor.has(Role.COUNCIL_MEMBER) and nomination.status in (S.PROPOSED, S.UNDER_REVIEW)
 
 
+# Who may learn who reported a case. The views of a case (core.review.case_view) apply these
+# rules; no template or handler decides them.
+#
+# - The nominator, and the staff who verify the case (its unit's officers, the secretariat,
+#   admins: Party.OFFICER), always know the nominator and may call them back: checking a
+#   report needs its source.
+# - An anonymous nominator is unknown to everybody else who may see the case: council
+#   members judge the deed, not who told of it. Supporters and other residents see no case
+#   at all, only its status.
+# - A named nominator is known to whoever may see the case; their phone number stays with
+#   the verifying staff.
+# - Supporters are named to the verifying staff only (they gave no consent to more).
+
+
+def verifies(nomination: Nomination, actor: Actor) -> bool:
+    """Tell whether ``actor`` is among the staff who verify ``nomination``."""
+    return Party.OFFICER in parties(nomination, actor)
+
+
+def may_know_nominator(nomination: Nomination, actor: Actor) -> bool:
+    """Tell whether ``actor`` may learn who reported ``nomination`` (see the rules above)."""
+    if nomination.is_nominated_by(actor.user_id) or verifies(nomination, actor):
+        return True
+    return not nomination.nominator.anonymous and can_view(nomination, actor)
+
+
+def may_contact_nominator(nomination: Nomination, actor: Actor) -> bool:
+    """Tell whether ``actor`` may see how to reach the nominator (their phone number)."""
+    return nomination.is_nominated_by(actor.user_id) or verifies(nomination, actor)
+
+
+def may_know_supporters(nomination: Nomination, actor: Actor) -> bool:
+    """Tell whether ``actor`` may learn who supports ``nomination``."""
+    return verifies(nomination, actor)
+
+
 def allowed_actions(nomination: Nomination, actor: Actor) -> list[Action]:
     """Return what ``actor`` may do to ``nomination`` now, in the order of the workflow."""
     who = parties(nomination, actor)
@@ -197,6 +233,15 @@ def allowed_actions(nomination: Nomination, actor: Actor) -> list[Action]:
         for action, transition in TRANSITIONS.items()
         if nomination.status in transition.sources and who & transition.by
     ]
+
+
+def check_may(nomination: Nomination, action: Action, actor: Actor) -> None:
+    """Raise :class:`NotAllowedError` unless ``actor`` is a party that may make ``action``.
+
+    Whatever the case's state: asked first, so a refusal says nothing about the case.
+    """
+    if not parties(nomination, actor) & TRANSITIONS[action].by:
+        raise NotAllowedError(f"user {actor.user_id} may not {action} {nomination.code}")
 
 
 def claim_holder(nomination: Nomination, now: datetime) -> int | None:
@@ -235,9 +280,7 @@ def apply(
     nomination_id = nomination.id
     assert nomination_id is not None
     transition = TRANSITIONS[action]
-    who = parties(nomination, actor)
-    if not who & transition.by:
-        raise NotAllowedError(f"user {actor.user_id} may not {action} {nomination.code}")
+    check_may(nomination, action, actor)
     if nomination.status not in transition.sources:
         raise TransitionError(f"cannot {action} a nomination that is {nomination.status}")
     _check_requirement(transition.requires, public_note, award, merged_into_id, nomination)

@@ -10,7 +10,7 @@ from bot.runtime import Turn
 from core.dialog import Dialog
 from core.errors import DomainError
 from core.nomination import MAX_EVIDENCE, MAX_EVIDENCE_BYTES, Evidence, NominationStatus
-from core.review import answer_info, find_case
+from core.review import answer_info, answer_readers, find_case
 from core.text import clean_text
 
 FLOW = "a"
@@ -96,10 +96,7 @@ async def _send(turn: Turn, dialog: Dialog, code: str) -> None:
         return
     kept = await close_dialog(turn, dialog)
     turn.say("answer/sent", code=code, draft_kept=kept)
-    officers = {entry_id for entry_id in [nomination.handler_id] if entry_id is not None}
-    if not officers:
-        officers = {g.user_id for g in await turn.uow.roles.holders(unit_key=nomination.unit_key)}
-    for officer_id in sorted(officers):
+    for officer_id in await answer_readers(turn.uow, nomination, turn.today):
         await turn.notify(
             officer_id,
             "notices/answered",

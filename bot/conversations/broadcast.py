@@ -31,6 +31,7 @@ from core.broadcasts import (
     EmptyMessageError,
     check_text,
     create,
+    launch_campaign,
     may_broadcast,
     new_campaign,
     recipients,
@@ -543,7 +544,7 @@ async def _send(turn: Turn, dialog: Dialog) -> None:
         await _ask(turn, dialog, problem=error.code)
         return
     if campaign is not None:
-        await turn.uow.organisation.add_campaign(campaign, launched_by=turn.user.id)
+        await launch_campaign(turn.uow, actor, campaign)
     broadcast = await create(turn.uow, draft, actor=actor, today=turn.today)
     kept = await close_dialog(turn, dialog)
     if campaign is not None and organisation is not None:

@@ -49,15 +49,10 @@ def version(nomination: Nomination) -> int:
 
 
 async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None = None) -> None:
-    """Show the case card with the actions this officer may take now."""
+    """Show the case card, as core built it for this viewer, with the actions they may take."""
     view = await case_view(turn.uow, actor, code, now=turn.now)
     nomination = view.nomination
     assert nomination.id is not None
-    names = await _names(turn, {e.actor_id for e in view.history} | _ids(view.holder_id))
-    nominator = await turn.uow.users.get(nomination.nominator.user_id)
-    officer_view = actor.is_staff and actor.acts_for(nomination.unit_key)
-    supporters = await turn.uow.supporters.of(nomination.id)
-    names |= await _names(turn, {s.user_id for s in supporters}) if officer_view else {}
     rows: list[list[Button]] = [
         [
             Button(
@@ -76,15 +71,9 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
     turn.say(
         "officer/card",
         keyboard=inline_keyboard(rows),
+        view=view,
         nomination=nomination,
-        history=view.history,
-        names=names,
-        holder=names.get(view.holder_id) if view.holder_id else None,
         unit=turn.rt.directory.unit_name(nomination.unit_key),
-        nominator=nominator.display_name if nominator and officer_view else None,
-        show_nominator=officer_view or not nomination.nominator.anonymous,
-        supporters=supporters,
-        officer_view=officer_view,
         notice=notice,
     )
 
@@ -321,15 +310,3 @@ async def notify_nominator(
     for supporter in await turn.uow.supporters.of(nomination.id):
         if supporter.user_id not in (nominator_id, entry.actor_id):
             await turn.notify(supporter.user_id, "notices/transition", supporter=True, **context)
-
-
-async def _names(turn: Turn, user_ids: set[int]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for user_id in user_ids:
-        person = await turn.uow.users.get(user_id)
-        names[user_id] = person.display_name if person else f"#{user_id}"
-    return names
-
-
-def _ids(user_id: int | None) -> set[int]:
-    return {user_id} if user_id is not None else set()

@@ -1,4 +1,7 @@
-"""Officers and their unit's deadlines: /deadlines, done, /event, /register; /compliance."""
+"""Officers and their unit's deadlines: /deadlines, done, /event, /register; /compliance.
+
+Who may do each is decided in :mod:`core.reporting`; these handlers read, call, render.
+"""
 
 from __future__ import annotations
 
@@ -15,20 +18,27 @@ __all__ = ["DONE", "handlers", "on_done"]
 from bot.runtime import Runtime, Turn
 from core.compliance import compliance
 from core.dates import parse_deed_date
-from core.deadlines import ObligationKey, Occurrence
+from core.deadlines import Occurrence
 from core.errors import DomainError
-from core.plan import Plan, RelativeDue
+from core.plan import Plan
+from core.reporting import (
+    NotRegisteredError,
+    NotRelativeTaskError,
+    declaring_units,
+    mark_done,
+    may_mark_done,
+    may_see_every_unit,
+    set_event_day,
+)
+from core.reporting import file_dossier as file_unit_dossier
+from core.reporting import register as register_units
 from core.review import actor_for, secretariat_ids
-from core.roles import Actor
+from core.roles import Actor, NotAllowedError
 
 # /deadlines looks this far ahead, and lists what is overdue however old.
 HORIZON = timedelta(days=45)
 MAX_LISTED = 10
 MAX_TITLES = 10
-
-
-def _in_scope(actor: Actor, key: ObligationKey) -> bool:
-    return actor.acts_for(key.unit_key)
 
 
 async def show_deadlines(turn: Turn) -> None:
@@ -48,7 +58,7 @@ async def show_deadlines(turn: Turn) -> None:
     lead = {o.key for o in deadlines.obligations if o.lead}
     items: list[tuple[Occurrence, bool]] = []
     for key, found in deadlines.occurrences.items():
-        if key not in lead or not _in_scope(actor, key):
+        if key not in lead or not may_mark_done(actor, key.unit_key):
             continue
         for occurrence in found:
             if (key, occurrence.occurrence) in deadlines.completed:
@@ -120,14 +130,21 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
     if unit is None or plan is None or incoming.token is None or not incoming.action:
         turn.say("start/stale_button")
         return
-    if not (actor.is_staff and actor.acts_for(unit.key)):
+    try:
+        fresh = await mark_done(
+            turn.uow,
+            actor,
+            plan_key=plan.key,
+            task_number=incoming.token,
+            occurrence=incoming.action,
+            unit_key=unit.key,
+            today=turn.today,
+            now=turn.now,
+        )
+    except NotAllowedError:
         turn.say("officer/not_allowed")
         return
-    key = ObligationKey(plan.key, incoming.token, unit.key)
     task = next((t for t in plan.tasks if t.number == incoming.token), None)
-    fresh = await turn.uow.deadlines.complete(
-        plan.key, str(key), incoming.action, on=turn.today, by=turn.user.id, at=turn.now
-    )
     told = [u for u in await secretariat_ids(turn.uow, turn.today) if u != turn.user.id]
     for user_id in told if fresh else []:
         await turn.notify(
@@ -141,41 +158,42 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
 async def set_event(turn: Turn) -> None:
     """``/event <task> <day>``: enter the expected event date of a relative deadline."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not declaring_units(actor):
+        turn.say("officer/not_allowed")
+        return
     plan = turn.rt.directory.plan
     words = turn.command_args.split()
     task = None
     if plan is not None and words and words[0].isdigit():
         task = next((t for t in plan.tasks if t.number == int(words[0])), None)
-    if plan is None or task is None or not isinstance(task.due, RelativeDue) or len(words) < 2:
+    if plan is None or task is None or len(words) < 2:
         turn.say("deadlines/event_usage")
         return
     try:
         # The event lies ahead: read the date with "today" far in the future as the limit.
         day = parse_deed_date(words[1], turn.today + timedelta(days=3 * 365), max_age_years=6)
+        entered = await set_event_day(
+            turn.uow,
+            actor,
+            plan=plan,
+            task=task,
+            day=day,
+            calendar=turn.rt.calendar,
+            now=turn.now,
+        )
+    except NotRelativeTaskError:
+        turn.say("deadlines/event_usage")
+        return
     except DomainError as error:
         turn.say("officer/refused", problem=error.code, params={})
         return
-    units = [u for u in (actor.unit_keys or frozenset()) if u]
-    if not units:
-        turn.say("officer/not_allowed")
-        return
-    for unit_key in sorted(units):
-        key = ObligationKey(plan.key, task.number, unit_key)
-        await turn.uow.deadlines.set_event_day(
-            plan.key, str(key), day, by=turn.user.id, at=turn.now
-        )
-    turn.say(
-        "deadlines/event_set",
-        task=task,
-        event=day,
-        due=turn.rt.calendar.shift_deadline_back(task.due.due_for(day), "").day,
-    )
+    turn.say("deadlines/event_set", task=task, event=entered.event, due=entered.due)
 
 
 async def show_compliance(turn: Turn) -> None:
     """``/compliance``: per unit, tasks on time, late, overdue; the monthly quota; registration."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    if actor.unit_keys is not None:  # only the secretariat and admins see every unit
+    if not may_see_every_unit(actor):
         turn.say("officer/not_allowed")
         return
     deadlines = await load_deadlines(turn.uow, turn.rt, turn.rt.calendar)
@@ -208,32 +226,34 @@ async def show_compliance(turn: Turn) -> None:
     )
 
 
-async def _titles_request(turn: Turn, *, usage: str) -> tuple[Plan, list[str], list[str]] | None:
-    """Read ``/command TITLE; TITLE`` from an officer: the plan, their units and the titles.
+async def _titles(turn: Turn, *, usage: str) -> tuple[Actor, Plan, list[str]] | None:
+    """Read ``/command TITLE; TITLE`` from an officer: the actor, the plan and the titles.
 
-    Says why and returns None when there is no plan, the user acts for no unit, or no title.
+    Says why and returns None when the user declares for no unit, there is no plan, or no
+    title was typed.
     """
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     plan = turn.rt.directory.plan
-    units = sorted(actor.unit_keys or ()) if actor.is_staff else []
-    titles = [t.strip() for t in turn.command_args.split(";") if t.strip()][:MAX_TITLES]
-    if plan is None or not units:
-        turn.say("officer/not_allowed" if plan else "deadlines/none")
+    if not declaring_units(actor):
+        turn.say("officer/not_allowed")
         return None
+    if plan is None:
+        turn.say("deadlines/none")
+        return None
+    titles = [t.strip() for t in turn.command_args.split(";") if t.strip()][:MAX_TITLES]
     if not titles:
         turn.say(usage)
         return None
-    return plan, units, titles
+    return actor, plan, titles
 
 
 async def register(turn: Turn) -> None:
     """``/register <titles>``: record the unit's emulation registration for the plan's year."""
-    request = await _titles_request(turn, usage="deadlines/register_usage")
+    request = await _titles(turn, usage="deadlines/register_usage")
     if request is None:
         return
-    plan, units, titles = request
-    for unit_key in units:
-        await turn.uow.deadlines.register(unit_key, plan.year, titles, by=turn.user.id, at=turn.now)
+    actor, plan, titles = request
+    units = await register_units(turn.uow, actor, year=plan.year, titles=titles, now=turn.now)
     turn.say(
         "deadlines/registered",
         titles=titles,
@@ -243,28 +263,27 @@ async def register(turn: Turn) -> None:
 
 
 async def file_dossier(turn: Turn) -> None:
-    """``/dossier <titles>``: file the unit's year-end commendation dossier for the plan's year.
-
-    The plan (section III.4) refuses year-end commendation to units that did not register for
-    emulation; the 2022 law dropped that as a legal ground, so the rule is a setting.
-    """
-    request = await _titles_request(turn, usage="deadlines/dossier_usage")
+    """``/dossier <titles>``: file the unit's year-end commendation dossier for the plan's year."""
+    request = await _titles(turn, usage="deadlines/dossier_usage")
     if request is None:
         return
-    plan, units, titles = request
-    registered = await turn.uow.deadlines.registrations(plan.year)
-    refused = [u for u in units if u not in registered]
-    if turn.rt.settings.require_registration and refused:
+    actor, plan, titles = request
+    try:
+        units = await file_unit_dossier(
+            turn.uow,
+            actor,
+            year=plan.year,
+            titles=titles,
+            require_registration=turn.rt.settings.require_registration,
+            now=turn.now,
+        )
+    except NotRegisteredError as refused:
         turn.say(
             "deadlines/dossier_refused",
-            units=[turn.rt.directory.unit_name(u) for u in refused],
+            units=[turn.rt.directory.unit_name(u) for u in refused.unit_keys],
             year=plan.year,
         )
         return
-    for unit_key in units:
-        await turn.uow.deadlines.file_dossier(
-            unit_key, plan.year, titles, by=turn.user.id, at=turn.now
-        )
     names = [turn.rt.directory.unit_name(u) for u in units]
     for user_id in await secretariat_ids(turn.uow, turn.today):
         await turn.notify(

@@ -11,8 +11,16 @@ from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
 from bot.runtime import Runtime, Turn
 from core.errors import DomainError
-from core.review import InvitationInvalidError, actor_for, invite, queue, redeem_invitation
-from core.roles import INVITATION_PREFIX, NotAllowedError, Role
+from core.review import (
+    InvitationInvalidError,
+    actor_for,
+    display_name,
+    invite,
+    queue,
+    redeem_invitation,
+    search_scope,
+)
+from core.roles import INVITATION_PREFIX, NotAllowedError, Role, may_manage_roles
 from core.text import fold
 from core.workflow import ClaimedByOtherError
 
@@ -105,9 +113,8 @@ async def on_officer_button(turn: Turn, incoming: Incoming) -> bool:
 async def refuse(turn: Turn, error: DomainError) -> None:
     """Explain politely why an officer's request was refused."""
     if isinstance(error, ClaimedByOtherError):
-        holder = await turn.uow.users.get(error.holder_id)
-        name = holder.display_name if holder else f"#{error.holder_id}"
-        turn.say("officer/claimed", since=error.since, holder=name)
+        holder = await display_name(turn.uow, error.holder_id)
+        turn.say("officer/claimed", since=error.since, holder=holder)
     elif isinstance(error, NotAllowedError):
         turn.callback_notice = turn.label("⛔")
         turn.say("officer/not_allowed")
@@ -128,7 +135,9 @@ async def find_command(turn: Turn) -> None:
 async def show_search(turn: Turn, query: str, *, page: int) -> None:
     """Show one page of search results, with buttons to open each case."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    if not actor.is_staff:
+    try:
+        units = search_scope(actor)
+    except NotAllowedError:
         turn.say("officer/not_staff")
         return
     key = fold(query)[:FIND_QUERY_BYTES]
@@ -136,7 +145,7 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
         turn.say("officer/find_usage")
         return
     result = await turn.rt.search.search(
-        turn.uow, key, unit_keys=actor.unit_keys, limit=FIND_PAGE, offset=page * FIND_PAGE
+        turn.uow, key, unit_keys=units, limit=FIND_PAGE, offset=page * FIND_PAGE
     )
     rows = [
         [
@@ -168,7 +177,7 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
 async def invite_command(turn: Turn) -> None:
     """``/invite <role> [unit]``: an admin creates an invitation link in chat."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    if not actor.has(Role.ADMIN):
+    if not may_manage_roles(actor):
         turn.say("officer/not_allowed")
         return
     words = turn.command_args.split(maxsplit=1)
@@ -184,12 +193,7 @@ async def invite_command(turn: Turn) -> None:
             return
         unit_key = matched.best.key
     code, invitation = await invite(
-        turn.uow,
-        role=role,
-        unit_key=unit_key,
-        days=INVITE_DAYS,
-        now=turn.now,
-        created_by=turn.user.id,
+        turn.uow, actor, role=role, unit_key=unit_key, days=INVITE_DAYS, now=turn.now
     )
     username = turn.update.get_bot().username
     turn.say(

@@ -11,11 +11,13 @@ from bot.local_api.users import SimUser
 from bot.runtime import Runtime
 from core.broadcasts import BroadcastStatus
 from core.review import grant_role
-from core.roles import Role
+from core.roles import Actor, Role
 from core.subscriptions import Scope
 from tests.bot.audience import add_subscribers
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import press, say
+
+OPERATOR = Actor.operator()
 
 ALL = "👥 Tất cả người đăng ký"
 BY_WARD = "🏘 Người đăng ký theo phường"
@@ -31,7 +33,7 @@ NUMBER = re.compile(r"thông báo số (\d+)")
 async def _secretary(bot: RunningBot, clock: FakeClock, user: SimUser) -> SimUser:
     async with bot.runtime.uow() as uow:
         await grant_role(
-            uow, user_id=user.id, role=Role.SECRETARIAT, unit_key=None, now=clock(), granted_by=None
+            uow, OPERATOR, user_id=user.id, role=Role.SECRETARIAT, unit_key=None, now=clock()
         )
         await uow.commit()
     return user
@@ -40,7 +42,7 @@ async def _secretary(bot: RunningBot, clock: FakeClock, user: SimUser) -> SimUse
 async def _officer_of(bot: RunningBot, clock: FakeClock, user: SimUser, unit: str) -> None:
     async with bot.runtime.uow() as uow:
         await grant_role(
-            uow, user_id=user.id, role=Role.OFFICER, unit_key=unit, now=clock(), granted_by=None
+            uow, OPERATOR, user_id=user.id, role=Role.OFFICER, unit_key=unit, now=clock()
         )
         await uow.commit()
 

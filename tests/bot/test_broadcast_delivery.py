@@ -19,6 +19,7 @@ from core.broadcasts import (
     create,
     report,
 )
+from core.roles import Actor
 from tests.bot.audience import add_many_subscribers, add_subscribers
 from tests.bot.conftest import FakeClock, RunningBot
 
@@ -32,7 +33,7 @@ async def _launch(rt: Runtime, text: str = ANNOUNCEMENT, **fields: object) -> in
             Broadcast(
                 text, Audience.parse(str(fields.pop("audience", "all"))), rt.clock(), **fields
             ),  # type: ignore[arg-type]
-            actor=None,
+            actor=Actor.operator(),
             today=rt.today(),
         )
         await uow.commit()
@@ -238,7 +239,7 @@ async def test_cancel_stops_what_is_not_sent_yet(
     broadcast_id = await _launch(rt, "Sẽ hủy: Người tốt")
     await _until_sent(api, "Sẽ hủy", 20)
     async with rt.uow() as uow:
-        await cancel(uow, broadcast_id, actor=None)
+        await cancel(uow, broadcast_id, actor=Actor.operator())
         await uow.commit()
     at_cancel = len(_sends(api, "Sẽ hủy"))
     await asyncio.sleep(1.0)

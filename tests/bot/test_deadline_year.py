@@ -26,9 +26,11 @@ from bot.notices import run_once
 from bot.runtime import Runtime
 from core.calendar import WorkingCalendar
 from core.review import grant_role
-from core.roles import Role
+from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import say
+
+OPERATOR = Actor.operator()
 
 HANG_BAC = "phuong-hang-bac"
 NOI_VU = "phong-noi-vu"
@@ -179,7 +181,7 @@ class Officers:
 async def grant_officer(rt: Runtime, clock: FakeClock, user_id: int, unit: str) -> None:
     async with rt.uow() as uow:
         await grant_role(
-            uow, user_id=user_id, role=Role.OFFICER, unit_key=unit, now=clock(), granted_by=None
+            uow, OPERATOR, user_id=user_id, role=Role.OFFICER, unit_key=unit, now=clock()
         )
         await uow.commit()
 

@@ -10,9 +10,11 @@ import pytest
 from bot.local_api import LocalBotApi
 from bot.notices import run_once
 from core.review import grant_role
-from core.roles import Role
+from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import press, say
+
+OPERATOR = Actor.operator()
 
 HANG_BAC = "phuong-hang-bac"
 
@@ -38,9 +40,7 @@ async def _officer(
     unit: str | None = HANG_BAC,
 ) -> None:
     async with bot.runtime.uow() as uow:
-        await grant_role(
-            uow, user_id=user_id, role=role, unit_key=unit, now=clock(), granted_by=None
-        )
+        await grant_role(uow, OPERATOR, user_id=user_id, role=role, unit_key=unit, now=clock())
         await uow.commit()
 
 

@@ -7,9 +7,11 @@ import re
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
 from core.review import grant_role
-from core.roles import Role
+from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start, fill_nomination, press, say
+
+OPERATOR = Actor.operator()
 
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
@@ -27,11 +29,11 @@ async def _officer(bot: RunningBot, clock: FakeClock, user: SimUser) -> None:
     async with bot.runtime.uow() as uow:
         await grant_role(
             uow,
+            OPERATOR,
             user_id=user.id,
             role=Role.OFFICER,
             unit_key="phuong-hang-bac",
             now=clock(),
-            granted_by=None,
         )
         await uow.commit()
 

@@ -9,9 +9,11 @@ from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
 from core.codes import TrackingCode
 from core.review import grant_role, invite
-from core.roles import Role
+from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start, fill_nomination, press, say
+
+OPERATOR = Actor.operator()
 
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
 HANG_BAC = "phuong-hang-bac"
@@ -19,7 +21,7 @@ HANG_BAC = "phuong-hang-bac"
 
 async def _invitation(bot: RunningBot, clock: FakeClock, role: Role, unit: str | None) -> str:
     async with bot.runtime.uow() as uow:
-        code, _ = await invite(uow, role=role, unit_key=unit, days=7, now=clock(), created_by=None)
+        code, _ = await invite(uow, OPERATOR, role=role, unit_key=unit, days=7, now=clock())
         await uow.commit()
     return code
 
@@ -28,9 +30,7 @@ async def _grant(
     bot: RunningBot, clock: FakeClock, user: SimUser, role: Role, unit: str | None = None
 ) -> None:
     async with bot.runtime.uow() as uow:
-        await grant_role(
-            uow, user_id=user.id, role=role, unit_key=unit, now=clock(), granted_by=None
-        )
+        await grant_role(uow, OPERATOR, user_id=user.id, role=role, unit_key=unit, now=clock())
         await uow.commit()
 
 

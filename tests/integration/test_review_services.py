@@ -18,11 +18,13 @@ from core.review import (
     queue,
     redeem_invitation,
 )
-from core.roles import NotAllowedError, Role
+from core.roles import Actor, NotAllowedError, Role
 from core.services import give_consent, meet_user, submit_nomination
 from core.workflow import Action, RequirementMissingError
 from storage.uow import Database
 from tests.bot.flows import DEED
+
+OPERATOR = Actor.operator()
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -56,17 +58,15 @@ async def _nomination(db: Database, nominator: int = 1) -> int:
 
 async def _grant(db: Database, user_id: int, role: Role, unit: str | None = None) -> None:
     async with db.uow() as uow:
-        await grant_role(uow, user_id=user_id, role=role, unit_key=unit, now=NOW, granted_by=None)
+        await grant_role(uow, OPERATOR, user_id=user_id, role=role, unit_key=unit, now=NOW)
         await uow.commit()
 
 
 async def test_an_invitation_binds_once_and_expires(organised: Database) -> None:
     async with organised.uow() as uow:
-        code, _ = await invite(
-            uow, role=Role.OFFICER, unit_key=HANG_BAC, days=7, now=NOW, created_by=None
-        )
+        code, _ = await invite(uow, OPERATOR, role=Role.OFFICER, unit_key=HANG_BAC, days=7, now=NOW)
         late_code, _ = await invite(
-            uow, role=Role.OFFICER, unit_key=HANG_BAC, days=1, now=NOW, created_by=None
+            uow, OPERATOR, role=Role.OFFICER, unit_key=HANG_BAC, days=1, now=NOW
         )
         await uow.commit()
     async with organised.uow() as uow:
@@ -87,7 +87,7 @@ async def test_an_invitation_to_an_unknown_unit_is_refused(organised: Database) 
     async with organised.uow() as uow:
         with pytest.raises(UnknownUnitError):
             await invite(
-                uow, role=Role.OFFICER, unit_key="phuong-khong-co", days=7, now=NOW, created_by=None
+                uow, OPERATOR, role=Role.OFFICER, unit_key="phuong-khong-co", days=7, now=NOW
             )
 
 

@@ -16,6 +16,7 @@ from core.roles import (
     Role,
     RoleGrant,
     hash_invitation_code,
+    may_manage_roles,
     new_invitation_code,
 )
 from core.workflow import (
@@ -28,7 +29,11 @@ from core.workflow import (
     allowed_actions,
     apply,
     can_view,
+    check_may,
     claim,
+    may_contact_nominator,
+    may_know_nominator,
+    may_know_supporters,
 )
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -169,3 +174,42 @@ def test_invitation_codes_fit_a_start_payload_and_are_stored_hashed() -> None:
     assert len(code) <= 64 and all(c.isalnum() or c in "_-" for c in code)
     assert hash_invitation_code(code) != code and len(hash_invitation_code(code)) == 64
     assert replace(_nomination(), id=3).id == 3
+
+
+ADMIN = _actor(50, Role.ADMIN)
+
+
+@pytest.mark.parametrize("anonymous", [True, False], ids=["anonymous", "named"])
+def test_who_may_know_and_call_the_nominator(anonymous: bool) -> None:
+    case = replace(
+        _nomination(NominationStatus.PROPOSED),
+        nominator=Nominator(NOMINATOR, "0912345678", anonymous),
+    )
+    verifying = (HANG_BAC, SECRETARIAT, ADMIN)
+    for actor in (RESIDENT, *verifying):
+        assert may_know_nominator(case, actor) and may_contact_nominator(case, actor)
+    # The council sees the proposed case, and its nominator only if they did not hide.
+    assert can_view(case, COUNCIL)
+    assert may_know_nominator(case, COUNCIL) is not anonymous
+    assert not may_contact_nominator(case, COUNCIL)
+    for actor in (HANG_GAI, STRANGER, Actor.operator()):
+        assert not may_know_nominator(case, actor) and not may_contact_nominator(case, actor)
+    assert [
+        a for a in (RESIDENT, COUNCIL, HANG_GAI, *verifying) if may_know_supporters(case, a)
+    ] == [*verifying]
+
+
+def test_a_refusal_to_act_is_decided_before_the_cases_state() -> None:
+    decided = _nomination(NominationStatus.COMMENDED)
+    with pytest.raises(NotAllowedError):
+        check_may(decided, Action.WITHDRAW, STRANGER)
+    with pytest.raises(NotAllowedError):
+        apply(decided, Action.WITHDRAW, STRANGER, now=NOW)  # not "cannot withdraw: commended"
+
+
+def test_the_operator_holds_no_role_and_acts_on_no_case() -> None:
+    operator = Actor.operator()
+    assert operator.recorded_id is None and not operator.is_staff
+    assert operator.officer_units == frozenset() and not can_view(_nomination(), operator)
+    assert may_manage_roles(operator) and may_manage_roles(ADMIN)
+    assert not may_manage_roles(SECRETARIAT) and not may_manage_roles(HANG_BAC)
