@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.bulk import BulkSender
 from bot.handlers import deadlines, resident
 from bot.journal import UpdateJournal
+from bot.keyboards import ButtonSigner
 from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
@@ -51,9 +52,16 @@ BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def build_runtime(
-    settings: Settings, db: Database, *, clock: Callable[[], datetime] = system_clock
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    token: str | None = None,
 ) -> Runtime:
-    """Build everything handlers need; load the demo plan into an empty database."""
+    """Build everything handlers need; load the demo plan into an empty database.
+
+    ``token`` is the bot's token when it is not the one in ``settings`` (``ntvt chat``).
+    """
     async with db.uow() as uow:
         organisation = await uow.organisation.load()
         plan = await uow.organisation.current_plan()
@@ -71,6 +79,7 @@ async def build_runtime(
         clock,
         calendar=working_calendar(settings),
         reminders=reminder_settings(settings),
+        buttons=button_signer(settings, token),
     )
     async with db.uow() as uow:
         indexed = await rt.search.catch_up(uow)
@@ -81,6 +90,16 @@ async def build_runtime(
     gc.set_threshold(100_000, 50, 100)
     log.info("search index ready: %d nominations", indexed)
     return rt
+
+
+def button_signer(settings: Settings, token: str | None) -> ButtonSigner:
+    """Return the signer of inline buttons: every process of one bot signs alike.
+
+    Without a secret or a token (a tool that sends nothing) the key is the process's own.
+    """
+    configured = settings.button_secret or (None if token else settings.telegram_token)
+    chosen = configured.get_secret_value().strip() if configured is not None else token
+    return ButtonSigner.from_secret(chosen) if chosen else ButtonSigner.random()
 
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
@@ -200,7 +219,7 @@ async def running_bot(
     """
     db = await open_database(settings.database_url)
     try:
-        rt = await build_runtime(settings, db, clock=clock)
+        rt = await build_runtime(settings, db, clock=clock, token=token)
         journal = UpdateJournal(rt.uow, rt.clock) if polling else None
         application = build_application(rt, token, journal=journal)
         sender = rt.sender

@@ -31,7 +31,8 @@ from typing import Any
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.conversations.incoming import button_data
+from bot.handlers.subscriptions import campaign_button_data
+from bot.keyboards import MAX_DATA_BYTES
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
 from bot.runtime import Runtime
@@ -72,8 +73,9 @@ def render_broadcast(
     text = rt.renderer.render(lang, "broadcasts/announcement", text=broadcast.text)
     params: dict[str, object] = {"parse_mode": "HTML"}
     if broadcast.campaign_key:
-        data = button_data("sub", 0, "campaign", broadcast.campaign_key)
-        if len(data.encode()) <= 64:
+        # Signed for each recipient's chat when it is sent (BulkSender._deliver).
+        data = campaign_button_data(broadcast.campaign_key)
+        if len(data.encode()) <= MAX_DATA_BYTES:
             label = rt.renderer.text(lang, SUBSCRIBE_LABEL)
             params["reply_markup"] = {"inline_keyboard": [[{"text": label, "callback_data": data}]]}
     if broadcast.has_photo:
@@ -354,6 +356,10 @@ class BulkSender:
         assert message.id is not None
         try:
             params = dict(message.params)
+            if "reply_markup" in params:
+                params["reply_markup"] = self._rt.buttons.sign_markup(
+                    message.chat_id, params["reply_markup"]
+                )
             if self._paid:
                 params["allow_paid_broadcast"] = True
             if params.get("photo") == PHOTO_PENDING:

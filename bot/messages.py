@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.keyboards import ButtonSigner
 from bot.rendering import Renderer
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
@@ -18,15 +19,24 @@ def text_message(
     *,
     now: datetime,
     keyboard: dict[str, Any] | None = None,
+    buttons: ButtonSigner | None = None,
     **context: Any,
 ) -> OutgoingMessage:
-    """Return a ``sendMessage`` rendered from ``template`` in ``locale`` (Telegram HTML)."""
+    """Return a ``sendMessage`` rendered from ``template`` in ``locale`` (Telegram HTML).
+
+    Inline buttons are signed for ``chat_id`` with ``buttons``: a message with inline buttons
+    and no signer is a mistake, refused here rather than sent with buttons nobody can press.
+    """
     params: dict[str, Any] = {
         "chat_id": chat_id,
         "text": renderer.render(locale, template, **context),
         "parse_mode": "HTML",
         "link_preview_options": {"is_disabled": True},
     }
+    if keyboard is not None and "inline_keyboard" in keyboard:
+        if buttons is None:
+            raise ValueError(f"{template}: inline buttons need a signer")
+        keyboard = buttons.sign_markup(chat_id, keyboard)
     if keyboard is not None:
         params["reply_markup"] = keyboard
     return OutgoingMessage(chat_id, "sendMessage", params, now)

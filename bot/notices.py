@@ -151,6 +151,7 @@ async def run_once(
                     "notices/deadline",
                     now=now,
                     keyboard=_done_keyboard(rt, notice, locale),
+                    buttons=rt.buttons,
                     notice=notice,
                     task=task,
                     unit=rt.directory.unit_name(notice.obligation.unit_key),

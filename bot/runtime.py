@@ -18,7 +18,8 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.keyboards import reply_keyboard
+from bot.conversations.incoming import Incoming, read_update
+from bot.keyboards import ButtonSigner, reply_keyboard
 from bot.messages import locale_of, text_message
 from bot.rendering import N_, Renderer
 from bot.search import SearchService
@@ -128,6 +129,8 @@ class Runtime:
     search: SearchService = field(default_factory=SearchService)
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    # Signs the inline buttons of every message and checks each press (bot.keyboards).
+    buttons: ButtonSigner = field(default_factory=ButtonSigner.random)
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""
@@ -303,6 +306,11 @@ class Turn:
         """Return today's date in the council's time zone."""
         return self.now.astimezone(self.rt.settings.tz).date()
 
+    @functools.cached_property
+    def incoming(self) -> Incoming:
+        """Return what the user sent; a button's data only if it was signed for this chat."""
+        return read_update(self.update, self.rt.buttons)
+
     @property
     def command_args(self) -> str:
         """Return what follows the command in the message (``/find nguyen van binh``)."""
@@ -336,6 +344,7 @@ class Turn:
                 template,
                 now=self.now,
                 keyboard=keyboard,
+                buttons=self.rt.buttons,
                 **context,
             )
         )

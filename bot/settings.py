@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, ge=1, le=600)
     # How often each process looks for a plan loaded or a campaign launched by another one.
     directory_refresh: float = Field(default=30.0, gt=0)
+    # The key inline buttons are signed with; derived from the bot's token when unset. Set it
+    # to keep buttons valid across a token change, or to change it and void every button.
+    button_secret: SecretStr | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -100,6 +103,13 @@ class Settings(BaseSettings):
         secret = value.get_secret_value()
         if not 1 <= len(secret) <= 256 or not all(c.isalnum() or c in "_-" for c in secret):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("button_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be at least 16 characters (a random string)")
         return value
 
     @field_validator("reminder_offsets")

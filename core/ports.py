@@ -377,6 +377,22 @@ class LeaseRepository(abc.ABC):
         """Return the holders of the leases named ``prefix…`` that have not expired at ``now``."""
 
 
+class FailedLookupRepository(abc.ABC):
+    """Tracking codes each user looked up and did not find: guessing codes is throttled."""
+
+    @abc.abstractmethod
+    async def add(self, user_id: int, at: datetime) -> None:
+        """Record that ``user_id`` looked up a code that does not exist."""
+
+    @abc.abstractmethod
+    async def since(self, user_id: int, since: datetime) -> list[datetime]:
+        """Return when the user's failed lookups after ``since`` happened, oldest first."""
+
+    @abc.abstractmethod
+    async def purge(self, *, before: datetime) -> int:
+        """Forget every failed lookup before ``before``; return how many."""
+
+
 class RoleRepository(abc.ABC):
     """Roles granted to users."""
 
@@ -562,6 +578,7 @@ class UnitOfWork(abc.ABC):
     subscriptions: SubscriptionRepository
     broadcasts: BroadcastRepository
     leases: LeaseRepository
+    failed_lookups: FailedLookupRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
@@ -49,6 +49,17 @@ class UnknownCodeError(DomainError):
     """No nomination has this tracking code."""
 
     code = "status.unknown_code"
+
+
+class LookupThrottledError(DomainError):
+    """The user typed too many codes that do not exist lately: lookups wait a while."""
+
+    code = "status.throttled"
+
+    def __init__(self, until: datetime, failures: int) -> None:
+        super().__init__(f"{failures} failed lookups: throttled until {until.isoformat()}")
+        self.until = until
+        self.failures = failures
 
 
 class CodeSpaceExhaustedError(DomainError):
@@ -131,6 +142,11 @@ async def submit_nomination(
     return await uow.nominations.add(nomination)
 
 
+# Guessing codes: this many codes not found within the window, then lookups wait.
+LOOKUP_FAILURES = 10
+LOOKUP_WINDOW = timedelta(hours=1)
+
+
 @dataclass(frozen=True, slots=True)
 class StatusView:
     """What a person may see of a nomination.
@@ -158,6 +174,33 @@ async def look_up_status(uow: UnitOfWork, code: TrackingCode, *, viewer_id: int)
         raise UnknownCodeError(str(code))
     visible = nomination if nomination.is_nominated_by(viewer_id) else None
     return StatusView(nomination.code, nomination.status, nomination.status_changed_at, visible)
+
+
+async def look_up_code(
+    uow: UnitOfWork, code: TrackingCode, *, viewer_id: int, now: datetime
+) -> StatusView:
+    """Return what ``viewer_id`` may see of the nomination with ``code``, guessing throttled.
+
+    Each code not found counts against the viewer; after ``LOOKUP_FAILURES`` within
+    ``LOOKUP_WINDOW`` their lookups raise :class:`LookupThrottledError` until the oldest of
+    them is an hour old. Meanwhile a right code is refused like a wrong one, or the refusal
+    would tell them apart; only what the viewer may see whole (their own nomination) is
+    still shown. The count is in the database, shared by every process and kept across
+    restarts; what left the window is deleted as new failures are written.
+    """
+    failures = await uow.failed_lookups.since(viewer_id, now - LOOKUP_WINDOW)
+    until = failures[-LOOKUP_FAILURES] + LOOKUP_WINDOW if len(failures) >= LOOKUP_FAILURES else None
+    try:
+        view = await look_up_status(uow, code, viewer_id=viewer_id)
+    except UnknownCodeError:
+        if until is not None:
+            raise LookupThrottledError(until, len(failures)) from None
+        await uow.failed_lookups.purge(before=now - LOOKUP_WINDOW)
+        await uow.failed_lookups.add(viewer_id, now)
+        raise
+    if until is not None and not view.is_full:
+        raise LookupThrottledError(until, len(failures))
+    return view
 
 
 async def my_nominations(uow: UnitOfWork, user_id: int, *, limit: int = 10) -> Sequence[Nomination]:

@@ -64,6 +64,7 @@ from core.ports import (
     ConsentRepository,
     DeadlineRepository,
     DialogRepository,
+    FailedLookupRepository,
     InboundUpdateRepository,
     InvitationRepository,
     NominationRepository,
@@ -94,6 +95,7 @@ from storage.tables import (
     DialogRow,
     EmulationRegistrationRow,
     EvidenceRow,
+    FailedLookupRow,
     InboundUpdateRow,
     InvitationRow,
     NominationRow,
@@ -1908,3 +1910,29 @@ class SqlSubscriptionRepository(SubscriptionRepository):
                 )
             )
         return found
+
+
+class SqlFailedLookupRepository(FailedLookupRepository):
+    """Failed code lookups in ``failed_lookups``, read by user and time (its one index)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user_id: int, at: datetime) -> None:
+        """Record that ``user_id`` looked up a code that does not exist."""
+        await self._session.execute(insert(FailedLookupRow).values(user_id=user_id, at=at))
+
+    async def since(self, user_id: int, since: datetime) -> list[datetime]:
+        """Return when the user's failed lookups after ``since`` happened, oldest first."""
+        rows = await self._session.scalars(
+            select(FailedLookupRow.at)
+            .where(FailedLookupRow.user_id == user_id, FailedLookupRow.at > since)
+            .order_by(FailedLookupRow.at, FailedLookupRow.id)
+        )
+        return list(rows)
+
+    async def purge(self, *, before: datetime) -> int:
+        """Forget every failed lookup before ``before``; return how many."""
+        return await _rowcount(
+            self._session, delete(FailedLookupRow).where(FailedLookupRow.at < before)
+        )

@@ -18,6 +18,7 @@ from storage.repositories import (
     SqlConsentRepository,
     SqlDeadlineRepository,
     SqlDialogRepository,
+    SqlFailedLookupRepository,
     SqlInboundUpdateRepository,
     SqlInvitationRepository,
     SqlNominationRepository,
@@ -96,6 +97,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.subscriptions = SqlSubscriptionRepository(session)
         self.broadcasts = SqlBroadcastRepository(session)
         self.leases = SqlLeaseRepository(session)
+        self.failed_lookups = SqlFailedLookupRepository(session)
         return self
 
     async def __aexit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.conversations import review
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
@@ -23,11 +24,11 @@ ANSWER_MAX = 2000
 async def start(turn: Turn, nomination_id: int) -> None:
     """Open the answer dialog for a case that is waiting for the nominator."""
     turn.clear_buttons()
-    nomination = await find_case(turn.uow, nomination_id)
-    if (
-        not nomination.is_nominated_by(turn.user.id)
-        or nomination.status is not NominationStatus.NEEDS_INFO
-    ):
+    nomination = await turn.uow.nominations.get(nomination_id)
+    if nomination is None or not nomination.is_nominated_by(turn.user.id):
+        review.refuse_case(turn)
+        return
+    if nomination.status is not NominationStatus.NEEDS_INFO:
         turn.say("answer/not_waiting", code=str(nomination.code))
         return
     dialog = await open_dialog(turn, FLOW, STEP, {"id": nomination_id, "text": "", "files": []})
@@ -50,29 +51,31 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
         if incoming.action == "send":
             await _send(turn, dialog, code)
             return
-    problem = _collect(data, incoming)
+    problem, params = _collect(data, incoming)
     dialog.move_to(dialog.step, turn.now)
     await turn.uow.dialogs.save(dialog)
-    _ask(turn, dialog, code=code, problem=problem)
+    _ask(turn, dialog, code=code, problem=problem, params=params)
 
 
-def _collect(data: dict[str, object], incoming: Incoming) -> str | None:
+def _collect(data: dict[str, object], incoming: Incoming) -> tuple[str | None, dict[str, object]]:
+    """Add the text or file to the answer; return the problem, if any, and its details."""
     files = data["files"]
     assert isinstance(files, list)
     if incoming.evidence is not None:
         if (incoming.evidence.size or 0) > MAX_EVIDENCE_BYTES:
-            return "nomination.evidence_size"
+            return "nomination.evidence_size", {}
         if len(files) >= MAX_EVIDENCE:
-            return "nomination.evidence_count"
+            return "nomination.evidence_count", {}
         files.append(incoming.evidence.to_dict())
-        return None
+        return None, {}
     if incoming.kind == "text" and incoming.text:
         text = f"{data['text']}\n{incoming.text}".strip()
-        if clean_text(text, max_len=ANSWER_MAX, multiline=True).too_long:
-            return "input.too_long"
+        cleaned = clean_text(text, max_len=ANSWER_MAX, multiline=True)
+        if cleaned.too_long:
+            return "input.too_long", {"length": cleaned.length}
         data["text"] = text
-        return None
-    return "answer.text_or_files"
+        return None, {}
+    return "answer.text_or_files", {}
 
 
 async def _send(turn: Turn, dialog: Dialog, code: str) -> None:
@@ -116,7 +119,14 @@ async def _send(turn: Turn, dialog: Dialog, code: str) -> None:
         )
 
 
-def _ask(turn: Turn, dialog: Dialog, *, code: str, problem: str | None) -> None:
+def _ask(
+    turn: Turn,
+    dialog: Dialog,
+    *,
+    code: str,
+    problem: str | None,
+    params: dict[str, object] | None = None,
+) -> None:
     data = dialog.data
     rows = [
         [Button(turn.label(SEND), button_data(FLOW, dialog.token, "send"))],
@@ -129,5 +139,5 @@ def _ask(turn: Turn, dialog: Dialog, *, code: str, problem: str | None) -> None:
         text=data["text"],
         files=len(data["files"]),
         problem=problem,
-        params={},
+        params=params or {},
     )

@@ -429,6 +429,9 @@ async def _preview(
     broadcast = _broadcast(turn, data, campaign_key=campaign.key if campaign else None)
     if full:
         method, call = render_broadcast(turn.rt, broadcast, turn.locale)
+        markup = call.get("reply_markup")
+        if isinstance(markup, dict):
+            call["reply_markup"] = turn.rt.buttons.sign_markup(turn.chat_id, markup)
         turn.replies.append(
             OutgoingMessage(turn.chat_id, method, {"chat_id": turn.chat_id, **call}, turn.now)
         )

@@ -7,6 +7,7 @@ from typing import Literal
 
 from telegram import Update
 
+from bot.keyboards import ButtonSigner
 from core.nomination import Evidence, EvidenceKind, GeoPoint
 from core.text import clean_text
 
@@ -18,7 +19,11 @@ MAX_INPUT_CHARS = 4096
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One input of the resident: a text, a button press, a file, a place or a contact."""
+    """One input of the resident: a text, a button press, a file, a place or a contact.
+
+    A press whose data the bot did not sign for this chat (forged, from another chat, or
+    from before buttons were signed) is a button with no ``flow``: nothing of it is read.
+    """
 
     kind: InputKind
     text: str | None = None
@@ -37,11 +42,13 @@ def button_data(flow: str, token: int, action: str, arg: str | None = None) -> s
     return f"{flow}:{token}:{action}" + (f":{arg}" if arg is not None else "")
 
 
-def read_update(update: Update) -> Incoming:
-    """Turn an update into an :class:`Incoming`."""
+def read_update(update: Update, buttons: ButtonSigner) -> Incoming:
+    """Turn an update into an :class:`Incoming`; a button's data only if signed for its chat."""
     query = update.callback_query
     if query is not None:
-        return _read_button(query.data or "")
+        chat = update.effective_chat
+        data = buttons.verify(chat.id, query.data or "") if chat is not None else None
+        return _read_button(data) if data is not None else Incoming("button")
     message = update.effective_message
     if message is None:
         return Incoming("other")
@@ -84,8 +91,8 @@ def read_update(update: Update) -> Incoming:
 
 def _read_button(data: str) -> Incoming:
     parts = data.split(":", 3)
-    if len(parts) < 3 or not parts[1].isdigit():
-        return Incoming("button", flow=parts[0] if parts else None, action=None)
+    if len(parts) < 3 or not (parts[1].isascii() and parts[1].isdigit()):
+        return Incoming("button")
     return Incoming(
         "button",
         flow=parts[0],

@@ -22,7 +22,7 @@ from core.nomination import EvidenceKind, Nomination, NominationStatus
 from core.review import act, actor_for, case_view, find_case
 from core.roles import Actor
 from core.text import clean_text
-from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement
+from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement, can_view
 
 CARD = "k"
 ACT = "r"
@@ -88,11 +88,30 @@ async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
             turn.send_file("sendDocument", "document", item.file_id)
 
 
+async def visible_case(turn: Turn, actor: Actor, nomination_id: int) -> Nomination | None:
+    """Return the case if ``actor`` may see it; None alike if it does not exist or they may not.
+
+    Every button about a case asks this before anything else, so that a refusal tells
+    nothing about the case (:func:`refuse_case`).
+    """
+    nomination = await turn.uow.nominations.get(nomination_id)
+    return nomination if nomination is not None and can_view(nomination, actor) else None
+
+
+def refuse_case(turn: Turn) -> None:
+    """Refuse a request about a case, in words that are the same whether it exists or not."""
+    turn.callback_notice = "⛔"
+    turn.say("access/refused")
+
+
 async def on_action(turn: Turn, incoming: Incoming) -> None:
     """Handle an action button of a case card (or of a nominator's status view)."""
     turn.clear_buttons()
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    nomination = await find_case(turn.uow, int(incoming.arg or 0))
+    nomination = await visible_case(turn, actor, int(incoming.arg or 0))
+    if nomination is None:
+        refuse_case(turn)
+        return
     try:
         action: Action | None = Action(incoming.action or "")
     except ValueError:
@@ -240,6 +259,12 @@ async def _apply(
         details = data["award"]
         award = Award(details["form"], details["number"], date.fromisoformat(details["date"]))
     target = parse_tracking_code(data["target"]) if data.get("target") else None
+    if target is not None:
+        # The case to merge into is refused like any other case one may not see.
+        survivor = await turn.uow.nominations.get_by_code(target)
+        if survivor is None or not can_view(survivor, actor):
+            refuse_case(turn)
+            return
     changed, entry = await act(
         turn.uow,
         actor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from bot.conversations import review
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
@@ -12,7 +14,7 @@ from core.codes import parse_tracking_code
 from core.dialog import Dialog
 from core.review import actor_for
 from core.roles import NotAllowedError
-from core.services import UnknownCodeError, look_up_status
+from core.services import LookupThrottledError, UnknownCodeError, look_up_code
 from core.workflow import Action, allowed_actions
 
 FLOW = "s"
@@ -53,7 +55,13 @@ async def show(turn: Turn, text: str) -> None:
         turn.say("status/bad_code", typed=text[:40])
         return
     try:
-        view = await look_up_status(turn.uow, code, viewer_id=turn.user.id)
+        view = await look_up_code(turn.uow, code, viewer_id=turn.user.id, now=turn.now)
+    except LookupThrottledError as error:
+        minutes = math.ceil((error.until - turn.now).total_seconds() / 60)
+        turn.say(
+            "status/throttled", count=error.failures, until=error.until, minutes=max(1, minutes)
+        )
+        return
     except UnknownCodeError:
         turn.say("status/unknown_code", code=str(code))
         return

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.bulk import report_context
 from bot.conversations import broadcast
-from bot.conversations.incoming import button_data, read_update
+from bot.conversations.incoming import Incoming, button_data
 from bot.handlers.officer import refuse
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
@@ -77,9 +77,8 @@ async def list_command(turn: Turn) -> None:
     )
 
 
-async def on_stop(turn: Turn) -> None:
+async def on_stop(turn: Turn, incoming: Incoming) -> None:
     """Stop a scheduled or running announcement: what is not sent yet will not be."""
-    incoming = read_update(turn.update)
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     if not may_broadcast(actor):
         turn.clear_buttons()
@@ -115,5 +114,4 @@ def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, An
         CommandHandler(["broadcast", "thongbao"], rt.handler(broadcast_command), filters=private),
         CommandHandler(["broadcasts"], rt.handler(list_command), filters=private),
         CommandHandler(["launch", "phatdong"], rt.handler(launch_command), filters=private),
-        CallbackQueryHandler(rt.handler(on_stop), pattern=rf"^{STOP}:"),
     ]

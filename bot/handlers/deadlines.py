@@ -125,7 +125,11 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
     """Mark a task's occurrence done for a unit; the notices about it stop."""
     turn.clear_buttons()
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    unit = turn.rt.directory.unit_at(int(incoming.arg or -1))
+    if not actor.is_staff:
+        turn.say("officer/not_allowed")
+        return
+    index = incoming.arg or ""
+    unit = turn.rt.directory.unit_at(int(index)) if index.isascii() and index.isdigit() else None
     plan = turn.rt.directory.plan
     if unit is None or plan is None or incoming.token is None or not incoming.action:
         turn.say("start/stale_button")
@@ -164,7 +168,7 @@ async def set_event(turn: Turn) -> None:
     plan = turn.rt.directory.plan
     words = turn.command_args.split()
     task = None
-    if plan is not None and words and words[0].isdigit():
+    if plan is not None and words and words[0].isascii() and words[0].isdigit():
         task = next((t for t in plan.tasks if t.number == int(words[0])), None)
     if plan is None or task is None or len(words) < 2:
         turn.say("deadlines/event_usage")

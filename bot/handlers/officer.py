@@ -8,11 +8,12 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.conversations import answer, review
 from bot.conversations.incoming import Incoming, button_data
-from bot.keyboards import Button, inline_keyboard
+from bot.keyboards import Button, fit_data, inline_keyboard
 from bot.runtime import Runtime, Turn
 from core.errors import DomainError
 from core.review import (
     InvitationInvalidError,
+    UnknownNominationError,
     actor_for,
     display_name,
     invite,
@@ -28,7 +29,8 @@ QUEUE = "q"
 PAGE_SIZE = 8
 FIND = "f"
 FIND_PAGE = 5
-# The folded query rides in the paging buttons' data: "f:<page>:" plus at most this much.
+# The folded query rides in the paging buttons' data: "f:<page>:" (8 bytes up to page 99,999)
+# plus at most this much, within the 56 bytes a signed button's data may have.
 FIND_QUERY_BYTES = 48
 FIND_MIN_CHARS = 3
 INVITE_DAYS = 7
@@ -91,7 +93,9 @@ async def on_officer_button(turn: Turn, incoming: Incoming) -> bool:
             await show_queue(turn, int(incoming.arg or 0))
         elif incoming.flow == review.CARD and incoming.arg and incoming.arg.isdigit():
             actor = await actor_for(turn.uow, turn.user.id, turn.today)
-            if incoming.action == "files":
+            if await review.visible_case(turn, actor, int(incoming.arg)) is None:
+                review.refuse_case(turn)
+            elif incoming.action == "files":
                 await review.send_files(turn, actor, int(incoming.arg))
             else:
                 await review.show_card(turn, actor, int(incoming.arg))
@@ -115,6 +119,8 @@ async def refuse(turn: Turn, error: DomainError) -> None:
     if isinstance(error, ClaimedByOtherError):
         holder = await display_name(turn.uow, error.holder_id)
         turn.say("officer/claimed", since=error.since, holder=holder)
+    elif isinstance(error, UnknownNominationError):
+        review.refuse_case(turn)
     elif isinstance(error, NotAllowedError):
         turn.callback_notice = turn.label("⛔")
         turn.say("officer/not_allowed")
@@ -140,7 +146,7 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
     except NotAllowedError:
         turn.say("officer/not_staff")
         return
-    key = fold(query)[:FIND_QUERY_BYTES]
+    key = fit_data(fold(query), FIND_QUERY_BYTES).strip()
     if len(key.replace(" ", "")) < FIND_MIN_CHARS:
         turn.say("officer/find_usage")
         return
@@ -159,9 +165,9 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
     pages = max(1, -(-result.total // FIND_PAGE))
     paging = []
     if page > 0:
-        paging.append(Button("◀️", f"{FIND}:{page - 1}:{key}"))
+        paging.append(Button("◀️", find_page_data(page - 1, key)))
     if page + 1 < pages:
-        paging.append(Button("▶️", f"{FIND}:{page + 1}:{key}"))
+        paging.append(Button("▶️", find_page_data(page + 1, key)))
     rows.append(paging)
     turn.say(
         "officer/find",
@@ -172,6 +178,11 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
         page=page + 1,
         pages=pages,
     )
+
+
+def find_page_data(page: int, key: str) -> str:
+    """Return the data of a button to another page of ``/find`` results for ``key``."""
+    return f"{FIND}:{page}:{key}"
 
 
 async def invite_command(turn: Turn) -> None:

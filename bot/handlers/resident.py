@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.conversations import answer, broadcast, nomination, review, status_lookup
-from bot.conversations.incoming import Incoming, button_data, read_update
+from bot.conversations.incoming import Incoming, button_data
 from bot.handlers import broadcasts, deadlines, officer, subscriptions
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
@@ -128,9 +128,11 @@ async def choose_language(turn: Turn) -> None:
 
 
 async def on_button(turn: Turn) -> None:
-    """Route a button press to the flow it belongs to."""
-    incoming = read_update(turn.update)
-    if incoming.flow == CONSENT:
+    """Route a button press to the flow it belongs to; refuse one the bot did not sign."""
+    incoming = turn.incoming
+    if incoming.flow is None:
+        stale_button(turn)
+    elif incoming.flow == CONSENT:
         await _consent_answer(turn, incoming)
     elif incoming.flow == LANGUAGE and incoming.arg in SUPPORTED_LOCALES:
         turn.clear_buttons()
@@ -140,6 +142,8 @@ async def on_button(turn: Turn) -> None:
         await status_lookup.show(turn, incoming.arg)
     elif incoming.flow == deadlines.DONE:
         await deadlines.on_done(turn, incoming)
+    elif incoming.flow == broadcasts.STOP:
+        await broadcasts.on_stop(turn, incoming)
     elif incoming.flow == subscriptions.FLOW:
         await subscriptions.on_button(turn, incoming)
     elif not await officer.on_officer_button(turn, incoming):
@@ -148,7 +152,7 @@ async def on_button(turn: Turn) -> None:
 
 async def on_message(turn: Turn) -> None:
     """Route a message: a menu label, an answer to the open dialog, or a code to look up."""
-    incoming = read_update(turn.update)
+    incoming = turn.incoming
     if incoming.kind == "text" and incoming.text:
         menu_action = _menu_action(turn, incoming.text)
         if menu_action is not None:
@@ -159,7 +163,10 @@ async def on_message(turn: Turn) -> None:
 
 async def _dialog_input(turn: Turn, incoming: Incoming) -> None:
     dialog = await turn.uow.dialogs.get(turn.chat_id)
-    if dialog is not None and dialog.flow == nomination.FLOW:
+    if incoming.kind == "button" and (dialog is None or incoming.flow != dialog.flow):
+        # A button of a dialog that is over (or of another one) must not act on this one.
+        stale_button(turn)
+    elif dialog is not None and dialog.flow == nomination.FLOW:
         await nomination.handle(turn, dialog, incoming)
     elif dialog is not None and dialog.flow == status_lookup.FLOW:
         await status_lookup.handle(turn, dialog, incoming)
@@ -172,14 +179,17 @@ async def _dialog_input(turn: Turn, incoming: Incoming) -> None:
         await answer.handle(turn, dialog, incoming)
     elif dialog is not None and dialog.flow == broadcast.FLOW:
         await broadcast.handle(turn, dialog, incoming)
-    elif incoming.kind == "button":
-        turn.clear_buttons()
-        turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
-        turn.say("start/stale_button", keyboard=turn.main_menu())
     elif incoming.kind == "text" and incoming.text and parse_tracking_code(incoming.text):
         await status_lookup.show(turn, incoming.text)
     else:
         turn.say("start/unknown_input", keyboard=turn.main_menu())
+
+
+def stale_button(turn: Turn) -> None:
+    """Say politely that the button pressed no longer works, and nothing else."""
+    turn.clear_buttons()
+    turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
+    turn.say("start/stale_button", keyboard=turn.main_menu())
 
 
 async def _consent_answer(turn: Turn, incoming: Incoming) -> None:

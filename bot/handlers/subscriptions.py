@@ -15,6 +15,8 @@ from core.errors import DomainError
 from core.subscriptions import Scope, subscribe, subscriptions_of, unsubscribe
 
 FLOW = "sub"
+# Short actions leave room for long ward and campaign keys in the signed data (64 bytes).
+SCOPE_ACTIONS = {"w": Scope.WARD, "c": Scope.CAMPAIGN}
 ALL_LABEL = N_("🔔 Tất cả thông báo")
 STOP_LABEL = N_("🔕 Hủy tất cả đăng ký")
 
@@ -28,7 +30,7 @@ async def subscribe_command(turn: Turn) -> None:
             await _subscribe(turn, Scope.WARD, result.best.key)
             return
         rows = [
-            [Button(s.candidate.name, button_data(FLOW, 0, "ward", s.candidate.key))]
+            [Button(s.candidate.name, button_data(FLOW, 0, "w", s.candidate.key))]
             for s in result.candidates
         ]
         turn.say(
@@ -40,8 +42,13 @@ async def subscribe_command(turn: Turn) -> None:
         return
     rows = [[Button(turn.label(ALL_LABEL), button_data(FLOW, 0, "all"))]]
     for campaign in turn.rt.directory.campaigns_on(turn.today):
-        rows.append([Button(campaign.title[:60], button_data(FLOW, 0, "campaign", campaign.key))])
+        rows.append([Button(campaign.title[:60], campaign_button_data(campaign.key))])
     turn.say("subscriptions/offer", keyboard=inline_keyboard(rows))
+
+
+def campaign_button_data(campaign_key: str) -> str:
+    """Return the data of a button that subscribes to a campaign (its announcement has one)."""
+    return button_data(FLOW, 0, "c", campaign_key)
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
@@ -51,8 +58,8 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
         await unsubscribe_command(turn)
     elif incoming.action == "all":
         await _subscribe(turn, Scope.ALL, None)
-    elif incoming.action in (Scope.WARD.value, Scope.CAMPAIGN.value) and incoming.arg:
-        await _subscribe(turn, Scope(incoming.action), incoming.arg)
+    elif incoming.action in SCOPE_ACTIONS and incoming.arg:
+        await _subscribe(turn, SCOPE_ACTIONS[incoming.action], incoming.arg)
     else:
         turn.say("start/stale_button")
 

@@ -108,7 +108,7 @@ async def test_a_resident_may_not_broadcast_launch_or_stop(
     forged = await resident.send_callback("bs:0:stop:1", resident.last_message)
     assert forged
     refused = await resident.next_message()
-    assert "dành cho Cơ quan thường trực" in refused.text
+    assert "không còn hiệu lực" in refused.text
     async with bot.runtime.uow() as uow:
         assert await uow.dialogs.get(resident.id) is None
 

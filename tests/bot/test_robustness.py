@@ -124,7 +124,7 @@ async def test_a_forged_button_press_changes_nothing(api: LocalBotApi, bot: Runn
     first = await agree_and_start(user)
     await user.send_callback("n:999:pick:collective", first)
     refused = await user.next_message()
-    assert "bước đã qua" in refused.text
+    assert "không còn hiệu lực" in refused.text
     async with bot.runtime.uow() as uow:
         dialog = await uow.dialogs.get(user.chat_id)
     assert dialog is not None and dialog.step == "kind"
