@@ -55,12 +55,13 @@ async def test_a_message_an_alive_process_holds_is_left_to_it(
     api: LocalBotApi, shared_bot: RunningBot, clock: FakeClock
 ) -> None:
     user = api.user(932, "Lộc")
-    await taken_elsewhere(
-        shared_bot, user.chat_id, "Thư đang gửi", ago=timedelta(seconds=ALIVE_SECONDS + 5)
-    )
+    # The lease first: the bot's own start-up sweep may run at any moment after it.
     async with shared_bot.runtime.uow() as uow:
         await uow.leases.acquire(ALIVE + "other", OTHER_PROCESS, now=clock(), seconds=ALIVE_SECONDS)
         await uow.commit()
+    await taken_elsewhere(
+        shared_bot, user.chat_id, "Thư đang gửi", ago=timedelta(seconds=ALIVE_SECONDS + 5)
+    )
 
     await _sweep(shared_bot)
     await api.wait_until_idle(timeout=2, quiet=0.3)
