@@ -47,6 +47,16 @@ async def _unsent_at_kill(database_url: str, chats: range) -> Counter[int]:
         await db.dispose()
 
 
+async def _until_recorded(database_url: str, chats: range, process: NtvtProcess) -> None:
+    """Wait until the outbox holds nothing unsent for these chats."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + REPLY_TIMEOUT
+    while await _unsent_at_kill(database_url, chats):
+        process.assert_running("waiting for the sent replies to be recorded")
+        assert loop.time() < deadline, process.describe()
+        await asyncio.sleep(0.05)
+
+
 def _answered(api: LocalBotApi, chats: range, method: str = "sendMessage") -> Counter[int]:
     """Per chat, the messages Telegram (the fake) accepted."""
     return Counter(
@@ -74,6 +84,9 @@ async def test_kill_9_while_replies_are_in_flight_loses_none_and_repeats_only_un
     # way to Telegram when the process dies.
     await asyncio.gather(*(resident.send_command("/help") for resident in early))
     await api.wait_until_idle(timeout=REPLY_TIMEOUT)
+    # Telegram took them; the sender records what was sent in batches, a moment later.
+    early_chats = range(RESIDENTS.start, RESIDENTS.start + len(early))
+    await _until_recorded(migrated_database_url, early_chats, first)
     api.latency = SLOW_API * 5
     await asyncio.gather(*(resident.send_command("/help") for resident in late))
     loop = asyncio.get_running_loop()
