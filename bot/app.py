@@ -16,13 +16,14 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.bulk import BulkSender
-from bot.handlers import deadlines, resident
+from bot.flows import Flows
+from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
 from bot.journal import UpdateJournal
 from bot.keyboards import ButtonSigner
 from bot.notices import notice_loop
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
-from bot.rendering import N_, Renderer
+from bot.rendering import Renderer
 from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import HEARTBEAT_SECONDS, OutboxSender
 from bot.settings import Settings
@@ -36,17 +37,22 @@ log = logging.getLogger(__name__)
 
 RECOVERY_BATCH = 10_000
 
-COMMANDS = (
-    ("start", N_("Bắt đầu, xem thông báo về dữ liệu cá nhân")),
-    ("nominate", N_("Đề cử người tốt, việc tốt")),
-    ("status", N_("Tra cứu hồ sơ theo mã")),
-    ("my", N_("Các đề cử của tôi")),
-    ("subscribe", N_("Đăng ký nhận thông báo")),
-    ("unsubscribe", N_("Hủy nhận thông báo")),
-    ("cancel", N_("Hủy thao tác đang làm")),
-    ("lang", N_("Đổi ngôn ngữ")),
-    ("help", N_("Hướng dẫn sử dụng")),
-)
+
+def flows() -> Flows:
+    """List every flow of the bot, once: a new flow is one more line here."""
+    return Flows(
+        [
+            *resident.flows(),
+            subscriptions.flow(),
+            *officer.flows(),
+            deadlines.flow(),
+            broadcasts.flow(),
+            broadcasts.stop_flow(),
+        ],
+        menu=resident.menu_action,
+        fallback=resident.outside_dialog,
+    )
+
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -148,7 +154,7 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
     if journal is None:
         builder = builder.updater(None)
     application = builder.build()
-    for handler in [*deadlines.handlers(rt), *resident.handlers(rt)]:
+    for handler in flows().handlers(rt):
         application.add_handler(handler)
     application.add_error_handler(_log_error)
     rt.sender = OutboxSender(
@@ -166,9 +172,10 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def register_commands(application: BotApplication, renderer: Renderer) -> None:
-    """Publish the command list in Vietnamese (default) and English."""
+    """Publish the command list the flows declare, in Vietnamese (default) and English."""
+    published = flows().published()
     for language in ("vi", "en"):
-        commands = [BotCommand(name, renderer.text(language, text)) for name, text in COMMANDS]
+        commands = [BotCommand(name, renderer.text(language, text)) for name, text in published]
         await application.bot.set_my_commands(
             commands,
             scope=BotCommandScopeDefault(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.conversations import review
+from bot.conversations.common import cancel_button
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
@@ -17,7 +18,6 @@ from core.text import clean_text
 FLOW = "a"
 STEP = "collect"
 SEND = N_("✅ Gửi trả lời")
-CANCEL = N_("✖️ Hủy")
 ANSWER_MAX = 2000
 
 
@@ -130,7 +130,7 @@ def _ask(
     data = dialog.data
     rows = [
         [Button(turn.label(SEND), button_data(FLOW, dialog.token, "send"))],
-        [Button(turn.label(CANCEL), button_data(FLOW, dialog.token, "cancel"))],
+        [cancel_button(turn, FLOW, dialog.token)],
     ]
     turn.say(
         "answer/ask",

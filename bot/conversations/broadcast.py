@@ -17,6 +17,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.bulk import quiet_hours, render_broadcast
+from bot.conversations.common import (
+    BACK,
+    SKIP,
+    TODAY,
+    Problem,
+    cancel_button,
+    nav_button,
+    typed_text,
+)
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
@@ -56,10 +65,6 @@ SCHEDULE = N_("🕘 Hẹn giờ")
 URGENT = N_("⚠️ Khẩn (gửi cả giờ nghỉ)")
 NOT_URGENT = N_("☑️ Khẩn: bỏ đánh dấu")
 CHANGE_AUDIENCE = N_("👥 Đổi người nhận")
-BACK = N_("⬅️ Quay lại")
-CANCEL = N_("✖️ Hủy")
-SKIP = N_("Bỏ qua")
-TODAY = N_("Hôm nay")
 STALE = N_("Nút này thuộc một bước đã qua.")
 
 AUDIENCE_LABELS = {
@@ -79,13 +84,6 @@ MAX_NAMES = 20  # wards or units typed in one audience
 
 _DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _MOMENT = re.compile(r"^(?:(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s+)?(\d{1,2})\s*[:hg.]\s*(\d{2})$")
-
-
-class _Problem(Exception):
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 async def start(turn: Turn, *, launch: bool) -> None:
@@ -124,7 +122,7 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
             return
     try:
         show_announcement = _take(turn, dialog, incoming)
-    except _Problem as problem:
+    except Problem as problem:
         await _ask(turn, dialog, problem=problem.code, params=problem.params)
         return
     dialog.move_to(dialog.step, turn.now)
@@ -157,23 +155,23 @@ def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
         return False
     if step in ("wards", "units"):
         kind = AudienceKind.WARD if step == "wards" else AudienceKind.OFFICERS
-        keys = _typed_units(turn, _text(incoming))
+        keys = _typed_units(turn, typed_text(incoming))
         data["audience"] = ",".join(f"{kind.value}:{key}" for key in keys)
         dialog.step = "preview"
         return True
     if step in ("campaign", "cluster"):
         if button != "pick" or not (incoming.arg or "").isdigit():
-            raise _Problem("input.use_buttons")
+            raise Problem("input.use_buttons")
         choices = _campaigns(turn) if step == "campaign" else _clusters(turn)
         index = int(incoming.arg or 0)
         if index >= len(choices):
-            raise _Problem("input.use_buttons")
+            raise Problem("input.use_buttons")
         kind = AudienceKind.CAMPAIGN if step == "campaign" else AudienceKind.CLUSTER
         data["audience"] = f"{kind.value}:{choices[index].key}"
         dialog.step = "preview"
         return True
     if step == "when":
-        moment = _parse_moment(_text(incoming), turn)
+        moment = _parse_moment(typed_text(incoming), turn)
         data["send_at"] = moment.isoformat()
         dialog.step = "preview"
         return False
@@ -187,7 +185,7 @@ def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
         if button == "audience":
             dialog.step = "audience"
             return False
-    raise _Problem("input.use_buttons")
+    raise Problem("input.use_buttons")
 
 
 def _take_launch(turn: Turn, dialog: Dialog, incoming: Incoming, button: str | None) -> None:
@@ -203,19 +201,19 @@ def _take_launch(turn: Turn, dialog: Dialog, incoming: Incoming, button: str | N
     elif step == "theme":
         campaign["theme"] = _short_text(incoming, THEME_MAX)
     elif step == "starts":
-        campaign["starts"] = _parse_day(_text(incoming), turn.today).isoformat()
+        campaign["starts"] = _parse_day(typed_text(incoming), turn.today).isoformat()
     elif step == "ends":
-        ends = _parse_day(_text(incoming), turn.today)
+        ends = _parse_day(typed_text(incoming), turn.today)
         starts = date.fromisoformat(campaign["starts"])
         if ends < starts:
-            raise _Problem("campaign.ends_before", day=starts)
+            raise Problem("campaign.ends_before", day=starts)
         if ends < turn.today:
-            raise _Problem("campaign.ends_past")
+            raise Problem("campaign.ends_past")
         campaign["ends"] = ends.isoformat()
     elif step == "description":
         campaign["description"] = _short_text(incoming, DESCRIPTION_MAX)
     else:
-        raise _Problem("input.use_buttons")
+        raise Problem("input.use_buttons")
     following = LAUNCH_STEPS.index(step) + 1
     dialog.step = LAUNCH_STEPS[following] if following < len(LAUNCH_STEPS) else "text"
 
@@ -231,11 +229,11 @@ def _take_text(turn: Turn, data: dict[str, Any], incoming: Incoming) -> None:
         # What was read is cut past the longest answer; say how long the message really was.
         typed = message.text if message and message.text else incoming.text
         if len(typed.strip()) > MAX_TEXT:
-            raise _Problem("broadcast.too_long", length=len(typed.strip()), limit=MAX_TEXT)
+            raise Problem("broadcast.too_long", length=len(typed.strip()), limit=MAX_TEXT)
         data["text"] = _checked(incoming.text, with_photo=False)
         data["photo"] = None
     else:
-        raise _Problem("broadcast.text_or_photo", text=MAX_TEXT, caption=MAX_CAPTION)
+        raise Problem("broadcast.text_or_photo", text=MAX_TEXT, caption=MAX_CAPTION)
 
 
 def _checked(text: str, *, with_photo: bool) -> str:
@@ -244,23 +242,23 @@ def _checked(text: str, *, with_photo: bool) -> str:
     except EmptyMessageError as error:
         length = len(text.strip())
         if not length:
-            raise _Problem("broadcast.empty") from error
+            raise Problem("broadcast.empty") from error
         limit = MAX_CAPTION if with_photo else MAX_TEXT
-        raise _Problem("broadcast.too_long", length=length, limit=limit) from error
+        raise Problem("broadcast.too_long", length=length, limit=limit) from error
 
 
 def _take_audience_kind(turn: Turn, dialog: Dialog, button: str | None, arg: str | None) -> bool:
     if button != "kind" or arg not in {kind.value for kind in AudienceKind}:
-        raise _Problem("input.use_buttons")
+        raise Problem("input.use_buttons")
     kind = AudienceKind(arg)
     if kind is AudienceKind.SUBSCRIBERS:
         dialog.data["audience"] = kind.value
         dialog.step = "preview"
         return True
     if kind is AudienceKind.CAMPAIGN and not _campaigns(turn):
-        raise _Problem("audience.no_campaigns")
+        raise Problem("audience.no_campaigns")
     if kind is AudienceKind.CLUSTER and not _clusters(turn):
-        raise _Problem("audience.no_clusters")
+        raise Problem("audience.no_clusters")
     dialog.step = {
         AudienceKind.WARD: "wards",
         AudienceKind.OFFICERS: "units",
@@ -274,9 +272,9 @@ def _typed_units(turn: Turn, typed: str) -> list[str]:
     """Return the keys of the units typed, comma separated; name what matched nothing."""
     names = [name.strip() for name in re.split(r"[,;\n]", typed) if name.strip()]
     if not names:
-        raise _Problem("input.text_expected")
+        raise Problem("input.text_expected")
     if len(names) > MAX_NAMES:
-        raise _Problem("audience.too_many", limit=MAX_NAMES)
+        raise Problem("audience.too_many", limit=MAX_NAMES)
     matcher = turn.rt.directory.matcher_on(turn.today)
     keys: list[str] = []
     missing: list[str] = []
@@ -292,22 +290,16 @@ def _typed_units(turn: Turn, typed: str) -> list[str]:
             s.candidate.name for s in result.candidates[:3] if s.candidate.name not in close
         )
     if missing:
-        raise _Problem("audience.not_found", missing=", ".join(missing), close=", ".join(close))
+        raise Problem("audience.not_found", missing=", ".join(missing), close=", ".join(close))
     return keys
 
 
-def _text(incoming: Incoming) -> str:
-    if incoming.kind != "text" or not incoming.text:
-        raise _Problem("input.text_expected")
-    return incoming.text
-
-
 def _short_text(incoming: Incoming, limit: int, *, minimum: int = 1, code: str = "") -> str:
-    text = _text(incoming).strip()
+    text = typed_text(incoming).strip()
     if len(text) > limit:
-        raise _Problem("input.too_long", length=len(text))
+        raise Problem("input.too_long", length=len(text))
     if len(text) < minimum:
-        raise _Problem(code or "input.text_expected", limit=limit)
+        raise Problem(code or "input.text_expected", limit=limit)
     return text
 
 
@@ -317,19 +309,19 @@ def _parse_day(typed: str, today: date) -> date:
         return today
     found = _DAY.match(typed.strip())
     if found is None:
-        raise _Problem("day.format")
+        raise Problem("day.format")
     day, month, year = (int(part) for part in found.groups())
     try:
         return date(year, month, day)
     except ValueError as error:
-        raise _Problem("date.calendar") from error
+        raise Problem("date.calendar") from error
 
 
 def _parse_moment(typed: str, turn: Turn) -> datetime:
     """Read ``dd/mm/yyyy hh:mm`` or ``hh:mm`` (today, or tomorrow when past) in Hà Nội time."""
     found = _MOMENT.match(typed.strip().lower())
     if found is None:
-        raise _Problem("schedule.format")
+        raise Problem("schedule.format")
     day, month, year, hour, minute = found.groups()
     tz = turn.rt.settings.tz
     local_now = turn.now.astimezone(tz)
@@ -337,11 +329,11 @@ def _parse_moment(typed: str, turn: Turn) -> datetime:
         on = date(int(year), int(month), int(day)) if year else local_now.date()
         moment = datetime(on.year, on.month, on.day, int(hour), int(minute), tzinfo=tz)
     except ValueError as error:
-        raise _Problem("schedule.format") from error
+        raise Problem("schedule.format") from error
     if not year and moment <= local_now:
         moment += timedelta(days=1)
     if moment <= turn.now:
-        raise _Problem("schedule.past", moment=moment)
+        raise Problem("schedule.past", moment=moment)
     return moment
 
 
@@ -381,9 +373,9 @@ async def _ask(
         return
     rows: list[list[Button]] = []
     if step == "theme" or step == "ends":
-        rows.append([Button(turn.label(SKIP), button_data(FLOW, token, "skip"))])
+        rows.append([nav_button(turn, FLOW, token, SKIP, "skip")])
     if step == "starts":
-        rows.append([Button(turn.label(TODAY), button_data(FLOW, token, "today"))])
+        rows.append([nav_button(turn, FLOW, token, TODAY, "today")])
     if step == "audience":
         rows.extend(
             [Button(turn.label(label), button_data(FLOW, token, "kind", kind.value))]
@@ -398,8 +390,8 @@ async def _ask(
             for index, choice in enumerate(choices)
         )
     if step in ("wards", "units", "campaign", "cluster", "when"):
-        rows.append([Button(turn.label(BACK), button_data(FLOW, token, "back"))])
-    rows.append([Button(turn.label(CANCEL), button_data(FLOW, token, "cancel"))])
+        rows.append([nav_button(turn, FLOW, token, BACK, "back")])
+    rows.append([cancel_button(turn, FLOW, token)])
     campaign = dialog.data["campaign"]
     turn.say(
         "broadcasts/compose_ask",
@@ -454,7 +446,7 @@ async def _preview(
             )
         ],
         [Button(turn.label(CHANGE_AUDIENCE), button_data(FLOW, token, "audience"))],
-        [Button(turn.label(CANCEL), button_data(FLOW, token, "cancel"))],
+        [cancel_button(turn, FLOW, token)],
     ]
     turn.say(
         "broadcasts/compose_summary",

@@ -12,6 +12,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.conversations.common import (
+    BACK,
+    SKIP,
+    TODAY,
+    Problem,
+    cancel_button,
+    nav_button,
+    typed_text,
+)
 from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
 from bot.keyboards import Button, in_rows, inline_keyboard
 from bot.rendering import N_
@@ -49,10 +58,6 @@ ROLE_LABELS = {
     NomineeRole.FOREIGNER: N_("Người nước ngoài"),
     NomineeRole.ENTERPRISE: N_("Doanh nghiệp, hộ kinh doanh"),
 }
-BACK = N_("⬅️ Quay lại")
-CANCEL = N_("✖️ Hủy")
-SKIP = N_("Bỏ qua")
-TODAY = N_("Hôm nay")
 YESTERDAY = N_("Hôm qua")
 DONE = N_("✅ Xong")
 UNIT_LIST = N_("📋 Xem danh sách")
@@ -83,15 +88,6 @@ EDIT_MENU = "edit"
 DUPLICATES = "duplicates"
 SUPPORT = N_("🤝 Ủng hộ hồ sơ %(code)s")
 SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
-
-
-class Problem(Exception):
-    """An answer the step cannot take; ``code`` picks the explanation shown."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,11 +318,11 @@ async def _answer(
             draft.nominee_role = None
         draft.nominee_kind = kind
     elif step == "name":
-        draft.nominee_name = clean_name(_text(incoming, MAX_INPUT_CHARS))
+        draft.nominee_name = clean_name(typed_text(incoming, MAX_INPUT_CHARS))
     elif step == "role":
         draft.nominee_role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
     elif step == "deed":
-        draft.deed = clean_deed(_text(incoming, MAX_INPUT_CHARS))
+        draft.deed = clean_deed(typed_text(incoming, MAX_INPUT_CHARS))
     elif step == "date":
         draft.deed_date = _date(turn, incoming)
     elif step == "unit":
@@ -335,7 +331,8 @@ async def _answer(
         if incoming.kind == "location" and incoming.location is not None:
             draft.location = incoming.location
         else:
-            draft.place = clean_place(_text(incoming, MAX_INPUT_CHARS, allow_location=True))
+            typed = typed_text(incoming, MAX_INPUT_CHARS, expected="input.place_expected")
+            draft.place = clean_place(typed)
     elif step == "evidence":
         return _evidence(turn, dialog, draft, incoming)
     elif step == "campaign":
@@ -349,14 +346,6 @@ async def _answer(
     elif step == EDIT_MENU:
         raise Problem("input.use_buttons")
     return None
-
-
-def _text(incoming: Incoming, max_chars: int, *, allow_location: bool = False) -> str:
-    if incoming.kind != "text" or incoming.text is None:
-        raise Problem("input.place_expected" if allow_location else "input.text_expected")
-    if len(incoming.text) > max_chars:
-        raise Problem("input.too_long", length=len(incoming.text))
-    return incoming.text
 
 
 def _choice(turn: Turn, incoming: Incoming, options: dict[Any, str]) -> str:
@@ -377,7 +366,7 @@ def _date(turn: Turn, incoming: Incoming) -> date:
         offset = {"today": 0, "yesterday": 1}.get(incoming.arg or "")
         if offset is not None:
             return turn.today - timedelta(days=offset)
-    return parse_deed_date(_text(incoming, 100), turn.today)
+    return parse_deed_date(typed_text(incoming, 100), turn.today)
 
 
 def _phone(incoming: Incoming) -> str:
@@ -385,7 +374,7 @@ def _phone(incoming: Incoming) -> str:
         if not incoming.contact_is_own:
             raise Problem("phone.not_own")
         return normalize_phone(incoming.phone)
-    return normalize_phone(_text(incoming, 50))
+    return normalize_phone(typed_text(incoming, 50))
 
 
 def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
@@ -399,7 +388,7 @@ def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
         if incoming.action == "list":
             return Stay("nominate/unit_list", _unit_keyboard(turn, dialog, [u.key for u in units]))
         raise Problem("input.use_buttons")
-    result = turn.rt.directory.matcher_on(day).match(_text(incoming, 200))
+    result = turn.rt.directory.matcher_on(day).match(typed_text(incoming, 200))
     if result.kind == "exact" and result.best is not None:
         draft.unit_key = result.best.key
         return None
@@ -477,7 +466,7 @@ def ask(
     if step == "evidence" and draft.evidence:
         rows.append([Button(turn.label(DONE), button_data(FLOW, token, "done"))])
     elif step in OPTIONAL:
-        rows.append([Button(turn.label(SKIP), button_data(FLOW, token, "skip"))])
+        rows.append([nav_button(turn, FLOW, token, SKIP, "skip")])
     rows.append(_nav_row(turn, token, back=position > 1 or bool(dialog.data.get(EDITING))))
     turn.say(
         f"nominate/ask_{step}",
@@ -499,7 +488,7 @@ def _summary(turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str | 
                 Button(turn.label(SEND), button_data(FLOW, token, "send")),
                 Button(turn.label(EDIT), button_data(FLOW, token, "edit")),
             ],
-            [Button(turn.label(CANCEL), button_data(FLOW, token, "cancel"))],
+            [cancel_button(turn, FLOW, token)],
         ]
     )
     directory = turn.rt.directory
@@ -549,7 +538,7 @@ def _edit_menu(turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str 
         Button(turn.label(STEP_LABELS[step]), button_data(FLOW, token, "field", step))
         for step in applicable_steps(turn, draft)
     ]
-    rows = [*in_rows(fields, 2), [Button(turn.label(BACK), button_data(FLOW, token, "back"))]]
+    rows = [*in_rows(fields, 2), [nav_button(turn, FLOW, token, BACK, "back")]]
     turn.say("nominate/edit_menu", keyboard=inline_keyboard(rows), problem=problem)
 
 
@@ -572,8 +561,8 @@ def _pick(turn: Turn, token: int, value: str, label: str) -> Button:
 
 
 def _nav_row(turn: Turn, token: int, *, back: bool) -> list[Button]:
-    row = [Button(turn.label(BACK), button_data(FLOW, token, "back"))] if back else []
-    row.append(Button(turn.label(CANCEL), button_data(FLOW, token, "cancel")))
+    row = [nav_button(turn, FLOW, token, BACK, "back")] if back else []
+    row.append(cancel_button(turn, FLOW, token))
     return row
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.conversations.common import Problem, cancel_button, typed_text
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, in_rows, inline_keyboard
@@ -18,6 +19,7 @@ from bot.runtime import Turn
 from core.codes import parse_tracking_code
 from core.dates import parse_deed_date
 from core.dialog import Dialog
+from core.errors import DomainError
 from core.nomination import EvidenceKind, Nomination, NominationStatus
 from core.review import act, actor_for, case_view, find_case
 from core.roles import Actor
@@ -27,7 +29,6 @@ from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement, c
 CARD = "k"
 ACT = "r"
 FLOW = "rv"
-CANCEL = N_("✖️ Hủy")
 REFRESH = N_("🔄 Làm mới")
 FILES = N_("📎 Xem ảnh, tài liệu")
 CONFIRM = N_("✅ Xác nhận")
@@ -157,7 +158,7 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     data = dialog.data
     try:
         done = _take(turn, dialog, incoming)
-    except _Problem as problem:
+    except Problem as problem:
         _ask(turn, dialog, problem=problem.code)
         return
     if not done:
@@ -174,19 +175,13 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     await _apply(turn, actor, nomination, Action(data["action"]), data)
 
 
-class _Problem(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
 def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
     """Store the answer to the current step; return True when nothing more is needed."""
     data, step = dialog.data, dialog.step
     if step == "confirm":
         if incoming.kind == "button" and incoming.action == "confirm":
             return True
-        raise _Problem("input.use_buttons")
+        raise Problem("input.use_buttons")
     if step == "award_form" and incoming.kind == "button" and incoming.action == "pick":
         data["award"]["form"] = turn.label(AWARD_FORMS[int(incoming.arg or 0)])
         dialog.step = "decision_number"
@@ -206,25 +201,23 @@ def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
     if step == "decision_date":
         try:
             day = parse_deed_date(text, turn.today, max_age_years=DECISION_MAX_AGE_YEARS)
-        except Exception as error:
-            raise _Problem(getattr(error, "code", "date.format")) from error
+        except DomainError as error:
+            raise Problem(error.code) from error
         data["award"]["date"] = day.isoformat()
         return True
     if step == "target":
         code = parse_tracking_code(text)
         if code is None:
-            raise _Problem("status.bad_code")
+            raise Problem("status.bad_code")
         data["target"] = str(code)
         return True
-    raise _Problem("input.use_buttons")
+    raise Problem("input.use_buttons")
 
 
 def _text(incoming: Incoming) -> str:
-    if incoming.kind != "text" or not incoming.text:
-        raise _Problem("input.text_expected")
-    cleaned = clean_text(incoming.text, max_len=NOTE_MAX, multiline=True)
+    cleaned = clean_text(typed_text(incoming), max_len=NOTE_MAX, multiline=True)
     if cleaned.too_long:
-        raise _Problem("officer.note_too_long")
+        raise Problem("officer.note_too_long")
     return cleaned.text
 
 
@@ -239,7 +232,7 @@ def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
         rows.extend(in_rows(forms, 1))
     if dialog.step == "confirm":
         rows.append([Button(turn.label(CONFIRM), button_data(FLOW, token, "confirm"))])
-    rows.append([Button(turn.label(CANCEL), button_data(FLOW, token, "cancel"))])
+    rows.append([cancel_button(turn, FLOW, token)])
     turn.say(
         "officer/ask",
         keyboard=inline_keyboard(rows),

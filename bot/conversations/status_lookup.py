@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from bot.conversations import review
+from bot.conversations.common import cancel_button
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
 from bot.labels import ACTION_LABELS
-from bot.rendering import N_
 from bot.runtime import Turn
 from core.codes import parse_tracking_code
 from core.dialog import Dialog
@@ -19,7 +19,6 @@ from core.workflow import Action, allowed_actions
 
 FLOW = "s"
 STEP = "code"
-CANCEL = N_("✖️ Hủy")
 
 
 async def start(turn: Turn) -> None:
@@ -108,7 +107,5 @@ async def show(turn: Turn, text: str) -> None:
 
 
 def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
-    keyboard = inline_keyboard(
-        [[Button(turn.label(CANCEL), button_data(FLOW, dialog.token, "cancel"))]]
-    )
+    keyboard = inline_keyboard([[cancel_button(turn, FLOW, dialog.token)]])
     turn.say("status/ask_code", keyboard=keyboard, problem=problem)

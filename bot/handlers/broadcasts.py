@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
-
 from bot.bulk import report_context
 from bot.conversations import broadcast
 from bot.conversations.incoming import Incoming, button_data
+from bot.flows import Command, Flow
 from bot.handlers.officer import refuse
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
-from bot.runtime import Runtime, Turn
+from bot.runtime import Turn
 from core.broadcasts import (
     BroadcastFinishedError,
     BroadcastStatus,
@@ -107,11 +106,21 @@ async def on_stop(turn: Turn, incoming: Incoming) -> None:
     turn.say("broadcasts/list_stopped", **report_context(await report(turn.uow, stopped.id)))
 
 
-def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
-    """Return the broadcast handlers (staff commands: not in the public command list)."""
-    private = filters.ChatType.PRIVATE
-    return [
-        CommandHandler(["broadcast", "thongbao"], rt.handler(broadcast_command), filters=private),
-        CommandHandler(["broadcasts"], rt.handler(list_command), filters=private),
-        CommandHandler(["launch", "phatdong"], rt.handler(launch_command), filters=private),
-    ]
+def flow() -> Flow:
+    """Return the broadcasts' flow (staff commands: not in the public command list)."""
+    return Flow(
+        "broadcast",
+        key=broadcast.FLOW,
+        commands=(
+            Command(("broadcast", "thongbao"), broadcast_command),
+            Command(("broadcasts",), list_command),
+            Command(("launch", "phatdong"), launch_command),
+        ),
+        on_input=broadcast.handle,
+        on_cancel=broadcast.cancel,
+    )
+
+
+def stop_flow() -> Flow:
+    """Return the flow of the «stop this announcement» buttons."""
+    return Flow("broadcast stop", key=STOP, on_button=on_stop)

@@ -6,16 +6,12 @@ Who may do each is decided in :mod:`core.reporting`; these handlers read, call, 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.conversations.incoming import Incoming
+from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
 from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines, nominations_in_month
-
-__all__ = ["DONE", "handlers", "on_done"]
-from bot.runtime import Runtime, Turn
+from bot.runtime import Turn
 from core.compliance import compliance
 from core.dates import parse_deed_date
 from core.deadlines import Occurrence
@@ -34,6 +30,8 @@ from core.reporting import file_dossier as file_unit_dossier
 from core.reporting import register as register_units
 from core.review import actor_for, secretariat_ids
 from core.roles import Actor, NotAllowedError
+
+__all__ = ["DONE", "flow", "on_done"]
 
 # /deadlines looks this far ahead, and lists what is overdue however old.
 HORIZON = timedelta(days=45)
@@ -296,15 +294,17 @@ async def file_dossier(turn: Turn) -> None:
     turn.say("deadlines/dossier_filed", units=names, titles=titles, year=plan.year)
 
 
-def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
-    """Return the deadline command handlers."""
-    private = filters.ChatType.PRIVATE
-    return [
-        CommandHandler(
-            ["deadlines", "hanchot", "done"], rt.handler(show_deadlines), filters=private
+def flow() -> Flow:
+    """Return the deadlines' flow: its commands and the «done» buttons of notices."""
+    return Flow(
+        "deadlines",
+        key=DONE,
+        commands=(
+            Command(("deadlines", "hanchot", "done"), show_deadlines),
+            Command(("event", "sukien"), set_event),
+            Command(("compliance", "tiendo"), show_compliance),
+            Command(("register", "dangky"), register),
+            Command(("dossier", "hoso_cuoinam"), file_dossier),
         ),
-        CommandHandler(["event", "sukien"], rt.handler(set_event), filters=private),
-        CommandHandler(["compliance", "tiendo"], rt.handler(show_compliance), filters=private),
-        CommandHandler(["register", "dangky"], rt.handler(register), filters=private),
-        CommandHandler(["dossier", "hoso_cuoinam"], rt.handler(file_dossier), filters=private),
-    ]
+        on_button=on_done,
+    )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
-
 from bot.conversations import answer, review
 from bot.conversations.incoming import Incoming, button_data
+from bot.flows import Command, Flow, OnButton, stale_button
 from bot.keyboards import Button, fit_data, inline_keyboard
-from bot.runtime import Runtime, Turn
+from bot.runtime import Turn
+from core.dialog import Dialog
 from core.errors import DomainError
 from core.review import (
     InvitationInvalidError,
@@ -85,33 +83,75 @@ async def show_queue(turn: Turn, page: int = 0) -> None:
     )
 
 
-async def on_officer_button(turn: Turn, incoming: Incoming) -> bool:
-    """Handle queue, card and action buttons; return False if the button is not theirs."""
+async def _queue_page(turn: Turn, incoming: Incoming) -> None:
+    if incoming.action != "page" or not (incoming.arg or "").isdigit():
+        stale_button(turn)
+        return
+    turn.clear_buttons()
+    await show_queue(turn, int(incoming.arg or 0))
+
+
+async def _open_card(turn: Turn, incoming: Incoming) -> None:
+    if not (incoming.arg or "").isdigit():
+        stale_button(turn)
+        return
+    case_id = int(incoming.arg or 0)
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if await review.visible_case(turn, actor, case_id) is None:
+        review.refuse_case(turn)
+    elif incoming.action == "files":
+        await review.send_files(turn, actor, case_id)
+    else:
+        await review.show_card(turn, actor, case_id)
+
+
+async def _act(turn: Turn, incoming: Incoming) -> None:
+    if not (incoming.arg or "").isdigit():
+        stale_button(turn)
+        return
+    await review.on_action(turn, incoming)
+
+
+async def _find_page(turn: Turn, incoming: Incoming) -> None:
+    if incoming.token is None:
+        stale_button(turn)
+        return
+    turn.clear_buttons()
+    query = f"{incoming.action}:{incoming.arg}" if incoming.arg else incoming.action
+    await show_search(turn, query or "", page=incoming.token)
+
+
+async def _answer_button(turn: Turn, incoming: Incoming) -> None:
+    if incoming.action != "start" or not (incoming.arg or "").isdigit():
+        stale_button(turn)
+        return
+    await answer.start(turn, int(incoming.arg or 0))
+
+
+def _refusing(on_button: OnButton) -> OnButton:
+    """Wrap a button handler: a domain refusal is explained, not turned into an apology."""
+
+    async def guarded(turn: Turn, incoming: Incoming) -> None:
+        try:
+            await on_button(turn, incoming)
+        except DomainError as error:
+            await refuse(turn, error)
+
+    return guarded
+
+
+async def _review_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     try:
-        if incoming.flow == QUEUE and incoming.action == "page":
-            turn.clear_buttons()
-            await show_queue(turn, int(incoming.arg or 0))
-        elif incoming.flow == review.CARD and incoming.arg and incoming.arg.isdigit():
-            actor = await actor_for(turn.uow, turn.user.id, turn.today)
-            if await review.visible_case(turn, actor, int(incoming.arg)) is None:
-                review.refuse_case(turn)
-            elif incoming.action == "files":
-                await review.send_files(turn, actor, int(incoming.arg))
-            else:
-                await review.show_card(turn, actor, int(incoming.arg))
-        elif incoming.flow == review.ACT and incoming.arg and incoming.arg.isdigit():
-            await review.on_action(turn, incoming)
-        elif incoming.flow == FIND and incoming.token is not None:
-            turn.clear_buttons()
-            query = f"{incoming.action}:{incoming.arg}" if incoming.arg else incoming.action
-            await show_search(turn, query or "", page=incoming.token)
-        elif incoming.flow == answer.FLOW and incoming.action == "start" and incoming.arg:
-            await answer.start(turn, int(incoming.arg))
-        else:
-            return False
+        await review.handle(turn, dialog, incoming)
     except DomainError as error:
         await refuse(turn, error)
-    return True
+
+
+async def _answer_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
+    if incoming.kind == "button" and incoming.action == "start":
+        await _refusing(_answer_button)(turn, incoming)  # another question, from another card
+    else:
+        await answer.handle(turn, dialog, incoming)
 
 
 async def refuse(turn: Turn, error: DomainError) -> None:
@@ -216,11 +256,29 @@ async def invite_command(turn: Turn) -> None:
     )
 
 
-def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
-    """Return the officer command handlers."""
-    private = filters.ChatType.PRIVATE
+def flows() -> list[Flow]:
+    """Return the officers' flows: queue, case cards, actions, search, review, answers, invites."""
     return [
-        CommandHandler(["queue", "hoso"], rt.handler(queue_command), filters=private),
-        CommandHandler("invite", rt.handler(invite_command), filters=private),
-        CommandHandler(["find", "timkiem"], rt.handler(find_command), filters=private),
+        Flow(
+            "queue",
+            key=QUEUE,
+            commands=(Command(("queue", "hoso"), queue_command),),
+            on_button=_refusing(_queue_page),
+        ),
+        Flow("case card", key=review.CARD, on_button=_refusing(_open_card)),
+        Flow("case action", key=review.ACT, on_button=_refusing(_act)),
+        Flow("review", key=review.FLOW, on_input=_review_input),
+        Flow(
+            "search",
+            key=FIND,
+            commands=(Command(("find", "timkiem"), find_command),),
+            on_button=_refusing(_find_page),
+        ),
+        Flow(
+            "answer",
+            key=answer.FLOW,
+            on_button=_refusing(_answer_button),
+            on_input=_answer_input,
+        ),
+        Flow("invitations", commands=(Command(("invite",), invite_command),)),
     ]

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
-
-from bot.conversations import answer, broadcast, nomination, review, status_lookup
+from bot.conversations import nomination, status_lookup
 from bot.conversations.incoming import Incoming, button_data
-from bot.handlers import broadcasts, deadlines, officer, subscriptions
+from bot.flows import Command, Flow, Step, stale_button
+from bot.handlers import officer
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
-from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Runtime, Turn
+from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Turn
 from core.codes import parse_tracking_code
-from core.errors import DomainError
 from core.people import SUPPORTED_LOCALES
 from core.services import (
     choose_locale,
@@ -77,20 +63,6 @@ async def nominate(turn: Turn) -> None:
     await nomination.start(turn)
 
 
-async def cancel(turn: Turn) -> None:
-    """Drop whatever dialog is open."""
-    dialog = await turn.uow.dialogs.get(turn.chat_id)
-    if dialog is None:
-        turn.say("start/nothing_to_cancel", keyboard=turn.main_menu())
-        return
-    if dialog.flow == broadcast.FLOW:
-        await broadcast.cancel(turn, dialog)
-        return
-    await turn.uow.dialogs.delete(turn.chat_id)
-    template = "nominate/cancelled" if dialog.flow == nomination.FLOW else "status/cancelled"
-    turn.say(template, keyboard=turn.main_menu())
-
-
 async def status(turn: Turn) -> None:
     """Show a nomination's status from ``/status <code>``, or ask for the code."""
     args = turn.command_args
@@ -127,69 +99,34 @@ async def choose_language(turn: Turn) -> None:
     turn.say("start/language", keyboard=inline_keyboard([buttons]))
 
 
-async def on_button(turn: Turn) -> None:
-    """Route a button press to the flow it belongs to; refuse one the bot did not sign."""
-    incoming = turn.incoming
-    if incoming.flow is None:
-        stale_button(turn)
-    elif incoming.flow == CONSENT:
-        await _consent_answer(turn, incoming)
-    elif incoming.flow == LANGUAGE and incoming.arg in SUPPORTED_LOCALES:
-        turn.clear_buttons()
-        turn.user = await choose_locale(turn.uow, turn.user, incoming.arg)
-        turn.say("start/language_set", keyboard=turn.main_menu())
-    elif incoming.flow == MINE and incoming.action == "show" and incoming.arg:
-        await status_lookup.show(turn, incoming.arg)
-    elif incoming.flow == deadlines.DONE:
-        await deadlines.on_done(turn, incoming)
-    elif incoming.flow == broadcasts.STOP:
-        await broadcasts.on_stop(turn, incoming)
-    elif incoming.flow == subscriptions.FLOW:
-        await subscriptions.on_button(turn, incoming)
-    elif not await officer.on_officer_button(turn, incoming):
-        await _dialog_input(turn, incoming)
-
-
-async def on_message(turn: Turn) -> None:
-    """Route a message: a menu label, an answer to the open dialog, or a code to look up."""
-    incoming = turn.incoming
-    if incoming.kind == "text" and incoming.text:
-        menu_action = _menu_action(turn, incoming.text)
-        if menu_action is not None:
-            await menu_action(turn)
-            return
-    await _dialog_input(turn, incoming)
-
-
-async def _dialog_input(turn: Turn, incoming: Incoming) -> None:
-    dialog = await turn.uow.dialogs.get(turn.chat_id)
-    if incoming.kind == "button" and (dialog is None or incoming.flow != dialog.flow):
-        # A button of a dialog that is over (or of another one) must not act on this one.
-        stale_button(turn)
-    elif dialog is not None and dialog.flow == nomination.FLOW:
-        await nomination.handle(turn, dialog, incoming)
-    elif dialog is not None and dialog.flow == status_lookup.FLOW:
-        await status_lookup.handle(turn, dialog, incoming)
-    elif dialog is not None and dialog.flow == review.FLOW:
-        try:
-            await review.handle(turn, dialog, incoming)
-        except DomainError as error:
-            await officer.refuse(turn, error)
-    elif dialog is not None and dialog.flow == answer.FLOW:
-        await answer.handle(turn, dialog, incoming)
-    elif dialog is not None and dialog.flow == broadcast.FLOW:
-        await broadcast.handle(turn, dialog, incoming)
-    elif incoming.kind == "text" and incoming.text and parse_tracking_code(incoming.text):
+async def outside_dialog(turn: Turn, incoming: Incoming) -> None:
+    """Answer a message sent while no dialog is open: a typed code, or the menu again."""
+    if incoming.kind == "text" and incoming.text and parse_tracking_code(incoming.text):
         await status_lookup.show(turn, incoming.text)
     else:
         turn.say("start/unknown_input", keyboard=turn.main_menu())
 
 
-def stale_button(turn: Turn) -> None:
-    """Say politely that the button pressed no longer works, and nothing else."""
+def menu_action(turn: Turn, text: str) -> Step | None:
+    """Return what a main-menu label typed or tapped stands for, if it is one."""
+    msgid = turn.rt.menu_labels.get(fold(text))
+    return _MENU_ACTIONS.get(msgid) if msgid else None
+
+
+async def _language_pick(turn: Turn, incoming: Incoming) -> None:
+    if incoming.arg not in SUPPORTED_LOCALES:
+        stale_button(turn)
+        return
     turn.clear_buttons()
-    turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
-    turn.say("start/stale_button", keyboard=turn.main_menu())
+    turn.user = await choose_locale(turn.uow, turn.user, incoming.arg)
+    turn.say("start/language_set", keyboard=turn.main_menu())
+
+
+async def _show_mine(turn: Turn, incoming: Incoming) -> None:
+    if incoming.action != "show" or not incoming.arg:
+        stale_button(turn)
+        return
+    await status_lookup.show(turn, incoming.arg)
 
 
 async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
@@ -229,12 +166,7 @@ def _privacy_notice(turn: Turn, *, then: str) -> None:
     )
 
 
-def _menu_action(turn: Turn, text: str) -> Callable[[Turn], Awaitable[None]] | None:
-    msgid = turn.rt.menu_labels.get(fold(text))
-    return _MENU_ACTIONS.get(msgid) if msgid else None
-
-
-_MENU_ACTIONS: dict[str, Callable[[Turn], Awaitable[None]]] = {
+_MENU_ACTIONS: dict[str, Step] = {
     MENU_NOMINATE: nominate,
     MENU_MINE: mine,
     MENU_STATUS: status,
@@ -242,31 +174,40 @@ _MENU_ACTIONS: dict[str, Callable[[Turn], Awaitable[None]]] = {
 }
 
 
-async def _ignore(turn: Turn) -> None:
-    """Nothing to say: the update is only marked processed."""
-
-
-def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
-    """Return the resident handlers, in the order PTB should try them."""
-    private = filters.ChatType.PRIVATE
+def flows() -> list[Flow]:
+    """Return the resident's flows: start, consent, nomination, status, their list, language."""
     return [
-        CommandHandler("start", rt.handler(start), filters=private),
-        CommandHandler("help", rt.handler(show_help), filters=private),
-        CommandHandler("lang", rt.handler(choose_language), filters=private),
-        CommandHandler(["nominate", "decu"], rt.handler(nominate), filters=private),
-        CommandHandler(["status", "tracuu"], rt.handler(status), filters=private),
-        CommandHandler(["my", "cuatoi"], rt.handler(mine), filters=private),
-        CommandHandler(["cancel", "huy"], rt.handler(cancel), filters=private),
-        *officer.handlers(rt),
-        *subscriptions.handlers(rt),
-        *broadcasts.handlers(rt),
-        CallbackQueryHandler(rt.handler(on_button)),
-        MessageHandler(private & ~filters.COMMAND, rt.handler(on_message)),
-        MessageHandler(private & filters.COMMAND, rt.handler(_unknown_command)),
-        TypeHandler(Update, rt.handler(_ignore)),
+        Flow(
+            "start",
+            commands=(
+                Command(("start",), start, N_("Bắt đầu, xem thông báo về dữ liệu cá nhân")),
+                Command(("help",), show_help, N_("Hướng dẫn sử dụng")),
+            ),
+        ),
+        Flow("consent", key=CONSENT, on_button=_consent_answer),
+        Flow(
+            "nomination",
+            key=nomination.FLOW,
+            commands=(Command(("nominate", "decu"), nominate, N_("Đề cử người tốt, việc tốt")),),
+            on_input=nomination.handle,
+            cancelled="nominate/cancelled",
+        ),
+        Flow(
+            "status",
+            key=status_lookup.FLOW,
+            commands=(Command(("status", "tracuu"), status, N_("Tra cứu hồ sơ theo mã")),),
+            on_input=status_lookup.handle,
+        ),
+        Flow(
+            "mine",
+            key=MINE,
+            commands=(Command(("my", "cuatoi"), mine, N_("Các đề cử của tôi")),),
+            on_button=_show_mine,
+        ),
+        Flow(
+            "language",
+            key=LANGUAGE,
+            commands=(Command(("lang",), choose_language, N_("Đổi ngôn ngữ")),),
+            on_button=_language_pick,
+        ),
     ]
-
-
-async def _unknown_command(turn: Turn) -> None:
-    """Answer a command the bot does not know."""
-    turn.say("start/unknown_command", keyboard=turn.main_menu())

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import ChatMember
-from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, ContextTypes, filters
 
 from bot.conversations.incoming import Incoming, button_data
+from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
-from bot.runtime import Runtime, Turn
+from bot.runtime import Turn
 from core.errors import DomainError
 from core.subscriptions import Scope, subscribe, subscriptions_of, unsubscribe
 
@@ -118,14 +116,16 @@ async def member_changed(turn: Turn) -> None:
     await turn.uow.subscriptions.set_blocked(turn.user.id, at=turn.now if blocked else None)
 
 
-def handlers(rt: Runtime) -> list[BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]]:
-    """Return the subscription handlers."""
-    private = filters.ChatType.PRIVATE
-    return [
-        CommandHandler(["subscribe", "nhantin"], rt.handler(subscribe_command), filters=private),
-        CommandHandler(
-            ["unsubscribe", "huynhantin"], rt.handler(unsubscribe_command), filters=private
+def flow() -> Flow:
+    """Return the subscriptions' flow: its commands, buttons, and the bot added to groups."""
+    return Flow(
+        "subscriptions",
+        key=FLOW,
+        commands=(
+            Command(("subscribe", "nhantin"), subscribe_command, N_("Đăng ký nhận thông báo")),
+            Command(("unsubscribe", "huynhantin"), unsubscribe_command, N_("Hủy nhận thông báo")),
+            Command(("subscriptions", "tincuatoi"), list_command),
         ),
-        CommandHandler(["subscriptions", "tincuatoi"], rt.handler(list_command), filters=private),
-        ChatMemberHandler(rt.handler(member_changed), ChatMemberHandler.MY_CHAT_MEMBER),
-    ]
+        on_button=on_button,
+        on_chat_member=member_changed,
+    )

@@ -1,0 +1,209 @@
+"""Flows as registered units, and the router that sends every update to the flow it belongs to.
+
+A flow declares its button kind (``key``, also the ``flow`` of its dialogs), its commands,
+and what it does with a button press (``on_button``), with the input of its open dialog
+(``on_input``) and with ``/cancel`` (``on_cancel``). The composition root lists the flows
+once (:func:`bot.app.flows`); there is no chain of ``elif`` over flows anywhere else.
+Adding a flow is one module with a ``flow()`` and one line in that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.conversations.incoming import Incoming
+from bot.rendering import N_
+from bot.runtime import Runtime, Turn
+from core.dialog import Dialog
+
+Step = Callable[[Turn], Awaitable[None]]
+OnButton = Callable[[Turn, Incoming], Awaitable[None]]
+OnInput = Callable[[Turn, Dialog, Incoming], Awaitable[None]]
+OnCancel = Callable[[Turn, Dialog], Awaitable[None]]
+Handler = BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]
+Menu = Callable[[Turn, str], Step | None]
+
+CANCEL_COMMAND = ("cancel", "huy")
+CANCEL_DESCRIPTION = N_("Hủy thao tác đang làm")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command: its names (the first is the one published) and what it runs.
+
+    ``description``: the text of the command list Telegram shows (a message id); commands
+    without one are not published (staff commands).
+    """
+
+    names: tuple[str, ...]
+    run: Step
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One unit of the bot: a dialog, a kind of button, commands, or all three.
+
+    ``key``: the kind of its buttons and the ``flow`` of its dialogs (1–3 letters, unique).
+    ``on_button``: a press of one of its buttons while its dialog is not the one open.
+    ``on_input``: what the resident sends while its dialog is open, its buttons included.
+    ``on_cancel``: ``/cancel`` in its dialog; by default the dialog is dropped and
+    ``cancelled`` said. ``on_chat_member``: the bot added to or removed from a chat.
+    """
+
+    name: str
+    key: str | None = None
+    commands: tuple[Command, ...] = ()
+    on_button: OnButton | None = None
+    on_input: OnInput | None = None
+    on_cancel: OnCancel | None = None
+    cancelled: str = "status/cancelled"
+    on_chat_member: Step | None = None
+
+
+class DuplicateFlowError(ValueError):
+    """Two flows claim the same button kind or the same command."""
+
+
+class Flows:
+    """The registered flows, and the router of button presses, messages and ``/cancel``.
+
+    ``menu``: the step a main-menu label stands for (it wins over any open dialog);
+    ``fallback``: what any other message outside a dialog gets (a typed code, say).
+    """
+
+    def __init__(self, flows: Iterable[Flow], *, menu: Menu, fallback: OnButton) -> None:
+        self.flows = tuple(flows)
+        self._menu = menu
+        self._fallback = fallback
+        self._by_key: dict[str, Flow] = {}
+        names: set[str] = set(CANCEL_COMMAND)
+        for flow in self.flows:
+            if flow.key is not None:
+                if flow.key in self._by_key:
+                    other = self._by_key[flow.key].name
+                    raise DuplicateFlowError(f"{flow.name} and {other} both use {flow.key!r}")
+                self._by_key[flow.key] = flow
+            for command in flow.commands:
+                taken = names.intersection(command.names)
+                if taken:
+                    raise DuplicateFlowError(f"{flow.name}: /{sorted(taken)[0]} is taken")
+                names.update(command.names)
+
+    def get(self, key: str | None) -> Flow | None:
+        """Return the flow whose buttons and dialogs carry ``key``."""
+        return self._by_key.get(key) if key is not None else None
+
+    def published(self) -> list[tuple[str, str]]:
+        """Return the public commands as (name, description message id), in flow order."""
+        published = [
+            (command.names[0], command.description)
+            for flow in self.flows
+            for command in flow.commands
+            if command.description is not None
+        ]
+        return [*published, (CANCEL_COMMAND[0], CANCEL_DESCRIPTION)]
+
+    async def on_button(self, turn: Turn) -> None:
+        """Send a press to its flow: its open dialog's input, or the flow's own button handler.
+
+        A press the bot did not sign, of no flow, or of a dialog that is over is refused
+        with the same polite words, whatever it names.
+        """
+        incoming = turn.incoming
+        flow = self.get(incoming.flow)
+        if flow is None:
+            stale_button(turn)
+            return
+        if flow.on_input is not None:
+            dialog = await turn.uow.dialogs.get(turn.chat_id)
+            if dialog is not None and dialog.flow == flow.key:
+                await flow.on_input(turn, dialog, incoming)
+                return
+        if flow.on_button is not None:
+            await flow.on_button(turn, incoming)
+        else:
+            stale_button(turn)
+
+    async def on_message(self, turn: Turn) -> None:
+        """Send a message to what a menu label stands for, the open dialog, or the fallback."""
+        incoming = turn.incoming
+        if incoming.kind == "text" and incoming.text:
+            menu_step = self._menu(turn, incoming.text)
+            if menu_step is not None:
+                await menu_step(turn)
+                return
+        dialog = await turn.uow.dialogs.get(turn.chat_id)
+        flow = self.get(dialog.flow) if dialog is not None else None
+        if dialog is not None and flow is not None and flow.on_input is not None:
+            await flow.on_input(turn, dialog, incoming)
+        else:
+            await self._fallback(turn, incoming)
+
+    async def cancel(self, turn: Turn) -> None:
+        """Drop whatever dialog is open, the way its flow does it."""
+        dialog = await turn.uow.dialogs.get(turn.chat_id)
+        if dialog is None:
+            turn.say("start/nothing_to_cancel", keyboard=turn.main_menu())
+            return
+        flow = self.get(dialog.flow)
+        if flow is not None and flow.on_cancel is not None:
+            await flow.on_cancel(turn, dialog)
+            return
+        await turn.uow.dialogs.delete(turn.chat_id)
+        cancelled = flow.cancelled if flow is not None else "status/cancelled"
+        turn.say(cancelled, keyboard=turn.main_menu())
+
+    def handlers(self, rt: Runtime) -> list[Handler]:
+        """Return the PTB handlers of every flow, in the order PTB should try them."""
+        private = filters.ChatType.PRIVATE
+        handlers: list[Handler] = [
+            CommandHandler(list(command.names), rt.handler(command.run), filters=private)
+            for flow in self.flows
+            for command in flow.commands
+        ]
+        handlers.append(
+            CommandHandler(list(CANCEL_COMMAND), rt.handler(self.cancel), filters=private)
+        )
+        handlers.extend(
+            ChatMemberHandler(rt.handler(flow.on_chat_member), ChatMemberHandler.MY_CHAT_MEMBER)
+            for flow in self.flows
+            if flow.on_chat_member is not None
+        )
+        handlers += [
+            CallbackQueryHandler(rt.handler(self.on_button)),
+            MessageHandler(private & ~filters.COMMAND, rt.handler(self.on_message)),
+            MessageHandler(private & filters.COMMAND, rt.handler(_unknown_command)),
+            TypeHandler(Update, rt.handler(_ignore)),
+        ]
+        return handlers
+
+
+def stale_button(turn: Turn) -> None:
+    """Say politely that the button pressed no longer works, and nothing else."""
+    turn.clear_buttons()
+    turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
+    turn.say("start/stale_button", keyboard=turn.main_menu())
+
+
+async def _unknown_command(turn: Turn) -> None:
+    """Answer a command the bot does not know."""
+    turn.say("start/unknown_command", keyboard=turn.main_menu())
+
+
+async def _ignore(turn: Turn) -> None:
+    """Nothing to say: the update is only marked processed."""
