@@ -200,6 +200,8 @@ class Runtime:
                 await step(turn)
                 taken = await turn.queue_replies()
                 await uow.commit()
+            for then in turn.committed:
+                then()
         except Exception:
             log.exception("update %s failed", update.update_id)
             turn, taken = await self._apologise(update, chat.id)
@@ -295,6 +297,8 @@ class Turn:
     chat_id: int
     callback_notice: str | None = None
     replies: list[OutgoingMessage] = field(default_factory=list)
+    # What the process does once the turn's transaction is committed (and not if it fails).
+    committed: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def locale(self) -> str:

@@ -81,6 +81,10 @@ class BroadcastFinishedError(DomainError):
 
     code = "broadcast.finished"
 
+    def __init__(self, message: str, *, status: BroadcastStatus) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class CampaignError(DomainError):
     """A campaign cannot be launched as given (no title, dates the wrong way round...)."""
@@ -319,11 +323,15 @@ async def recipients(
 async def create(uow: UnitOfWork, broadcast: Broadcast, *, actor: Actor, today: date) -> Broadcast:
     """Store a broadcast to be sent at ``send_at`` (or now), written by ``actor``."""
     _check_broadcasts(actor)
+    _check_sendable(broadcast)
+    stored = replace(broadcast, status=BroadcastStatus.SCHEDULED, created_by=actor.recorded_id)
+    return await uow.broadcasts.add(stored)
+
+
+def _check_sendable(broadcast: Broadcast) -> None:
     check_text(broadcast.text, with_photo=broadcast.has_photo)
     if broadcast.photo is not None and len(broadcast.photo) > MAX_PHOTO_BYTES:
         raise EmptyMessageError("photo over 10 MB")
-    stored = replace(broadcast, status=BroadcastStatus.SCHEDULED, created_by=actor.recorded_id)
-    return await uow.broadcasts.add(stored)
 
 
 async def cancel(uow: UnitOfWork, broadcast_id: int, *, actor: Actor) -> Broadcast:
@@ -333,11 +341,87 @@ async def cancel(uow: UnitOfWork, broadcast_id: int, *, actor: Actor) -> Broadca
     if broadcast is None:
         raise UnknownBroadcastError(f"broadcast {broadcast_id}")
     if broadcast.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
-        raise BroadcastFinishedError(f"broadcast {broadcast_id} is {broadcast.status.value}")
+        raise BroadcastFinishedError(
+            f"broadcast {broadcast_id} is {broadcast.status.value}", status=broadcast.status
+        )
     await uow.outbox.cancel_broadcast(broadcast_id)
     cancelled = replace(broadcast, status=BroadcastStatus.CANCELLED, cancelled_by=actor.recorded_id)
     await uow.broadcasts.save(cancelled)
     return cancelled
+
+
+async def recent(uow: UnitOfWork, actor: Actor, *, limit: int) -> Sequence[Broadcast]:
+    """Return the latest broadcasts, newest first, for whoever may broadcast."""
+    _check_broadcasts(actor)
+    return await uow.broadcasts.recent(limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDraft:
+    """A campaign as its launcher typed it, launched with its announcement."""
+
+    title: str
+    theme: str
+    description: str
+    starts: date
+    ends: date | None
+
+    def campaign_in(self, organisation: Organisation) -> Campaign:
+        """Return the campaign to launch in ``organisation`` (its key unique there)."""
+        return new_campaign(
+            organisation,
+            title=self.title,
+            theme=self.theme,
+            description=self.description,
+            starts=self.starts,
+            ends=self.ends,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Announced:
+    """A stored announcement: the campaign it launched, if any, and how many it reaches today.
+
+    ``organisation``: the organisation with that campaign, for the edge to use once the
+    transaction is committed.
+    """
+
+    broadcast: Broadcast
+    campaign: Campaign | None
+    organisation: Organisation | None
+    recipients: int
+
+
+async def announce(
+    uow: UnitOfWork,
+    actor: Actor,
+    draft: Broadcast,
+    *,
+    campaign: CampaignDraft | None,
+    today: date,
+) -> Announced:
+    """Store an announcement, launching the campaign it announces first if there is one.
+
+    Raises :class:`NotAllowedError` for whoever may not broadcast, :class:`CampaignError`
+    or :class:`EmptyMessageError` for what cannot be sent; nothing is written then.
+    """
+    _check_broadcasts(actor)
+    organisation = await uow.organisation.load()
+    launched = None
+    if campaign is not None and organisation is not None:
+        launched = campaign.campaign_in(organisation)
+        draft = replace(draft, campaign_key=launched.key)
+    _check_sendable(draft)
+    if launched is not None and organisation is not None:
+        await launch_campaign(uow, actor, launched)
+        organisation = replace(organisation, campaigns=(*organisation.campaigns, launched))
+    broadcast = await create(uow, draft, actor=actor, today=today)
+    count = (
+        len(await recipients(uow, broadcast.audience, organisation, today))
+        if organisation is not None
+        else 0
+    )
+    return Announced(broadcast, launched, organisation, count)
 
 
 async def launch_campaign(uow: UnitOfWork, actor: Actor, campaign: Campaign) -> Campaign:

@@ -124,6 +124,12 @@ async def set_event_day(
     return EventDaySet(units, day, due)
 
 
+async def registered_units(uow: UnitOfWork, actor: Actor, year: int) -> frozenset[str]:
+    """Return the units registered for the year's emulation, for whoever sees every unit."""
+    check_sees_every_unit(actor)
+    return frozenset(await uow.deadlines.registrations(year))
+
+
 async def register(
     uow: UnitOfWork, actor: Actor, *, year: int, titles: Sequence[str], now: datetime
 ) -> tuple[str, ...]:

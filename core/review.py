@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from core.codes import TrackingCode
 from core.errors import DomainError
@@ -269,6 +270,73 @@ async def find_case(uow: UnitOfWork, code: TrackingCode | int) -> Nomination:
     if nomination is None:
         raise UnknownNominationError(str(code))
     return nomination
+
+
+async def visible_case(
+    uow: UnitOfWork, actor: Actor, case: TrackingCode | int
+) -> Nomination | None:
+    """Return the case if ``actor`` may see it; None alike if it does not exist or they may not.
+
+    Every request about a case asks this before anything else, so that a refusal tells
+    nothing about the case.
+    """
+    if isinstance(case, TrackingCode):
+        nomination = await uow.nominations.get_by_code(case)
+    else:
+        nomination = await uow.nominations.get(case)
+    return nomination if nomination is not None and can_view(nomination, actor) else None
+
+
+async def own_case(uow: UnitOfWork, user_id: int, nomination_id: int) -> Nomination | None:
+    """Return the case if ``user_id`` nominated it; None alike if it does not exist."""
+    nomination = await uow.nominations.get(nomination_id)
+    return nomination if nomination is not None and nomination.is_nominated_by(user_id) else None
+
+
+class Hears(StrEnum):
+    """Why someone is told of a change to a case."""
+
+    NOMINATOR = "nominator"  # they filed it
+    SUPPORTER = "supporter"  # they back it
+    MERGED_IN = "merged_in"  # a case was merged into theirs
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNotice:
+    """Someone to tell of a change; ``case`` is the case the notice is about."""
+
+    user_id: int
+    hears: Hears
+    case: Nomination
+
+
+async def who_hears(uow: UnitOfWork, nomination: Nomination, entry: AuditEntry) -> list[CaseNotice]:
+    """Return who is told of ``entry``, the change just made to ``nomination``, and why.
+
+    The nominator (unless they made it); after a merge, the nominator of the surviving case
+    and nobody else (the supporters follow the survivor); after a question to the nominator,
+    the nominator alone; else every supporter too. Nobody hears of their own action.
+    """
+    assert nomination.id is not None
+    nominator_id = nomination.nominator.user_id
+    notices = []
+    if nominator_id != entry.actor_id:
+        notices.append(CaseNotice(nominator_id, Hears.NOMINATOR, nomination))
+    if entry.action is Action.MERGE:
+        survivor = (
+            await uow.nominations.get(nomination.merged_into_id)
+            if nomination.merged_into_id is not None
+            else None
+        )
+        if survivor is not None:
+            notices.append(CaseNotice(survivor.nominator.user_id, Hears.MERGED_IN, survivor))
+        return notices
+    if entry.action is Action.ASK_INFO:
+        return notices
+    for supporter in await uow.supporters.of(nomination.id):
+        if supporter.user_id not in (nominator_id, entry.actor_id):
+            notices.append(CaseNotice(supporter.user_id, Hears.SUPPORTER, nomination))
+    return notices
 
 
 async def case_view(

@@ -70,3 +70,8 @@ async def unsubscribe(uow: UnitOfWork, user_id: int, *, now: datetime) -> int:
 async def subscriptions_of(uow: UnitOfWork, user_id: int) -> Sequence[Subscription]:
     """Return the resident's active subscriptions, oldest first."""
     return await uow.subscriptions.active_of(user_id)
+
+
+async def note_blocked(uow: UnitOfWork, user_id: int, *, blocked: bool, now: datetime) -> None:
+    """Remember that the user blocked the bot (no bulk message goes to them) or came back."""
+    await uow.subscriptions.set_blocked(user_id, at=now if blocked else None)

@@ -12,7 +12,7 @@ from bot.runtime import Turn
 from core.dialog import Dialog
 from core.errors import DomainError
 from core.nomination import MAX_EVIDENCE, MAX_EVIDENCE_BYTES, Evidence, NominationStatus
-from core.review import answer_info, answer_readers, find_case
+from core.review import answer_info, answer_readers, find_case, own_case
 from core.text import clean_text
 
 FLOW = "a"
@@ -24,8 +24,8 @@ ANSWER_MAX = 2000
 async def start(turn: Turn, nomination_id: int) -> None:
     """Open the answer dialog for a case that is waiting for the nominator."""
     turn.clear_buttons()
-    nomination = await turn.uow.nominations.get(nomination_id)
-    if nomination is None or not nomination.is_nominated_by(turn.user.id):
+    nomination = await own_case(turn.uow, turn.user.id, nomination_id)
+    if nomination is None:
         review.refuse_case(turn)
         return
     if nomination.status is not NominationStatus.NEEDS_INFO:

@@ -37,17 +37,16 @@ from core.broadcasts import (
     Audience,
     AudienceKind,
     Broadcast,
+    CampaignDraft,
     EmptyMessageError,
+    announce,
     check_text,
-    create,
-    launch_campaign,
     may_broadcast,
-    new_campaign,
     recipients,
 )
 from core.dialog import Dialog
 from core.errors import DomainError
-from core.org import Campaign, Cluster, Organisation
+from core.org import Campaign, Cluster
 from core.outbox import OutgoingMessage
 from core.review import actor_for
 from core.text import clean_text, fold
@@ -417,8 +416,9 @@ async def _preview(
     """Show the announcement as recipients will get it, then who, how many and when."""
     data, token = dialog.data, dialog.token
     organisation = turn.rt.directory.organisation
-    campaign = _campaign(organisation, data, turn) if organisation is not None else None
-    broadcast = _broadcast(turn, data, campaign_key=campaign.key if campaign else None)
+    typed = _campaign(data, turn)
+    campaign = typed.campaign_in(organisation) if typed and organisation else None
+    broadcast = replace(_broadcast(turn, data), campaign_key=campaign.key if campaign else None)
     if full:
         method, call = render_broadcast(turn.rt, broadcast, turn.locale)
         markup = call.get("reply_markup")
@@ -482,13 +482,12 @@ def audience_words(directory: Directory, audience: Audience) -> dict[str, str]:
     return {"audience_kind": audience.parts[0].kind.value, "audience_names": ", ".join(names)}
 
 
-def _campaign(organisation: Organisation, data: dict[str, Any], turn: Turn) -> Campaign | None:
+def _campaign(data: dict[str, Any], turn: Turn) -> CampaignDraft | None:
     details = data["campaign"]
     if details is None:
         return None
     ends = details.get("ends")
-    return new_campaign(
-        organisation,
+    return CampaignDraft(
         title=details["title"],
         theme=details.get("theme", ""),
         description=details.get("description", ""),
@@ -497,7 +496,7 @@ def _campaign(organisation: Organisation, data: dict[str, Any], turn: Turn) -> C
     )
 
 
-def _broadcast(turn: Turn, data: dict[str, Any], *, campaign_key: str | None) -> Broadcast:
+def _broadcast(turn: Turn, data: dict[str, Any]) -> Broadcast:
     send_at = data.get("send_at")
     return Broadcast(
         data["text"] or "",
@@ -506,7 +505,6 @@ def _broadcast(turn: Turn, data: dict[str, Any], *, campaign_key: str | None) ->
         created_by=turn.user.id,
         send_at=datetime.fromisoformat(send_at) if send_at else None,
         urgent=bool(data["urgent"]),
-        campaign_key=campaign_key,
         photo_file_id=data["photo"],
     )
 
@@ -530,26 +528,23 @@ async def _send(turn: Turn, dialog: Dialog) -> None:
         await close_dialog(turn, dialog)
         turn.say("broadcasts/compose_not_allowed")
         return
-    organisation = await turn.uow.organisation.load()
     try:
-        campaign = _campaign(organisation, data, turn) if organisation is not None else None
-        draft = _broadcast(turn, data, campaign_key=campaign.key if campaign else None)
-        check_text(draft.text, with_photo=draft.has_photo)
+        announced = await announce(
+            turn.uow,
+            actor,
+            _broadcast(turn, data),
+            campaign=_campaign(data, turn),
+            today=turn.today,
+        )
     except DomainError as error:
         await _ask(turn, dialog, problem=error.code)
         return
-    if campaign is not None:
-        await launch_campaign(turn.uow, actor, campaign)
-    broadcast = await create(turn.uow, draft, actor=actor, today=turn.today)
+    broadcast, campaign = announced.broadcast, announced.campaign
     kept = await close_dialog(turn, dialog)
-    if campaign is not None and organisation is not None:
-        launched = replace(organisation, campaigns=(*organisation.campaigns, campaign))
-        turn.rt.directory = Directory(launched, turn.rt.directory.plan)
-    count = (
-        len(await recipients(turn.uow, broadcast.audience, organisation, turn.today))
-        if organisation is not None
-        else 0
-    )
+    if campaign is not None and announced.organisation is not None:
+        launched = Directory(announced.organisation, turn.rt.directory.plan)
+        turn.committed.append(lambda: setattr(turn.rt, "directory", launched))
+    count = announced.recipients
     quiet = quiet_hours(turn.rt)
     starts = broadcast.send_at or turn.now
     turn.say(

@@ -21,10 +21,10 @@ from core.dates import parse_deed_date
 from core.dialog import Dialog
 from core.errors import DomainError
 from core.nomination import EvidenceKind, Nomination, NominationStatus
-from core.review import act, actor_for, case_view, find_case
+from core.review import Hears, act, actor_for, case_view, find_case, visible_case, who_hears
 from core.roles import Actor
 from core.text import clean_text
-from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement, can_view
+from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement
 
 CARD = "k"
 ACT = "r"
@@ -89,16 +89,6 @@ async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
             turn.send_file("sendDocument", "document", item.file_id)
 
 
-async def visible_case(turn: Turn, actor: Actor, nomination_id: int) -> Nomination | None:
-    """Return the case if ``actor`` may see it; None alike if it does not exist or they may not.
-
-    Every button about a case asks this before anything else, so that a refusal tells
-    nothing about the case (:func:`refuse_case`).
-    """
-    nomination = await turn.uow.nominations.get(nomination_id)
-    return nomination if nomination is not None and can_view(nomination, actor) else None
-
-
 def refuse_case(turn: Turn) -> None:
     """Refuse a request about a case, in words that are the same whether it exists or not."""
     turn.callback_notice = "⛔"
@@ -109,7 +99,7 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
     """Handle an action button of a case card (or of a nominator's status view)."""
     turn.clear_buttons()
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    nomination = await visible_case(turn, actor, int(incoming.arg or 0))
+    nomination = await visible_case(turn.uow, actor, int(incoming.arg or 0))
     if nomination is None:
         refuse_case(turn)
         return
@@ -252,12 +242,10 @@ async def _apply(
         details = data["award"]
         award = Award(details["form"], details["number"], date.fromisoformat(details["date"]))
     target = parse_tracking_code(data["target"]) if data.get("target") else None
-    if target is not None:
-        # The case to merge into is refused like any other case one may not see.
-        survivor = await turn.uow.nominations.get_by_code(target)
-        if survivor is None or not can_view(survivor, actor):
-            refuse_case(turn)
-            return
+    # The case to merge into is refused like any other case one may not see.
+    if target is not None and await visible_case(turn.uow, actor, target) is None:
+        refuse_case(turn)
+        return
     changed, entry = await act(
         turn.uow,
         actor,
@@ -308,23 +296,15 @@ async def notify_nominator(
         "entry": entry,
         "target_code": target_code,
     }
-    nominator_id = nomination.nominator.user_id
-    if nominator_id != entry.actor_id:
-        await turn.notify(nominator_id, "notices/transition", keyboard=keyboard, **context)
-    if entry.action is Action.MERGE and target_code is not None:
-        # Supporters now follow the surviving case; its nominator learns of the new backing.
-        parse = parse_tracking_code(target_code)
-        survivor = await turn.uow.nominations.get_by_code(parse) if parse else None
-        if survivor is not None and survivor.id is not None:
+    for notice in await who_hears(turn.uow, nomination, entry):
+        if notice.hears is Hears.NOMINATOR:
+            await turn.notify(notice.user_id, "notices/transition", keyboard=keyboard, **context)
+        elif notice.hears is Hears.SUPPORTER:
+            await turn.notify(notice.user_id, "notices/transition", supporter=True, **context)
+        else:
             await turn.notify(
-                survivor.nominator.user_id,
+                notice.user_id,
                 "notices/merged_in",
-                code=str(survivor.code),
+                code=str(notice.case.code),
                 merged=str(nomination.code),
             )
-        return
-    if entry.action is Action.ASK_INFO:
-        return  # a question is for the nominator alone
-    for supporter in await turn.uow.supporters.of(nomination.id):
-        if supporter.user_id not in (nominator_id, entry.actor_id):
-            await turn.notify(supporter.user_id, "notices/transition", supporter=True, **context)

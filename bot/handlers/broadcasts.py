@@ -22,6 +22,7 @@ from core.broadcasts import (
     UnknownBroadcastError,
     cancel,
     may_broadcast,
+    recent,
     report,
 )
 from core.errors import DomainError
@@ -55,11 +56,13 @@ async def launch_command(turn: Turn) -> None:
 
 async def list_command(turn: Turn) -> None:
     """``/broadcasts``: the latest announcements, how far each got, and buttons to stop them."""
-    if not await _may_broadcast(turn):
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not may_broadcast(actor):
+        turn.say("broadcasts/compose_not_allowed")
         return
     items: list[dict[str, Any]] = []
     rows: list[list[Button]] = []
-    for item in await turn.uow.broadcasts.recent(limit=LIST_LIMIT):
+    for item in await recent(turn.uow, actor, limit=LIST_LIMIT):
         assert item.id is not None
         context = report_context(await report(turn.uow, item.id))
         context.update(
@@ -90,11 +93,9 @@ async def on_stop(turn: Turn, incoming: Incoming) -> None:
     broadcast_id = int(incoming.arg or 0)
     try:
         stopped = await cancel(turn.uow, broadcast_id, actor=actor)
-    except BroadcastFinishedError:
-        found = await turn.uow.broadcasts.get(broadcast_id)
-        status = found.status.value if found else BroadcastStatus.DONE.value
+    except BroadcastFinishedError as finished:
         turn.callback_notice = "⛔"
-        turn.say("broadcasts/list_refused", id=broadcast_id, status=status)
+        turn.say("broadcasts/list_refused", id=broadcast_id, status=finished.status.value)
         return
     except UnknownBroadcastError:
         turn.say("broadcasts/list_refused", id=broadcast_id, status=None)

@@ -24,6 +24,7 @@ from core.reporting import (
     mark_done,
     may_mark_done,
     may_see_every_unit,
+    registered_units,
     set_event_day,
 )
 from core.reporting import file_dossier as file_unit_dossier
@@ -203,7 +204,7 @@ async def show_compliance(turn: Turn) -> None:
         turn.say("deadlines/none")
         return
     counts = await nominations_in_month(turn.uow, turn.today, turn.rt.settings.tz)
-    registered = await turn.uow.deadlines.registrations(deadlines.plan.year)
+    registered = await registered_units(turn.uow, actor, deadlines.plan.year)
     units = list(dict.fromkeys(o.key.unit_key for o in deadlines.obligations))
     rows = compliance(
         deadlines.obligations,

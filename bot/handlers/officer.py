@@ -18,6 +18,7 @@ from core.review import (
     queue,
     redeem_invitation,
     search_scope,
+    visible_case,
 )
 from core.roles import INVITATION_PREFIX, NotAllowedError, Role, may_manage_roles
 from core.text import fold
@@ -97,7 +98,7 @@ async def _open_card(turn: Turn, incoming: Incoming) -> None:
         return
     case_id = int(incoming.arg or 0)
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    if await review.visible_case(turn, actor, case_id) is None:
+    if await visible_case(turn.uow, actor, case_id) is None:
         review.refuse_case(turn)
     elif incoming.action == "files":
         await review.send_files(turn, actor, case_id)

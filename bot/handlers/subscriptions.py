@@ -10,7 +10,7 @@ from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.errors import DomainError
-from core.subscriptions import Scope, subscribe, subscriptions_of, unsubscribe
+from core.subscriptions import Scope, note_blocked, subscribe, subscriptions_of, unsubscribe
 
 FLOW = "sub"
 # Short actions leave room for long ward and campaign keys in the signed data (64 bytes).
@@ -113,7 +113,7 @@ async def member_changed(turn: Turn) -> None:
         return
     status = change.new_chat_member.status
     blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
-    await turn.uow.subscriptions.set_blocked(turn.user.id, at=turn.now if blocked else None)
+    await note_blocked(turn.uow, turn.user.id, blocked=blocked, now=turn.now)
 
 
 def flow() -> Flow:

@@ -8,6 +8,7 @@ import pytest
 
 from core.nomination import NominationDraft, NominationStatus, NomineeKind
 from core.review import (
+    Hears,
     InvitationInvalidError,
     UnknownUnitError,
     act,
@@ -17,9 +18,10 @@ from core.review import (
     invite,
     queue,
     redeem_invitation,
+    who_hears,
 )
 from core.roles import Actor, NotAllowedError, Role
-from core.services import give_consent, meet_user, submit_nomination
+from core.services import give_consent, meet_user, submit_nomination, support
 from core.workflow import Action, RequirementMissingError
 from storage.uow import Database
 from tests.bot.flows import DEED
@@ -148,3 +150,31 @@ async def test_a_revoked_officer_loses_the_queue(organised: Database) -> None:
     async with organised.uow() as uow:
         with pytest.raises(NotAllowedError):
             await queue(uow, await actor_for(uow, 31, TODAY), page=0, page_size=10)
+
+
+async def test_who_hears_of_a_change_the_nominator_and_supporters_but_not_whoever_made_it(
+    organised: Database,
+) -> None:
+    nomination_id = await _nomination(organised, nominator=1)
+    await _grant(organised, 31, Role.OFFICER, HANG_BAC)
+    async with organised.uow() as uow:
+        for supporter in (2, 31):
+            await meet_user(uow, user_id=supporter, display_name="Hà", language_code="vi", now=NOW)
+            await give_consent(uow, supporter, now=NOW)
+            await support(uow, nomination_id, user_id=supporter, account=None, evidence=(), now=NOW)
+        officer = await actor_for(uow, 31, TODAY)
+        await act(uow, officer, nomination_id, Action.VERIFY, now=NOW)
+        asked, question = await act(
+            uow, officer, nomination_id, Action.ASK_INFO, now=NOW, public_note="Xin thêm ảnh"
+        )
+        assert [(n.user_id, n.hears) for n in await who_hears(uow, asked, question)] == [
+            (1, Hears.NOMINATOR)
+        ], "a question is for the nominator alone"
+        await uow.commit()
+    async with organised.uow() as uow:
+        officer = await actor_for(uow, 31, TODAY)
+        rejected, entry = await act(
+            uow, officer, nomination_id, Action.REJECT, now=NOW, public_note="Chưa đủ căn cứ"
+        )
+        heard = [(n.user_id, n.hears) for n in await who_hears(uow, rejected, entry)]
+    assert heard == [(1, Hears.NOMINATOR), (2, Hears.SUPPORTER)], "31 made the change"

@@ -1,4 +1,7 @@
-"""core/ is the pure domain: it must not import the edges or the frameworks."""
+"""The layout's rules: core/ is pure, storage/ knows no bot, flows write only their dialogs.
+
+And no package has an import cycle (imports for type checking only do not count).
+"""
 
 import ast
 from pathlib import Path
@@ -160,3 +163,120 @@ def test_checker_reports_forbidden_import_with_file_and_line(source: str, expect
 )
 def test_checker_allows_pure_imports(source: str) -> None:
     assert find_violations(source, "core/x.py", "core") == []
+
+
+# The edges ------------------------------------------------------------------------------
+
+ROOT = CORE.parent
+# The one store a flow writes itself: its dialog state. Everything else goes through core.
+FLOW_STORES = frozenset({"dialogs"})
+
+
+def _modules(folder: str) -> dict[str, ast.Module]:
+    """Parse every module under ``folder``, keyed by its dotted name."""
+    parsed = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        relative = path.relative_to(ROOT).with_suffix("")
+        name = ".".join(relative.parts[:-1] if relative.name == "__init__" else relative.parts)
+        parsed[name] = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return parsed
+
+
+def _run_time_imports(module: ast.Module, package: str) -> set[str]:
+    """Name the modules a module imports when it runs (not those only for type checking)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _dotted(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.update(_imported_modules(node, package))
+            if isinstance(node, ast.ImportFrom) and node.module:
+                base = _absolute(node, package)[0]
+                found.update(f"{base}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(module)
+    return found
+
+
+def import_cycles(modules: dict[str, ast.Module]) -> list[list[str]]:
+    """Return the import cycles among ``modules`` (each once, as the modules it passes)."""
+    graph = {
+        name: sorted(
+            target
+            for target in _run_time_imports(tree, name.rpartition(".")[0] or name)
+            if target in modules and target != name
+        )
+        for name, tree in modules.items()
+    }
+    cycles: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        path.append(name)
+        for target in graph[name]:
+            if state.get(target) == 1:
+                cycle = path[path.index(target) :]
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    cycles.append(cycle)
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[name] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name)
+    return cycles
+
+
+def test_storage_imports_nothing_of_the_bot() -> None:
+    imports = {
+        name: sorted(m for m in _run_time_imports(tree, name) if m.split(".")[0] == "bot")
+        for name, tree in _modules("storage").items()
+    }
+    assert {name: found for name, found in imports.items() if found} == {}
+
+
+def test_handlers_and_conversations_write_only_their_dialogs() -> None:
+    calls = []
+    for folder in ("bot/handlers", "bot/conversations"):
+        for name, tree in _modules(folder).items():
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                dotted = _dotted(node.func) or ""
+                parts = dotted.split(".")
+                if "uow" in parts[:-2] and parts[parts.index("uow") + 1] not in FLOW_STORES:
+                    calls.append(f"{name}:{node.lineno}: {dotted}")
+    assert calls == [], "a rule or a read of the store belongs in a core service:\n" + "\n".join(
+        calls
+    )
+
+
+@pytest.mark.parametrize("folder", ["bot", "core", "storage"])
+def test_no_import_cycle(folder: str) -> None:
+    assert import_cycles(_modules(folder)) == []
+
+
+def test_the_cycle_finder_finds_a_cycle_through_three_modules() -> None:
+    modules = {
+        "p.a": ast.parse("from p.b import x"),
+        "p.b": ast.parse("import p.c"),
+        "p.c": ast.parse("from typing import TYPE_CHECKING\nfrom p import a"),
+        "p.d": ast.parse(
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from p.a import y"
+        ),
+    }
+    assert import_cycles(modules) == [["p.a", "p.b", "p.c"]]
