@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.bulk import BulkSender
+from bot.conversations import contact
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
 from bot.journal import UpdateJournal
@@ -44,6 +45,7 @@ def flows() -> Flows:
         [
             *resident.flows(),
             subscriptions.flow(),
+            contact.flow(),
             *officer.flows(),
             deadlines.flow(),
             broadcasts.flow(),

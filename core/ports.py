@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from core.codes import TrackingCode
 from core.dialog import Dialog
+from core.inquiries import Inquiry
 from core.nomination import Nomination, NominationStatus
 from core.org import Organisation
 from core.outbox import OutgoingMessage
@@ -393,6 +394,22 @@ class FailedLookupRepository(abc.ABC):
         """Forget every failed lookup before ``before``; return how many."""
 
 
+class InquiryRepository(abc.ABC):
+    """Residents' questions to the ward (``/lienhe``) and their answers."""
+
+    @abc.abstractmethod
+    async def add(self, inquiry: Inquiry) -> Inquiry:
+        """Store a new question; return it with its number."""
+
+    @abc.abstractmethod
+    async def get(self, inquiry_id: int, *, for_update: bool = False) -> Inquiry | None:
+        """Return a question by number (locked until the transaction ends if ``for_update``)."""
+
+    @abc.abstractmethod
+    async def save(self, inquiry: Inquiry) -> None:
+        """Store the answer given to a question."""
+
+
 class RoleRepository(abc.ABC):
     """Roles granted to users."""
 
@@ -579,6 +596,7 @@ class UnitOfWork(abc.ABC):
     broadcasts: BroadcastRepository
     leases: LeaseRepository
     failed_lookups: FailedLookupRepository
+    inquiries: InquiryRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -241,6 +241,21 @@ class OutboxRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
 
 
+class InquiryRow(Base):
+    """A resident's question to the ward (``/lienhe``), and its answer once given."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (Index("ix_inquiries_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    question: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None]
+
+
 class FailedLookupRow(Base):
     """A tracking code someone looked up and did not find: guessing codes is throttled."""
 

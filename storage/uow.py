@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.ports import UnitOfWork
 from storage.bulk import SqlBroadcastRepository, SqlLeaseRepository
 from storage.database import create_engine, session_factory
+from storage.inquiries import SqlInquiryRepository
 from storage.migrate import upgrade
 from storage.repositories import (
     SqlAuditRepository,
@@ -98,6 +99,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.broadcasts = SqlBroadcastRepository(session)
         self.leases = SqlLeaseRepository(session)
         self.failed_lookups = SqlFailedLookupRepository(session)
+        self.inquiries = SqlInquiryRepository(session)
         return self
 
     async def __aexit__(

@@ -42,6 +42,7 @@ def test_the_published_commands_are_the_residents_and_staff_commands_stay_unlist
         "lang",
         "subscribe",
         "unsubscribe",
+        "lienhe",
         "cancel",
     }
     assert published["nominate"] == "Đề cử người tốt, việc tốt"
