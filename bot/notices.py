@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.keyboards import Button, inline_keyboard
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
 from bot.runtime import Runtime
-from core.calendar import WorkingCalendar, month_of
+from core.calendar import WorkingCalendar
+from core.compliance import quota_notices
 from core.deadlines import (
     NoticeKind,
     Obligation,
@@ -36,7 +36,7 @@ from core.deadlines import (
 )
 from core.plan import Plan, UnitGroup, UnitRef
 from core.ports import UnitOfWork
-from core.review import secretariat_ids
+from core.review import unit_officers
 
 log = logging.getLogger(__name__)
 
@@ -108,16 +108,12 @@ def due_between(
 
 
 async def recipients(
-    uow: UnitOfWork, unit_key: str, on: date, cache: dict[str, list[int]] | None = None
+    uow: UnitOfWork, unit_key: str, on: date, cache: dict[str, list[int]]
 ) -> list[int]:
-    """Return the officers in force for a unit (looked up once per run with ``cache``)."""
-    if cache is not None and unit_key in cache:
-        return cache[unit_key]
-    grants = await uow.roles.holders(unit_key=unit_key)
-    found = sorted({g.user_id for g in grants if g.in_force(on)})
-    if cache is not None:
-        cache[unit_key] = found
-    return found
+    """Return the officers in force for a unit, looked up once per run."""
+    if unit_key not in cache:
+        cache[unit_key] = await unit_officers(uow, unit_key, on)
+    return cache[unit_key]
 
 
 async def run_once(
@@ -166,63 +162,36 @@ async def run_once(
     return queued
 
 
-async def nominations_in_month(uow: UnitOfWork, day: date, tz: ZoneInfo) -> dict[str, int]:
-    """Count each unit's nominations submitted in ``day``'s month, local time."""
-    first, following = month_of(day)
-    return await uow.nominations.count_by_unit(
-        since=datetime.combine(first, time(0), tz), until=datetime.combine(following, time(0), tz)
-    )
-
-
 async def _quota_notices(
     uow: UnitOfWork, rt: Runtime, calendar: WorkingCalendar, now: datetime, today: date
 ) -> list[int]:
-    """Queue the plan's monthly quota notices due today.
-
-    Units still at zero are reminded on the quota day (or the working day after it); the
-    secretariat gets the month's summary on its last working day.
-    """
+    """Queue the monthly quota notices due today (who gets which is core's to say)."""
     organisation = rt.directory.organisation
     if organisation is None:
         return []
-    units = organisation.active_units(today)
-    quota = rt.settings.monthly_quota
-    if not units or quota == 0:
-        return []
-    month = f"{today:%m/%Y}"
-    first, following = month_of(today)
-    reminder_day = calendar.next_working_day(first.replace(day=rt.settings.quota_day))
-    summary_day = calendar.previous_working_day(following - timedelta(days=1))
-    if today not in (reminder_day, summary_day):
-        return []
-    counts = await nominations_in_month(uow, today, rt.settings.tz)
-    short = [unit for unit in units if counts.get(unit.key, 0) < quota]
+    due = await quota_notices(
+        uow,
+        organisation,
+        calendar,
+        quota=rt.settings.monthly_quota,
+        quota_day=rt.settings.quota_day,
+        today=today,
+        tz=rt.settings.tz,
+    )
     queued: list[int] = []
-    messages: list[tuple[str, int, str, dict[str, Any]]] = []
-    if today == reminder_day:
-        for unit in short:
-            for user_id in await recipients(uow, unit.key, today):
-                context: dict[str, Any] = {"month": month, "unit": unit.name, "quota": quota}
-                messages.append(
-                    (f"quota:{first:%Y-%m}:{unit.key}", user_id, "notices/quota", context)
-                )
-    if today == summary_day:
-        for user_id in await secretariat_ids(uow, today):
-            context = {"month": month, "missing": [u.name for u in short]}
-            messages.append(
-                (
-                    f"quota-summary:{first:%Y-%m}",
-                    user_id,
-                    "notices/quota_summary",
-                    context,
-                )
-            )
-    for key, user_id, template, context in messages:
-        if not await uow.deadlines.claim_notice(key, recipient_id=user_id, at=now):
+    for notice in due:
+        if not await uow.deadlines.claim_notice(notice.key, recipient_id=notice.user_id, at=now):
             continue
-        locale = await locale_of(uow, user_id, rt.settings.default_locale)
+        month = f"{notice.month:%m/%Y}"
+        context: dict[str, Any] = {"month": month, "quota": notice.quota}
+        if notice.unit is not None:
+            context["unit"] = notice.unit.name
+        else:
+            context["missing"] = [unit.name for unit in notice.short]
+        locale = await locale_of(uow, notice.user_id, rt.settings.default_locale)
+        template = "notices/quota_summary" if notice.summary else "notices/quota"
         added = await uow.outbox.add(
-            text_message(rt.renderer, user_id, locale, template, now=now, **context)
+            text_message(rt.renderer, notice.user_id, locale, template, now=now, **context)
         )
         assert added.id is not None
         queued.append(added.id)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 
+from core.calendar import WorkingCalendar, month_of
 from core.deadlines import Obligation, ObligationKey, Occurrence
+from core.org import Organisation, Unit
+from core.ports import UnitOfWork
+from core.review import secretariat_ids, unit_officers
 
 # The plan's section II.2: each unit proposes at least one exemplar a month.
 MONTHLY_QUOTA = 1
@@ -77,3 +81,73 @@ def compliance(
         )
         for unit in units
     ]
+
+
+async def nominations_in_month(uow: UnitOfWork, day: date, tz: tzinfo) -> dict[str, int]:
+    """Count each unit's nominations submitted in ``day``'s month, local time."""
+    first, following = month_of(day)
+    return await uow.nominations.count_by_unit(
+        since=datetime.combine(first, time(0), tz), until=datetime.combine(following, time(0), tz)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaNotice:
+    """A notice about the monthly quota, sent once per ``key`` and recipient.
+
+    A unit's officers are reminded while it has proposed fewer exemplars than the quota
+    (``unit``); the secretariat gets the month's summary with the units still short
+    (``summary``, ``short``).
+    """
+
+    key: str
+    user_id: int
+    month: date
+    quota: int
+    unit: Unit | None = None
+    short: tuple[Unit, ...] = ()
+
+    @property
+    def summary(self) -> bool:
+        """Tell whether this is the secretariat's summary rather than a unit's reminder."""
+        return self.unit is None
+
+
+async def quota_notices(
+    uow: UnitOfWork,
+    organisation: Organisation,
+    calendar: WorkingCalendar,
+    *,
+    quota: int,
+    quota_day: int,
+    today: date,
+    tz: tzinfo,
+) -> list[QuotaNotice]:
+    """Return the monthly quota notices due today.
+
+    Units still below the quota are reminded on the quota day (or the working day after
+    it); the secretariat gets the month's summary on its last working day.
+    """
+    units = organisation.active_units(today)
+    if not units or quota == 0:
+        return []
+    first, following = month_of(today)
+    reminder_day = calendar.next_working_day(first.replace(day=quota_day))
+    summary_day = calendar.previous_working_day(following - timedelta(days=1))
+    if today not in (reminder_day, summary_day):
+        return []
+    counts = await nominations_in_month(uow, today, tz)
+    short = tuple(unit for unit in units if counts.get(unit.key, 0) < quota)
+    notices: list[QuotaNotice] = []
+    if today == reminder_day:
+        notices += [
+            QuotaNotice(f"quota:{first:%Y-%m}:{unit.key}", user_id, first, quota, unit=unit)
+            for unit in short
+            for user_id in await unit_officers(uow, unit.key, today)
+        ]
+    if today == summary_day:
+        notices += [
+            QuotaNotice(f"quota-summary:{first:%Y-%m}", user_id, first, quota, short=short)
+            for user_id in await secretariat_ids(uow, today)
+        ]
+    return notices

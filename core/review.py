@@ -79,6 +79,11 @@ async def actor_for(uow: UnitOfWork, user_id: int, today: date) -> Actor:
     return Actor.of(user_id, await uow.roles.grants_of(user_id), today)
 
 
+async def unit_officers(uow: UnitOfWork, unit_key: str, on: date) -> list[int]:
+    """Return the unit's officers in force on ``on``: who is told of what the unit owes."""
+    return sorted({g.user_id for g in await uow.roles.holders(unit_key=unit_key) if g.in_force(on)})
+
+
 async def secretariat_ids(uow: UnitOfWork, on: date) -> list[int]:
     """Return the secretariat's officers in force on ``on``: who is told of units' reports."""
     return sorted(

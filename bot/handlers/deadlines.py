@@ -10,9 +10,9 @@ from datetime import timedelta
 from bot.conversations.incoming import Incoming
 from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
-from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines, nominations_in_month
+from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines
 from bot.runtime import Turn
-from core.compliance import compliance
+from core.compliance import compliance, nominations_in_month
 from core.dates import parse_deed_date
 from core.deadlines import Occurrence
 from core.errors import DomainError
