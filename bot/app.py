@@ -137,7 +137,9 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
     it (one transaction) before PTB sees any of its updates. Without one it has no updater:
     the webhook feeds it and stores each update before answering Telegram.
     """
-    request = AiohttpRequest(connections=max(8, rt.settings.workers))
+    request = AiohttpRequest(
+        connections=max(8, rt.settings.workers), on_error=rt.metrics.bot_api_error
+    )
     builder = (
         Application.builder()
         .token(token)
@@ -149,7 +151,9 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
         .request(request)
         .get_updates_request(
             AiohttpRequest(
-                connections=1, on_updates=journal.record if journal is not None else None
+                connections=1,
+                on_updates=journal.record if journal is not None else None,
+                on_error=rt.metrics.bot_api_error,
             )
         )
     )
@@ -263,7 +267,10 @@ async def running_bot(
                         notice_loop(rt, rt.calendar, rt.reminders, settings.notice_interval)
                     )
                 )
-            bulk_request = AiohttpRequest(connections=min(500, max(8, int(settings.bulk_rate))))
+            bulk_request = AiohttpRequest(
+                connections=min(500, max(8, int(settings.bulk_rate))),
+                on_error=rt.metrics.bot_api_error,
+            )
             bulk_bot = Bot(
                 token,
                 base_url=settings.telegram_api_url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from telegram.ext import ContextTypes
 from bot.conversations.incoming import Incoming, read_update
 from bot.keyboards import ButtonSigner, reply_keyboard
 from bot.messages import locale_of, text_message
+from bot.metrics import Metrics
 from bot.rendering import N_, Renderer
 from bot.search import SearchService
 from bot.sender import OutboxSender
@@ -131,6 +133,7 @@ class Runtime:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     # Signs the inline buttons of every message and checks each press (bot.keyboards).
     buttons: ButtonSigner = field(default_factory=ButtonSigner.random)
+    metrics: Metrics = field(default_factory=Metrics)  # what /metrics exposes (bot.metrics)
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""
@@ -176,6 +179,7 @@ class Runtime:
         self, update: Update, bot: Bot, step: Callable[[Turn], Awaitable[None]]
     ) -> None:
         """Claim the update, run ``step`` in one transaction, then send what it queued."""
+        started, outcome = time.perf_counter(), "ok"
         chat, sender = update.effective_chat, update.effective_user
         if chat is None or sender is None:
             await self.mark_processed(update)
@@ -204,6 +208,7 @@ class Runtime:
                 then()
         except Exception:
             log.exception("update %s failed", update.update_id)
+            outcome = "failed"
             turn, taken = await self._apologise(update, chat.id)
         # The button's answer goes out alongside the replies, not before them: the next
         # question reaches the resident one Bot API round trip sooner.
@@ -223,6 +228,7 @@ class Runtime:
         finally:
             if answering is not None:
                 await answering
+            self.metrics.turn_done(outcome, time.perf_counter() - started)
 
     @staticmethod
     async def _take_chat(uow: UnitOfWork, chat_id: int, update_id: int) -> None:

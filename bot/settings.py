@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # The key inline buttons are signed with; derived from the bot's token when unset. Set it
     # to keep buttons valid across a token change, or to change it and void every button.
     button_secret: SecretStr | None = None
+    # Lets /metrics be scraped from other hosts with "Authorization: Bearer <token>";
+    # without it, only from loopback.
+    metrics_token: SecretStr | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -105,7 +108,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
-    @field_validator("button_secret")
+    @field_validator("button_secret", "metrics_token")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().strip()) < 16:

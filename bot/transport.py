@@ -69,7 +69,8 @@ class AiohttpRequest(BaseRequest):
 
     ``on_updates`` is awaited with the updates of every successful, non-empty getUpdates
     answer before the answer is returned to PTB; if it raises, PTB gets a ``NetworkError``
-    and polls the same updates again.
+    and polls the same updates again. ``on_error`` is told the status of every error answer,
+    or ``timeout`` or ``network``.
     """
 
     def __init__(
@@ -80,8 +81,10 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float = 10.0,
         media_timeout: float = 30.0,
         on_updates: UpdatesHook | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self._on_updates = on_updates
+        self._on_error = on_error  # told each failed call's HTTP status or kind (bot.metrics)
         self._connections = connections
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -162,12 +165,20 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 status, answer = response.status, await response.read()
         except TimeoutError as exc:
+            self._failed("timeout")
             raise TimedOut(f"aiohttp: no answer within {total}s") from exc
         except aiohttp.ClientError as exc:
+            self._failed("network")
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if status >= 400:
+            self._failed(str(status))
         if self._on_updates is not None and url.endswith("/getUpdates") and 200 <= status < 300:
             await self._hand_over_updates(answer)
         return status, answer
+
+    def _failed(self, code: str) -> None:
+        if self._on_error is not None:
+            self._on_error(code)
 
     async def _hand_over_updates(self, answer: bytes) -> None:
         """Give ``on_updates`` the updates of a getUpdates answer, if it has any.

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from telegram import Update
 
 from bot.app import running_bot
+from bot.health import HealthCheck, monitoring_routes
 from bot.journal import UpdateJournal
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
@@ -57,6 +58,7 @@ def create_app(
             app.state.application = application
             app.state.runtime = rt
             journal = app.state.journal = UpdateJournal(rt.uow, rt.clock)
+            app.state.health = HealthCheck(rt.uow, rt.clock)
             if settings.webhook_url:
                 await application.bot.set_webhook(
                     url=settings.webhook_url,
@@ -91,12 +93,5 @@ def create_app(
             await application.update_queue.put(Update.de_json(payload, application.bot))
         return JSONResponse({"ok": True})
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> dict[str, str]:
-        """Tell a load balancer the process is up and its database answers."""
-        rt = request.app.state.runtime
-        async with rt.uow() as uow:
-            await uow.inbound.unprocessed(limit=1)
-        return {"status": "ok"}
-
+    app.include_router(monitoring_routes())  # /healthz and /metrics
     return app

@@ -212,6 +212,10 @@ class InboundUpdateRepository(abc.ABC):
     async def unprocessed(self, *, limit: int) -> Sequence[dict[str, Any]]:
         """Return stored updates not yet processed, oldest first."""
 
+    @abc.abstractmethod
+    async def dead_letter_count(self) -> int:
+        """Count the updates set aside (dead letters): kept, never retried by themselves."""
+
 
 class OutboxRepository(abc.ABC):
     """Outgoing Bot API calls, written with the change that causes them."""
@@ -332,6 +336,13 @@ class OutboxRepository(abc.ABC):
     @abc.abstractmethod
     async def broadcast_last_attempt(self, broadcast_id: int) -> datetime | None:
         """Return when the broadcast's last message was attempted."""
+
+    @abc.abstractmethod
+    async def backlog(self, *, broadcasts: bool) -> tuple[int, datetime | None]:
+        """Return how many messages are unsent and when the oldest of them was queued.
+
+        ``broadcasts``: count the broadcasts' messages; otherwise replies and notices.
+        """
 
 
 class BroadcastRepository(abc.ABC):
@@ -617,6 +628,13 @@ class UnitOfWork(abc.ABC):
         need do nothing: the process keeps each chat's order itself.
         """
         return False
+
+    @abc.abstractmethod
+    async def probe_write(self, at: datetime) -> None:
+        """Write a row and roll the transaction back: raise if the store cannot take a write.
+
+        Everything the transaction wrote before is dropped too. ``at`` dates the probe row.
+        """
 
     @abc.abstractmethod
     async def commit(self) -> None:

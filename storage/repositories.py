@@ -684,6 +684,13 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         )
         return [dict(payload) for payload in payloads]
 
+    async def dead_letter_count(self) -> int:
+        """Count the updates set aside (dead letters)."""
+        count = await self._session.scalar(
+            select(func.count()).where(InboundUpdateRow.set_aside_at.is_not(None))
+        )
+        return count or 0
+
 
 # The outbox as a Core table, for statements that need no ORM units (hot paths).
 _OUTBOX = cast(Table, OutboxRow.__table__)
@@ -1041,6 +1048,20 @@ class SqlOutboxRepository(OutboxRepository):
                 OutboxRow.broadcast_id == broadcast_id
             )
         )
+
+    async def backlog(self, *, broadcasts: bool) -> tuple[int, datetime | None]:
+        """Return how many messages are unsent and when the oldest of them was queued."""
+        kind = (
+            OutboxRow.broadcast_id.is_not(None) if broadcasts else OutboxRow.broadcast_id.is_(None)
+        )
+        row = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxRow.created_at)).where(
+                    OutboxRow.status.in_(_UNSENT), kind
+                )
+            )
+        ).one()
+        return row[0], row[1]
 
 
 _OUTCOMES = {

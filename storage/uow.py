@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
@@ -30,6 +32,10 @@ from storage.repositories import (
     SqlSupporterRepository,
     SqlUserRepository,
 )
+from storage.tables import LeaseRow
+
+# How long the write probe of /healthz may wait for a lock on PostgreSQL.
+PROBE_TIMEOUT_SECONDS = 2.0
 
 
 class WriterGate:
@@ -137,6 +143,27 @@ class SqlUnitOfWork(UnitOfWork):
             return False
         await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
         return True
+
+    async def probe_write(self, at: datetime) -> None:
+        """Write a lease row no one reads, then roll the transaction back.
+
+        On PostgreSQL a lock or statement that would wait longer than
+        :data:`PROBE_TIMEOUT_SECONDS` fails instead; on SQLite the caller bounds the wait for
+        the write lock, which every transaction there takes when it begins.
+        """
+        session = self._require_session()
+        if session.get_bind().dialect.name == "postgresql":
+            limit = f"{int(PROBE_TIMEOUT_SECONDS * 1000)}ms"
+            await session.execute(
+                text(
+                    "SELECT set_config('lock_timeout', :limit, true),"
+                    " set_config('statement_timeout', :limit, true)"
+                ),
+                {"limit": limit},
+            )
+        probe = f"probe:{secrets.token_hex(8)}"  # two processes' probes never wait on a key
+        await session.execute(insert(LeaseRow).values(name=probe, holder="probe", expires_at=at))
+        await session.rollback()
 
     async def commit(self) -> None:
         """Keep everything written since the transaction began."""

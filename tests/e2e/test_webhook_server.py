@@ -67,7 +67,7 @@ async def start_server(api: LocalBotApi, ntvt: StartNtvt, database_url: str) -> 
             except httpx.TransportError:
                 health = None
             if health is not None and health.status_code == 200:
-                assert health.json() == {"status": "ok"}
+                assert health.json()["status"] == "ok"
                 break
             if loop.time() > deadline:
                 pytest.fail(f"/healthz not 200 after {STARTUP_TIMEOUT}s: {process.describe()}")
@@ -122,6 +122,18 @@ async def test_a_resident_nominates_through_the_webhook(
     assert api.webhook_deliveries
     assert all(d.ok and d.secret_token_sent for d in api.webhook_deliveries)
     assert api.pending_updates == []
+
+    # The server counted each of them (the last one just after its reply left), for a
+    # Prometheus on this host.
+    counted = f'ntvt_updates_processed_total{{outcome="ok"}} {len(api.webhook_deliveries)}.0'
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        for _ in range(50):
+            metrics = await client.get(f"{server.base_url}/metrics")
+            assert metrics.status_code == 200
+            if counted in metrics.text:
+                break
+            await asyncio.sleep(0.1)
+    assert counted in metrics.text, metrics.text
 
     # A supervisor's SIGTERM stops the server cleanly (uvicorn shuts down, then re-raises the
     # signal, so the exit status says "terminated by SIGTERM", as for any Unix daemon).
