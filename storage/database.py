@@ -10,7 +10,9 @@ import sqlite3
 import time
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -32,6 +34,40 @@ def is_sqlite(url: str | URL) -> bool:
 def is_postgresql(url: str | URL) -> bool:
     """Tell whether ``url`` names a PostgreSQL database."""
     return make_url(url).get_backend_name() == "postgresql"
+
+
+# What a database that went away (or is not there yet) raises, wrapped or not by SQLAlchemy.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,  # no pooled connection came back within the pool's timeout
+    OSError,  # refused, reset, unreachable, timed out, name not resolved
+    sqlite3.OperationalError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def is_connection_error(error: BaseException) -> bool:
+    """Tell whether ``error`` (or what caused it) says the database cannot be reached.
+
+    Such a failure is the database's, not the work's: the work is left to be tried again when
+    the database is back, never given up.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
