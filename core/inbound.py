@@ -112,7 +112,10 @@ def turn_failed(tries: int, reason: str) -> str:
 
 def too_many_attempts(attempts: int) -> str:
     """Return the failure recorded for an update taken up ``attempts`` times in vain."""
-    return f"taken up {attempts} times without finishing (the process stopped during its turn)"
+    return (
+        f"taken up {attempts} times without its turn finishing "
+        "(the process stopped during it, or the database was away, each time)"
+    )
 
 
 async def take_up_stored(

@@ -75,14 +75,17 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
     SQLite gets the inline driver (:mod:`storage.inline_sqlite`), WAL, enforced foreign keys
     and ``BEGIN IMMEDIATE`` for every transaction (see :func:`_sqlite_begin`); PostgreSQL gets
-    a small, health-checked pool.
+    a small, health-checked pool. Neither puts a statement's parameters in its errors: they
+    are what residents wrote (an update's JSON, a name), and errors end up in logs.
     """
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     if backend == "sqlite":
         # The standard sqlite3 module run inline on the event loop, not aiosqlite's thread
         # per connection: see storage.inline_sqlite for why.
-        engine = _create_async_engine(sa_url, echo=echo, module=inline_sqlite.dbapi())
+        engine = _create_async_engine(
+            sa_url, echo=echo, module=inline_sqlite.dbapi(), hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -90,6 +93,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return _create_async_engine(
             sa_url,
             echo=echo,
+            hide_parameters=True,
             # Connections kept open, none opened for a peak and closed after it: under load,
             # overflow connections came and went at every burst (a connect and TLS attempt
             # each). Four processes stay under PostgreSQL's default of 100 connections.
