@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
@@ -17,6 +18,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.bulk import BulkSender
 from bot.conversations import contact
+from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
 from bot.journal import UpdateJournal
@@ -29,6 +31,7 @@ from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import HEARTBEAT_SECONDS, OutboxSender
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
+from core import inbound
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
 from storage.database import is_postgresql
@@ -152,7 +155,7 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
         .get_updates_request(
             AiohttpRequest(
                 connections=1,
-                on_updates=journal.record if journal is not None else None,
+                on_updates=journal.record_polled if journal is not None else None,
                 on_error=rt.metrics.bot_api_error,
             )
         )
@@ -173,8 +176,15 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log what escaped the turns (they apologise to the user themselves)."""
-    log.error("error while handling %r", update, exc_info=context.error)
+    """Log what escaped the turns (they apologise to the user themselves), without content."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    error = context.error
+    if error is None:
+        log.error("error while handling update %s", update_id)
+        return
+    log.error(
+        "error while handling update %s: %s\n%s", update_id, describe(error), code_trace(error)
+    )
 
 
 async def register_commands(application: BotApplication, renderer: Renderer) -> None:
@@ -193,12 +203,48 @@ async def recover(application: BotApplication, rt: Runtime) -> None:
     """Finish what a stopped process left: send queued replies, process stored updates."""
     assert rt.sender is not None
     resent = await rt.sender.flush_all()
-    async with rt.uow() as uow:
-        payloads = await uow.inbound.unprocessed(limit=RECOVERY_BATCH)
-    for payload in payloads:
-        await application.update_queue.put(Update.de_json(payload, application.bot))
-    if resent or payloads:
-        log.info("recovered %d queued replies and %d stored updates", resent, len(payloads))
+    taken = await take_up_stored(application, rt, received_before=None)
+    if resent or taken:
+        log.info("recovered %d queued replies and %d stored updates", resent, taken)
+
+
+async def sweep_stored(application: BotApplication, rt: Runtime) -> None:
+    """Take up stored updates nobody is processing: left by an outage, or put back."""
+    before = rt.clock() - timedelta(seconds=rt.settings.update_sweep)
+    taken = await take_up_stored(application, rt, received_before=before)
+    if taken:
+        log.info("the sweep took up %d stored updates", taken)
+
+
+async def take_up_stored(
+    application: BotApplication, rt: Runtime, *, received_before: datetime | None
+) -> int:
+    """Queue stored updates waiting for their turn; return how many.
+
+    Each take-up counts an attempt; an update taken up too often (it stopped the process
+    each time) is set aside instead, and so is one that cannot be read: neither can stop the
+    start. Updates this process has in hand are left alone.
+    """
+    taken, set_aside = await inbound.take_up_stored(
+        rt.uow(),
+        limit=RECOVERY_BATCH,
+        received_before=received_before,
+        skip=frozenset(rt.in_hand),
+        now=rt.clock(),
+    )
+    for update_id, reason in set_aside.items():
+        log.error("update %s set aside: %s", update_id, reason)
+    queued = 0
+    for stored in taken:
+        read = read_update(stored.payload, application.bot)
+        if isinstance(read, Unreadable):
+            await inbound.set_aside(rt.uow(), stored.update_id, read.reason, rt.clock())
+            log.error("update %s set aside: %s", stored.update_id, read.reason)
+            continue
+        rt.in_hand.add(stored.update_id)
+        await application.update_queue.put(read)
+        queued += 1
+    return queued
 
 
 async def _every(interval: float, job: Callable[[], Awaitable[object]], what: str) -> None:
@@ -230,10 +276,10 @@ async def running_bot(
     Besides the updates, two loops run: deadline notices (``notices``) and the paced sender
     of broadcasts (``broadcasts``), which only the holder of the bulk lease works in.
     """
-    db = await open_database(settings.database_url)
+    db = await open_database(settings.database_url, wait=settings.database_wait)
     try:
         rt = await build_runtime(settings, db, clock=clock, token=token)
-        journal = UpdateJournal(rt.uow, rt.clock) if polling else None
+        journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand) if polling else None
         application = build_application(rt, token, journal=journal)
         sender = rt.sender
         assert sender is not None
@@ -255,7 +301,14 @@ async def running_bot(
             loops = [
                 asyncio.create_task(
                     _every(settings.directory_refresh, rt.refresh_directory, "directory reload")
-                )
+                ),
+                asyncio.create_task(
+                    _every(
+                        settings.update_sweep,
+                        functools.partial(sweep_stored, application, rt),
+                        "update sweep",
+                    )
+                ),
             ]
             if sender.shared:
                 loops.append(

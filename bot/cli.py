@@ -33,6 +33,11 @@ broadcast_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(broadcast_app, name="broadcast")
+updates_app = typer.Typer(
+    help="Inbound updates set aside (they could not be read, or their turn kept failing).",
+    no_args_is_help=True,
+)
+app.add_typer(updates_app, name="updates")
 
 
 def _settings() -> Settings:
@@ -56,6 +61,7 @@ def _logging(verbose: bool = False) -> None:
 def run() -> None:
     """Run the bot with long polling (needs NTVT_TELEGRAM_TOKEN)."""
     from bot.app import run_polling
+    from storage.uow import DatabaseUnavailableError
 
     settings = _settings()
     _logging()
@@ -64,6 +70,8 @@ def run() -> None:
     except SettingsError as exc:
         typer.echo(f"ntvt: {exc}", err=True)
         raise typer.Exit(2) from None
+    except DatabaseUnavailableError as exc:
+        _fail(str(exc), 1)
     except KeyboardInterrupt:
         pass
 
@@ -77,6 +85,7 @@ def serve(
     import uvicorn
 
     from bot.webhook import create_app
+    from storage.uow import DatabaseUnavailableError, open_database
 
     settings = _settings()
     _logging()
@@ -85,6 +94,16 @@ def serve(
     except SettingsError as exc:
         typer.echo(f"ntvt: {exc}", err=True)
         raise typer.Exit(2) from None
+
+    async def reach_database() -> None:
+        # Waited for here, before uvicorn: its lifespan would print a traceback instead.
+        db = await open_database(settings.database_url, wait=settings.database_wait)
+        await db.dispose()
+
+    try:
+        asyncio.run(reach_database())
+    except DatabaseUnavailableError as exc:
+        _fail(str(exc), 1)
     uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
@@ -329,6 +348,44 @@ def broadcast_list() -> None:
 
     settings = _settings()
     _echo_lines(lambda: list_lines(settings))
+
+
+@updates_app.command("dead")
+def updates_dead() -> None:
+    """List the updates set aside: id, chat, when, why (never their content)."""
+    from bot.updates_cli import dead_lines
+
+    settings = _settings()
+    for line in _database(lambda: dead_lines(settings)):
+        typer.echo(line)
+
+
+@updates_app.command("retry")
+def updates_retry(
+    update_id: Annotated[int, typer.Argument(help="The id from 'updates dead'.")],
+) -> None:
+    """Put a set-aside update back: the running bot's sweep or the next start processes it."""
+    from bot.updates_cli import UpdatesCommandError, retry
+
+    settings = _settings()
+    try:
+        lines = _database(lambda: retry(settings, update_id))
+    except UpdatesCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+
+
+def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
+    """Run a command on the database; one line and exit 1 if it cannot be reached."""
+    from storage.database import is_connection_error
+
+    try:
+        return asyncio.run(command())
+    except Exception as exc:
+        if not is_connection_error(exc):
+            raise
+        _fail(f"cannot reach the database: {exc.__class__.__name__}", 1)
 
 
 def _echo_lines(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> None:

@@ -132,7 +132,7 @@ class HealthCheck:
     async def _check(self) -> HealthReport:
         try:
             async with asyncio.timeout(self._timeout), self._uow() as uow:
-                dead_letters = await uow.inbound.dead_letter_count()
+                dead_letters = await uow.inbound.count_set_aside()
                 replies = await uow.outbox.backlog(broadcasts=False)
                 broadcasts = await uow.outbox.backlog(broadcasts=True)
                 now = self._clock()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.failures import screen_batch
 from bot.processing import chat_of
 from core.ports import UnitOfWork
 
@@ -23,12 +24,16 @@ log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 
+# How long a poll that could acknowledge nothing waits before the next (see record_polled).
+UNACKNOWLEDGED_PAUSE = 1.0
+
 
 @dataclass
 class _Request:
     """One caller's updates and the future it waits on for the ids stored new."""
 
     payloads: Sequence[Payload]
+    set_aside: Mapping[int, str]
     done: asyncio.Future[set[int]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -37,22 +42,34 @@ class _Request:
 class UpdateJournal:
     """Stores inbound updates (as Bot API JSON) durably, group-committing concurrent callers."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Callable[[], datetime],
+        *,
+        in_hand: set[int] | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._waiting: list[_Request] = []
         self._writer: asyncio.Task[None] | None = None
+        # The updates this process has taken to process (its sweep leaves them alone).
+        self._in_hand = in_hand if in_hand is not None else set()
 
-    async def record(self, payloads: Sequence[Payload]) -> set[int]:
+    async def record(
+        self, payloads: Sequence[Payload], *, set_aside: Mapping[int, str] | None = None
+    ) -> set[int]:
         """Store the updates; return once they are committed, with the ids that were new.
 
         An update stored before (by id) is not stored again and its id is not returned; of
         two callers in one batch handing the same update, only the first gets its id. If the
-        transaction fails, its error is raised to every caller whose updates it held.
+        transaction fails, its error is raised to every caller whose updates it held. Those
+        in ``set_aside`` (id to reason: they cannot be read) are stored set aside; the other
+        new ones are taken in hand for processing.
         """
         if not payloads:
             return set()
-        request = _Request(payloads)
+        request = _Request(payloads, set_aside or {})
         self._waiting.append(request)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting(), name="update-journal")
@@ -96,8 +113,25 @@ class UpdateJournal:
         for request in batch:
             mine = {payload["update_id"] for payload in request.payloads} & new
             new -= mine  # a later caller with the same update did not store it
+            self._in_hand.update(mine - request.set_aside.keys())
             if not request.done.done():
                 request.done.set_result(mine)
+
+    async def record_polled(self, updates: list[Payload]) -> list[Payload] | None:
+        """Store a batch getUpdates returned; return the batch PTB gets if it must differ.
+
+        Unreadable updates are stored set aside and replaced for PTB, so the poll's offset
+        moves past them (see :func:`bot.failures.screen_batch`). A batch of nothing but
+        updates without a usable id cannot move the offset: the poll pauses instead of
+        spinning on it.
+        """
+        batch = screen_batch(updates)
+        await self.record(batch.stored, set_aside=batch.set_aside)
+        for update_id, reason in batch.set_aside.items():
+            log.error("update %s set aside: %s", update_id, reason)
+        if batch.dropped and not batch.for_ptb:
+            await asyncio.sleep(UNACKNOWLEDGED_PAUSE)
+        return batch.for_ptb if batch.changed else None
 
     async def _store(self, batch: list[_Request]) -> set[int]:
         updates = [
@@ -105,7 +139,10 @@ class UpdateJournal:
             for request in batch
             for payload in request.payloads
         ]
+        set_aside: dict[int, str] = {}
+        for request in batch:
+            set_aside.update(request.set_aside)
         async with self._uow() as uow:
-            new = await uow.inbound.record_many(updates, self._clock())
+            new = await uow.inbound.record_many(updates, self._clock(), set_aside=set_aside)
             await uow.commit()
         return new

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # A turn is a transaction and a Bot API round trip or two: a millisecond when it only stores,
 # seconds when Telegram or the database is slow.
 TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-OUTCOMES = ("ok", "failed")
+OUTCOMES = ("ok", "set_aside", "failed")
 BACKLOG_KINDS = ("replies", "broadcasts")
 
 
@@ -31,7 +31,8 @@ class Metrics:
         registry = self.registry
         self.updates = Counter(
             "ntvt_updates_processed",
-            "Updates whose turn ran, by outcome (failed: the resident got an apology)",
+            "Updates whose turn ran, by outcome (set_aside: it kept failing and the resident "
+            "got an apology; failed: no database, the update waits for the sweep)",
             ["outcome"],
             registry=registry,
         )

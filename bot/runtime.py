@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversations.incoming import Incoming, read_update
+from bot.failures import code_trace, describe, is_database_outage
 from bot.keyboards import ButtonSigner, reply_keyboard
 from bot.messages import locale_of, text_message
 from bot.metrics import Metrics
@@ -30,6 +31,7 @@ from bot.settings import Settings
 from bot.transport import call_bot_api
 from core.calendar import WorkingCalendar
 from core.deadlines import ReminderSettings
+from core.inbound import TURN_RETRY_PAUSES, turn_failed
 from core.matching import Candidate, FuzzyMatcher
 from core.org import Campaign, Organisation, Unit
 from core.outbox import OutgoingMessage
@@ -133,6 +135,8 @@ class Runtime:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     # Signs the inline buttons of every message and checks each press (bot.keyboards).
     buttons: ButtonSigner = field(default_factory=ButtonSigner.random)
+    # Updates this process has taken to process and not finished: the sweep leaves them.
+    in_hand: set[int] = field(default_factory=set)
     metrics: Metrics = field(default_factory=Metrics)  # what /metrics exposes (bot.metrics)
 
     def today(self) -> date:
@@ -178,38 +182,25 @@ class Runtime:
     async def run_turn(
         self, update: Update, bot: Bot, step: Callable[[Turn], Awaitable[None]]
     ) -> None:
-        """Claim the update, run ``step`` in one transaction, then send what it queued."""
-        started, outcome = time.perf_counter(), "ok"
+        """Claim the update, run ``step`` in one transaction, then send what it queued.
+
+        A turn that raises is tried again after short pauses; one that still fails is set
+        aside with one apology to the user, unless the database could not be reached: then
+        the update stays stored for the sweep (:func:`bot.app.take_up_stored`).
+        """
         chat, sender = update.effective_chat, update.effective_user
-        if chat is None or sender is None:
-            await self.mark_processed(update)
-            return
-        turn: Turn | None = None
-        taken: list[OutgoingMessage] = []
+        started = time.perf_counter()
         try:
-            async with self.uow() as uow:
-                await self._take_chat(uow, chat.id, update.update_id)
-                now = self.clock()
-                if not await uow.inbound.claim(update.update_id, now):
-                    log.info("update %s was already processed", update.update_id)
-                    return
-                user = await meet_user(
-                    uow,
-                    user_id=sender.id,
-                    display_name=sender.full_name,
-                    language_code=sender.language_code,
-                    now=now,
-                )
-                turn = Turn(self, update, uow, user, now, chat.id)
-                await step(turn)
-                taken = await turn.queue_replies()
-                await uow.commit()
-            for then in turn.committed:
-                then()
-        except Exception:
-            log.exception("update %s failed", update.update_id)
-            outcome = "failed"
-            turn, taken = await self._apologise(update, chat.id)
+            if chat is None or sender is None:
+                await self.mark_processed(update)
+                return
+            label, outcome = await self._try_turn(update, chat.id, step)
+        finally:
+            self.in_hand.discard(update.update_id)
+        if outcome is None:
+            self.metrics.turn_done(label, time.perf_counter() - started)
+            return
+        turn, taken = outcome
         # The button's answer goes out alongside the replies, not before them: the next
         # question reaches the resident one Bot API round trip sooner.
         answering = (
@@ -228,7 +219,71 @@ class Runtime:
         finally:
             if answering is not None:
                 await answering
-            self.metrics.turn_done(outcome, time.perf_counter() - started)
+            self.metrics.turn_done(label, time.perf_counter() - started)
+
+    async def _try_turn(
+        self, update: Update, chat_id: int, step: Callable[[Turn], Awaitable[None]]
+    ) -> tuple[str, tuple[Turn | None, list[OutgoingMessage]] | None]:
+        """Run the turn, again after each pause if it fails.
+
+        Return how it ended (``ok``, ``set_aside``, or ``failed`` when the database could not
+        be reached) with the turn and the replies taken for sending, or the apology after the
+        last try; None when there is nothing to send.
+        """
+        tries = len(TURN_RETRY_PAUSES) + 1
+        for attempt in range(1, tries + 1):
+            try:
+                return "ok", await self._turn(update, chat_id, step)
+            except Exception as error:
+                failure = error
+                if attempt < tries:
+                    pause = TURN_RETRY_PAUSES[attempt - 1]
+                    log.warning(
+                        "update %s failed (try %d of %d: %s); trying again in %s s",
+                        update.update_id,
+                        attempt,
+                        tries,
+                        describe(failure),
+                        pause,
+                    )
+                    await asyncio.sleep(pause)
+        if is_database_outage(failure):
+            log.error(
+                "update %s stays stored for the sweep: the database cannot be reached (%s)",
+                update.update_id,
+                describe(failure),
+            )
+            return "failed", None
+        reason = turn_failed(tries, describe(failure))
+        log.error("update %s set aside: %s\n%s", update.update_id, reason, code_trace(failure))
+        return "set_aside", await self._apologise(update, chat_id, reason)
+
+    async def _turn(
+        self, update: Update, chat_id: int, step: Callable[[Turn], Awaitable[None]]
+    ) -> tuple[Turn | None, list[OutgoingMessage]] | None:
+        """Run the turn once in one transaction; None if the update was processed already."""
+        sender = update.effective_user
+        assert sender is not None
+        async with self.uow() as uow:
+            await self._take_chat(uow, chat_id, update.update_id)
+            now = self.clock()
+            if not await uow.inbound.claim(update.update_id, now):
+                log.info("update %s was already processed or set aside", update.update_id)
+                return None
+            user = await meet_user(
+                uow,
+                user_id=sender.id,
+                display_name=sender.full_name,
+                language_code=sender.language_code,
+                now=now,
+            )
+            turn = Turn(self, update, uow, user, now, chat_id)
+            await step(turn)
+            taken = await turn.queue_replies()
+            await uow.commit()
+        for then in turn.committed:
+            then()
+        return turn, taken
 
     @staticmethod
     async def _take_chat(uow: UnitOfWork, chat_id: int, update_id: int) -> None:
@@ -249,15 +304,19 @@ class Runtime:
         log.warning("update %s of chat %s goes before an earlier one", update_id, chat_id)
 
     async def _apologise(
-        self, update: Update, chat_id: int
-    ) -> tuple[Turn | None, list[OutgoingMessage]]:
-        """Mark a failed update processed (it would fail again) and say sorry politely."""
+        self, update: Update, chat_id: int, reason: str
+    ) -> tuple[Turn | None, list[OutgoingMessage]] | None:
+        """Set the failed update aside (it would fail again) and say sorry, once.
+
+        Nothing is said if another delivery processed it or set it aside meanwhile.
+        """
         sender = update.effective_user
         assert sender is not None
         try:
             async with self.uow() as uow:
                 now = self.clock()
-                await uow.inbound.claim(update.update_id, now)
+                if not await uow.inbound.set_aside(update.update_id, now, reason):
+                    return None
                 user = await uow.users.get(sender.id) or User(
                     sender.id, sender.full_name, sender.language_code, None, now
                 )
@@ -266,8 +325,10 @@ class Runtime:
                 taken = await turn.queue_replies()
                 await uow.commit()
                 return turn, taken
-        except Exception:
-            log.exception("could not even apologise for update %s", update.update_id)
+        except Exception as error:
+            log.error(
+                "could not even apologise for update %s: %s", update.update_id, describe(error)
+            )
             return None, []
 
     async def mark_processed(self, update: Update) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.people import SUPPORTED_LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
+# Telegram's rule for a webhook's secret_token; ASCII only (str.isalnum would take "ệ").
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(Exception):
@@ -74,6 +77,11 @@ class Settings(BaseSettings):
     # Lets /metrics be scraped from other hosts with "Authorization: Bearer <token>";
     # without it, only from loopback.
     metrics_token: SecretStr | None = None
+    # Seconds between looks for stored updates left unprocessed (the database was away during
+    # their turn, or an operator put a set-aside one back with `ntvt updates retry`).
+    update_sweep: float = Field(default=60.0, gt=0)
+    # How long a starting process waits for an unreachable database before giving up.
+    database_wait: float = Field(default=60.0, ge=0)
 
     @field_validator("timezone")
     @classmethod
@@ -103,9 +111,8 @@ class Settings(BaseSettings):
     def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None:
             return None
-        secret = value.get_secret_value()
-        if not 1 <= len(secret) <= 256 or not all(c.isalnum() or c in "_-" for c in secret):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (as Telegram)")
         return value
 
     @field_validator("button_secret", "metrics_token")

@@ -5,7 +5,8 @@ PTB's default transport (HTTPX) costs milliseconds of CPU per call in its connec
 CPU. aiohttp's connector costs a fraction of it. Bodies are JSON unless a file is uploaded.
 
 The polling request also hands every batch of updates getUpdates returns to ``on_updates``
-(the journal stores them) before python-telegram-bot sees one of them.
+(the journal stores them) before python-telegram-bot sees one of them; if it returns another
+batch (unreadable updates replaced, see :mod:`bot.failures`), PTB gets that one.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ async def call_bot_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
     return await typed(**params)
 
 
-UpdatesHook = Callable[[list[dict[str, Any]]], Awaitable[object]]
+UpdatesHook = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]] | None]]
 
 
 class JsonCall:
@@ -69,8 +70,8 @@ class AiohttpRequest(BaseRequest):
 
     ``on_updates`` is awaited with the updates of every successful, non-empty getUpdates
     answer before the answer is returned to PTB; if it raises, PTB gets a ``NetworkError``
-    and polls the same updates again. ``on_error`` is told the status of every error answer,
-    or ``timeout`` or ``network``.
+    and polls the same updates again; if it returns a list, PTB gets those updates instead.
+    ``on_error`` is told the status of every error answer, or ``timeout`` or ``network``.
     """
 
     def __init__(
@@ -173,14 +174,16 @@ class AiohttpRequest(BaseRequest):
         if status >= 400:
             self._failed(str(status))
         if self._on_updates is not None and url.endswith("/getUpdates") and 200 <= status < 300:
-            await self._hand_over_updates(answer)
+            replaced = await self._hand_over_updates(answer)
+            if replaced is not None:
+                answer = json.dumps({"ok": True, "result": replaced}).encode()
         return status, answer
 
     def _failed(self, code: str) -> None:
         if self._on_error is not None:
             self._on_error(code)
 
-    async def _hand_over_updates(self, answer: bytes) -> None:
+    async def _hand_over_updates(self, answer: bytes) -> list[dict[str, Any]] | None:
         """Give ``on_updates`` the updates of a getUpdates answer, if it has any.
 
         The body is decoded a second time by PTB: ``BaseRequest.post``, which decodes it, is
@@ -189,9 +192,10 @@ class AiohttpRequest(BaseRequest):
         assert self._on_updates is not None
         try:
             decoded = json.loads(answer)
-        except ValueError:
-            return  # PTB reports the broken answer
+        except (ValueError, RecursionError):
+            return None  # PTB reports the broken answer
         if isinstance(decoded, dict) and decoded.get("ok") is True:
             updates = decoded.get("result")
             if isinstance(updates, list) and updates:
-                await self._on_updates(updates)
+                return await self._on_updates(updates)
+        return None

@@ -19,15 +19,42 @@ from fastapi.responses import JSONResponse
 from telegram import Update
 
 from bot.app import running_bot
+from bot.failures import Unreadable, describe, parse_update
 from bot.health import HealthCheck, monitoring_routes
 from bot.journal import UpdateJournal
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
+from core.inbound import shape_problem
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; a photo's caption or a poll stays far below this.
+MAX_BODY = 1024 * 1024
+
+
+def _refuse(status: int, description: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "description": description}, status_code=status)
+
+
+async def _body_at_most(request: Request, limit: int) -> bytes | None:
+    """Return the request's body, or None as soon as it is known to exceed ``limit`` bytes.
+
+    A declared Content-Length is checked before anything is read; a chunked body is counted
+    as it streams, so neither is ever held whole when too large.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -57,7 +84,7 @@ def create_app(
         ):
             app.state.application = application
             app.state.runtime = rt
-            journal = app.state.journal = UpdateJournal(rt.uow, rt.clock)
+            journal = app.state.journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand)
             app.state.health = HealthCheck(rt.uow, rt.clock)
             if settings.webhook_url:
                 await application.bot.set_webhook(
@@ -71,7 +98,10 @@ def create_app(
             finally:
                 await journal.drain()
 
-    app = FastAPI(title="ntvt-bot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No /docs, /redoc or /openapi.json: nothing here is for browsing.
+    app = FastAPI(
+        title="ntvt-bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
 
     @app.post(WEBHOOK_PATH)
     async def telegram_webhook(
@@ -80,17 +110,36 @@ def create_app(
     ) -> Response:
         """Store the update durably, acknowledge it, then process it."""
         if secret_token is None or not hmac.compare_digest(secret_token.encode(), secret.encode()):
-            return JSONResponse({"ok": False, "description": "forbidden"}, status_code=403)
+            return _refuse(403, "forbidden")
+        body = await _body_at_most(request, MAX_BODY)
+        if body is None:
+            return _refuse(413, f"an update is at most {MAX_BODY} bytes")
         try:
-            payload: Any = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"ok": False, "description": "not JSON"}, status_code=400)
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-            return JSONResponse({"ok": False, "description": "not an update"}, status_code=400)
+            payload: Any = json.loads(body)
+        except (ValueError, RecursionError):  # too deep for the parser, or a huge integer
+            return _refuse(400, "not JSON")
+        problem = shape_problem(payload)
+        if problem is not None:
+            return _refuse(400, f"not an update: {problem}")
         application = request.app.state.application
         journal: UpdateJournal = request.app.state.journal
-        if payload["update_id"] in await journal.record([payload]):
-            await application.update_queue.put(Update.de_json(payload, application.bot))
+        update_id: int = payload["update_id"]
+        read = parse_update(payload, application.bot)
+        set_aside = {update_id: read.reason} if isinstance(read, Unreadable) else None
+        try:
+            new = update_id in await journal.record([payload], set_aside=set_aside)
+        except Exception as error:
+            log.warning(
+                "update %s could not be stored (%s): answered 503, Telegram sends it again",
+                update_id,
+                describe(error),
+            )
+            return _refuse(503, "cannot store the update now")
+        if isinstance(read, Unreadable):
+            if new:
+                log.error("update %s set aside: %s", update_id, read.reason)
+        elif new:
+            await application.update_queue.put(read)
         return JSONResponse({"ok": True})
 
     app.include_router(monitoring_routes())  # /healthz and /metrics

@@ -10,7 +10,9 @@ import sqlite3
 import time
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -34,19 +36,56 @@ def is_postgresql(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
+# What a database that went away (or is not there yet) raises, wrapped or not by SQLAlchemy.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,  # no pooled connection came back within the pool's timeout
+    OSError,  # refused, reset, unreachable, timed out, name not resolved
+    sqlite3.OperationalError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def is_connection_error(error: BaseException) -> bool:
+    """Tell whether ``error`` (or what caused it) says the database cannot be reached.
+
+    Such a failure is the database's, not the work's: the work is left to be tried again when
+    the database is back, never given up.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Return an async engine for ``url``, tuned for its backend.
 
     SQLite gets the inline driver (:mod:`storage.inline_sqlite`), WAL, enforced foreign keys
     and ``BEGIN IMMEDIATE`` for every transaction (see :func:`_sqlite_begin`); PostgreSQL gets
-    a small, health-checked pool.
+    a small, health-checked pool. Neither puts a statement's parameters in its errors: they
+    are what residents wrote (an update's JSON, a name), and errors end up in logs.
     """
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
     if backend == "sqlite":
         # The standard sqlite3 module run inline on the event loop, not aiosqlite's thread
         # per connection: see storage.inline_sqlite for why.
-        engine = _create_async_engine(sa_url, echo=echo, module=inline_sqlite.dbapi())
+        engine = _create_async_engine(
+            sa_url, echo=echo, module=inline_sqlite.dbapi(), hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -54,6 +93,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return _create_async_engine(
             sa_url,
             echo=echo,
+            hide_parameters=True,
             # Connections kept open, none opened for a peak and closed after it: under load,
             # overflow connections came and went at every burst (a connect and TLS attempt
             # each). Four processes stay under PostgreSQL's default of 100 connections.

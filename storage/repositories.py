@@ -6,7 +6,7 @@ commits: the unit of work decides what is kept.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from operator import itemgetter
@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 from core.broadcasts import BroadcastStatus, Outcome
 from core.codes import TrackingCode
 from core.dialog import Dialog
+from core.inbound import DeadLetter, StoredUpdate
 from core.nomination import (
     Evidence,
     EvidenceKind,
@@ -595,9 +596,15 @@ class SqlDialogRepository(DialogRepository):
 _INBOUND = cast(Table, InboundUpdateRow.__table__)
 _CLAIM_UPDATE = (
     update(_INBOUND)
-    .where(_INBOUND.c.update_id == bindparam("claimed"), _INBOUND.c.processed_at.is_(None))
+    .where(
+        _INBOUND.c.update_id == bindparam("claimed"),
+        _INBOUND.c.processed_at.is_(None),
+        _INBOUND.c.set_aside_at.is_(None),
+    )
     .values(processed_at=bindparam("now"))
 )
+_WAITING = and_(_INBOUND.c.processed_at.is_(None), _INBOUND.c.set_aside_at.is_(None))
+_SET_ASIDE = and_(_INBOUND.c.processed_at.is_(None), _INBOUND.c.set_aside_at.is_not(None))
 
 
 class SqlInboundUpdateRepository(InboundUpdateRepository):
@@ -618,7 +625,11 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         return update_id in await self.record_many([(update_id, payload, chat_id)], received_at)
 
     async def record_many(
-        self, updates: Sequence[tuple[int, dict[str, Any], int | None]], received_at: datetime
+        self,
+        updates: Sequence[tuple[int, dict[str, Any], int | None]],
+        received_at: datetime,
+        *,
+        set_aside: Mapping[int, str] | None = None,
     ) -> set[int]:
         """Store ``(update_id, payload, chat_id)`` updates at once; return the ids new here.
 
@@ -627,16 +638,20 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         same id waits for the other transaction and then inserts nothing, instead of failing.
         Rows go in ``update_id`` order, so two transactions storing overlapping batches take
         their row locks in the same order and cannot deadlock (PostgreSQL); the sort is
-        stable, so of two rows with one id the earlier in ``updates`` is the one kept.
+        stable, so of two rows with one id the earlier in ``updates`` is the one kept. Those
+        in ``set_aside`` are stored set aside, with their reason.
         """
         if not updates:
             return set()
+        reasons = set_aside or {}
         rows = [
             {
                 "update_id": update_id,
                 "payload": payload,
                 "received_at": received_at,
                 "chat_id": chat_id,
+                "set_aside_at": received_at if update_id in reasons else None,
+                "failure": reasons.get(update_id),
             }
             for update_id, payload, chat_id in sorted(updates, key=itemgetter(0))
         ]
@@ -651,20 +666,21 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         return set(result.scalars())
 
     async def earlier_unprocessed(self, chat_id: int, update_id: int) -> bool:
-        """Tell whether an update of the chat before ``update_id`` waits to be processed."""
+        """Tell whether an update of the chat before ``update_id`` waits (not set aside)."""
         waiting = await self._session.scalar(
             select(InboundUpdateRow.update_id)
             .where(
                 InboundUpdateRow.chat_id == chat_id,
                 InboundUpdateRow.update_id < update_id,
                 InboundUpdateRow.processed_at.is_(None),
+                InboundUpdateRow.set_aside_at.is_(None),
             )
             .limit(1)
         )
         return waiting is not None
 
     async def claim(self, update_id: int, now: datetime) -> bool:
-        """Mark the update processed; return False if it already was (or was never stored).
+        """Mark the update processed; return False if it already was, or was set aside.
 
         On PostgreSQL the row lock makes a second claimer wait for the first transaction: if
         it commits, the re-checked ``processed_at IS NULL`` fails and this returns False; if it
@@ -675,21 +691,90 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         return cast("CursorResult[Any]", result).rowcount == 1
 
     async def unprocessed(self, *, limit: int) -> Sequence[dict[str, Any]]:
-        """Return the payloads of stored updates not yet processed, oldest first."""
-        payloads = await self._session.scalars(
-            select(InboundUpdateRow.payload)
-            .where(InboundUpdateRow.processed_at.is_(None))
-            .order_by(InboundUpdateRow.received_at, InboundUpdateRow.update_id)
+        """Return the payloads of stored updates waiting to be processed, oldest first."""
+        return [update.payload for update in await self.waiting(limit=limit)]
+
+    async def waiting(
+        self,
+        *,
+        limit: int,
+        received_before: datetime | None = None,
+    ) -> Sequence[StoredUpdate]:
+        """Return updates waiting to be processed (not set aside), oldest first."""
+        query = select(
+            InboundUpdateRow.update_id, InboundUpdateRow.payload, InboundUpdateRow.attempts
+        ).where(_WAITING)
+        if received_before is not None:
+            query = query.where(InboundUpdateRow.received_at < received_before)
+        rows = await self._session.execute(
+            query.order_by(InboundUpdateRow.received_at, InboundUpdateRow.update_id).limit(limit)
+        )
+        return [StoredUpdate(row.update_id, dict(row.payload), row.attempts) for row in rows]
+
+    async def count_attempt(self, update_ids: Sequence[int]) -> None:
+        """Count one more attempt at processing each update."""
+        if update_ids:
+            await self._session.execute(
+                update(_INBOUND)
+                .where(_INBOUND.c.update_id.in_(list(update_ids)))
+                .values(attempts=_INBOUND.c.attempts + 1)
+            )
+
+    async def set_aside(self, update_id: int, now: datetime, reason: str) -> bool:
+        """Set a waiting update aside with ``reason``; False if processed or set aside."""
+        result = await self._session.execute(
+            update(_INBOUND)
+            .where(
+                _INBOUND.c.update_id == update_id,
+                _INBOUND.c.processed_at.is_(None),
+                _INBOUND.c.set_aside_at.is_(None),
+            )
+            .values(set_aside_at=now, failure=reason)
+        )
+        return cast("CursorResult[Any]", result).rowcount == 1
+
+    async def set_aside_updates(self, *, limit: int) -> Sequence[DeadLetter]:
+        """Return the updates set aside and not processed since, oldest first."""
+        rows = await self._session.execute(
+            select(
+                InboundUpdateRow.update_id,
+                InboundUpdateRow.chat_id,
+                InboundUpdateRow.received_at,
+                InboundUpdateRow.set_aside_at,
+                InboundUpdateRow.attempts,
+                InboundUpdateRow.failure,
+            )
+            .where(_SET_ASIDE)
+            .order_by(InboundUpdateRow.set_aside_at, InboundUpdateRow.update_id)
             .limit(limit)
         )
-        return [dict(payload) for payload in payloads]
+        return [
+            DeadLetter(
+                row.update_id,
+                row.chat_id,
+                row.received_at,
+                row.set_aside_at,
+                row.attempts,
+                row.failure or "",
+            )
+            for row in rows
+        ]
 
-    async def dead_letter_count(self) -> int:
-        """Count the updates set aside (dead letters)."""
+    async def count_set_aside(self) -> int:
+        """Return how many updates are set aside and not processed since."""
         count = await self._session.scalar(
-            select(func.count()).where(InboundUpdateRow.set_aside_at.is_not(None))
+            select(func.count()).select_from(_INBOUND).where(_SET_ASIDE)
         )
-        return count or 0
+        return int(count or 0)
+
+    async def put_back(self, update_id: int) -> bool:
+        """Clear an update's set-aside mark (and its attempts); False if it was not set aside."""
+        result = await self._session.execute(
+            update(_INBOUND)
+            .where(_INBOUND.c.update_id == update_id, _SET_ASIDE)
+            .values(set_aside_at=None, failure=None, attempts=0)
+        )
+        return cast("CursorResult[Any]", result).rowcount == 1
 
 
 # The outbox as a Core table, for statements that need no ORM units (hot paths).

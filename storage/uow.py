@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
 from storage.bulk import SqlBroadcastRepository, SqlLeaseRepository
-from storage.database import create_engine, session_factory
+from storage.database import create_engine, is_connection_error, session_factory
 from storage.inquiries import SqlInquiryRepository
 from storage.migrate import upgrade
 from storage.repositories import (
@@ -36,6 +38,12 @@ from storage.tables import LeaseRow
 
 # How long the write probe of /healthz may wait for a lock on PostgreSQL.
 PROBE_TIMEOUT_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
+
+# Pauses between tries to reach a database at start: 1, 2, 4, 8, then every 10 s.
+FIRST_PAUSE = 1.0
+LONGEST_PAUSE = 10.0
 
 
 class WriterGate:
@@ -212,11 +220,67 @@ class Database:
         await self.dispose()
 
 
-async def open_database(url: str, *, migrate: bool = True) -> Database:
+class DatabaseUnavailableError(Exception):
+    """The database could not be reached within the wait; the message is one line."""
+
+
+async def open_database(url: str, *, migrate: bool = True, wait: float = 0.0) -> Database:
     """Migrate the database at ``url`` to the current schema, then return it opened.
 
-    ``migrate=False`` skips the upgrade, for tools that must not change the schema.
+    ``migrate=False`` skips the upgrade, for tools that must not change the schema. A database
+    that cannot be reached (not started yet, restarting) is tried again for up to ``wait``
+    seconds, with one log line per try, then :class:`DatabaseUnavailableError` is raised.
     """
-    if migrate:
-        await upgrade(url)
-    return Database(create_engine(url))
+    if not migrate and wait <= 0:
+        return Database(create_engine(url))  # nothing connects until first used
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    pause = FIRST_PAUSE
+    shown = make_url(url).render_as_string(hide_password=True)
+    while True:
+        try:
+            if migrate:
+                await upgrade(url)
+            else:
+                await _reach(url)
+            return Database(create_engine(url))
+        except Exception as error:
+            if not is_connection_error(error):
+                raise
+            reason = _one_line(error)
+            left = deadline - loop.time()
+            if left <= 0:
+                waited = f" after {wait:g} s" if wait > 0 else ""
+                raise DatabaseUnavailableError(
+                    f"cannot reach the database {shown}{waited}: {reason}"
+                ) from None
+            pause = min(pause, left)
+            log.warning(
+                "the database %s cannot be reached (%s); trying again in %.1f s "
+                "(giving up in %.0f s)",
+                shown,
+                reason,
+                pause,
+                left,
+            )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE)
+
+
+async def _reach(url: str) -> None:
+    """Open one connection to the database and close it."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+def _one_line(error: BaseException) -> str:
+    """Return the innermost cause of a connection failure as one short line."""
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    text_ = " ".join(str(root).split()) or type(root).__name__
+    return text_ if len(text_) <= 200 else text_[:199] + "…"

@@ -290,7 +290,7 @@ async def test_metrics_may_be_read_from_loopback_without_the_token(
     assert answer.status_code == 200
 
 
-async def test_a_turn_that_fails_is_counted_as_failed(
+async def test_a_turn_that_fails_is_counted_as_set_aside(
     api: LocalBotApi, bot_settings: Settings, clock: FakeClock
 ) -> None:
     user = api.user(1402, "Hà")
@@ -310,6 +310,6 @@ async def test_a_turn_that_fails_is_counted_as_failed(
         scraped = await scrape(http)
 
     assert apology.text  # the resident heard a polite word
-    assert value(scraped, "ntvt_updates_processed_total", outcome="failed") == 1
+    assert value(scraped, "ntvt_updates_processed_total", outcome="set_aside") == 1
     assert value(scraped, "ntvt_updates_processed_total", outcome="ok") == 0
     assert value(scraped, "ntvt_turn_duration_seconds_count") == 1

@@ -33,7 +33,8 @@ def inbound_inserts() -> Iterator[list[int]]:
 
     def collect(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         if statement.startswith("INSERT INTO inbound_updates"):
-            rows.append(len(parameters) // 4)  # update_id, payload, received_at, chat_id
+            # update_id, payload, received_at, chat_id, set_aside_at, failure
+            rows.append(len(parameters) // 6)
 
     event.listen(Engine, "before_cursor_execute", collect)
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from core.outbox import OutgoingMessage
 from core.people import User
-from storage.tables import InboundUpdateRow, LeaseRow
+from storage.tables import LeaseRow
 from storage.uow import Database
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -53,12 +53,9 @@ async def test_the_backlog_counts_unsent_replies_and_broadcasts_apart(database: 
 async def test_dead_letters_are_the_updates_set_aside(database: Database) -> None:
     async with database.uow() as uow:
         await uow.inbound.record_many([(n, {"update_id": n}, 5) for n in (1, 2, 3)], NOW)
-        await uow.session.execute(
-            update(InboundUpdateRow)
-            .where(InboundUpdateRow.update_id.in_([1, 3]))
-            .values(set_aside_at=NOW, failure="cannot be read")
-        )
+        for update_id in (1, 3):
+            assert await uow.inbound.set_aside(update_id, NOW, "cannot be read")
         await uow.commit()
 
     async with database.uow() as uow:
-        assert await uow.inbound.dead_letter_count() == 2
+        assert await uow.inbound.count_set_aside() == 2

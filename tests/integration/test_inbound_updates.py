@@ -171,3 +171,49 @@ async def test_updates_recorded_together_are_left_out_if_the_transaction_rolls_b
 
     async with database.uow() as uow:
         assert await uow.inbound.unprocessed(limit=10) == []
+
+
+async def test_an_update_set_aside_is_neither_waiting_nor_claimed_nor_holding_its_chat(
+    database: Database,
+) -> None:
+    async with database.uow() as uow:
+        await uow.inbound.record_many(
+            [(10, payload(10), 1), (11, payload(11), 1)], NOW, set_aside={10: "cannot be read"}
+        )
+        await uow.commit()
+    async with database.uow() as uow:
+        assert [u.update_id for u in await uow.inbound.waiting(limit=10)] == [11]
+        assert not await uow.inbound.earlier_unprocessed(1, 11)
+        assert not await uow.inbound.claim(10, NOW)
+        assert not await uow.inbound.set_aside(10, NOW, "again")
+        assert await uow.inbound.count_set_aside() == 1
+        (letter,) = await uow.inbound.set_aside_updates(limit=10)
+        assert (letter.update_id, letter.chat_id, letter.failure) == (10, 1, "cannot be read")
+        assert await uow.inbound.put_back(10)
+        assert not await uow.inbound.put_back(10)
+        await uow.commit()
+    async with database.uow() as uow:
+        assert await uow.inbound.earlier_unprocessed(1, 11)
+        assert [u.update_id for u in await uow.inbound.waiting(limit=10)] == [10, 11]
+        assert await uow.inbound.claim(10, NOW)
+        assert await uow.inbound.count_set_aside() == 0
+
+
+async def test_taking_up_stored_updates_counts_attempts_and_sets_aside_the_fifth(
+    database: Database,
+) -> None:
+    from core.inbound import MAX_ATTEMPTS, take_up_stored
+
+    await _record(database, 20, 21, 22)
+    async with database.uow() as uow:
+        for _ in range(MAX_ATTEMPTS):
+            await uow.inbound.count_attempt([20])
+        await uow.commit()
+    taken, set_aside = await take_up_stored(
+        database.uow(), limit=10, received_before=None, skip={22}, now=NOW
+    )
+    assert [u.update_id for u in taken] == [21] and taken[0].attempts == 0
+    assert list(set_aside) == [20] and "taken up 5 times" in set_aside[20]
+    async with database.uow() as uow:
+        attempts = {u.update_id: u.attempts for u in await uow.inbound.waiting(limit=10)}
+    assert attempts == {21: 1, 22: 0}
