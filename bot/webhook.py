@@ -120,7 +120,7 @@ def create_app(
             return _refuse(400, "not JSON")
         problem = shape_problem(payload)
         if problem is not None:
-            return _refuse(400, f"not an update: {problem}")
+            return _refuse(400, "not an update")
         application = request.app.state.application
         journal: UpdateJournal = request.app.state.journal
         update_id: int = payload["update_id"]
