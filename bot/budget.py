@@ -77,6 +77,30 @@ class SendBudget:
         self._chats: dict[int, _Chat] = {}
         self._bookings = 0
         self.flood_waits = 0  # 429 answers reported (:meth:`flood`)
+        self._unanswered = False  # a call failed (network, 5xx) and none succeeded since
+        self._listeners: list[Callable[[], None]] = []
+
+    # Telegram's health, as every sender of the process sees it ----------------------------
+
+    def failed(self) -> None:
+        """Note that a call got no answer, or a 5xx: Telegram may be down."""
+        self._unanswered = True
+
+    def answered(self) -> None:
+        """Note that Telegram answered a call; if calls failed before, tell who waits for it."""
+        if self._unanswered:
+            self._unanswered = False
+            for listener in list(self._listeners):
+                listener()
+
+    @property
+    def unanswered(self) -> bool:
+        """Whether the last calls failed and none succeeded since (an outage, perhaps)."""
+        return self._unanswered
+
+    def on_answer_after_failures(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` each time Telegram answers after calls failed (see :meth:`failed`)."""
+        self._listeners.append(listener)
 
     # the pure part ------------------------------------------------------------------------
 
