@@ -15,6 +15,7 @@ from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
+from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.handlers import deadlines, resident
 from bot.journal import UpdateJournal
@@ -122,7 +123,13 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
     )
 
 
-def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None) -> BotApplication:
+def build_application(
+    rt: Runtime,
+    token: str,
+    *,
+    journal: UpdateJournal | None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> BotApplication:
     """Build the PTB application with our update processor and handlers.
 
     With a ``journal`` the application polls, and each batch getUpdates returns is stored in
@@ -156,6 +163,8 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
         rt.uow,
         rt.clock,
         shared=is_postgresql(rt.settings.database_url),
+        budget=SendBudget(rt.settings.send_rate),
+        sleep=sleep,
     )
     return application
 
@@ -211,6 +220,7 @@ async def running_bot(
     poll_timeout: int = 30,
     notices: bool = True,
     broadcasts: bool = True,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits.
 
@@ -221,7 +231,7 @@ async def running_bot(
     try:
         rt = await build_runtime(settings, db, clock=clock, token=token)
         journal = UpdateJournal(rt.uow, rt.clock) if polling else None
-        application = build_application(rt, token, journal=journal)
+        application = build_application(rt, token, journal=journal, sleep=sleep)
         sender = rt.sender
         assert sender is not None
         await application.initialize()
@@ -268,6 +278,7 @@ async def running_bot(
                 paid=settings.paid_broadcast,
                 lease_seconds=settings.lease_seconds,
                 transport=bulk_request,
+                budget=sender.budget,
             )
             if broadcasts:
                 loops.append(asyncio.create_task(rt.bulk.run()))
