@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 DEFAULT_RATE = 27.0  # messages a second overall: under Telegram's ~30, with room for jitter
-BURST = 3  # messages over the rate a reply may use at once
+BURST = 2  # messages a reply may use at once: rate + burst stays under 30 in any second
 CHAT_INTERVAL = 1.0  # seconds between messages to one chat, over time
 CHAT_BURST = 3  # a turn's few replies to one chat go at once ("short bursts are tolerated")
 GROUP_PER_MINUTE = 20

@@ -10,7 +10,8 @@ import os
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -130,11 +131,10 @@ class OutboxSender:
         self._recording = asyncio.Lock()
         self._wake = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
-        # Chats whose first unsent message waits (a back-off, flood control): until when.
-        self._waiting: dict[int, datetime] = {}
+        # Chats whose first unsent message waits (a back-off, flood control): their waiter.
+        self._waiters: dict[int, _Waiter] = {}
         self._outage: set[int] = set()  # those of them waiting for Telegram to answer again
-        self._retry_wake = asyncio.Event()
-        self._retrier: asyncio.Task[None] | None = None
+        self._retrying = asyncio.Semaphore(RETRY_CONCURRENCY)
 
     def may_take(self, chat_id: int, unsent: Collection[int]) -> bool:
         """Tell whether a turn may take its new messages to ``chat_id`` for this sender.
@@ -278,11 +278,11 @@ class OutboxSender:
 
     async def close(self) -> None:
         """Stop the recording and retrying tasks and record what is left."""
-        if self._retrier is not None:
-            self._retrier.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retrier
-            self._retrier = None
+        waiters = [waiter.task for waiter in self._waiters.values()]
+        self._waiters.clear()
+        for task in waiters:
+            task.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
         if self._recorder is not None:
             self._recorder.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -323,22 +323,28 @@ class OutboxSender:
 
     def _must_wait(self, message: OutgoingMessage) -> bool:
         """Tell whether the message waits out a back-off still; if so, come back for it then."""
-        if message.retry_at is None or message.retry_at <= self._clock():
+        now = self._clock()
+        if message.retry_at is None or message.retry_at <= now:
             return False
-        flood = (message.last_error or "").startswith(FLOOD)
-        self._wait_for(message.chat_id, message.retry_at, outage=not flood)
+        if message.chat_id not in self._waiters:  # after a restart, or another process's
+            flood = (message.last_error or "").startswith(FLOOD)
+            wait = (message.retry_at - now).total_seconds()
+            self._wait_for(message.chat_id, wait, outage=not flood)
         return True
 
-    def _wait_for(self, chat_id: int, until: datetime, *, outage: bool) -> None:
-        """Try the chat's messages again at ``until`` (or when Telegram answers, ``outage``)."""
-        self._waiting[chat_id] = until
+    def _wait_for(self, chat_id: int, seconds: float, *, outage: bool) -> None:
+        """Try the chat's messages again in ``seconds`` (sooner if Telegram answers: ``outage``).
+
+        The wait is slept with the injected ``sleep``: Telegram's ``retry_after`` is real
+        time, whatever a test does to the clock. A newer wait replaces an older one.
+        """
+        waiter = _Waiter(asyncio.Event())
+        self._waiters[chat_id] = waiter
         if outage:
             self._outage.add(chat_id)
         else:
             self._outage.discard(chat_id)
-        if self._retrier is None or self._retrier.done():
-            self._retrier = asyncio.create_task(self._retry_when_due())
-        self._retry_wake.set()
+        waiter.task = asyncio.create_task(self._retry_when_due(chat_id, seconds, waiter))
 
     def end_back_off(self) -> None:
         """Telegram answered again: the chats waiting for it are tried again now.
@@ -346,57 +352,34 @@ class OutboxSender:
         Without this, recovery after an outage would wait out each chat's back-off, up to
         :data:`BACK_OFF_CAP`. Waits for flood control are kept: Telegram asked for them.
         """
-        if not self._outage:
-            return
-        now = self._clock()
         for chat_id in self._outage:
-            if chat_id in self._waiting:
-                self._waiting[chat_id] = min(self._waiting[chat_id], now)
+            waiter = self._waiters.get(chat_id)
+            if waiter is not None:
+                waiter.ended.set()
         self._outage.clear()
-        self._retry_wake.set()
 
-    async def _retry_when_due(self) -> None:
-        """Send the chats whose wait is over, in order; sleep until the next one's."""
-        while True:
-            self._retry_wake.clear()
-            if not self._waiting:
-                await self._retry_wake.wait()
-                continue
-            now = self._clock()
-            due = [chat_id for chat_id, until in self._waiting.items() if until <= now]
-            if not due:
-                await self._nap((min(self._waiting.values()) - now).total_seconds())
-                continue
-            for chat_id in due:
-                del self._waiting[chat_id]
-                self._outage.discard(chat_id)
-            await self._retry(due)
-
-    async def _retry(self, chats: Iterable[int]) -> None:
-        limit = asyncio.Semaphore(RETRY_CONCURRENCY)
-
-        async def one(chat_id: int) -> None:
-            async with limit:
-                try:
-                    await self._flush_chat(chat_id, due=True)
-                except Exception:
-                    # The database failed us; the chat is tried again in a while.
-                    log.exception("could not try chat %s's messages again", chat_id)
-                    later = self._clock() + timedelta(seconds=back_off(0, self._random))
-                    self._wait_for(chat_id, later, outage=False)
-
-        await asyncio.gather(*(one(chat_id) for chat_id in chats))
-        await self._catch_up()
-
-    async def _nap(self, seconds: float) -> None:
-        """Sleep ``seconds`` (the injected sleep), or less if a wait changes meanwhile."""
+    async def _retry_when_due(self, chat_id: int, seconds: float, waiter: _Waiter) -> None:
+        """Sleep out the chat's wait (or until it is ended), then send its messages in order."""
         sleeping = asyncio.ensure_future(self._sleep(max(0.0, seconds)))
-        waking = asyncio.ensure_future(self._retry_wake.wait())
+        ending = asyncio.ensure_future(waiter.ended.wait())
         try:
-            await asyncio.wait({sleeping, waking}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({sleeping, ending}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             sleeping.cancel()
-            waking.cancel()
+            ending.cancel()
+        if self._waiters.get(chat_id) is not waiter:
+            return  # a newer wait replaced this one
+        del self._waiters[chat_id]
+        self._outage.discard(chat_id)
+        async with self._retrying:
+            try:
+                await self._flush_chat(chat_id, due=True)
+            except Exception:
+                # The database failed us; the chat is tried again in a while.
+                log.exception("could not try chat %s's messages again", chat_id)
+                if chat_id not in self._waiters:
+                    self._wait_for(chat_id, back_off(0, self._random), outage=False)
+        await self._catch_up()
 
     async def _catch_up(self) -> None:
         """Send what queued behind messages this sender held."""
@@ -487,7 +470,7 @@ class OutboxSender:
         async with self._uow() as uow:
             await uow.outbox.retry_later(message.id, at=until, error=error)
             await uow.commit()
-        self._wait_for(message.chat_id, until, outage=outage)
+        self._wait_for(message.chat_id, seconds, outage=outage)
 
     async def _put_back(self, ids: list[int | None]) -> None:
         taken = [message_id for message_id in ids if message_id is not None]
@@ -505,6 +488,14 @@ class OutboxSender:
             if failure == "blocked":
                 await uow.subscriptions.set_blocked(message.chat_id, at=now)
             await uow.commit()
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A chat's wait before its messages are tried again; ``ended`` cuts it short."""
+
+    ended: asyncio.Event
+    task: asyncio.Task[None] = field(init=False)
 
 
 def _message_id(result: Any) -> int | None:
