@@ -15,16 +15,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.app import running_bot
+from bot.bulk import OUTAGE_AFTER
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimChat
 from bot.notices import run_once
 from bot.sender import BACK_OFF_CAP
 from bot.settings import Settings
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create
 from core.outbox import OutboxStatus
 from core.review import grant_role
 from core.roles import Actor, Role
 from storage.tables import OutboxRow
 from storage.uow import open_database
+from tests.bot.audience import add_subscribers
 from tests.bot.conftest import FakeClock, RunningBot
 
 SCALE = 60.0  # clock seconds per wall-clock second
@@ -199,3 +202,50 @@ async def test_a_message_that_cannot_reach_telegram_for_a_day_expires(
     (expired,) = rows
     assert (expired.status, expired.failure) == (OutboxStatus.EXPIRED.value, "expired")
     assert expired.last_error is not None and "network" in expired.last_error
+
+
+async def test_a_broadcast_pauses_and_probes_during_an_outage_instead_of_burning_its_rows(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    rt = bot.runtime
+    ids = await add_subscribers(api, rt, range(1700, 1780), now=clock.now)
+    async with rt.uow() as uow:
+        broadcast = await create(
+            uow,
+            Broadcast("Tin trong lúc mất kết nối", Audience.parse("all"), clock.now),
+            actor=Actor.operator(),
+            today=rt.today(),
+        )
+        await uow.commit()
+    assert rt.bulk is not None and broadcast.id is not None
+    rt.bulk.wake()
+    await api.state.signal.wait_for(lambda: len(api.calls_for("sendMessage")) >= 10, 10)
+    api.start_outage(500)  # in the middle of the broadcast
+    await asyncio.sleep(3)
+    refused = len([c for c in api.calls_for("sendMessage") if c.error_code == 500])
+    print(f"{refused} sends refused during the outage, {rt.bulk.stats.probes} of them probes")
+    # The sends in flight find Telegram down; then one probe per pause (1 s, then 2 s).
+    assert refused <= rt.bulk.max_in_flight + OUTAGE_AFTER, (
+        f"{refused} messages tried against a dead Telegram"
+    )
+    api.end_outage()
+
+    async def done() -> bool:
+        async with rt.uow() as uow:
+            found = await uow.broadcasts.get(broadcast.id or 0)
+        return found is not None and found.status is BroadcastStatus.DONE
+
+    for _ in range(200):
+        if await done():
+            break
+        await asyncio.sleep(0.1)
+    received = Counter(
+        c.params["chat_id"]
+        for c in api.calls_for("sendMessage")
+        if c.ok and "mất kết nối" in c.params.get("text", "")
+    )
+    assert received == Counter(ids), "everyone once, nobody given up"
+    async with rt.uow() as uow:
+        outcomes = await uow.outbox.broadcast_outcomes(broadcast.id)
+    assert outcomes == {Outcome.DELIVERED: len(ids)}
+    assert rt.bulk.stats.probes >= 1
