@@ -118,7 +118,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
             organisation = rt.directory.organisation
             assert organisation is not None and organisation.campaigns
             campaign = organisation.campaigns[0].key
-            started = time.monotonic()
+            started, cpu_started = time.monotonic(), time.process_time()
             async with rt.uow() as uow:
                 await create(
                     uow,
@@ -140,6 +140,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
                     seen, last_change = len(answered) + len(pressed), time.monotonic()
                 await asyncio.sleep(0.2)
             elapsed = time.monotonic() - started
+            cpu = time.process_time() - cpu_started
     waits = [answered[c] - pressed[c] for c in answered]
     allowed = _allowed(pressed, announced, args.limit)
     too_many = [c for c in api.calls if c.error_code == 429]
@@ -156,6 +157,8 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
         "429s": len(too_many),
         "429s_on_replies": sum(1 for c in too_many if MARKER not in str(c.params.get("text"))),
         "elapsed": elapsed,
+        "cpu_share": cpu / elapsed,
+        "broadcast_seconds": max(announced.values()) - min(announced.values()),
         "all_messages_at_limit": 2 * len(ids) / args.limit,
     }
 
@@ -183,6 +186,11 @@ def main() -> None:
     print(
         f"the limits allow: p50 {result['allowed_p50']:.2f} s, p99 {result['allowed_p99']:.2f} s "
         f"(replies first at {args.limit}/s, each ≥ 1 s after its chat's announcement)"
+    )
+    print(
+        f"the announcement reached {result['announced']} in "
+        f"{result['broadcast_seconds']:.1f} s; this process (bot, fake Bot API and residents) "
+        f"used {100 * result['cpu_share']:.0f} % of a core"
     )
     print(
         f"429 answers: {result['429s']} ({result['429s_on_replies']} to replies); "

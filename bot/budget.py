@@ -13,6 +13,9 @@ reply waiting. A chat that just got a broadcast message keeps a margin
 message and the reply are not answered at the same instant, and Telegram counts them when
 they arrive, not when they were sent.
 
+Only new messages count (``send*``, copies, forwards): edits and deletions, and the answers to
+button presses, go at once, as Telegram's limits are stated for messages sent.
+
 The budget belongs to a process. With several processes on one token, each is given its
 share (``NTVT_SEND_RATE`` divided by the number of processes).
 """
@@ -104,24 +107,19 @@ class SendBudget:
 
     # the pure part ------------------------------------------------------------------------
 
-    def reply_ready_at(self, chat_id: int, now: float, *, counts: bool = True) -> float:
-        """Return when a reply to the chat may book a slot (``now`` if it may now).
-
-        ``counts``: the call puts a new message in the chat (:func:`is_new_message`); an edit
-        or a deletion counts only overall.
-        """
+    def reply_ready_at(self, chat_id: int, now: float) -> float:
+        """Return when a reply to the chat may book a slot (``now`` if it may now)."""
         chat = self._chats.get(chat_id)
-        if chat is None or not counts:
+        if chat is None:
             return now
         ready = max(now, chat.not_before, chat.due - (CHAT_BURST - 1) * CHAT_INTERVAL)
         return max(ready, self._group_ready(chat_id, chat, now))
 
-    def book_reply(self, chat_id: int, now: float, *, counts: bool = True) -> float:
+    def book_reply(self, chat_id: int, now: float) -> float:
         """Book the next overall slot for a reply whose chat is ready; return its time."""
         at = max(now, self._due - self._tolerance)
         self._due = max(self._due, at) + self._interval
-        if counts:
-            self._book_chat(chat_id, at, not_before=0.0)
+        self._book_chat(chat_id, at, not_before=0.0)
         return at
 
     def try_bulk(self, chat_id: int, now: float, *, overall: bool = True) -> float:
@@ -163,15 +161,20 @@ class SendBudget:
     # waiting ------------------------------------------------------------------------------
 
     async def reply(self, chat_id: int, method: str = "sendMessage") -> None:
-        """Wait for a slot for a reply (or a notice) to the chat, and take it."""
-        counts = is_new_message(method)
+        """Wait for a slot for a reply (or a notice) to the chat, and take it.
+
+        Only new messages wait (:func:`is_new_message`): Telegram's limits count messages, and
+        an edit or a deletion (a button pressed) goes at once.
+        """
+        if not is_new_message(method):
+            return
         while True:
             now = self._clock()
-            ready = self.reply_ready_at(chat_id, now, counts=counts)
+            ready = self.reply_ready_at(chat_id, now)
             if ready <= now:
                 break
             await self._sleep(ready - now)
-        at = self.book_reply(chat_id, now, counts=counts)
+        at = self.book_reply(chat_id, now)
         if at > now:
             await self._sleep(at - now)
 
