@@ -129,6 +129,7 @@ def build_application(
     *,
     journal: UpdateJournal | None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    budget: SendBudget | None = None,
 ) -> BotApplication:
     """Build the PTB application with our update processor and handlers.
 
@@ -163,7 +164,7 @@ def build_application(
         rt.uow,
         rt.clock,
         shared=is_postgresql(rt.settings.database_url),
-        budget=SendBudget(rt.settings.send_rate),
+        budget=budget or SendBudget(rt.settings.send_rate),
         sleep=sleep,
     )
     return application
@@ -221,17 +222,20 @@ async def running_bot(
     notices: bool = True,
     broadcasts: bool = True,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    budget: SendBudget | None = None,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits.
 
     Besides the updates, two loops run: deadline notices (``notices``) and the paced sender
     of broadcasts (``broadcasts``), which only the holder of the bulk lease works in.
+    ``sleep`` is how the sender waits out back-offs, ``budget`` the send budget (by default
+    ``NTVT_SEND_RATE`` with Telegram's per-chat limits): tests choose their own.
     """
     db = await open_database(settings.database_url)
     try:
         rt = await build_runtime(settings, db, clock=clock, token=token)
         journal = UpdateJournal(rt.uow, rt.clock) if polling else None
-        application = build_application(rt, token, journal=journal, sleep=sleep)
+        application = build_application(rt, token, journal=journal, sleep=sleep, budget=budget)
         sender = rt.sender
         assert sender is not None
         await application.initialize()

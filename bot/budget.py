@@ -47,7 +47,7 @@ def is_new_message(method: str) -> bool:
 @dataclass(slots=True)
 class _Chat:
     # The earliest time (of a steady 1/s) the chat's next message is due: a message may go
-    # CHAT_BURST - 1 intervals before it.
+    # chat_burst - 1 intervals before it.
     due: float = 0.0
     not_before: float = 0.0  # after a broadcast's message or a 429: nothing sooner
     group: deque[float] = field(default_factory=deque)  # a group's last minute of messages
@@ -56,9 +56,10 @@ class _Chat:
 class SendBudget:
     """Slots to send at Telegram's limits, for one process of one bot (see the module).
 
-    The pure part (:meth:`reply_ready_at`, :meth:`book_reply`, :meth:`try_bulk`, :meth:`flood`)
-    takes the time as an argument; :meth:`reply` and :meth:`bulk` wait with ``clock`` and
-    ``sleep`` (monotonic seconds).
+    ``chat_interval`` and ``chat_burst``: the pace of one chat (Telegram: about a second, after
+    a short burst). The pure part (:meth:`reply_ready_at`, :meth:`book_reply`,
+    :meth:`try_bulk`, :meth:`flood`) takes the time as an argument; :meth:`reply` and
+    :meth:`bulk` wait with ``clock`` and ``sleep`` (monotonic seconds).
     """
 
     def __init__(
@@ -66,6 +67,8 @@ class SendBudget:
         rate: float = DEFAULT_RATE,
         *,
         burst: int = BURST,
+        chat_interval: float = CHAT_INTERVAL,
+        chat_burst: int = CHAT_BURST,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -74,6 +77,8 @@ class SendBudget:
         self.rate = rate
         self._interval = 1.0 / rate
         self._tolerance = (max(1, burst) - 1) * self._interval
+        self._chat_interval = chat_interval
+        self._chat_tolerance = (max(1, chat_burst) - 1) * chat_interval
         self._clock = clock
         self._sleep = sleep
         self._due = 0.0  # the overall schedule: the next slot of a steady rate
@@ -112,7 +117,7 @@ class SendBudget:
         chat = self._chats.get(chat_id)
         if chat is None:
             return now
-        ready = max(now, chat.not_before, chat.due - (CHAT_BURST - 1) * CHAT_INTERVAL)
+        ready = max(now, chat.not_before, chat.due - self._chat_tolerance)
         return max(ready, self._group_ready(chat_id, chat, now))
 
     def book_reply(self, chat_id: int, now: float) -> float:
@@ -133,7 +138,7 @@ class SendBudget:
         chat = self._chats.get(chat_id)
         ready = now
         if chat is not None:
-            ready = max(ready, chat.not_before, chat.due - CHAT_INTERVAL + BULK_MARGIN)
+            ready = max(ready, chat.not_before, chat.due - self._chat_interval + BULK_MARGIN)
             ready = max(ready, self._group_ready(chat_id, chat, now))
         if overall:
             ready = max(ready, self._due)
@@ -155,7 +160,7 @@ class SendBudget:
         chat = self._chats.get(chat_id)
         if chat is None:
             return True
-        ready = max(chat.not_before, chat.due - CHAT_INTERVAL + BULK_MARGIN)
+        ready = max(chat.not_before, chat.due - self._chat_interval + BULK_MARGIN)
         return max(ready, self._group_ready(chat_id, chat, now)) <= now
 
     # waiting ------------------------------------------------------------------------------
@@ -201,7 +206,7 @@ class SendBudget:
         chat = self._chats.get(chat_id)
         if chat is None:
             chat = self._chats[chat_id] = _Chat()
-        chat.due = max(chat.due, at) + CHAT_INTERVAL
+        chat.due = max(chat.due, at) + self._chat_interval
         chat.not_before = max(chat.not_before, not_before)
         if chat_id < 0:
             chat.group.append(at)

@@ -212,8 +212,13 @@ class OutboxSender:
         wanted = set(ids)
         async with self._uow() as uow:
             pending = await uow.outbox.pending(limit=100_000)
-        chats = {m.chat_id for m in pending if m.id in wanted}
-        await self._send_all([m for m in pending if m.chat_id in chats])
+        last: dict[int, int] = {}
+        for message in pending:
+            if message.id in wanted:
+                last[message.chat_id] = message.id
+        await self._send_all(
+            [m for m in pending if m.id is not None and m.id <= last.get(m.chat_id, 0)]
+        )
 
     async def flush_all(self, *, min_age: timedelta = timedelta(0)) -> int:
         """Send every pending message at least ``min_age`` old; return how many were attempted.

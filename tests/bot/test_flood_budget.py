@@ -9,13 +9,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 
+import pytest
+
+from bot.budget import SendBudget
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage, ChatEvent
 from core.broadcasts import Audience, Broadcast, create
 from core.roles import Actor
 from tests.bot.audience import add_subscribers
-from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.conftest import FakeClock, RunningBot, StartBot
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> AsyncIterator[RunningBot]:
+    """The bot with the send budget it has in production: Telegram's limits, per chat too."""
+    async with start_bot(budget=SendBudget()) as (application, runtime):
+        yield RunningBot(application, runtime)
+
 
 ANNOUNCEMENT = "Phát động phong trào tháng 12"
 SUBSCRIBE = "🔔 Nhận tin về phong trào này"
