@@ -63,6 +63,7 @@ RESULT_FLUSH_SECONDS = 0.25
 MAX_ATTEMPTS = 5  # for a message that fails with an error not Telegram's (a bug, a bad row)
 MAX_BACKOFF_SECONDS = 300
 OUTAGE_AFTER = 3  # network failures in a row, with no answer between: Telegram is down
+PAUSE_SLICE = 0.5  # seconds a pause is slept at a time before looking whether it ended
 GROUP_PER_MINUTE = 20
 CATCH_UP = 0.05  # seconds of slots a late sender may still use
 SUBSCRIBE_LABEL = N_("🔔 Nhận tin về phong trào này")
@@ -397,7 +398,8 @@ class BulkSender:
                 interval = 1.0 / self.rate
                 self._next_slot = max(self._next_slot, now - CATCH_UP) + interval
                 return
-            await asyncio.sleep(wait)
+            # In slices: an outage's pause ends early when a reply gets through.
+            await asyncio.sleep(min(wait, PAUSE_SLICE))
 
     async def _deliver(self, message: OutgoingMessage, *, probe: bool = False) -> None:
         assert message.id is not None
