@@ -514,6 +514,8 @@ async def ours(args: argparse.Namespace, mode: str) -> Figures:
         try:
             stored = await store_nominations(url, args.stored) if args.stored else None
             env = clean_env(NTVT_DATABASE_URL=url)
+            if args.send_rate is not None:
+                env["NTVT_SEND_RATE"] = str(args.send_rate)
             command = [str(NTVT), "run" if mode == "polling" else "serve"]
             if args.profile:
                 profile = f"{args.profile}.{mode}.prof"  # made absolute at start
@@ -695,6 +697,13 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--seconds", type=float, default=60.0, help="stop our bot's load after this long"
+    )
+    parser.add_argument(
+        "--send-rate",
+        type=float,
+        default=None,
+        help="NTVT_SEND_RATE: the bot's send budget (27/s by default, as Telegram allows; the "
+        "fake Bot API limits nothing, so raise it to measure CPU beyond Telegram's rate)",
     )
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--logs", help="keep the bots' output in this folder")

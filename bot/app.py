@@ -16,6 +16,7 @@ from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 
+from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.conversations import contact
 from bot.failures import Unreadable, code_trace, describe, read_update
@@ -133,7 +134,14 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
     )
 
 
-def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None) -> BotApplication:
+def build_application(
+    rt: Runtime,
+    token: str,
+    *,
+    journal: UpdateJournal | None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    budget: SendBudget | None = None,
+) -> BotApplication:
     """Build the PTB application with our update processor and handlers.
 
     With a ``journal`` the application polls, and each batch getUpdates returns is stored in
@@ -171,6 +179,8 @@ def build_application(rt: Runtime, token: str, *, journal: UpdateJournal | None)
         rt.uow,
         rt.clock,
         shared=is_postgresql(rt.settings.database_url),
+        budget=budget or SendBudget(rt.settings.send_rate),
+        sleep=sleep,
     )
     return application
 
@@ -270,17 +280,21 @@ async def running_bot(
     poll_timeout: int = 30,
     notices: bool = True,
     broadcasts: bool = True,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    budget: SendBudget | None = None,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits.
 
     Besides the updates, two loops run: deadline notices (``notices``) and the paced sender
     of broadcasts (``broadcasts``), which only the holder of the bulk lease works in.
+    ``sleep`` is how the sender waits out back-offs, ``budget`` the send budget (by default
+    ``NTVT_SEND_RATE`` with Telegram's per-chat limits): tests choose their own.
     """
     db = await open_database(settings.database_url, wait=settings.database_wait)
     try:
         rt = await build_runtime(settings, db, clock=clock, token=token)
         journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand) if polling else None
-        application = build_application(rt, token, journal=journal)
+        application = build_application(rt, token, journal=journal, sleep=sleep, budget=budget)
         sender = rt.sender
         assert sender is not None
         await application.initialize()
@@ -337,6 +351,7 @@ async def running_bot(
                 paid=settings.paid_broadcast,
                 lease_seconds=settings.lease_seconds,
                 transport=bulk_request,
+                budget=sender.budget,
             )
             if broadcasts:
                 loops.append(asyncio.create_task(rt.bulk.run()))

@@ -2,8 +2,13 @@
 
 One process at a time holds the ``bulk`` lease and sends; the others wait to take over if it
 dies. Replies to residents never wait here: they go through :class:`bot.sender.OutboxSender`
-on their own connections, and the bulk rate (25/s by default) leaves Telegram's remaining
-~5/s to them.
+on their own connections. Both draw from one :class:`bot.budget.SendBudget`, replies first:
+a broadcast's message takes a slot only when no reply is waiting for it.
+
+When Telegram stops answering (network errors, timeouts, 5xx, several in a row), bulk
+sending pauses and probes with one message at a time, the pause doubling up to the back-off
+cap, instead of burning its rows; every row it tried goes back with a back-off of its own. As
+soon as Telegram answers (a probe, or a reply to a resident), it goes on at full rate.
 
 Crash safety: a broadcast is expanded into outbox rows before anything goes. Rows are taken
 ("sending") in batches, sent, and their results written every quarter second. After a crash
@@ -31,11 +36,13 @@ from typing import Any
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.budget import SendBudget
 from bot.handlers.subscriptions import campaign_button_data
 from bot.keyboards import MAX_DATA_BYTES
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
 from bot.runtime import Runtime
+from bot.sender import BACK_OFF_CAP, BACK_OFF_FIRST, RETRY_FOR, back_off
 from bot.transport import AiohttpRequest
 from core.broadcasts import (
     Broadcast,
@@ -53,8 +60,10 @@ log = logging.getLogger(__name__)
 LEASE = "bulk"
 PHOTO_PENDING = "ntvt:photo"  # stands for the broadcast's photo until Telegram has it
 RESULT_FLUSH_SECONDS = 0.25
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # for a message that fails with an error not Telegram's (a bug, a bad row)
 MAX_BACKOFF_SECONDS = 300
+OUTAGE_AFTER = 3  # network failures in a row, with no answer between: Telegram is down
+PAUSE_SLICE = 0.5  # seconds a pause is slept at a time before looking whether it ended
 GROUP_PER_MINUTE = 20
 CATCH_UP = 0.05  # seconds of slots a late sender may still use
 SUBSCRIBE_LABEL = N_("🔔 Nhận tin về phong trào này")
@@ -96,6 +105,7 @@ class BulkStats:
     failed: int = 0
     retried: int = 0
     flood_waits: int = 0  # 429 answers, each followed by a pause of all bulk sending
+    probes: int = 0  # messages sent one at a time to see whether Telegram answers again
 
 
 @dataclass(slots=True)
@@ -103,11 +113,20 @@ class _Results:
     sent: list[tuple[int, int | None]] = field(default_factory=list)
     failed: list[tuple[OutgoingMessage, str, str]] = field(default_factory=list)
     retry: list[tuple[int, datetime, str]] = field(default_factory=list)
+    expired: list[tuple[int, str]] = field(default_factory=list)
     back: list[int] = field(default_factory=list)
     stopped: set[int] = field(default_factory=set)
+    retry_now: bool = False  # Telegram answers again: what waits out a back-off goes now
 
     def __len__(self) -> int:
-        return len(self.sent) + len(self.failed) + len(self.retry) + len(self.back)
+        return (
+            len(self.sent)
+            + len(self.failed)
+            + len(self.retry)
+            + len(self.expired)
+            + len(self.back)
+            + self.retry_now
+        )
 
 
 class BulkSender:
@@ -123,6 +142,7 @@ class BulkSender:
         lease_seconds: float = 30.0,
         transport: AiohttpRequest | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        budget: SendBudget | None = None,
     ) -> None:
         self._rt = rt
         self._bot = bot
@@ -148,6 +168,11 @@ class BulkSender:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._flusher: asyncio.Task[None] | None = None
         self.stats = BulkStats()
+        self._budget = budget if budget is not None else SendBudget()
+        self._budget.on_answer_after_failures(self._outage_over)
+        self._failures_in_a_row = 0
+        self._outage_pause = 0.0  # seconds between probes while Telegram does not answer
+        self._outage_until = 0.0
 
     def wake(self) -> None:
         """Look for due broadcasts now rather than at the next idle tick."""
@@ -247,7 +272,9 @@ class BulkSender:
                 await self._queue_report(uow, broadcast, "broadcasts/started")
             await uow.commit()
         await self._flush_reports(started)
+        await self._wait_out_outage()
         async with rt.uow() as uow:
+            now = rt.clock()
             batch = await uow.outbox.pending_bulk(
                 limit=self.batch_size, now=now, urgent_only=quiet.contains(now)
             )
@@ -275,6 +302,8 @@ class BulkSender:
             chat = message.chat_id
             if chat in seen or now - self._last_sent.get(chat, -1e9) < 1.0:
                 continue
+            if not self._budget.chat_free(chat, now):
+                continue  # a reply just went to it
             if chat < 0:
                 window = self._group_sends.setdefault(chat, deque())
                 while window and window[0] <= now - 60.0:
@@ -304,7 +333,7 @@ class BulkSender:
             await uow.commit()
         self._ensure_flusher()
         running = await self._running_ids()
-        for message in chosen:
+        for index, message in enumerate(chosen):
             if message.id not in taken:
                 continue
             if self._monotonic() - self._last_check > RESULT_FLUSH_SECONDS:
@@ -315,12 +344,31 @@ class BulkSender:
                 self._results.stopped.add(message.broadcast_id or 0)
                 continue
             await self._wait_turn()
+            await self._budget.bulk(message.chat_id, overall=not self._paid)
             await self._slots.acquire()
             self._last_sent[message.chat_id] = self._monotonic()
+            if self._outage_pause:
+                # Telegram did not answer lately: one message, and its answer, before more.
+                self.stats.probes += 1
+                await self._deliver(message, probe=True)
+                if self._outage_pause:
+                    self._results.back.extend(
+                        m.id for m in chosen[index + 1 :] if m.id is not None and m.id in taken
+                    )
+                    return True
+                continue
             task = asyncio.create_task(self._deliver(message))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
         return True
+
+    async def _wait_out_outage(self) -> None:
+        """Before taking rows, wait for the next probe, or for Telegram to answer a reply."""
+        pause = self._outage_until - self._monotonic()
+        if pause > 0:
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), pause)
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():
@@ -341,7 +389,7 @@ class BulkSender:
         """Wait for the next slot at the configured rate, and out any flood-control pause."""
         while True:
             now = self._monotonic()
-            wait = max(self._paused_until, self._next_slot) - now
+            wait = max(self._paused_until, self._outage_until, self._next_slot) - now
             if wait <= 0:
                 # After a late wake-up (the loop was busy), the slots of the last CATCH_UP
                 # seconds may still be used, no older ones: over any second the rate stays
@@ -350,9 +398,10 @@ class BulkSender:
                 interval = 1.0 / self.rate
                 self._next_slot = max(self._next_slot, now - CATCH_UP) + interval
                 return
-            await asyncio.sleep(wait)
+            # In slices: an outage's pause ends early when a reply gets through.
+            await asyncio.sleep(min(wait, PAUSE_SLICE))
 
-    async def _deliver(self, message: OutgoingMessage) -> None:
+    async def _deliver(self, message: OutgoingMessage, *, probe: bool = False) -> None:
         assert message.id is not None
         try:
             params = dict(message.params)
@@ -368,26 +417,68 @@ class BulkSender:
                 result = await self._call(message.method, params)
             self._note_sent(message.chat_id)
             self._results.sent.append((message.id, _message_id(result)))
+            self._answered()
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
+            self._budget.flood(message.chat_id, time.monotonic(), wait)
             self.stats.flood_waits += 1
             self._paused_until = max(self._paused_until, self._monotonic() + wait)
             log.warning("flood control: all bulk sending paused for %.0f s", wait)
             self._results.back.append(message.id)
         except Forbidden as exc:
+            self._answered()
             self.stats.blocked += 1
             self._results.failed.append((message, "blocked", exc.message))
         except BadRequest as exc:
+            self._answered()
             self.stats.failed += 1
             reason = "chat_not_found" if "chat not found" in exc.message.lower() else "bad_request"
             self._results.failed.append((message, reason, exc.message))
         except (TimedOut, NetworkError) as exc:
-            self._retry_or_give_up(message, "network", exc.message)
+            self._unreachable(message, exc.message, probe=probe)
         except Exception as exc:  # a bug, a bad row: the row must not stay taken forever
             log.exception("bulk message %s failed", message.id)
             self._retry_or_give_up(message, "error", f"{type(exc).__name__}: {exc}")
         finally:
             self._slots.release()
+
+    def _answered(self) -> None:
+        self._failures_in_a_row = 0
+        self._budget.answered()
+
+    def _unreachable(self, message: OutgoingMessage, error: str, *, probe: bool) -> None:
+        """Put the message back with a back-off (expired after a day); pause if Telegram is down.
+
+        Several failures in a row start an outage: bulk sending pauses, then probes with one
+        message; each failed probe doubles the pause, up to the back-off cap.
+        """
+        assert message.id is not None
+        self._budget.failed()
+        self._failures_in_a_row += 1
+        if probe or (not self._outage_pause and self._failures_in_a_row >= OUTAGE_AFTER):
+            if not self._outage_pause:
+                log.warning("Telegram does not answer (%s): bulk sending paused", error)
+            self._outage_pause = min(BACK_OFF_CAP, 2 * self._outage_pause or BACK_OFF_FIRST)
+            self._outage_until = self._monotonic() + self._outage_pause
+        now = self._rt.clock()
+        if now - message.created_at >= RETRY_FOR:
+            log.warning("bulk message %s expired: Telegram unreachable for a day", message.id)
+            self.stats.failed += 1
+            self._results.expired.append((message.id, f"network: {error}"))
+            return
+        self.stats.retried += 1
+        at = now + timedelta(seconds=back_off(message.attempts))
+        self._results.retry.append((message.id, at, f"network: {error}"))
+
+    def _outage_over(self) -> None:
+        """Telegram answers again: stop probing, and send what waits out a back-off now."""
+        if not self._outage_pause:
+            return  # a single failure: its message keeps its back-off
+        log.info("Telegram answers again: bulk sending goes on")
+        self._outage_pause = 0.0
+        self._outage_until = 0.0
+        self._results.retry_now = True
+        self.wake()
 
     def _retry_or_give_up(self, message: OutgoingMessage, failure: str, error: str) -> None:
         """Try again after 2, 4, 8, 16 s; after the fifth attempt, give up with the reason."""
@@ -483,6 +574,10 @@ class BulkSender:
                         await uow.subscriptions.set_blocked(message.chat_id, at=now)
                 for message_id, at, error in results.retry:
                     await uow.outbox.retry_later(message_id, at=at, error=error)
+                for message_id, error in results.expired:
+                    await uow.outbox.mark_expired(message_id, at=now, error=error)
+                if results.retry_now:
+                    await uow.outbox.retry_bulk_now()
                 await uow.outbox.unclaim(results.back)
                 for broadcast_id in results.stopped:
                     await uow.outbox.cancel_broadcast(broadcast_id)
@@ -493,6 +588,8 @@ class BulkSender:
             self._results.sent[:0] = results.sent
             self._results.failed[:0] = results.failed
             self._results.retry[:0] = results.retry
+            self._results.expired[:0] = results.expired
+            self._results.retry_now |= results.retry_now
             self._results.back[:0] = results.back
             self._results.stopped |= results.stopped
             raise

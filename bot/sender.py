@@ -7,25 +7,37 @@ import contextlib
 import hashlib
 import logging
 import os
+import random
 import socket
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot.budget import SendBudget
 from bot.transport import call_bot_api
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# A reply waits at most this long for Telegram's flood control before it is left for a retry.
-MAX_REPLY_WAIT_SECONDS = 30.0
-MAX_ATTEMPTS = 5
+# Network errors, timeouts and 5xx are not the message's fault: it is tried again after a
+# back-off of BACK_OFF_FIRST seconds, doubled after each failure up to BACK_OFF_CAP, each
+# ±BACK_OFF_JITTER (so a thousand chats do not all knock at once), for as long as Telegram
+# itself keeps updates (RETRY_FOR); then it is given up as expired. The chat's later
+# messages wait for it. As soon as Telegram answers any call again, the waits end.
+BACK_OFF_FIRST = 1.0
+BACK_OFF_CAP = 180.0
+BACK_OFF_JITTER = 0.2
+RETRY_FOR = timedelta(hours=24)
+FLOOD = "flood control"  # how the last error of a message waiting for retry_after begins
+# Chats whose wait ended tried again at once, at most.
+RETRY_CONCURRENCY = 16
 # A message taken for sending this long ago by a sender that never finished is sent again.
 STALE_CLAIM = timedelta(minutes=2)
 # How long recording what was sent waits after a failed attempt (a database hiccup).
@@ -38,6 +50,13 @@ ALIVE = "alive:"
 HEARTBEAT_SECONDS = 10.0
 ALIVE_SECONDS = 30.0
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
+
+
+def back_off(failures: int, rng: random.Random | None = None) -> float:
+    """Return the seconds to wait after a message's ``failures``-th network failure (from 0)."""
+    base = min(BACK_OFF_CAP, BACK_OFF_FIRST * 2.0 ** min(failures, 32))
+    jitter: float = (rng or random).uniform(1 - BACK_OFF_JITTER, 1 + BACK_OFF_JITTER)
+    return base * jitter
 
 
 def this_process() -> str:
@@ -78,6 +97,12 @@ class OutboxSender:
 
     ``shared``: other processes send this database's messages too (PostgreSQL); a turn whose
     replies queue behind another process's message waits for it (:meth:`flush_chat`).
+
+    Every call draws a slot from ``budget`` (shared with the broadcasts), so Telegram's flood
+    control is rarely met; when it is, the message is tried again at ``retry_after``. Only a
+    definitive answer (403, 400) fails a message; anything else puts it back with a back-off
+    (:func:`back_off`), which this sender waits out itself (``clock`` and ``sleep``): nothing
+    is left to the minute's sweep.
     """
 
     def __init__(
@@ -87,11 +112,17 @@ class OutboxSender:
         clock: Callable[[], datetime],
         *,
         shared: bool = False,
+        budget: SendBudget | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._bot = bot
         self._uow = uow_factory
         self._clock = clock
+        self._sleep = sleep
+        self._random = random.Random()
         self.shared = shared
+        self.budget = budget if budget is not None else SendBudget()
+        self.budget.on_answer_after_failures(self.end_back_off)
         self.name = this_process()
         # Sent, not yet recorded: message id -> Telegram's message id.
         self._unrecorded: dict[int, int | None] = {}
@@ -100,6 +131,10 @@ class OutboxSender:
         self._recording = asyncio.Lock()
         self._wake = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
+        # Chats whose first unsent message waits (a back-off, flood control): their waiter.
+        self._waiters: dict[int, _Waiter] = {}
+        self._outage: set[int] = set()  # those of them waiting for Telegram to answer again
+        self._retrying = asyncio.Semaphore(RETRY_CONCURRENCY)
 
     def may_take(self, chat_id: int, unsent: Collection[int]) -> bool:
         """Tell whether a turn may take its new messages to ``chat_id`` for this sender.
@@ -117,7 +152,7 @@ class OutboxSender:
         """Send messages a turn took for this sender, in order per chat.
 
         A chat's messages after one that must wait (flood control, a network error) are put
-        back for the sweep, still in order.
+        back, still in order, and go after it when its wait is over.
         """
         for _chat_id, group in groupby(messages, key=lambda m: m.chat_id):
             await self._deliver_chat(list(group))
@@ -138,6 +173,10 @@ class OutboxSender:
         them: ``wait`` (seconds) makes this one look again until that message went, so a
         chat's messages leave in order even when two processes serve it.
         """
+        await self._flush_chat(chat_id, wait=wait)
+
+    async def _flush_chat(self, chat_id: int, *, wait: float = 0.0, due: bool = False) -> None:
+        """See :meth:`flush_chat`; ``due``: the chat's wait is over, whatever its messages say."""
         self._behind.discard(chat_id)
         deadline = time.monotonic() + wait
         while True:
@@ -150,6 +189,8 @@ class OutboxSender:
             if not messages:
                 return
             for message in messages:
+                if not due and self._must_wait(message):
+                    return
                 if not await self._send(message):
                     return
 
@@ -164,11 +205,20 @@ class OutboxSender:
         return any(message_id not in self._unrecorded for message_id in unsent)
 
     async def send_ids(self, ids: list[int]) -> None:
-        """Send the given queued messages (notices just written), in order per chat."""
+        """Send the given queued messages (notices just written), in order per chat.
+
+        A chat's earlier messages still waiting go first: a notice never overtakes them.
+        """
         wanted = set(ids)
         async with self._uow() as uow:
-            messages = [m for m in await uow.outbox.pending(limit=100_000) if m.id in wanted]
-        await self._send_all(messages)
+            pending = await uow.outbox.pending(limit=100_000)
+        last: dict[int, int] = {}
+        for message in pending:
+            if message.id in wanted:
+                last[message.chat_id] = message.id
+        await self._send_all(
+            [m for m in pending if m.id is not None and m.id <= last.get(m.chat_id, 0)]
+        )
 
     async def flush_all(self, *, min_age: timedelta = timedelta(0)) -> int:
         """Send every pending message at least ``min_age`` old; return how many were attempted.
@@ -232,7 +282,12 @@ class OutboxSender:
                 del self._unrecorded[message_id]
 
     async def close(self) -> None:
-        """Stop the recording task and record what is left."""
+        """Stop the recording and retrying tasks and record what is left."""
+        waiters = [waiter.task for waiter in self._waiters.values()]
+        self._waiters.clear()
+        for task in waiters:
+            task.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
         if self._recorder is not None:
             self._recorder.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -253,16 +308,82 @@ class OutboxSender:
 
     def _accepted(self, message: OutgoingMessage, sent_message_id: int | None) -> None:
         assert message.id is not None
+        self.budget.answered()
         self._unrecorded[message.id] = sent_message_id
         if self._recorder is None:
             self._recorder = asyncio.create_task(self._record_continuously())
         self._wake.set()
 
     async def _send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Send messages in order; a chat stops at its first that must wait (or waits)."""
         blocked: set[int] = set()
         for message in messages:
-            if message.chat_id not in blocked and not await self._send(message):
+            if message.chat_id in blocked:
+                continue
+            if self._must_wait(message) or not await self._send(message):
                 blocked.add(message.chat_id)
+        await self._catch_up()
+
+    # waiting out back-offs and flood control ----------------------------------------------
+
+    def _must_wait(self, message: OutgoingMessage) -> bool:
+        """Tell whether the message waits out a back-off still; if so, come back for it then."""
+        now = self._clock()
+        if message.retry_at is None or message.retry_at <= now:
+            return False
+        if message.chat_id not in self._waiters:  # after a restart, or another process's
+            flood = (message.last_error or "").startswith(FLOOD)
+            wait = (message.retry_at - now).total_seconds()
+            self._wait_for(message.chat_id, wait, outage=not flood)
+        return True
+
+    def _wait_for(self, chat_id: int, seconds: float, *, outage: bool) -> None:
+        """Try the chat's messages again in ``seconds`` (sooner if Telegram answers: ``outage``).
+
+        The wait is slept with the injected ``sleep``: Telegram's ``retry_after`` is real
+        time, whatever a test does to the clock. A newer wait replaces an older one.
+        """
+        waiter = _Waiter(asyncio.Event())
+        self._waiters[chat_id] = waiter
+        if outage:
+            self._outage.add(chat_id)
+        else:
+            self._outage.discard(chat_id)
+        waiter.task = asyncio.create_task(self._retry_when_due(chat_id, seconds, waiter))
+
+    def end_back_off(self) -> None:
+        """Telegram answered again: the chats waiting for it are tried again now.
+
+        Without this, recovery after an outage would wait out each chat's back-off, up to
+        :data:`BACK_OFF_CAP`. Waits for flood control are kept: Telegram asked for them.
+        """
+        for chat_id in self._outage:
+            waiter = self._waiters.get(chat_id)
+            if waiter is not None:
+                waiter.ended.set()
+        self._outage.clear()
+
+    async def _retry_when_due(self, chat_id: int, seconds: float, waiter: _Waiter) -> None:
+        """Sleep out the chat's wait (or until it is ended), then send its messages in order."""
+        sleeping = asyncio.ensure_future(self._sleep(max(0.0, seconds)))
+        ending = asyncio.ensure_future(waiter.ended.wait())
+        try:
+            await asyncio.wait({sleeping, ending}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            ending.cancel()
+        if self._waiters.get(chat_id) is not waiter:
+            return  # a newer wait replaced this one
+        del self._waiters[chat_id]
+        self._outage.discard(chat_id)
+        async with self._retrying:
+            try:
+                await self._flush_chat(chat_id, due=True)
+            except Exception:
+                # The database failed us; the chat is tried again in a while.
+                log.exception("could not try chat %s's messages again", chat_id)
+                if chat_id not in self._waiters:
+                    self._wait_for(chat_id, back_off(0, self._random), outage=False)
         await self._catch_up()
 
     async def _catch_up(self) -> None:
@@ -281,41 +402,80 @@ class OutboxSender:
         return await self._attempt(message)
 
     async def _attempt(self, message: OutgoingMessage) -> bool:
-        """Send a message this sender holds; False if the chat's next ones must wait."""
-        for _ in range(2):
-            try:
-                result = await call_bot_api(self._bot, message.method, message.params)
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                if wait > MAX_REPLY_WAIT_SECONDS:
-                    await self._failed(message, f"flood control: retry after {wait}s", final=False)
-                    return False
-                await asyncio.sleep(wait)
-                continue
-            except Forbidden as exc:
-                # Blocked by the user: nothing more goes to them until they unblock the bot.
-                await self._failed(message, exc.message, final=True, blocked=True)
-                return True
-            except BadRequest as exc:
-                if any(reason in exc.message.lower() for reason in _ALREADY_DONE):
-                    self._accepted(message, None)
-                    return True
-                log.error(
-                    "Telegram refused %s to chat %s: %s",
-                    message.method,
-                    message.chat_id,
-                    exc.message,
-                )
-                await self._failed(message, exc.message, final=True)
-                return True
-            except (TimedOut, NetworkError) as exc:
-                final = message.attempts + 1 >= MAX_ATTEMPTS
-                await self._failed(message, f"network: {exc.message}", final=final)
-                return final
-            self._accepted(message, _message_id(result))
+        """Send a message this sender holds; False if the chat's next ones must wait.
+
+        Only a definitive answer fails a message: 403 (blocked) or 400 (a reason retrying
+        cannot change). Flood control waits ``retry_after``; network errors, timeouts, 5xx and
+        any other error of Telegram's wait a back-off; the message's chat waits with it.
+        """
+        await self.budget.reply(message.chat_id, message.method)
+        try:
+            result = await call_bot_api(self._bot, message.method, message.params)
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            self.budget.flood(message.chat_id, time.monotonic(), wait)
+            await self._retry_later(message, wait, f"{FLOOD}: retry after {wait:g}s", outage=False)
+            return False
+        except Forbidden as exc:
+            # Blocked by the user: nothing more goes to them until they unblock the bot.
+            self.budget.answered()
+            await self._failed(message, exc.message, failure="blocked")
             return True
-        await self._failed(message, "flood control twice in a row", final=False)
+        except ChatMigrated as exc:
+            self.budget.answered()
+            await self._failed(message, exc.message, failure="chat_migrated")
+            return True
+        except BadRequest as exc:
+            self.budget.answered()
+            if any(reason in exc.message.lower() for reason in _ALREADY_DONE):
+                self._accepted(message, None)
+                return True
+            log.error(
+                "Telegram refused %s to chat %s: %s",
+                message.method,
+                message.chat_id,
+                exc.message,
+            )
+            reason = "chat_not_found" if "chat not found" in exc.message.lower() else "bad_request"
+            await self._failed(message, exc.message, failure=reason)
+            return True
+        except TelegramError as exc:
+            self.budget.failed()
+            return await self._network_failure(message, f"network: {exc.message}")
+        self._accepted(message, _message_id(result))
+        return True
+
+    async def _network_failure(self, message: OutgoingMessage, error: str) -> bool:
+        """Put the message back for a back-off, or give it up once it is too old."""
+        assert message.id is not None
+        now = self._clock()
+        if now - message.created_at >= RETRY_FOR:
+            log.warning(
+                "message %s to chat %s expired: Telegram unreachable since it was queued at "
+                "%s (%s)",
+                message.id,
+                message.chat_id,
+                message.created_at.isoformat(),
+                error,
+            )
+            async with self._uow() as uow:
+                await uow.outbox.mark_expired(message.id, at=now, error=error)
+                await uow.commit()
+            return True  # the chat's next messages are tried (and expire too if as old)
+        await self._retry_later(
+            message, back_off(message.attempts, self._random), error, outage=True
+        )
         return False
+
+    async def _retry_later(
+        self, message: OutgoingMessage, seconds: float, error: str, *, outage: bool
+    ) -> None:
+        assert message.id is not None
+        until = self._clock() + timedelta(seconds=seconds)
+        async with self._uow() as uow:
+            await uow.outbox.retry_later(message.id, at=until, error=error)
+            await uow.commit()
+        self._wait_for(message.chat_id, seconds, outage=outage)
 
     async def _put_back(self, ids: list[int | None]) -> None:
         taken = [message_id for message_id in ids if message_id is not None]
@@ -324,16 +484,23 @@ class OutboxSender:
                 await uow.outbox.unclaim(taken)
                 await uow.commit()
 
-    async def _failed(
-        self, message: OutgoingMessage, error: str, *, final: bool, blocked: bool = False
-    ) -> None:
+    async def _failed(self, message: OutgoingMessage, error: str, *, failure: str) -> None:
+        """Record that the message will never go, and why (``failure``)."""
         assert message.id is not None
         async with self._uow() as uow:
             now = self._clock()
-            await uow.outbox.mark_failed(message.id, at=now, error=error, final=final)
-            if blocked:
+            await uow.outbox.mark_undeliverable(message.id, at=now, failure=failure, error=error)
+            if failure == "blocked":
                 await uow.subscriptions.set_blocked(message.chat_id, at=now)
             await uow.commit()
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A chat's wait before its messages are tried again; ``ended`` cuts it short."""
+
+    ended: asyncio.Event
+    task: asyncio.Task[None] = field(init=False)
 
 
 def _message_id(result: Any) -> int | None:

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Broadcasts: messages per second over all chats (Telegram allows about 30 without paying);
     # the paid mode sets allow_paid_broadcast and may go up to 1,000/s (Telegram Stars charged).
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    # Messages per second this process sends overall, replies and broadcasts together (a
+    # share of Telegram's ~30/s: with several processes on one token, divide it among them).
+    # Above 30 Telegram answers 429s; only a benchmark against a fake Bot API wants more.
+    send_rate: float = Field(default=27.0, gt=0, le=10_000)
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0, le=1000)
     # Bulk announcements wait for the morning between these hours (local time) unless urgent.

@@ -16,6 +16,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"  # a broadcast's message, stopped before it went
+    EXPIRED = "expired"  # Telegram could not be reached for as long as a message is worth it
 
 
 @dataclass(slots=True)

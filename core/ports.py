@@ -352,6 +352,17 @@ class OutboxRepository(abc.ABC):
         """Record that the message will never go (``failure``: blocked, chat_not_found...)."""
 
     @abc.abstractmethod
+    async def mark_expired(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Record that the message is given up: Telegram could not be reached for too long."""
+
+    @abc.abstractmethod
+    async def retry_bulk_now(self) -> int:
+        """Make the broadcasts' messages waiting out a back-off due now; return how many.
+
+        Telegram answers again after an outage: what waited for it need not wait longer.
+        """
+
+    @abc.abstractmethod
     async def release_bulk(self) -> int:
         """Put back every broadcast message taken for sending (its sender is gone)."""
 

@@ -1056,7 +1056,7 @@ class SqlOutboxRepository(OutboxRepository):
             .values(
                 status=OutboxStatus.PENDING.value,
                 attempts=OutboxRow.attempts + 1,
-                last_error=error,
+                last_error=error[:1000],
                 retry_at=at,
             )
             .execution_options(synchronize_session=False)
@@ -1078,6 +1078,35 @@ class SqlOutboxRepository(OutboxRepository):
             )
             .execution_options(synchronize_session=False)
         )
+
+    async def mark_expired(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Record that the message is given up: Telegram could not be reached for too long."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.EXPIRED.value,
+                attempts=OutboxRow.attempts + 1,
+                last_attempt_at=at,
+                last_error=error[:1000],
+                failure="expired",
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def retry_bulk_now(self) -> int:
+        """Make the broadcasts' messages waiting out a back-off due now; return how many."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.broadcast_id.is_not(None),
+                OutboxRow.retry_at.is_not(None),
+            )
+            .values(retry_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount
 
     async def release_bulk(self) -> int:
         """Put back every broadcast message taken for sending (its sender is gone)."""
@@ -1152,6 +1181,7 @@ class SqlOutboxRepository(OutboxRepository):
 _OUTCOMES = {
     OutboxStatus.SENT.value: Outcome.DELIVERED,
     OutboxStatus.FAILED.value: Outcome.FAILED,
+    OutboxStatus.EXPIRED.value: Outcome.FAILED,
     OutboxStatus.CANCELLED.value: Outcome.CANCELLED,
 }
 

@@ -129,12 +129,23 @@ class _Webhook:
 
 
 @dataclass(slots=True)
+class _Outage:
+    status: int | None  # None: calls hang until the outage ends (the client times out)
+    updates: bool  # getUpdates fails too
+    over: asyncio.Event
+
+
+@dataclass(slots=True)
 class _Injection:
     method: str
     code: int
     description: str
     retry_after: int | None
     remaining: int
+
+
+def _is_group(chat_id: Any) -> bool:
+    return isinstance(chat_id, int) and chat_id < 0
 
 
 def _update_kind(update: dict[str, Any]) -> str:
@@ -226,8 +237,11 @@ class LocalBotApi:
         self._injections: list[_Injection] = []
         self._global_limit: int | None = None
         self._chat_limit: int | None = None
+        self._group_limit: int | None = None
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[Any, deque[float]] = {}
+        self._group_windows: dict[Any, deque[float]] = {}
+        self._outage: _Outage | None = None
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -608,17 +622,63 @@ class LocalBotApi:
         )
 
     def rate_limits(
-        self, global_per_second: int | None = None, per_chat_per_second: int | None = None
+        self,
+        global_per_second: int | None = None,
+        per_chat_per_second: int | None = None,
+        *,
+        per_group_per_minute: int | None = None,
     ) -> None:
-        """Answer 429 to sends beyond these counts in any sliding one-second window.
+        """Answer 429 to sends beyond these counts in any sliding window (a second, a minute).
 
         ``None`` switches a limit off. Only sending methods count (``send*`` except
         ``sendChatAction``, ``copyMessage``, ``forwardMessage``); refused calls do not count.
+        ``per_group_per_minute`` applies to group chats (negative ids), as Telegram's 20 a
+        minute does, on top of the per-chat limit.
         """
         self._global_limit = global_per_second
         self._chat_limit = per_chat_per_second
+        self._group_limit = per_group_per_minute
         self._global_window.clear()
         self._chat_windows.clear()
+        self._group_windows.clear()
+
+    def start_outage(self, status: int | str = 500, *, updates: bool = False) -> None:
+        """Make every call fail until :meth:`end_outage`, as when Telegram is down.
+
+        ``status``: the HTTP status every call answers (500, 502...), or ``"timeout"``: calls
+        get no answer at all until the outage ends (the client's timeout fires first), and
+        then a 502; either way nothing a call asked for was done. ``updates``: ``getUpdates``
+        fails too (by default updates still arrive, as through a webhook, so replies to them
+        meet the outage).
+        """
+        if status != "timeout" and not (isinstance(status, int) and 500 <= status <= 599):
+            raise ValueError(f"an outage answers 5xx or 'timeout', not {status!r}")
+        self.end_outage()
+        self._outage = _Outage(
+            None if status == "timeout" else int(status), updates, asyncio.Event()
+        )
+
+    def end_outage(self) -> None:
+        """Answer calls normally again; calls still hanging in a timeout outage get a 502."""
+        if self._outage is not None:
+            self._outage.over.set()
+            self._outage = None
+
+    @property
+    def in_outage(self) -> bool:
+        """Whether calls fail now (:meth:`start_outage`)."""
+        return self._outage is not None
+
+    async def _suffer_outage(self, method: str) -> None:
+        outage = self._outage
+        if outage is None or (method == "getUpdates" and not outage.updates):
+            return
+        if outage.status is None:
+            await outage.over.wait()
+            raise ApiError(502, _DEFAULT_DESCRIPTIONS[502])
+        raise ApiError(
+            outage.status, _DEFAULT_DESCRIPTIONS.get(outage.status, f"Error {outage.status}")
+        )
 
     def _take_injection(self, method: str) -> None:
         for injection in self._injections:
@@ -636,17 +696,21 @@ class LocalBotApi:
         return (method.startswith("send") and method != "sendChatAction") or method in _SEND_LIKE
 
     def _check_rate(self, method: str, params: dict[str, Any]) -> bool:
-        if not self._is_send(method) or (self._global_limit is None and self._chat_limit is None):
+        limits = (self._global_limit, self._chat_limit, self._group_limit)
+        if not self._is_send(method) or all(limit is None for limit in limits):
             return False
         now = time.monotonic()
-        windows = [(self._global_window, self._global_limit)]
-        chat_window = self._chat_windows.setdefault(params.get("chat_id"), deque())
-        windows.append((chat_window, self._chat_limit))
-        for window, limit in windows:
-            while window and window[0] <= now - 1.0:
+        chat_id = params.get("chat_id")
+        windows = [(self._global_window, self._global_limit, 1.0)]
+        windows.append((self._chat_windows.setdefault(chat_id, deque()), self._chat_limit, 1.0))
+        if _is_group(chat_id) and self._group_limit is not None:
+            group_window = self._group_windows.setdefault(chat_id, deque())
+            windows.append((group_window, self._group_limit, 60.0))
+        for window, limit, seconds in windows:
+            while window and window[0] <= now - seconds:
                 window.popleft()
             if limit is not None and len(window) >= limit:
-                retry_after = max(1, math.ceil(window[0] + 1.0 - now))
+                retry_after = max(1, math.ceil(window[0] + seconds - now))
                 raise ApiError(
                     429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
                 )
@@ -655,7 +719,10 @@ class LocalBotApi:
     def _count_send(self, params: dict[str, Any]) -> None:
         now = time.monotonic()
         self._global_window.append(now)
-        self._chat_windows.setdefault(params.get("chat_id"), deque()).append(now)
+        chat_id = params.get("chat_id")
+        self._chat_windows.setdefault(chat_id, deque()).append(now)
+        if _is_group(chat_id) and self._group_limit is not None:
+            self._group_windows.setdefault(chat_id, deque()).append(now)
 
     # HTTP ---------------------------------------------------------------------------------
 
@@ -763,6 +830,7 @@ class LocalBotApi:
         try:
             if self.latency > 0:
                 await asyncio.sleep(self.latency)
+            await self._suffer_outage(name)
             if spec is None:
                 raise not_found()
             params = self._decode(spec, raw)

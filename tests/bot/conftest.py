@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, running_bot
+from bot.budget import SendBudget
 from bot.local_api import LocalBotApi
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -28,6 +29,19 @@ class FakeClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+StartBot = Callable[..., AbstractAsyncContextManager[tuple[BotApplication, Runtime]]]
+
+
+def unpaced_budget() -> SendBudget:
+    """Return a send budget without the one-a-second pace per chat (Telegram's rate overall).
+
+    The fake Bot API limits nothing unless a test asks it to (``rate_limits``), and a year of
+    deadline notices at one a second per officer would take minutes of waiting: tests about
+    the limits use the default budget (``start_bot(budget=SendBudget())``).
+    """
+    return SendBudget(chat_burst=1_000_000)
 
 
 @dataclass
@@ -64,6 +78,7 @@ def start_bot(
     """Return a starter, so a test can stop the bot and start a new one on the same data."""
 
     def start(**overrides: Any) -> AbstractAsyncContextManager[tuple[BotApplication, Runtime]]:
+        overrides.setdefault("budget", unpaced_budget())
         return running_bot(
             bot_settings, token=api.token, polling=True, clock=clock, poll_timeout=1, **overrides
         )

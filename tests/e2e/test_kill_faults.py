@@ -83,6 +83,16 @@ async def test_kill_9_while_replies_are_in_flight_loses_none_and_repeats_only_un
     # The first half is answered and recorded; the second half's replies are still on their
     # way to Telegram when the process dies.
     await asyncio.gather(*(resident.send_command("/help") for resident in early))
+    # Every early reply answered, not only a quiet moment: a loaded machine (or the send
+    # budget's spacing) can leave a pause between two replies.
+    early_ids = {resident.id for resident in early}
+    await wait_until(
+        api,
+        lambda: set(_answered(api, RESIDENTS)) >= early_ids,
+        "the early replies",
+        process=first,
+        timeout=REPLY_TIMEOUT,
+    )
     await api.wait_until_idle(timeout=REPLY_TIMEOUT)
     # Telegram took them; the sender records what was sent in batches, a moment later.
     early_chats = range(RESIDENTS.start, RESIDENTS.start + len(early))
