@@ -33,7 +33,7 @@ NTVT = Path(sys.executable).parent / "ntvt"
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-LOG_TAIL = 4000
+LOG_TAIL = 12000
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -111,8 +111,13 @@ class NtvtProcess:
         try:
             return await asyncio.wait_for(self.process.wait(), timeout)
         except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+            # SIGABRT first: the child's fault handler writes where each thread is stuck.
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                await asyncio.wait_for(self.process.wait(), 5.0)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
             pytest.fail(f"ntvt did not exit within {timeout}s: {self.describe()}", pytrace=False)
 
     async def kill9(self) -> int:
@@ -152,7 +157,7 @@ async def ntvt(tmp_path: Path) -> AsyncIterator[StartNtvt]:
             process = await asyncio.create_subprocess_exec(
                 str(NTVT),
                 *args,
-                env=env,
+                env={"PYTHONFAULTHANDLER": "1", **env},
                 cwd=tmp_path,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
