@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
+from bot.commands import CommandMenu
 from bot.conversations import contact
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
@@ -35,6 +37,8 @@ from bot.transport import AiohttpRequest
 from core import inbound
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
+from core.review import all_grants
+from core.roles import Actor
 from storage.database import is_postgresql
 from storage.uow import Database, open_database
 
@@ -171,8 +175,10 @@ def build_application(
     if journal is None:
         builder = builder.updater(None)
     application = builder.build()
-    for handler in flows().handlers(rt):
+    registry = flows()
+    for handler in registry.handlers(rt):
         application.add_handler(handler)
+    rt.commands = CommandMenu(registry.listings())
     application.add_error_handler(_log_error)
     rt.sender = OutboxSender(
         application.bot,
@@ -197,16 +203,17 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
-async def register_commands(application: BotApplication, renderer: Renderer) -> None:
-    """Publish the command list the flows declare, in Vietnamese (default) and English."""
-    published = flows().published()
-    for language in ("vi", "en"):
-        commands = [BotCommand(name, renderer.text(language, text)) for name, text in published]
-        await application.bot.set_my_commands(
-            commands,
-            scope=BotCommandScopeDefault(),
-            language_code=None if language == "vi" else language,
-        )
+async def publish_commands(application: BotApplication, rt: Runtime) -> None:
+    """Publish the command menus: residents' by default, each member of staff's in their chat.
+
+    Run at start and every ``directory_refresh`` seconds, so a role granted or revoked by
+    another process (``ntvt officers revoke``) or ending on its date changes the menu soon.
+    """
+    async with rt.uow() as uow:
+        grants = await all_grants(uow, Actor.operator())  # the process itself reads them
+    changed = await rt.commands.publish(application.bot, rt.renderer, grants, rt.today())
+    if changed:
+        log.info("command menus published for %d chats", changed)
 
 
 async def recover(application: BotApplication, rt: Runtime) -> None:
@@ -299,7 +306,10 @@ async def running_bot(
         assert sender is not None
         await application.initialize()
         try:
-            await register_commands(application, rt.renderer)
+            try:
+                await publish_commands(application, rt)
+            except TelegramError as error:  # Telegram unreachable: the next round tries again
+                log.warning("the command menus could not be published yet: %s", describe(error))
             await application.start()
             if sender.shared:
                 await sender.say_alive()  # before it takes any message for sending
@@ -315,6 +325,13 @@ async def running_bot(
             loops = [
                 asyncio.create_task(
                     _every(settings.directory_refresh, rt.refresh_directory, "directory reload")
+                ),
+                asyncio.create_task(
+                    _every(
+                        settings.directory_refresh,
+                        functools.partial(publish_commands, application, rt),
+                        "command menus",
+                    )
                 ),
                 asyncio.create_task(
                     _every(

@@ -25,10 +25,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.commands import EVERYONE, Listing
 from bot.conversations.incoming import Incoming
 from bot.rendering import N_
 from bot.runtime import Runtime, Turn
 from core.dialog import Dialog
+from core.roles import Role
 
 Step = Callable[[Turn], Awaitable[None]]
 OnButton = Callable[[Turn, Incoming], Awaitable[None]]
@@ -38,20 +40,29 @@ Handler = BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]
 Menu = Callable[[Turn, str], Step | None]
 
 CANCEL_COMMAND = ("cancel", "huy")
-CANCEL_DESCRIPTION = N_("Hủy thao tác đang làm")
+CANCEL = Listing(CANCEL_COMMAND, N_("Hủy thao tác đang làm"))
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A slash command: its names (the first is the one published) and what it runs.
+    """A slash command: its names (the first is the one in the menu) and what it runs.
 
-    ``description``: the text of the command list Telegram shows (a message id); commands
-    without one are not published (staff commands).
+    ``description``: its words in Telegram's command menu and in ``/help`` (a message id);
+    ``usage``: what may follow it (a message id, "" for nothing); ``roles``: the roles any
+    of which shows it, none meaning everybody. Showing is not allowing: the core service
+    each command calls decides who may.
     """
 
     names: tuple[str, ...]
     run: Step
-    description: str | None = None
+    description: str
+    usage: str = ""
+    roles: frozenset[Role] = EVERYONE
+
+    @property
+    def listing(self) -> Listing:
+        """Return what people are told of the command."""
+        return Listing(self.names, self.description, self.usage, self.roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +119,10 @@ class Flows:
         """Return the flow whose buttons and dialogs carry ``key``."""
         return self._by_key.get(key) if key is not None else None
 
-    def published(self) -> list[tuple[str, str]]:
-        """Return the public commands as (name, description message id), in flow order."""
-        published = [
-            (command.names[0], command.description)
-            for flow in self.flows
-            for command in flow.commands
-            if command.description is not None
-        ]
-        return [*published, (CANCEL_COMMAND[0], CANCEL_DESCRIPTION)]
+    def listings(self) -> tuple[Listing, ...]:
+        """Return what people are told of every command, in the flows' order."""
+        declared = (command.listing for flow in self.flows for command in flow.commands)
+        return (*declared, CANCEL)
 
     async def on_button(self, turn: Turn) -> None:
         """Send a press to its flow: its open dialog's input, or the flow's own button handler.

@@ -19,6 +19,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.commands import CommandMenu
 from bot.conversations.incoming import Incoming, read_update
 from bot.failures import code_trace, describe, is_database_outage
 from bot.keyboards import ButtonSigner, reply_keyboard
@@ -138,6 +139,7 @@ class Runtime:
     # Updates this process has taken to process and not finished: the sweep leaves them.
     in_hand: set[int] = field(default_factory=set)
     metrics: Metrics = field(default_factory=Metrics)  # what /metrics exposes (bot.metrics)
+    commands: CommandMenu = field(default_factory=CommandMenu)  # every command, by role
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""

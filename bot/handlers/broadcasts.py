@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.bulk import report_context
+from bot.commands import OFFICE
 from bot.conversations import broadcast
 from bot.conversations.incoming import Incoming, button_data
 from bot.flows import Command, Flow
@@ -108,14 +109,29 @@ async def on_stop(turn: Turn, incoming: Incoming) -> None:
 
 
 def flow() -> Flow:
-    """Return the broadcasts' flow (staff commands: not in the public command list)."""
+    """Return the broadcasts' flow: the standing office's commands and its dialog."""
     return Flow(
         "broadcast",
         key=broadcast.FLOW,
         commands=(
-            Command(("broadcast", "thongbao"), broadcast_command),
-            Command(("broadcasts",), list_command),
-            Command(("launch", "phatdong"), launch_command),
+            Command(
+                ("broadcast", "thongbao"),
+                broadcast_command,
+                N_("Soạn và gửi thông báo tới người đăng ký"),
+                roles=OFFICE,
+            ),
+            Command(
+                ("broadcasts",),
+                list_command,
+                N_("Các thông báo gần đây, tiến độ gửi"),
+                roles=OFFICE,
+            ),
+            Command(
+                ("launch", "phatdong"),
+                launch_command,
+                N_("Phát động đợt thi đua kèm thông báo"),
+                roles=OFFICE,
+            ),
         ),
         on_input=broadcast.handle,
         on_cancel=broadcast.cancel,

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.commands import OFFICE, STAFF
 from bot.conversations.incoming import Incoming
 from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
 from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines
+from bot.rendering import N_
 from bot.runtime import Turn
 from core.compliance import compliance, nominations_in_month
 from core.dates import parse_deed_date
@@ -301,11 +303,34 @@ def flow() -> Flow:
         "deadlines",
         key=DONE,
         commands=(
-            Command(("deadlines", "hanchot", "done"), show_deadlines),
-            Command(("event", "sukien"), set_event),
-            Command(("compliance", "tiendo"), show_compliance),
-            Command(("register", "dangky"), register),
-            Command(("dossier", "hoso_cuoinam"), file_dossier),
+            Command(("deadlines", "hanchot", "done"), show_deadlines, N_("Các hạn chót sắp tới")),
+            Command(
+                ("event", "sukien"),
+                set_event,
+                N_("Ghi ngày diễn ra sự kiện cho một hạn chót"),
+                N_("SỐ_NHIỆM_VỤ NGÀY"),
+                roles=STAFF,
+            ),
+            Command(
+                ("compliance", "tiendo"),
+                show_compliance,
+                N_("Tiến độ các đơn vị: đúng hạn, trễ hạn, chỉ tiêu tháng"),
+                roles=OFFICE,
+            ),
+            Command(
+                ("register", "dangky"),
+                register,
+                N_("Đăng ký thi đua của đơn vị"),
+                N_("DANH_HIỆU; DANH_HIỆU"),
+                roles=STAFF,
+            ),
+            Command(
+                ("dossier", "hoso_cuoinam"),
+                file_dossier,
+                N_("Nộp hồ sơ khen thưởng cuối năm"),
+                N_("DANH_HIỆU; DANH_HIỆU"),
+                roles=STAFF,
+            ),
         ),
         on_button=on_done,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.commands import ADMINS, STAFF
 from bot.conversations import answer, review
 from bot.conversations.incoming import Incoming, button_data
 from bot.flows import Command, Flow, OnButton, stale_button
 from bot.keyboards import Button, fit_data, inline_keyboard
+from bot.rendering import N_
 from bot.runtime import Turn
 from core.dialog import Dialog
 from core.errors import DomainError
@@ -263,7 +265,9 @@ def flows() -> list[Flow]:
         Flow(
             "queue",
             key=QUEUE,
-            commands=(Command(("queue", "hoso"), queue_command),),
+            commands=(
+                Command(("queue", "hoso"), queue_command, N_("Hồ sơ đang chờ xử lý"), roles=STAFF),
+            ),
             on_button=_refusing(_queue_page),
         ),
         Flow("case card", key=review.CARD, on_button=_refusing(_open_card)),
@@ -272,7 +276,15 @@ def flows() -> list[Flow]:
         Flow(
             "search",
             key=FIND,
-            commands=(Command(("find", "timkiem"), find_command),),
+            commands=(
+                Command(
+                    ("find", "timkiem"),
+                    find_command,
+                    N_("Tìm hồ sơ theo tên, gõ sai vẫn tìm được"),
+                    N_("TÊN"),
+                    roles=STAFF,
+                ),
+            ),
             on_button=_refusing(_find_page),
         ),
         Flow(
@@ -281,5 +293,16 @@ def flows() -> list[Flow]:
             on_button=_refusing(_answer_button),
             on_input=_answer_input,
         ),
-        Flow("invitations", commands=(Command(("invite",), invite_command),)),
+        Flow(
+            "invitations",
+            commands=(
+                Command(
+                    ("invite",),
+                    invite_command,
+                    N_("Tạo đường dẫn mời nhận vai trò"),
+                    N_("VAI_TRÒ [ĐƠN_VỊ]"),
+                    roles=ADMINS,
+                ),
+            ),
+        ),
     ]

@@ -11,6 +11,7 @@ from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Turn
 from core.codes import parse_tracking_code
 from core.people import SUPPORTED_LOCALES
+from core.review import actor_for
 from core.services import (
     choose_locale,
     give_consent,
@@ -47,8 +48,15 @@ async def start(turn: Turn) -> None:
 
 
 async def show_help(turn: Turn) -> None:
-    """Explain what the bot does and its commands."""
-    turn.say("start/help", keyboard=turn.main_menu())
+    """Explain what the bot does and the commands this person is shown, by role."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    shown = turn.rt.commands.shown_to(actor)
+    turn.say(
+        "start/help",
+        keyboard=turn.main_menu(),
+        everyone=[item for item in shown if not item.for_staff],
+        staff=[item for item in shown if item.for_staff],
+    )
 
 
 async def nominate(turn: Turn) -> None:
@@ -195,7 +203,11 @@ def flows() -> list[Flow]:
         Flow(
             "status",
             key=status_lookup.FLOW,
-            commands=(Command(("status", "tracuu"), status, N_("Tra cứu hồ sơ theo mã")),),
+            commands=(
+                Command(
+                    ("status", "tracuu"), status, N_("Tra cứu hồ sơ theo mã"), N_("[MÃ_HỒ_SƠ]")
+                ),
+            ),
             on_input=status_lookup.handle,
         ),
         Flow(

@@ -122,9 +122,16 @@ def flow() -> Flow:
         "subscriptions",
         key=FLOW,
         commands=(
-            Command(("subscribe", "nhantin"), subscribe_command, N_("Đăng ký nhận thông báo")),
+            Command(
+                ("subscribe", "nhantin"),
+                subscribe_command,
+                N_("Đăng ký nhận thông báo"),
+                N_("[PHƯỜNG]"),
+            ),
             Command(("unsubscribe", "huynhantin"), unsubscribe_command, N_("Hủy nhận thông báo")),
-            Command(("subscriptions", "tincuatoi"), list_command),
+            Command(
+                ("subscriptions", "tincuatoi"), list_command, N_("Các thông báo tôi đang nhận")
+            ),
         ),
         on_button=on_button,
         on_chat_member=member_changed,

@@ -1,13 +1,20 @@
-"""The registry of flows: one key and one command name per flow, the published commands."""
+"""The registry of flows: one key and one command name per flow, the commands by role."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.app import flows
+from bot.commands import CommandMenu
 from bot.conversations.incoming import Incoming
 from bot.flows import Command, DuplicateFlowError, Flow, Flows
 from bot.runtime import Turn
+from core.org import Validity
+from core.roles import Actor, Role, RoleGrant
+
+NOW = datetime(2026, 12, 4, 8, tzinfo=UTC)
 
 
 async def _nothing(turn: Turn) -> None:
@@ -30,22 +37,61 @@ def test_every_flow_of_the_bot_has_its_own_key_and_commands() -> None:
     assert all(1 <= len(key) <= 3 for key in keys), "a key is a few bytes of every button"
 
 
-def test_the_published_commands_are_the_residents_and_staff_commands_stay_unlisted() -> None:
-    published = dict(flows().published())
+RESIDENTS = {
+    "start",
+    "help",
+    "nominate",
+    "status",
+    "my",
+    "lang",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+    "lienhe",
+    "deadlines",
+    "cancel",
+}
+OFFICERS = {"queue", "find", "event", "register", "dossier"}
+OFFICE = {"compliance", "broadcast", "broadcasts", "launch"}
 
-    assert set(published) == {
-        "start",
-        "help",
-        "nominate",
-        "status",
-        "my",
-        "lang",
-        "subscribe",
-        "unsubscribe",
-        "lienhe",
-        "cancel",
-    }
-    assert published["nominate"] == "Đề cử người tốt, việc tốt"
+
+def _actor(*roles: Role) -> Actor:
+    validity = Validity(date(2026, 1, 1))
+    grants = tuple(
+        RoleGrant(7, role, "phuong-hang-bac" if role is Role.OFFICER else None, validity, NOW)
+        for role in roles
+    )
+    return Actor.of(7, grants, date(2026, 12, 4))
+
+
+@pytest.mark.parametrize(
+    ("roles", "shown"),
+    [
+        ((), RESIDENTS),
+        ((Role.COUNCIL_MEMBER,), RESIDENTS),
+        ((Role.OFFICER,), RESIDENTS | OFFICERS),
+        ((Role.SECRETARIAT,), RESIDENTS | OFFICERS | OFFICE),
+        ((Role.ADMIN,), RESIDENTS | OFFICERS | OFFICE | {"invite"}),
+    ],
+)
+def test_each_role_is_shown_its_own_commands_and_residents_theirs_first(
+    roles: tuple[Role, ...], shown: set[str]
+) -> None:
+    menu = CommandMenu(flows().listings())
+
+    listed = menu.shown_to(_actor(*roles))
+
+    assert {item.name for item in listed} == shown
+    staff = [item.for_staff for item in listed]
+    assert staff == sorted(staff), "residents' commands come first"
+
+
+def test_every_command_says_what_it_does_within_telegrams_limits() -> None:
+    for item in flows().listings():
+        assert 1 <= len(item.name) <= 32 and item.name.islower(), item.name
+        assert 3 <= len(item.description) <= 256, item.name
+    listed = {item.name: item.description for item in flows().listings()}
+    assert listed["nominate"] == "Đề cử người tốt, việc tốt"
 
 
 @pytest.mark.parametrize(
@@ -54,7 +100,7 @@ def test_the_published_commands_are_the_residents_and_staff_commands_stay_unlist
         (Flow("one", key="x"), Flow("two", key="x"), "'x'"),
         (
             Flow("one", commands=()),
-            Flow("two", commands=(Command(("cancel",), _nothing),)),
+            Flow("two", commands=(Command(("cancel",), _nothing, "Hủy"),)),
             "/cancel",
         ),
     ],
