@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversations import review
+from bot.conversations.cases import card_data, refuse_case
 from bot.conversations.common import cancel_button
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
@@ -21,12 +21,17 @@ SEND = N_("✅ Gửi trả lời")
 ANSWER_MAX = 2000
 
 
+def start_data(nomination_id: int) -> str:
+    """Return the data of the nominator's «answer the officer» button for a case."""
+    return button_data(FLOW, 0, "start", str(nomination_id))
+
+
 async def start(turn: Turn, nomination_id: int) -> None:
     """Open the answer dialog for a case that is waiting for the nominator."""
     turn.clear_buttons()
     nomination = await own_case(turn.uow, turn.user.id, nomination_id)
     if nomination is None:
-        review.refuse_case(turn)
+        refuse_case(turn)
         return
     if nomination.status is not NominationStatus.NEEDS_INFO:
         turn.say("answer/not_waiting", code=str(nomination.code))
@@ -111,7 +116,7 @@ async def _send(turn: Turn, dialog: Dialog, code: str) -> None:
                     [
                         Button(
                             "📂 " + turn.label(N_("Mở hồ sơ")),
-                            button_data("k", 0, "open", str(nomination.id)),
+                            card_data(nomination.id),
                         )
                     ]
                 ]

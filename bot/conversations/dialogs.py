@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.conversations.nomination import FLOW as DRAFT_FLOW
 from bot.runtime import Turn
 from core.dialog import Dialog
 
 SUSPENDED = "suspended"
-DRAFT_FLOW = "n"
 
 
 async def open_dialog(turn: Turn, flow: str, step: str, data: dict[str, Any]) -> Dialog:

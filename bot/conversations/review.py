@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.conversations import answer
+from bot.conversations.cases import action_data, card_data, refuse_case, version
 from bot.conversations.common import Problem, cancel_button, typed_text
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
@@ -20,14 +22,12 @@ from core.codes import parse_tracking_code
 from core.dates import parse_deed_date
 from core.dialog import Dialog
 from core.errors import DomainError
-from core.nomination import EvidenceKind, Nomination, NominationStatus
+from core.nomination import EvidenceKind, Nomination
 from core.review import Hears, act, actor_for, case_view, find_case, visible_case, who_hears
 from core.roles import Actor
 from core.text import clean_text
 from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement
 
-CARD = "k"
-ACT = "r"
 FLOW = "rv"
 REFRESH = N_("🔄 Làm mới")
 FILES = N_("📎 Xem ảnh, tài liệu")
@@ -35,18 +35,6 @@ CONFIRM = N_("✅ Xác nhận")
 NOTE_MAX = 1000
 # How far back a council's decision date may be typed.
 DECISION_MAX_AGE_YEARS = 2
-
-
-_STATES = list(NominationStatus)
-
-
-def version(nomination: Nomination) -> int:
-    """Return a short number that changes whenever the case changes state.
-
-    The state itself is part of it, so two changes within one millisecond still differ.
-    """
-    millis = int(nomination.status_changed_at.timestamp() * 1000) % 10**8
-    return millis * 16 + _STATES.index(nomination.status)
 
 
 async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None = None) -> None:
@@ -58,16 +46,14 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
         [
             Button(
                 f"{ACTION_ICONS.get(action, '')} {turn.label(ACTION_LABELS[action])}".strip(),
-                button_data(ACT, version(nomination), action.value, str(nomination.id)),
+                action_data(nomination, action),
             )
         ]
         for action in view.actions
     ]
-    extra = [Button(turn.label(REFRESH), button_data(CARD, 0, "open", str(nomination.id)))]
+    extra = [Button(turn.label(REFRESH), card_data(nomination.id))]
     if nomination.evidence:
-        extra.insert(
-            0, Button(turn.label(FILES), button_data(CARD, 0, "files", str(nomination.id)))
-        )
+        extra.insert(0, Button(turn.label(FILES), card_data(nomination.id, "files")))
     rows.append(extra)
     turn.say(
         "officer/card",
@@ -87,12 +73,6 @@ async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
             turn.send_file("sendPhoto", "photo", item.file_id)
         else:
             turn.send_file("sendDocument", "document", item.file_id)
-
-
-def refuse_case(turn: Turn) -> None:
-    """Refuse a request about a case, in words that are the same whether it exists or not."""
-    turn.callback_notice = "⛔"
-    turn.say("access/refused")
 
 
 async def on_action(turn: Turn, incoming: Incoming) -> None:
@@ -285,7 +265,7 @@ async def notify_nominator(
                 [
                     Button(
                         "✍️ " + turn.label(N_("Trả lời cán bộ")),
-                        button_data("a", 0, "start", str(nomination.id)),
+                        answer.start_data(nomination.id),
                     )
                 ]
             ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 from bot.conversations import review
+from bot.conversations.cases import action_data
 from bot.conversations.common import cancel_button
-from bot.conversations.incoming import Incoming, button_data
+from bot.conversations.incoming import Incoming
 from bot.keyboards import Button, inline_keyboard
 from bot.labels import ACTION_LABELS
 from bot.runtime import Turn
@@ -82,12 +83,7 @@ async def show(turn: Turn, text: str) -> None:
                 [
                     Button(
                         "↩️ " + turn.label(ACTION_LABELS[Action.WITHDRAW]),
-                        button_data(
-                            review.ACT,
-                            review.version(nomination),
-                            Action.WITHDRAW.value,
-                            str(nomination.id),
-                        ),
+                        action_data(nomination, Action.WITHDRAW),
                     )
                 ]
             ]

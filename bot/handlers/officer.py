@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands import ADMINS, STAFF
 from bot.conversations import answer, review
+from bot.conversations.cases import ACT, CARD, card_data, refuse_case
 from bot.conversations.incoming import Incoming, button_data
 from bot.flows import Command, Flow, OnButton, stale_button
 from bot.keyboards import Button, fit_data, inline_keyboard
@@ -64,7 +65,7 @@ async def show_queue(turn: Turn, page: int = 0) -> None:
         [
             Button(
                 f"{item.code} · {item.nominee.name}"[:60],
-                button_data(review.CARD, 0, "open", str(item.id)),
+                card_data(item.id),
             )
         ]
         for item in result.items
@@ -101,7 +102,7 @@ async def _open_card(turn: Turn, incoming: Incoming) -> None:
     case_id = int(incoming.arg or 0)
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     if await visible_case(turn.uow, actor, case_id) is None:
-        review.refuse_case(turn)
+        refuse_case(turn)
     elif incoming.action == "files":
         await review.send_files(turn, actor, case_id)
     else:
@@ -163,7 +164,7 @@ async def refuse(turn: Turn, error: DomainError) -> None:
         holder = await display_name(turn.uow, error.holder_id)
         turn.say("officer/claimed", since=error.since, holder=holder)
     elif isinstance(error, UnknownNominationError):
-        review.refuse_case(turn)
+        refuse_case(turn)
     elif isinstance(error, NotAllowedError):
         turn.callback_notice = turn.label("⛔")
         turn.say("officer/not_allowed")
@@ -200,7 +201,7 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
         [
             Button(
                 f"{hit.entry.code} · {hit.entry.nominee_name}"[:60],
-                button_data(review.CARD, 0, "open", str(hit.entry.nomination_id)),
+                card_data(hit.entry.nomination_id),
             )
         ]
         for hit in result.hits
@@ -270,8 +271,8 @@ def flows() -> list[Flow]:
             ),
             on_button=_refusing(_queue_page),
         ),
-        Flow("case card", key=review.CARD, on_button=_refusing(_open_card)),
-        Flow("case action", key=review.ACT, on_button=_refusing(_act)),
+        Flow("case card", key=CARD, on_button=_refusing(_open_card)),
+        Flow("case action", key=ACT, on_button=_refusing(_act)),
         Flow("review", key=review.FLOW, on_input=_review_input),
         Flow(
             "search",

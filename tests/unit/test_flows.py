@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +112,28 @@ def test_two_flows_cannot_claim_the_same_key_or_command(
 ) -> None:
     with pytest.raises(DuplicateFlowError, match=clash):
         Flows([first, second], menu=_no_menu, fallback=_fallback)
+
+
+def _literal_kinds(source: str) -> list[int]:
+    """Return the lines where ``button_data`` is called with a kind written out as a string."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "button_data"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+
+
+def test_a_button_kind_is_written_once_by_its_flow_and_named_everywhere_else() -> None:
+    bot = Path(__file__).resolve().parents[2] / "bot"
+    found = {
+        str(path.relative_to(bot.parent)): lines
+        for path in bot.rglob("*.py")
+        if (lines := _literal_kinds(path.read_text(encoding="utf-8")))
+    }
+
+    assert found == {}
+    assert _literal_kinds('button_data("k", 0, "open", "1")') == [1]
+    assert _literal_kinds("button_data(CARD, 0, 'open', '1')") == []
