@@ -44,14 +44,8 @@ from bot.rendering import N_
 from bot.runtime import Runtime
 from bot.sender import BACK_OFF_CAP, BACK_OFF_FIRST, RETRY_FOR, back_off
 from bot.transport import AiohttpRequest
-from core.broadcasts import (
-    Broadcast,
-    Outcome,
-    QuietHours,
-    Report,
-    finish_delivered,
-    start_due,
-)
+from core.broadcasting import finish_delivered, start_due
+from core.broadcasts import Broadcast, Outcome, QuietHours, Report
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
 

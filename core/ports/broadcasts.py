@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.broadcasts import Broadcast
+
 if TYPE_CHECKING:
-    from core.broadcasts import Broadcast
     from core.subscriptions import Scope, Subscription
 
 

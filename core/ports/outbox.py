@@ -5,12 +5,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from core.broadcasts import Outcome
 from core.outbox import OutgoingMessage
-
-if TYPE_CHECKING:
-    from core.broadcasts import Outcome
 
 
 class OutboxRepository(abc.ABC):

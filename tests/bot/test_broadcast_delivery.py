@@ -10,15 +10,8 @@ from bot.app import running_bot
 from bot.local_api import LocalBotApi
 from bot.runtime import Runtime
 from bot.settings import Settings
-from core.broadcasts import (
-    Audience,
-    Broadcast,
-    BroadcastStatus,
-    Outcome,
-    cancel,
-    create,
-    report,
-)
+from core.broadcasting import cancel, create, report
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome
 from core.roles import Actor
 from tests.bot.audience import add_many_subscribers, add_subscribers
 from tests.bot.conftest import FakeClock, RunningBot

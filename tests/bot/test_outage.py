@@ -21,7 +21,8 @@ from bot.local_api.users import SimChat
 from bot.notices import run_once
 from bot.sender import BACK_OFF_CAP
 from bot.settings import Settings
-from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create
+from core.broadcasting import create
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome
 from core.outbox import OutboxStatus
 from core.review import grant_role
 from core.roles import Actor, Role
