@@ -10,7 +10,8 @@ from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.errors import DomainError
-from core.subscriptions import Scope, note_blocked, subscribe, subscriptions_of, unsubscribe
+from core.services import note_blocked, subscribe, subscriptions_of, unsubscribe
+from core.subscriptions import Scope
 
 FLOW = "sub"
 # Short actions leave room for long ward and campaign keys in the signed data (64 bytes).

@@ -5,12 +5,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from core.broadcasts import Broadcast
-
-if TYPE_CHECKING:
-    from core.subscriptions import Scope, Subscription
+from core.subscriptions import Scope, Subscription
 
 
 class BroadcastRepository(abc.ABC):
