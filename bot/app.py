@@ -344,7 +344,7 @@ async def running_bot(
                 base_file_url=settings.telegram_file_url,
                 request=bulk_request,
             )
-            rt.bulk = BulkSender(
+            bulk = rt.bulk = BulkSender(
                 rt,
                 bulk_bot,
                 rate=settings.bulk_rate,
@@ -354,7 +354,7 @@ async def running_bot(
                 budget=sender.budget,
             )
             if broadcasts:
-                loops.append(asyncio.create_task(rt.bulk.run()))
+                loops.append(asyncio.create_task(bulk.run()))
             try:
                 yield application, rt
             finally:
