@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import cpu_seconds, drop_database, make_database
 from bot.local_api import LocalBotApi
-from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create, report
+from core.broadcasting import create, report
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome
 from core.roles import Actor
 from storage.uow import open_database
 from tests.bot.audience import store_subscribers

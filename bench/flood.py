@@ -35,7 +35,8 @@ from bot.app import running_bot
 from bot.local_api import LocalBotApi
 from bot.local_api.models import ChatEvent
 from bot.settings import Settings
-from core.broadcasts import Audience, Broadcast, create
+from core.broadcasting import create
+from core.broadcasts import Audience, Broadcast
 from core.roles import Actor
 from tests.bot.audience import store_subscribers
 

@@ -34,7 +34,7 @@ from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import HEARTBEAT_SECONDS, OutboxSender
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
-from core import inbound
+from core import stored_updates
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
 from core.review import all_grants
@@ -242,7 +242,7 @@ async def take_up_stored(
     each time) is set aside instead, and so is one that cannot be read: neither can stop the
     start. Updates this process has in hand are left alone.
     """
-    taken, set_aside = await inbound.take_up_stored(
+    taken, set_aside = await stored_updates.take_up_stored(
         rt.uow(),
         limit=RECOVERY_BATCH,
         received_before=received_before,
@@ -255,7 +255,7 @@ async def take_up_stored(
     for stored in taken:
         read = read_update(stored.payload, application.bot)
         if isinstance(read, Unreadable):
-            await inbound.set_aside(rt.uow(), stored.update_id, read.reason, rt.clock())
+            await stored_updates.set_aside(rt.uow(), stored.update_id, read.reason, rt.clock())
             log.error("update %s set aside: %s", stored.update_id, read.reason)
             continue
         rt.in_hand.add(stored.update_id)
@@ -361,7 +361,7 @@ async def running_bot(
                 base_file_url=settings.telegram_file_url,
                 request=bulk_request,
             )
-            rt.bulk = BulkSender(
+            bulk = rt.bulk = BulkSender(
                 rt,
                 bulk_bot,
                 rate=settings.bulk_rate,
@@ -371,7 +371,7 @@ async def running_bot(
                 budget=sender.budget,
             )
             if broadcasts:
-                loops.append(asyncio.create_task(rt.bulk.run()))
+                loops.append(asyncio.create_task(bulk.run()))
             try:
                 yield application, rt
             finally:

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.settings import Settings
+from core.broadcasting import cancel, create, recipients, report
 from core.broadcasts import (
     MAX_CAPTION,
     MAX_PHOTO_BYTES,
@@ -28,11 +29,7 @@ from core.broadcasts import (
     QuietHours,
     Report,
     UnknownBroadcastError,
-    cancel,
     check_text,
-    create,
-    recipients,
-    report,
     resolve_audience,
 )
 from core.org import Organisation

@@ -37,21 +37,15 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.budget import SendBudget
-from bot.handlers.subscriptions import campaign_button_data
 from bot.keyboards import MAX_DATA_BYTES
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
 from bot.runtime import Runtime
 from bot.sender import BACK_OFF_CAP, BACK_OFF_FIRST, RETRY_FOR, back_off
+from bot.subscription_buttons import campaign_button_data
 from bot.transport import AiohttpRequest
-from core.broadcasts import (
-    Broadcast,
-    Outcome,
-    QuietHours,
-    Report,
-    finish_delivered,
-    start_due,
-)
+from core.broadcasting import finish_delivered, start_due
+from core.broadcasts import Broadcast, Outcome, QuietHours, Report
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
 

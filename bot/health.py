@@ -1,4 +1,4 @@
-"""``/healthz`` and ``/metrics``: whether the bot can do its job, and how it is doing it.
+"""Whether the bot can do its job, and how it is doing it: the check ``/healthz`` answers with.
 
 ``/healthz`` answers 503 ``unavailable`` when the database does not take a write within
 :data:`CHECK_TIMEOUT` seconds: no update can then be stored or answered, and a load balancer
@@ -9,26 +9,20 @@ process out of rotation would not send one reply sooner, so it is a warning, not
 letters are counted, not judged: they stay until an operator looks at them.
 
 No personal data: counts and ages only. The check runs at most once per
-:data:`CACHE_SECONDS`, whoever asks, so probes cannot load the database.
+:data:`CACHE_SECONDS`, whoever asks, so probes cannot load the database. The routes are in
+:mod:`bot.monitoring`; ``/metrics`` shows the same counts as gauges (:mod:`bot.metrics`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import ipaddress
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST
-
-from bot.runtime import Runtime
 from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -152,57 +146,3 @@ class HealthCheck:
             replies=Backlog.of(replies, now),
             broadcasts=Backlog.of(broadcasts, now),
         )
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def _health_check(request: Request) -> HealthCheck:
-    check: HealthCheck = request.app.state.health
-    return check
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
-HealthDep = Annotated[HealthCheck, Depends(_health_check)]
-
-
-def may_scrape(request: Request, token: str | None) -> bool:
-    """Tell whether the client may read ``/metrics``: from loopback, or with the token."""
-    client = request.client
-    if client is not None and _is_loopback(client.host):
-        return True
-    if not token:
-        return False
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def monitoring_routes() -> APIRouter:
-    """Return the router of ``/healthz`` and ``/metrics`` (the app sets ``state.health``)."""
-    router = APIRouter()
-
-    @router.get("/healthz")
-    async def healthz(health: HealthDep) -> JSONResponse:
-        """Tell a load balancer whether this process can do its job, and why not."""
-        report = await health.report()
-        return JSONResponse(report.as_json(), status_code=200 if report.writable else 503)
-
-    @router.get("/metrics")
-    async def metrics(request: Request, rt: RuntimeDep, health: HealthDep) -> Response:
-        """Expose the metrics in Prometheus' text format, to loopback or the token's holder."""
-        token = rt.settings.metrics_token
-        if not may_scrape(request, token.get_secret_value() if token else None):
-            return Response(status_code=403)
-        rt.metrics.observe_health(await health.report())
-        return Response(rt.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
-
-    return router

@@ -9,12 +9,10 @@ database takes a write.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-if TYPE_CHECKING:
-    from bot.health import Backlog, HealthReport
+from bot.health import Backlog, HealthReport
 
 # A turn is a transaction and a Bot API round trip or two: a millisecond when it only stores,
 # seconds when Telegram or the database is slow.

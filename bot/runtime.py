@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
@@ -41,9 +41,6 @@ from core.plan import Plan
 from core.ports import UnitOfWork
 from core.services import meet_user
 from core.text import fold
-
-if TYPE_CHECKING:
-    from bot.bulk import BulkSender
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +117,13 @@ class Directory:
         return campaign.title if campaign else key
 
 
+class BulkWaker(Protocol):
+    """What a turn asks of the paced sender of broadcasts (:class:`bot.bulk.BulkSender`)."""
+
+    def wake(self) -> None:
+        """Look for due broadcasts now rather than at the next idle tick."""
+
+
 @dataclass
 class Runtime:
     """The composition root's product, handed to every handler."""
@@ -130,7 +134,7 @@ class Runtime:
     directory: Directory
     clock: Callable[[], datetime] = system_clock
     sender: OutboxSender | None = None
-    bulk: BulkSender | None = None  # the paced sender of broadcasts (bot.bulk)
+    bulk: BulkWaker | None = None  # the paced sender of broadcasts (bot.bulk)
     search: SearchService = field(default_factory=SearchService)
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
-from core.inbound import DeadLetter, dead_letters, retry_dead_letter
+from core.inbound import DeadLetter
+from core.stored_updates import dead_letters, retry_dead_letter
 from storage.uow import open_database
 
 LIST_LIMIT = 100

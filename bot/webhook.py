@@ -20,8 +20,9 @@ from telegram import Update
 
 from bot.app import running_bot
 from bot.failures import Unreadable, describe, parse_update
-from bot.health import HealthCheck, monitoring_routes
+from bot.health import HealthCheck
 from bot.journal import UpdateJournal
+from bot.monitoring import monitoring_routes
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
 from core.inbound import shape_problem

@@ -3,19 +3,16 @@
 An update that cannot be read, or whose turn keeps failing, is *set aside* (a dead letter):
 kept, marked with a short reason, counted, never tried again by itself and never blocking its
 chat or the start. The reasons written here name the kind of failure, never what the user
-sent: they go to logs and to the operator's listing.
+sent: they go to logs and to the operator's listing. The sweep and the operator's command
+act on the stored updates through :mod:`core.stored_updates`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from core.ports import UnitOfWork
+from typing import Any
 
 # Every id or count in the Bot API fits in 52 bits and a sign (a double holds it exactly).
 MAX_INTEGER = 2**53 - 1
@@ -116,57 +113,3 @@ def too_many_attempts(attempts: int) -> str:
         f"taken up {attempts} times without its turn finishing "
         "(the process stopped during it, or the database was away, each time)"
     )
-
-
-async def take_up_stored(
-    uow: UnitOfWork,
-    *,
-    limit: int,
-    received_before: datetime | None,
-    skip: Collection[int] = (),
-    now: datetime,
-) -> tuple[list[StoredUpdate], dict[int, str]]:
-    """Take up stored updates waiting for their turn: count an attempt on each, in one commit.
-
-    Return those to process now and those set aside instead (by id, with the reason): an
-    update already taken up ``MAX_ATTEMPTS`` times stopped the process each time and would
-    again. ``skip`` are updates this process has in hand; ``received_before`` leaves alone
-    the ones just stored, which their receiver is processing.
-    """
-    async with uow:
-        stored = await uow.inbound.waiting(limit=limit, received_before=received_before)
-        waiting = [update for update in stored if update.update_id not in skip]
-        taken = [update for update in waiting if update.attempts < MAX_ATTEMPTS]
-        set_aside = {
-            update.update_id: too_many_attempts(update.attempts)
-            for update in waiting
-            if update.attempts >= MAX_ATTEMPTS
-        }
-        for update_id, reason in set_aside.items():
-            await uow.inbound.set_aside(update_id, now, reason)
-        await uow.inbound.count_attempt([update.update_id for update in taken])
-        await uow.commit()
-    return taken, set_aside
-
-
-async def set_aside(uow: UnitOfWork, update_id: int, reason: str, now: datetime) -> bool:
-    """Set a stored update aside; False if it was processed or set aside meanwhile."""
-    async with uow:
-        done = await uow.inbound.set_aside(update_id, now, reason)
-        await uow.commit()
-    return done
-
-
-async def dead_letters(uow: UnitOfWork, *, limit: int) -> tuple[list[DeadLetter], int]:
-    """Return the updates set aside, oldest first (at most ``limit``), and how many there are."""
-    async with uow:
-        listed = await uow.inbound.set_aside_updates(limit=limit)
-        return list(listed), await uow.inbound.count_set_aside()
-
-
-async def retry_dead_letter(uow: UnitOfWork, update_id: int) -> bool:
-    """Clear an update's mark so it is taken up again; False if it is not set aside."""
-    async with uow:
-        cleared = await uow.inbound.put_back(update_id)
-        await uow.commit()
-    return cleared

@@ -1,4 +1,4 @@
-"""Use cases of residents: meeting the bot, consenting, nominating, following a nomination.
+"""Use cases of residents: meeting the bot, consenting, nominating, following, subscribing.
 
 Each service takes plain values and an open unit of work. The caller (one Telegram update,
 one CLI command) owns the transaction and commits it, so that an update's effects, its
@@ -24,6 +24,7 @@ from core.people import (
     User,
 )
 from core.ports import UnitOfWork
+from core.subscriptions import Scope, Subscription, UnknownTargetError
 from core.support import Supporter
 from core.text import fold
 
@@ -250,3 +251,42 @@ async def support(
     if added is None:
         raise CannotSupportError(f"user {user_id} already supports {nomination_id}")
     return nomination, added
+
+
+async def subscribe(
+    uow: UnitOfWork, user_id: int, scope: Scope, target: str | None, *, now: datetime
+) -> bool:
+    """Opt in to ``scope``; return False if the resident already was."""
+    if not await has_consent(uow, user_id):
+        raise ConsentRequiredError(f"user {user_id} has not consented")
+    if scope is not Scope.ALL:
+        organisation = await uow.organisation.load()
+        known = (
+            organisation is not None
+            and target is not None
+            and (
+                organisation.find_unit(target) is not None
+                if scope is Scope.WARD
+                else organisation.find_campaign(target) is not None
+            )
+        )
+        if not known:
+            raise UnknownTargetError(f"{scope.value} {target!r}")
+    return await uow.subscriptions.add(
+        Subscription(user_id, scope, target if scope is not Scope.ALL else None, now)
+    )
+
+
+async def unsubscribe(uow: UnitOfWork, user_id: int, *, now: datetime) -> int:
+    """End every subscription of the resident; return how many ended."""
+    return await uow.subscriptions.end_all(user_id, at=now)
+
+
+async def subscriptions_of(uow: UnitOfWork, user_id: int) -> Sequence[Subscription]:
+    """Return the resident's active subscriptions, oldest first."""
+    return await uow.subscriptions.active_of(user_id)
+
+
+async def note_blocked(uow: UnitOfWork, user_id: int, *, blocked: bool, now: datetime) -> None:
+    """Remember that the user blocked the bot (no bulk message goes to them) or came back."""
+    await uow.subscriptions.set_blocked(user_id, at=now if blocked else None)

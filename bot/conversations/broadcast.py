@@ -31,6 +31,7 @@ from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Directory, Turn
+from core.broadcasting import announce, recipients
 from core.broadcasts import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -39,10 +40,8 @@ from core.broadcasts import (
     Broadcast,
     CampaignDraft,
     EmptyMessageError,
-    announce,
     check_text,
     may_broadcast,
-    recipients,
 )
 from core.dialog import Dialog
 from core.errors import DomainError

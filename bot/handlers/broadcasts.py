@@ -17,14 +17,12 @@ from bot.handlers.officer import refuse
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
+from core.broadcasting import cancel, recent, report
 from core.broadcasts import (
     BroadcastFinishedError,
     BroadcastStatus,
     UnknownBroadcastError,
-    cancel,
     may_broadcast,
-    recent,
-    report,
 )
 from core.errors import DomainError
 from core.review import actor_for

@@ -9,10 +9,11 @@ from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
+from bot.subscription_buttons import FLOW, campaign_button_data
 from core.errors import DomainError
-from core.subscriptions import Scope, note_blocked, subscribe, subscriptions_of, unsubscribe
+from core.services import note_blocked, subscribe, subscriptions_of, unsubscribe
+from core.subscriptions import Scope
 
-FLOW = "sub"
 # Short actions leave room for long ward and campaign keys in the signed data (64 bytes).
 SCOPE_ACTIONS = {"w": Scope.WARD, "c": Scope.CAMPAIGN}
 ALL_LABEL = N_("🔔 Tất cả thông báo")
@@ -42,11 +43,6 @@ async def subscribe_command(turn: Turn) -> None:
     for campaign in turn.rt.directory.campaigns_on(turn.today):
         rows.append([Button(campaign.title[:60], campaign_button_data(campaign.key))])
     turn.say("subscriptions/offer", keyboard=inline_keyboard(rows))
-
-
-def campaign_button_data(campaign_key: str) -> str:
-    """Return the data of a button that subscribes to a campaign (its announcement has one)."""
-    return button_data(FLOW, 0, "c", campaign_key)
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:

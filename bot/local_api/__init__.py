@@ -9,6 +9,7 @@ from bot.local_api.html import ParsedText, ParseError, parse_html, to_html, utf1
 from bot.local_api.models import (
     ApiCall,
     BotMessage,
+    BotUser,
     CallbackAnswer,
     ChatEvent,
     FileRecord,
@@ -16,7 +17,7 @@ from bot.local_api.models import (
     WebhookDelivery,
 )
 from bot.local_api.ptb import local_application_builder, local_bot, local_request
-from bot.local_api.server import BotUser, LocalBotApi
+from bot.local_api.server import LocalBotApi
 from bot.local_api.spec import BotApiSpec, load_spec
 from bot.local_api.users import NoReplyError, SimChat, SimGroup, SimUser
 

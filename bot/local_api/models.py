@@ -1,4 +1,4 @@
-"""Records the local Bot API keeps: calls, deliveries, messages, files, chats."""
+"""Records the local Bot API keeps: the bot itself, calls, deliveries, messages, files, chats."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.local_api.markup import button_labels, inline_rows
 __all__ = [
     "ApiCall",
     "BotMessage",
+    "BotUser",
     "CallbackAnswer",
     "ChatEvent",
     "ChatState",
@@ -22,6 +23,25 @@ __all__ = [
     "UploadedFile",
     "WebhookDelivery",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class BotUser:
+    """The bot's own Telegram identity (what ``getMe`` returns)."""
+
+    id: int
+    username: str
+    first_name: str
+    is_bot: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``User`` object."""
+        return {
+            "id": self.id,
+            "is_bot": self.is_bot,
+            "first_name": self.first_name,
+            "username": self.username,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""PTB objects wired to a :class:`~bot.local_api.server.LocalBotApi`.
+"""PTB objects wired to a local Bot API (:class:`~bot.local_api.server.LocalBotApi`).
 
 The server speaks plain HTTP on loopback, so the requests skip loading the CA bundle
 (``verify=False`` has nothing to verify here); that saves about 0.1 s per ``Bot``, which
@@ -7,16 +7,29 @@ adds up over a test suite.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import telegram
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-if TYPE_CHECKING:
-    from bot.local_api.server import LocalBotApi
+__all__ = ["BotApiAddress", "local_application_builder", "local_bot", "local_request"]
 
-__all__ = ["local_application_builder", "local_bot", "local_request"]
+
+class BotApiAddress(Protocol):
+    """Where a Bot API answers for one bot: what PTB needs of a ``LocalBotApi``."""
+
+    @property
+    def token(self) -> str:
+        """The bot token the server accepts."""
+
+    @property
+    def base_url(self) -> str:
+        """The ``base_url`` for PTB (the token is appended by PTB)."""
+
+    @property
+    def file_base_url(self) -> str:
+        """The ``base_file_url`` for PTB."""
 
 
 def local_request(*, read_timeout: float | None = 5.0, pool_size: int = 64) -> HTTPXRequest:
@@ -28,7 +41,7 @@ def local_request(*, read_timeout: float | None = 5.0, pool_size: int = 64) -> H
     )
 
 
-def local_bot(api: LocalBotApi) -> telegram.Bot:
+def local_bot(api: BotApiAddress) -> telegram.Bot:
     """Return a (not yet initialised) ``telegram.Bot`` talking to ``api``."""
     return telegram.Bot(
         api.token,
@@ -40,7 +53,7 @@ def local_bot(api: LocalBotApi) -> telegram.Bot:
 
 
 def local_application_builder(
-    api: LocalBotApi,
+    api: BotApiAddress,
 ) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
     """Return an ``Application.builder()`` already pointed at ``api``.
 

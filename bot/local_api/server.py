@@ -43,6 +43,7 @@ from bot.local_api.methods import Handler, MethodHandlers
 from bot.local_api.models import (
     ApiCall,
     BotMessage,
+    BotUser,
     ChatEvent,
     ChatState,
     Signal,
@@ -55,7 +56,7 @@ from bot.local_api.state import BotState
 from bot.local_api.text import detect_entities
 from bot.local_api.users import SimGroup, SimUser
 
-__all__ = ["BotUser", "LocalBotApi"]
+__all__ = ["LocalBotApi"]
 
 _log = logging.getLogger(__name__)
 
@@ -84,25 +85,6 @@ _DEFAULT_DESCRIPTIONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class BotUser:
-    """The bot's own Telegram identity (what ``getMe`` returns)."""
-
-    id: int
-    username: str
-    first_name: str
-    is_bot: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the ``User`` object."""
-        return {
-            "id": self.id,
-            "is_bot": self.is_bot,
-            "first_name": self.first_name,
-            "username": self.username,
-        }
 
 
 @dataclass(slots=True)

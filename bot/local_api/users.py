@@ -4,17 +4,48 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.local_api.html import utf16_len
 from bot.local_api.markup import button_labels
-from bot.local_api.models import BotMessage, CallbackAnswer, ChatState
+from bot.local_api.models import BotMessage, BotUser, CallbackAnswer, ChatState
+from bot.local_api.state import BotState
 from bot.local_api.text import detect_entities
 
-if TYPE_CHECKING:
-    from bot.local_api.server import LocalBotApi
-
 __all__ = ["NoReplyError", "SimChat", "SimGroup", "SimUser"]
+
+
+class ChatServer(Protocol):
+    """What a simulated chat needs of the server (:class:`~bot.local_api.server.LocalBotApi`)."""
+
+    state: BotState
+
+    @property
+    def bot_user(self) -> BotUser:
+        """The bot's identity."""
+
+    async def send_user_message(
+        self,
+        sender: SimUser,
+        chat: ChatState,
+        content: dict[str, Any],
+        *,
+        reply_to: BotMessage | None = None,
+    ) -> dict[str, Any]:
+        """Store a message written by ``sender`` in ``chat`` and deliver it as an update."""
+
+    async def edit_user_message(
+        self, sender: SimUser, chat: ChatState, message: dict[str, Any], text: str
+    ) -> dict[str, Any]:
+        """Edit a text message ``sender`` wrote and deliver an ``edited_message`` update."""
+
+    async def send_callback_query(
+        self, sender: SimUser, chat: ChatState, message: BotMessage, data: str
+    ) -> dict[str, Any]:
+        """Deliver a ``callback_query`` for a button of ``message`` pressed by ``sender``."""
+
+    async def set_blocked(self, sender: SimUser, chat: ChatState, blocked: bool) -> None:
+        """Block or unblock the bot in a private chat, with the ``my_chat_member`` update."""
 
 
 class NoReplyError(AssertionError):
@@ -37,7 +68,7 @@ def _describe_keyboard(message: BotMessage) -> str:
 class SimChat:
     """The reading side of a chat: the bot's messages, keyboards and waits for new ones."""
 
-    def __init__(self, api: LocalBotApi, chat: ChatState) -> None:
+    def __init__(self, api: ChatServer, chat: ChatState) -> None:
         self._api = api
         self._chat = chat
         self._cursor = len(chat.bot_messages)
@@ -164,7 +195,7 @@ class SimChat:
 class SimUser(SimChat):
     """A Telegram user in a private chat with the bot (chat id == user id)."""
 
-    def __init__(self, api: LocalBotApi, user: dict[str, Any], chat: ChatState) -> None:
+    def __init__(self, api: ChatServer, user: dict[str, Any], chat: ChatState) -> None:
         super().__init__(api, chat)
         self.user = user
 

@@ -7,18 +7,12 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.app import running_bot
+from bot.bulk import BulkSender
 from bot.local_api import LocalBotApi
 from bot.runtime import Runtime
 from bot.settings import Settings
-from core.broadcasts import (
-    Audience,
-    Broadcast,
-    BroadcastStatus,
-    Outcome,
-    cancel,
-    create,
-    report,
-)
+from core.broadcasting import cancel, create, report
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome
 from core.roles import Actor
 from tests.bot.audience import add_many_subscribers, add_subscribers
 from tests.bot.conftest import FakeClock, RunningBot
@@ -210,7 +204,7 @@ async def test_flood_control_pauses_all_bulk_sending_for_retry_after(
     # until retry_after (2 s) has passed.
     assert not [at for _, at in sends if pause + 0.05 < at < pause + 1.95]
     assert max(at for _, at in sends) >= pause + 1.95
-    assert rt.bulk is not None and rt.bulk.stats.flood_waits == 1
+    assert isinstance(rt.bulk, BulkSender) and rt.bulk.stats.flood_waits == 1
 
 
 async def test_network_errors_are_retried_after_a_back_off(
@@ -244,7 +238,7 @@ async def test_cancel_stops_what_is_not_sent_yet(
     at_cancel = len(_sends(api, "Sẽ hủy"))
     await asyncio.sleep(1.0)
     sent = len(_sends(api, "Sẽ hủy"))
-    assert rt.bulk is not None
+    assert isinstance(rt.bulk, BulkSender)
     assert sent - at_cancel <= rt.bulk.max_in_flight  # only what was in flight
     result = await _report(rt, broadcast_id)
     assert result.broadcast.status is BroadcastStatus.CANCELLED
@@ -287,7 +281,7 @@ async def test_quiet_hours_hold_bulk_until_morning_unless_urgent(
     assert held is not None and held.status is BroadcastStatus.SCHEDULED
 
     clock.now = clock.now.replace(hour=23, minute=59)  # 06:59 the next morning
-    assert rt.bulk is not None
+    assert isinstance(rt.bulk, BulkSender)
     await rt.bulk.step()
     assert _sends(api, "Bình thường") == []
     clock.now += timedelta(minutes=1)  # 07:00
@@ -304,7 +298,7 @@ async def test_paid_mode_asks_for_paid_broadcast(
         _,
         rt,
     ):
-        assert rt.bulk is not None and rt.bulk.rate == 200.0
+        assert isinstance(rt.bulk, BulkSender) and rt.bulk.rate == 200.0
         ids = await add_subscribers(api, rt, range(85_001, 85_004), now=clock.now)
         broadcast_id = await _launch(rt, "Trả phí: Người tốt")
         await _until_done(rt, broadcast_id)

@@ -16,7 +16,8 @@ import pytest
 from bot.budget import SendBudget
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage, ChatEvent
-from core.broadcasts import Audience, Broadcast, create
+from core.broadcasting import create
+from core.broadcasts import Audience, Broadcast
 from core.roles import Actor
 from tests.bot.audience import add_subscribers
 from tests.bot.conftest import FakeClock, RunningBot, StartBot

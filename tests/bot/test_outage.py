@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.app import running_bot
-from bot.bulk import OUTAGE_AFTER
+from bot.bulk import OUTAGE_AFTER, BulkSender
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimChat
 from bot.notices import run_once
 from bot.sender import BACK_OFF_CAP
 from bot.settings import Settings
-from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome, create
+from core.broadcasting import create
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome
 from core.outbox import OutboxStatus
 from core.review import grant_role
 from core.roles import Actor, Role
@@ -217,7 +218,7 @@ async def test_a_broadcast_pauses_and_probes_during_an_outage_instead_of_burning
             today=rt.today(),
         )
         await uow.commit()
-    assert rt.bulk is not None and broadcast.id is not None
+    assert isinstance(rt.bulk, BulkSender) and broadcast.id is not None
     rt.bulk.wake()
     await api.state.signal.wait_for(lambda: len(api.calls_for("sendMessage")) >= 10, 10)
     api.start_outage(500)  # in the middle of the broadcast

@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from core.broadcasts import Audience, Broadcast, cancel, create, launch_campaign
+from core.broadcasting import cancel, create, launch_campaign
+from core.broadcasts import Audience, Broadcast
 from core.calendar import WorkingCalendar
 from core.codes import TrackingCode
 from core.errors import DomainError

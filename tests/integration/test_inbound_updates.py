@@ -202,7 +202,8 @@ async def test_an_update_set_aside_is_neither_waiting_nor_claimed_nor_holding_it
 async def test_taking_up_stored_updates_counts_attempts_and_sets_aside_the_fifth(
     database: Database,
 ) -> None:
-    from core.inbound import MAX_ATTEMPTS, take_up_stored
+    from core.inbound import MAX_ATTEMPTS
+    from core.stored_updates import take_up_stored
 
     await _record(database, 20, 21, 22)
     async with database.uow() as uow:

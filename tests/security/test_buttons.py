@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
+from core.broadcasting import create as create_broadcast
 from core.broadcasts import Audience, Broadcast, BroadcastStatus
-from core.broadcasts import create as create_broadcast
 from core.people import ConsentPurpose
 from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot

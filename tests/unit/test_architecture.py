@@ -1,6 +1,6 @@
 """The layout's rules: core/ is pure, storage/ knows no bot, flows write only their dialogs.
 
-And no package has an import cycle (imports for type checking only do not count).
+And no package has an import cycle, not even through imports made for type checking only.
 """
 
 import ast
@@ -182,27 +182,19 @@ def _modules(folder: str) -> dict[str, ast.Module]:
     return parsed
 
 
-def _run_time_imports(module: ast.Module, package: str) -> set[str]:
-    """Name the modules a module imports when it runs (not those only for type checking)."""
-    found: set[str] = set()
+def _imports(module: ast.Module, package: str) -> set[str]:
+    """Name every module a module imports: at the top, in a function, or for type checking.
 
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _dotted(node.test) in (
-            "TYPE_CHECKING",
-            "typing.TYPE_CHECKING",
-        ):
-            for child in node.orelse:
-                visit(child)
-            return
+    ``if TYPE_CHECKING:`` hides an import from the interpreter, not from the reader: the two
+    modules still depend on each other, so it counts like any other.
+    """
+    found: set[str] = set()
+    for node in ast.walk(module):
         if isinstance(node, ast.Import | ast.ImportFrom):
             found.update(_imported_modules(node, package))
             if isinstance(node, ast.ImportFrom) and node.module:
                 base = _absolute(node, package)[0]
                 found.update(f"{base}.{alias.name}" for alias in node.names)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(module)
     return found
 
 
@@ -211,7 +203,7 @@ def import_cycles(modules: dict[str, ast.Module]) -> list[list[str]]:
     graph = {
         name: sorted(
             target
-            for target in _run_time_imports(tree, name.rpartition(".")[0] or name)
+            for target in _imports(tree, name.rpartition(".")[0] or name)
             if target in modules and target != name
         )
         for name, tree in modules.items()
@@ -243,7 +235,7 @@ def import_cycles(modules: dict[str, ast.Module]) -> list[list[str]]:
 
 def test_storage_imports_nothing_of_the_bot() -> None:
     imports = {
-        name: sorted(m for m in _run_time_imports(tree, name) if m.split(".")[0] == "bot")
+        name: sorted(m for m in _imports(tree, name) if m.split(".")[0] == "bot")
         for name, tree in _modules("storage").items()
     }
     assert {name: found for name, found in imports.items() if found} == {}
@@ -280,3 +272,14 @@ def test_the_cycle_finder_finds_a_cycle_through_three_modules() -> None:
         ),
     }
     assert import_cycles(modules) == [["p.a", "p.b", "p.c"]]
+
+
+def test_the_cycle_finder_counts_imports_for_type_checking_and_in_functions() -> None:
+    modules = {
+        "p.a": ast.parse("import p.b\nimport p.c"),
+        "p.b": ast.parse(
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from p.a import y"
+        ),
+        "p.c": ast.parse("def f():\n    from p.a import z"),
+    }
+    assert import_cycles(modules) == [["p.a", "p.b"], ["p.a", "p.c"]]

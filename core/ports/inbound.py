@@ -1,0 +1,105 @@
+"""What comes in: Telegram updates as they arrived, and the dialog each chat has open."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from core.dialog import Dialog
+from core.inbound import DeadLetter, StoredUpdate
+
+
+class InboundUpdateRepository(abc.ABC):
+    """Telegram updates as they arrived: kept before they are processed."""
+
+    @abc.abstractmethod
+    async def record(
+        self,
+        update_id: int,
+        payload: dict[str, Any],
+        received_at: datetime,
+        *,
+        chat_id: int | None = None,
+    ) -> bool:
+        """Store an update (of ``chat_id``); return False if its ``update_id`` was stored."""
+
+    @abc.abstractmethod
+    async def record_many(
+        self,
+        updates: Sequence[tuple[int, dict[str, Any], int | None]],
+        received_at: datetime,
+        *,
+        set_aside: Mapping[int, str] | None = None,
+    ) -> set[int]:
+        """Store ``(update_id, payload, chat_id)`` updates at once; return the ids new here.
+
+        An update whose ``update_id`` was stored already (or comes earlier in ``updates``)
+        is left as it is and its id is not returned. Those in ``set_aside`` (id to reason)
+        are stored set aside already: they cannot be read.
+        """
+
+    @abc.abstractmethod
+    async def earlier_unprocessed(self, chat_id: int, update_id: int) -> bool:
+        """Tell whether an update of the chat before ``update_id`` waits to be processed.
+
+        One set aside does not wait: it never blocks its chat.
+        """
+
+    @abc.abstractmethod
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Mark the update processed; return False if it already was, or was set aside.
+
+        Called first in the transaction that applies the update's effects, so effects and the
+        mark are kept or lost together, and two deliveries of one update apply it once.
+        """
+
+    @abc.abstractmethod
+    async def unprocessed(self, *, limit: int) -> Sequence[dict[str, Any]]:
+        """Return stored updates waiting to be processed (not set aside), oldest first."""
+
+    @abc.abstractmethod
+    async def waiting(
+        self, *, limit: int, received_before: datetime | None = None
+    ) -> Sequence[StoredUpdate]:
+        """Return updates waiting to be processed, oldest first, with their attempts.
+
+        Only those received before ``received_before``, if given.
+        """
+
+    @abc.abstractmethod
+    async def count_attempt(self, update_ids: Sequence[int]) -> None:
+        """Count one more attempt at processing each update."""
+
+    @abc.abstractmethod
+    async def set_aside(self, update_id: int, now: datetime, reason: str) -> bool:
+        """Set a waiting update aside with ``reason``; False if processed or set aside."""
+
+    @abc.abstractmethod
+    async def set_aside_updates(self, *, limit: int) -> Sequence[DeadLetter]:
+        """Return the updates set aside and not processed since, oldest first."""
+
+    @abc.abstractmethod
+    async def count_set_aside(self) -> int:
+        """Return how many updates are set aside and not processed since."""
+
+    @abc.abstractmethod
+    async def put_back(self, update_id: int) -> bool:
+        """Clear an update's set-aside mark (and its attempts); False if it was not set aside."""
+
+
+class DialogRepository(abc.ABC):
+    """The state of each chat's guided conversation."""
+
+    @abc.abstractmethod
+    async def get(self, chat_id: int) -> Dialog | None:
+        """Return the chat's dialog, if one is open."""
+
+    @abc.abstractmethod
+    async def save(self, dialog: Dialog) -> None:
+        """Insert or update the chat's dialog."""
+
+    @abc.abstractmethod
+    async def delete(self, chat_id: int) -> None:
+        """Close the chat's dialog."""

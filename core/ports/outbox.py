@@ -1,0 +1,165 @@
+"""What goes out: the outbox of Bot API calls, and the leases of the processes sending them."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from core.broadcasts import Outcome
+from core.outbox import OutgoingMessage
+
+
+class OutboxRepository(abc.ABC):
+    """Outgoing Bot API calls, written with the change that causes them."""
+
+    @abc.abstractmethod
+    async def add(self, message: OutgoingMessage) -> OutgoingMessage:
+        """Queue a message; return it with its id set."""
+
+    @abc.abstractmethod
+    async def add_many(
+        self, messages: Sequence[OutgoingMessage], *, taken_by: str | None, at: datetime
+    ) -> list[OutgoingMessage]:
+        """Queue messages in order; return them with their ids set.
+
+        ``taken_by`` (a sender) takes them for sending at ``at`` in the same statement, so
+        the sender that will send them at once needs no transaction of its own to claim them.
+        """
+
+    @abc.abstractmethod
+    async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
+        """Return the ids of the chat's messages (not broadcasts') pending or being sent."""
+
+    @abc.abstractmethod
+    async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
+        """Return pending messages in id order, for one chat or for all."""
+
+    @abc.abstractmethod
+    async def mark_sent(
+        self, message_id: int, *, at: datetime, sent_message_id: int | None
+    ) -> None:
+        """Record that Telegram accepted the message."""
+
+    @abc.abstractmethod
+    async def mark_failed(self, message_id: int, *, at: datetime, error: str, final: bool) -> None:
+        """Record a failed attempt; ``final`` stops further attempts."""
+
+    @abc.abstractmethod
+    async def claim(self, message_id: int, *, at: datetime, by: str | None = None) -> bool:
+        """Take a pending message for sending (``by``: the process); False if taken or done.
+
+        Two processes flushing the same chat therefore never send one message twice.
+        """
+
+    @abc.abstractmethod
+    async def claimers(self) -> set[str]:
+        """Return the processes holding messages (not broadcasts') for sending now."""
+
+    @abc.abstractmethod
+    async def release_claims(
+        self, claimers: Collection[str], *, taken_before: datetime | None = None
+    ) -> int:
+        """Put back the messages these processes took (they are gone); return how many.
+
+        ``taken_before``: only those taken before then.
+        """
+
+    @abc.abstractmethod
+    async def sendable(
+        self, chat_id: int, *, limit: int, done: Collection[int] = ()
+    ) -> Sequence[OutgoingMessage]:
+        """Return the chat's pending messages (not broadcasts') in id order.
+
+        None at all while a sender holds one of them: it sends the rest after it, in order.
+        ``done``: messages the asking sender has sent but not yet recorded as sent.
+        """
+
+    @abc.abstractmethod
+    async def release_stale(self, *, older_than: datetime) -> int:
+        """Put back messages taken for sending before ``older_than`` (their sender died)."""
+
+    @abc.abstractmethod
+    async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
+        """Queue one message per chat for a broadcast; return how many rows were written.
+
+        A chat already queued for the broadcast is not queued again.
+        """
+
+    @abc.abstractmethod
+    async def pending_bulk(
+        self, *, limit: int, now: datetime, urgent_only: bool
+    ) -> Sequence[OutgoingMessage]:
+        """Return pending messages of running broadcasts due for an attempt, in id order."""
+
+    @abc.abstractmethod
+    async def claim_many(self, message_ids: Sequence[int], *, at: datetime) -> list[int]:
+        """Take pending messages for sending; return the ids taken."""
+
+    @abc.abstractmethod
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], *, at: datetime) -> None:
+        """Record that Telegram accepted each (message id, Telegram's message id)."""
+
+    @abc.abstractmethod
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Put a message back for another attempt at ``at`` (a network error's back-off)."""
+
+    @abc.abstractmethod
+    async def mark_undeliverable(
+        self, message_id: int, *, at: datetime, failure: str, error: str
+    ) -> None:
+        """Record that the message will never go (``failure``: blocked, chat_not_found...)."""
+
+    @abc.abstractmethod
+    async def mark_expired(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Record that the message is given up: Telegram could not be reached for too long."""
+
+    @abc.abstractmethod
+    async def retry_bulk_now(self) -> int:
+        """Make the broadcasts' messages waiting out a back-off due now; return how many.
+
+        Telegram answers again after an outage: what waited for it need not wait longer.
+        """
+
+    @abc.abstractmethod
+    async def release_bulk(self) -> int:
+        """Put back every broadcast message taken for sending (its sender is gone)."""
+
+    @abc.abstractmethod
+    async def unclaim(self, message_ids: Sequence[int]) -> None:
+        """Put back messages taken but not attempted (a pause for flood control)."""
+
+    @abc.abstractmethod
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Stop the broadcast's messages not sent yet; return how many."""
+
+    @abc.abstractmethod
+    async def broadcast_outcomes(self, broadcast_id: int) -> dict[Outcome, int]:
+        """Count the broadcast's messages by outcome."""
+
+    @abc.abstractmethod
+    async def broadcast_last_attempt(self, broadcast_id: int) -> datetime | None:
+        """Return when the broadcast's last message was attempted."""
+
+    @abc.abstractmethod
+    async def backlog(self, *, broadcasts: bool) -> tuple[int, datetime | None]:
+        """Return how many messages are unsent and when the oldest of them was queued.
+
+        ``broadcasts``: count the broadcasts' messages; otherwise replies and notices.
+        """
+
+
+class LeaseRepository(abc.ABC):
+    """Named leases: one process at a time does a job (sending bulk messages)."""
+
+    @abc.abstractmethod
+    async def acquire(self, name: str, holder: str, *, now: datetime, seconds: float) -> bool:
+        """Take or renew the lease until ``now + seconds``; False if another holder has it."""
+
+    @abc.abstractmethod
+    async def release(self, name: str, holder: str) -> None:
+        """Give the lease up if ``holder`` has it."""
+
+    @abc.abstractmethod
+    async def holders(self, prefix: str, *, now: datetime) -> set[str]:
+        """Return the holders of the leases named ``prefix…`` that have not expired at ``now``."""
