@@ -13,7 +13,7 @@ from sqlalchemy.orm import undefer
 
 from core.broadcasts import Audience, Broadcast, BroadcastStatus
 from core.ports import BroadcastRepository, LeaseRepository
-from storage.repositories import _insert, _rowcount
+from storage.sql import dialect_insert, rowcount
 from storage.tables import BroadcastRow, LeaseRow
 
 
@@ -139,7 +139,7 @@ class SqlLeaseRepository(LeaseRepository):
     async def acquire(self, name: str, holder: str, *, now: datetime, seconds: float) -> bool:
         """Take or renew the lease until ``now + seconds``; False if another holder has it."""
         until = now + timedelta(seconds=seconds)
-        statement = _insert(self._session, LeaseRow).values(
+        statement = dialect_insert(self._session, LeaseRow).values(
             name=name, holder=holder, expires_at=until
         )
         statement = statement.on_conflict_do_update(
@@ -147,7 +147,7 @@ class SqlLeaseRepository(LeaseRepository):
             set_={"holder": holder, "expires_at": until},
             where=or_(LeaseRow.holder == holder, LeaseRow.expires_at < now),
         )
-        return await _rowcount(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def release(self, name: str, holder: str) -> None:
         """Give the lease up if ``holder`` has it."""

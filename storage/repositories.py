@@ -27,7 +27,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -82,9 +81,9 @@ from core.subscriptions import Scope, Subscription
 from core.support import Supporter
 from core.text import fold
 from core.workflow import Action, AuditEntry
+from storage.sql import dialect_insert, rowcount, upsert
 from storage.tables import (
     AuditEntryRow,
-    Base,
     BlockedChatRow,
     BroadcastRow,
     CampaignRow,
@@ -111,56 +110,6 @@ from storage.tables import (
     UserRow,
     YearEndDossierRow,
 )
-
-
-def _insert(session: AsyncSession, row_class: type[Base]) -> sqlite.Insert | postgresql.Insert:
-    """Return the dialect's INSERT, which knows ON CONFLICT, for the session's backend.
-
-    Into the table, not the mapped class: a Core statement, without the ORM's bulk insert
-    machinery (which cost more than the statement itself on every update).
-    """
-    dialect = session.get_bind().dialect.name
-    table = cast(Table, row_class.__table__)
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for the {dialect} dialect")
-
-
-async def _rowcount(session: AsyncSession, statement: Any) -> int:
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return result.rowcount
-
-
-async def _upsert(
-    session: AsyncSession,
-    row_class: type[Base],
-    values: dict[str, Any],
-    *,
-    key: Sequence[str],
-    keep: Sequence[str] = (),
-) -> None:
-    """Insert ``values``, or update the row with the same ``key`` (except ``keep`` columns).
-
-    One statement, so two transactions saving the same key at once cannot both insert.
-    """
-    dialect = session.get_bind().dialect.name
-    shape = (dialect, row_class, tuple(values), tuple(key), tuple(keep))
-    statement = _UPSERTS.get(shape)
-    if statement is None:
-        base = _insert(session, row_class)
-        changed = {
-            name: base.excluded[name] for name in values if name not in key and name not in keep
-        }
-        statement = _UPSERTS[shape] = base.on_conflict_do_update(index_elements=key, set_=changed)
-    await session.execute(statement, values)
-
-
-# Upserts by shape (dialect, table, columns, key, kept columns), built once: building one
-# (and its cache key) cost more than running it.
-_UPSERTS: dict[tuple[Any, ...], sqlite.Insert | postgresql.Insert] = {}
-
 
 # Statements of every update's path, built once (Core, bound parameters).
 _USERS = cast(Table, UserRow.__table__)
@@ -200,7 +149,7 @@ class SqlUserRepository(UserRepository):
 
     async def save(self, user: User) -> None:
         """Insert or update the user; ``created_at`` stays the first meeting's."""
-        await _upsert(
+        await upsert(
             self._session,
             UserRow,
             {
@@ -569,7 +518,7 @@ class SqlDialogRepository(DialogRepository):
 
     async def save(self, dialog: Dialog) -> None:
         """Insert or update the chat's dialog."""
-        await _upsert(
+        await upsert(
             self._session,
             DialogRow,
             {
@@ -656,7 +605,7 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
             for update_id, payload, chat_id in sorted(updates, key=itemgetter(0))
         ]
         statement = (
-            _insert(self._session, InboundUpdateRow)
+            dialect_insert(self._session, InboundUpdateRow)
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(InboundUpdateRow.update_id)
         )
@@ -1119,7 +1068,7 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def _put_back(self, *which: ColumnElement[bool]) -> int:
         """Make messages taken for sending (and matching ``which``) pending again."""
-        return await _rowcount(
+        return await rowcount(
             self._session,
             update(OutboxRow)
             .where(OutboxRow.status == OutboxStatus.SENDING.value, *which)
@@ -1129,7 +1078,7 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def cancel_broadcast(self, broadcast_id: int) -> int:
         """Stop the broadcast's messages not sent yet; return how many."""
-        return await _rowcount(
+        return await rowcount(
             self._session,
             update(OutboxRow)
             .where(
@@ -1243,7 +1192,7 @@ class SqlRoleRepository(RoleRepository):
             .values(revoked_at=at)
             .execution_options(synchronize_session=False)
         )
-        return await _rowcount(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def all(self) -> Sequence[RoleGrant]:
         """Return every grant, revoked ones included, newest first."""
@@ -1352,7 +1301,7 @@ class SqlInvitationRepository(InvitationRepository):
             .values(used_at=at, used_by=by)
             .execution_options(synchronize_session=False)
         )
-        return await _rowcount(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
 
 class SqlAuditRepository(AuditRepository):
@@ -1415,7 +1364,7 @@ class SqlSupporterRepository(SupporterRepository):
         second waits for the first transaction and then inserts nothing, instead of failing.
         """
         statement = (
-            _insert(self._session, SupporterRow)
+            dialect_insert(self._session, SupporterRow)
             .values(**_supporter_values(supporter))
             .on_conflict_do_nothing(index_elements=["nomination_id", "user_id"])
             .returning(SupporterRow.id)
@@ -1465,7 +1414,7 @@ class SqlSupporterRepository(SupporterRepository):
         if not moved:
             return 0
         inserted = await self._session.scalars(
-            _insert(self._session, SupporterRow)
+            dialect_insert(self._session, SupporterRow)
             .values(moved)
             .on_conflict_do_nothing(index_elements=["nomination_id", "user_id"])
             .returning(SupporterRow.id)
@@ -1663,11 +1612,11 @@ class SqlOrganisationRepository(OrganisationRepository):
             gone = gone.where(CampaignRow.launched_by.is_(None))
         await self._session.execute(gone.execution_options(synchronize_session=False))
         for row in rows:
-            await _upsert(self._session, row_class, row, key=["key"])
+            await upsert(self._session, row_class, row, key=["key"])
 
     async def save_plan(self, plan: Plan) -> None:
         """Insert or replace a plan and its tasks."""
-        await _upsert(
+        await upsert(
             self._session,
             PlanRow,
             {
@@ -1820,7 +1769,7 @@ class SqlDeadlineRepository(DeadlineRepository):
         self, plan_key: str, obligation: str, day: date, *, by: int, at: datetime
     ) -> None:
         """Enter or change the expected event date; the latest entry and its author win."""
-        await _upsert(
+        await upsert(
             self._session,
             DeadlineEventRow,
             {
@@ -1849,7 +1798,7 @@ class SqlDeadlineRepository(DeadlineRepository):
     ) -> bool:
         """Mark an occurrence done; return False, keeping the first mark, if it already was."""
         statement = (
-            _insert(self._session, DeadlineCompletionRow)
+            dialect_insert(self._session, DeadlineCompletionRow)
             .values(
                 obligation=obligation,
                 occurrence=occurrence,
@@ -1860,7 +1809,7 @@ class SqlDeadlineRepository(DeadlineRepository):
             )
             .on_conflict_do_nothing(index_elements=["obligation", "occurrence"])
         )
-        return await _rowcount(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def claim_notice(self, key: str, *, recipient_id: int, at: datetime) -> bool:
         """Record that a notice goes to a recipient; return False if it already went.
@@ -1870,17 +1819,17 @@ class SqlDeadlineRepository(DeadlineRepository):
         inserted and the claimer gets False; if it rolls back, the claimer inserts instead.
         """
         statement = (
-            _insert(self._session, NoticeSentRow)
+            dialect_insert(self._session, NoticeSentRow)
             .values(key=key, recipient_id=recipient_id, sent_at=at)
             .on_conflict_do_nothing(index_elements=["key", "recipient_id"])
         )
-        return await _rowcount(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def register(
         self, unit_key: str, year: int, titles: Sequence[str], *, by: int, at: datetime
     ) -> None:
         """Record a unit's emulation registration for a year, replacing an earlier one."""
-        await _upsert(
+        await upsert(
             self._session,
             EmulationRegistrationRow,
             {
@@ -1897,7 +1846,7 @@ class SqlDeadlineRepository(DeadlineRepository):
         self, unit_key: str, year: int, titles: Sequence[str], *, by: int, at: datetime
     ) -> None:
         """Record a unit's year-end dossier for a year, replacing an earlier one."""
-        await _upsert(
+        await upsert(
             self._session,
             YearEndDossierRow,
             {
@@ -1982,7 +1931,7 @@ class SqlSubscriptionRepository(SubscriptionRepository):
 
     async def end_all(self, user_id: int, *, at: datetime) -> int:
         """End a user's active subscriptions; return how many."""
-        return await _rowcount(
+        return await rowcount(
             self._session,
             update(SubscriptionRow)
             .where(SubscriptionRow.user_id == user_id, SubscriptionRow.ended_at.is_(None))
@@ -1997,7 +1946,7 @@ class SqlSubscriptionRepository(SubscriptionRepository):
                 delete(BlockedChatRow).where(BlockedChatRow.user_id == user_id)
             )
             return
-        await _upsert(
+        await upsert(
             self._session,
             BlockedChatRow,
             {"user_id": user_id, "blocked_at": at},
@@ -2069,6 +2018,6 @@ class SqlFailedLookupRepository(FailedLookupRepository):
 
     async def purge(self, *, before: datetime) -> int:
         """Forget every failed lookup before ``before``; return how many."""
-        return await _rowcount(
+        return await rowcount(
             self._session, delete(FailedLookupRow).where(FailedLookupRow.at < before)
         )
