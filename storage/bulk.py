@@ -13,6 +13,7 @@ from sqlalchemy.orm import undefer
 
 from core.broadcasts import Audience, Broadcast, BroadcastStatus
 from core.ports import BroadcastRepository, LeaseRepository
+from storage.mapping import to_entity, to_values
 from storage.sql import dialect_insert, rowcount
 from storage.tables import BroadcastRow, LeaseRow
 
@@ -41,7 +42,7 @@ class SqlBroadcastRepository(BroadcastRepository):
         if for_update:
             query = query.with_for_update()
         row = await self._session.scalar(query)
-        return None if row is None else _broadcast(row, with_photo=True)
+        return None if row is None else _broadcast(row, photo=row.photo)
 
     async def save(self, broadcast: Broadcast) -> None:
         """Store the broadcast's status, counts, times and photo file id.
@@ -84,7 +85,7 @@ class SqlBroadcastRepository(BroadcastRepository):
 
     async def _list(self, query: Select[BroadcastRow, bool]) -> list[Broadcast]:
         rows = await self._session.execute(query.execution_options(populate_existing=True))
-        return [replace(_broadcast(row), photo_stored=stored) for row, stored in rows]
+        return [_broadcast(row, photo_stored=stored) for row, stored in rows]
 
 
 def _listed() -> Select[BroadcastRow, bool]:
@@ -93,41 +94,16 @@ def _listed() -> Select[BroadcastRow, bool]:
 
 
 def _values(broadcast: Broadcast) -> dict[str, Any]:
-    return {
-        "text": broadcast.text,
-        "audience": broadcast.audience.spec(),
-        "created_at": broadcast.created_at,
-        "created_by": broadcast.created_by,
-        "send_at": broadcast.send_at,
-        "urgent": broadcast.urgent,
-        "campaign_key": broadcast.campaign_key,
-        "photo_file_id": broadcast.photo_file_id,
-        "status": broadcast.status.value,
-        "recipients": broadcast.recipients,
-        "started_at": broadcast.started_at,
-        "finished_at": broadcast.finished_at,
-        "cancelled_by": broadcast.cancelled_by,
-    }
+    audience = broadcast.audience.spec()
+    return to_values(broadcast, omit=("photo", "photo_stored", "id"), audience=audience)
 
 
-def _broadcast(row: BroadcastRow, *, with_photo: bool = False) -> Broadcast:
-    return Broadcast(
-        id=row.id,
-        text=row.text,
-        audience=Audience.parse(row.audience),
-        created_at=row.created_at,
-        created_by=row.created_by,
-        send_at=row.send_at,
-        urgent=row.urgent,
-        campaign_key=row.campaign_key,
-        photo_file_id=row.photo_file_id,
-        photo=row.photo if with_photo else None,
-        status=BroadcastStatus(row.status),
-        recipients=row.recipients,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        cancelled_by=row.cancelled_by,
-    )
+def _broadcast(
+    row: BroadcastRow, *, photo: bytes | None = None, photo_stored: bool = False
+) -> Broadcast:
+    """Return the broadcast of ``row``, its photo's bytes as given (the column is deferred)."""
+    audience = Audience.parse(row.audience)
+    return to_entity(Broadcast, row, audience=audience, photo=photo, photo_stored=photo_stored)
 
 
 class SqlLeaseRepository(LeaseRepository):

@@ -36,7 +36,6 @@ from core.dialog import Dialog
 from core.inbound import DeadLetter, StoredUpdate
 from core.nomination import (
     Evidence,
-    EvidenceKind,
     GeoPoint,
     Nomination,
     NominationStatus,
@@ -45,7 +44,7 @@ from core.nomination import (
     NomineeKind,
     NomineeRole,
 )
-from core.org import Campaign, Cluster, Council, Organisation, Unit, UnitKind, Validity
+from core.org import Campaign, Cluster, Council, Organisation, Unit
 from core.outbox import OutboxStatus, OutgoingMessage
 from core.people import Consent, ConsentPurpose, User
 from core.plan import (
@@ -80,7 +79,8 @@ from core.search import SearchEntry
 from core.subscriptions import Scope, Subscription
 from core.support import Supporter
 from core.text import fold
-from core.workflow import Action, AuditEntry
+from core.workflow import AuditEntry
+from storage.mapping import to_entity, to_values
 from storage.sql import dialect_insert, rowcount, upsert
 from storage.tables import (
     AuditEntryRow,
@@ -131,7 +131,7 @@ class SqlUserRepository(UserRepository):
     async def get(self, user_id: int) -> User | None:
         """Return the user, or None if the bot never met them."""
         row = (await self._session.execute(_USER, {"id": user_id})).first()
-        return User(*row) if row is not None else None
+        return to_entity(User, row) if row is not None else None
 
     async def locales(self, user_ids: Sequence[int]) -> dict[int, str | None]:
         """Return the language each known user reads (None: the default)."""
@@ -149,19 +149,7 @@ class SqlUserRepository(UserRepository):
 
     async def save(self, user: User) -> None:
         """Insert or update the user; ``created_at`` stays the first meeting's."""
-        await upsert(
-            self._session,
-            UserRow,
-            {
-                "id": user.id,
-                "display_name": user.display_name,
-                "language_code": user.language_code,
-                "locale": user.locale,
-                "created_at": user.created_at,
-            },
-            key=["id"],
-            keep=["created_at"],
-        )
+        await upsert(self._session, UserRow, to_values(user), key=["id"], keep=["created_at"])
 
 
 _CONSENTS = cast(Table, ConsentRow.__table__)
@@ -181,14 +169,7 @@ class SqlConsentRepository(ConsentRepository):
 
     async def add(self, consent: Consent) -> None:
         """Record a consent."""
-        self._session.add(
-            ConsentRow(
-                user_id=consent.user_id,
-                purpose=consent.purpose.value,
-                notice_version=consent.notice_version,
-                given_at=consent.given_at,
-            )
-        )
+        self._session.add(ConsentRow(**to_values(consent)))
         await self._session.flush()
 
     async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
@@ -198,14 +179,7 @@ class SqlConsentRepository(ConsentRepository):
                 _LATEST_CONSENT, {"user": user_id, "purpose": purpose.value}
             )
         ).first()
-        if row is None:
-            return None
-        return Consent(
-            user_id=row.user_id,
-            purpose=ConsentPurpose(row.purpose),
-            notice_version=row.notice_version,
-            given_at=row.given_at,
-        )
+        return to_entity(Consent, row) if row is not None else None
 
 
 class SqlNominationRepository(NominationRepository):
@@ -224,7 +198,7 @@ class SqlNominationRepository(NominationRepository):
         row = NominationRow(
             **_nomination_values(nomination),
             evidence=[
-                EvidenceRow(position=position, **_evidence_values(item))
+                EvidenceRow(position=position, **to_values(item))
                 for position, item in enumerate(nomination.evidence)
             ],
         )
@@ -275,7 +249,7 @@ class SqlNominationRepository(NominationRepository):
             setattr(row, name, value)
         rows = row.evidence
         for position, item in enumerate(nomination.evidence):
-            values = _evidence_values(item)
+            values = to_values(item)
             if position < len(rows):
                 for name, value in values.items():
                     setattr(rows[position], name, value)
@@ -412,39 +386,21 @@ def _nominations() -> Select[NominationRow]:
 
 def _nomination_values(nomination: Nomination) -> dict[str, Any]:
     """Return the ``nominations`` columns of a nomination, all but its id."""
-    return {
-        "code": str(nomination.code),
-        "status": nomination.status.value,
-        "nominee_kind": nomination.nominee.kind.value,
-        "nominee_name": nomination.nominee.name,
-        "nominee_name_key": fold(nomination.nominee.name),
-        "nominee_role": nomination.nominee.role.value if nomination.nominee.role else None,
-        "unit_key": nomination.unit_key,
-        "deed": nomination.deed,
-        "deed_date": nomination.deed_date,
-        "place": nomination.place,
-        "latitude": nomination.location.latitude if nomination.location else None,
-        "longitude": nomination.location.longitude if nomination.location else None,
-        "nominator_user_id": nomination.nominator.user_id,
-        "nominator_phone": nomination.nominator.phone,
-        "nominator_anonymous": nomination.nominator.anonymous,
-        "campaign_key": nomination.campaign_key,
-        "created_at": nomination.created_at,
-        "status_changed_at": nomination.status_changed_at,
-        "handler_id": nomination.handler_id,
-        "handled_since": nomination.handled_since,
-        "merged_into_id": nomination.merged_into_id,
-    }
-
-
-def _evidence_values(item: Evidence) -> dict[str, Any]:
-    return {
-        "kind": item.kind.value,
-        "file_id": item.file_id,
-        "file_unique_id": item.file_unique_id,
-        "file_name": item.file_name,
-        "size": item.size,
-    }
+    nominee, nominator, location = nomination.nominee, nomination.nominator, nomination.location
+    return to_values(
+        nomination,
+        omit=("id", "nominee", "nominator", "location", "evidence"),
+        code=str(nomination.code),
+        nominee_kind=nominee.kind.value,
+        nominee_name=nominee.name,
+        nominee_name_key=fold(nominee.name),
+        nominee_role=nominee.role.value if nominee.role else None,
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        nominator_user_id=nominator.user_id,
+        nominator_phone=nominator.phone,
+        nominator_anonymous=nominator.anonymous,
+    )
 
 
 def _nomination(row: NominationRow) -> Nomination:
@@ -453,41 +409,15 @@ def _nomination(row: NominationRow) -> Nomination:
         if row.latitude is not None and row.longitude is not None
         else None
     )
-    return Nomination(
-        id=row.id,
+    role = NomineeRole(row.nominee_role) if row.nominee_role is not None else None
+    return to_entity(
+        Nomination,
+        row,
         code=TrackingCode(row.code),
-        nominee=Nominee(
-            kind=NomineeKind(row.nominee_kind),
-            name=row.nominee_name,
-            role=NomineeRole(row.nominee_role) if row.nominee_role is not None else None,
-        ),
-        unit_key=row.unit_key,
-        deed=row.deed,
-        deed_date=row.deed_date,
-        nominator=Nominator(
-            user_id=row.nominator_user_id,
-            phone=row.nominator_phone,
-            anonymous=row.nominator_anonymous,
-        ),
-        status=NominationStatus(row.status),
-        created_at=row.created_at,
-        status_changed_at=row.status_changed_at,
-        place=row.place,
+        nominee=Nominee(NomineeKind(row.nominee_kind), row.nominee_name, role),
+        nominator=Nominator(row.nominator_user_id, row.nominator_phone, row.nominator_anonymous),
         location=location,
-        evidence=tuple(
-            Evidence(
-                kind=EvidenceKind(item.kind),
-                file_id=item.file_id,
-                file_unique_id=item.file_unique_id,
-                file_name=item.file_name,
-                size=item.size,
-            )
-            for item in row.evidence
-        ),
-        campaign_key=row.campaign_key,
-        handler_id=row.handler_id,
-        handled_since=row.handled_since,
-        merged_into_id=row.merged_into_id,
+        evidence=tuple(to_entity(Evidence, item) for item in row.evidence),
     )
 
 
@@ -504,34 +434,11 @@ class SqlDialogRepository(DialogRepository):
     async def get(self, chat_id: int) -> Dialog | None:
         """Return the chat's dialog, if one is open."""
         row = (await self._session.execute(_DIALOG, {"chat_id": chat_id})).first()
-        if row is None:
-            return None
-        return Dialog(
-            chat_id=row.chat_id,
-            user_id=row.user_id,
-            flow=row.flow,
-            step=row.step,
-            data=dict(row.data),
-            token=row.token,
-            updated_at=row.updated_at,
-        )
+        return to_entity(Dialog, row, data=dict(row.data)) if row is not None else None
 
     async def save(self, dialog: Dialog) -> None:
         """Insert or update the chat's dialog."""
-        await upsert(
-            self._session,
-            DialogRow,
-            {
-                "chat_id": dialog.chat_id,
-                "user_id": dialog.user_id,
-                "flow": dialog.flow,
-                "step": dialog.step,
-                "data": dialog.data,
-                "token": dialog.token,
-                "updated_at": dialog.updated_at,
-            },
-            key=["chat_id"],
-        )
+        await upsert(self._session, DialogRow, to_values(dialog), key=["chat_id"])
 
     async def delete(self, chat_id: int) -> None:
         """Close the chat's dialog; closing a chat without one does nothing."""
@@ -697,17 +604,7 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
             .order_by(InboundUpdateRow.set_aside_at, InboundUpdateRow.update_id)
             .limit(limit)
         )
-        return [
-            DeadLetter(
-                row.update_id,
-                row.chat_id,
-                row.received_at,
-                row.set_aside_at,
-                row.attempts,
-                row.failure or "",
-            )
-            for row in rows
-        ]
+        return [to_entity(DeadLetter, row, failure=row.failure or "") for row in rows]
 
     async def count_set_aside(self) -> int:
         """Return how many updates are set aside and not processed since."""
@@ -763,17 +660,9 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def add(self, message: OutgoingMessage) -> OutgoingMessage:
         """Queue a message; return it with its id set."""
-        row = OutboxRow(
-            chat_id=message.chat_id,
-            method=message.method,
-            params=message.params,
-            created_at=message.created_at,
-            status=message.status.value,
-            attempts=message.attempts,
-            sent_at=message.sent_at,
-            last_error=message.last_error,
-            sent_message_id=message.sent_message_id,
-        )
+        # A broadcast's messages are queued by add_bulk; failures and back-offs are the
+        # sender's to record.
+        row = OutboxRow(**to_values(message, omit=("broadcast_id", "failure", "retry_at", "id")))
         self._session.add(row)
         await self._session.flush()
         return replace(message, id=row.id)
@@ -1136,21 +1025,7 @@ _OUTCOMES = {
 
 
 def _outgoing(row: OutboxRow) -> OutgoingMessage:
-    return OutgoingMessage(
-        id=row.id,
-        chat_id=row.chat_id,
-        method=row.method,
-        params=dict(row.params),
-        created_at=row.created_at,
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        sent_at=row.sent_at,
-        last_error=row.last_error,
-        sent_message_id=row.sent_message_id,
-        broadcast_id=row.broadcast_id,
-        failure=row.failure,
-        retry_at=row.retry_at,
-    )
+    return to_entity(OutgoingMessage, row, params=dict(row.params))
 
 
 class SqlRoleRepository(RoleRepository):
@@ -1167,19 +1042,11 @@ class SqlRoleRepository(RoleRepository):
             .order_by(RoleGrantRow.granted_at, RoleGrantRow.id)
             .execution_options(populate_existing=True)
         )
-        return tuple(_grant(row) for row in rows)
+        return tuple(to_entity(RoleGrant, row) for row in rows)
 
     async def add(self, grant: RoleGrant) -> RoleGrant:
         """Store a grant; return it with its id."""
-        row = RoleGrantRow(
-            user_id=grant.user_id,
-            role=grant.role.value,
-            unit_key=grant.unit_key,
-            **_validity(grant.validity),
-            granted_at=grant.granted_at,
-            granted_by=grant.granted_by,
-            revoked_at=grant.revoked_at,
-        )
+        row = RoleGrantRow(**to_values(grant, omit=("id",)))
         self._session.add(row)
         await self._session.flush()
         return replace(grant, id=row.id)
@@ -1201,7 +1068,7 @@ class SqlRoleRepository(RoleRepository):
             .order_by(RoleGrantRow.granted_at.desc(), RoleGrantRow.id.desc())
             .execution_options(populate_existing=True)
         )
-        return [_grant(row) for row in rows]
+        return [to_entity(RoleGrant, row) for row in rows]
 
     async def holders(self, *, unit_key: str | None) -> Sequence[RoleGrant]:
         """Return the unrevoked grants of a unit's officers, or of all-unit roles when None.
@@ -1221,23 +1088,10 @@ class SqlRoleRepository(RoleRepository):
             .order_by(RoleGrantRow.granted_at, RoleGrantRow.id)
             .execution_options(populate_existing=True)
         )
-        return [_grant(row) for row in rows]
+        return [to_entity(RoleGrant, row) for row in rows]
 
 
 _COUNCIL_WIDE_ROLES = frozenset({Role.SECRETARIAT, Role.ADMIN, Role.COUNCIL_MEMBER})
-
-
-def _grant(row: RoleGrantRow) -> RoleGrant:
-    return RoleGrant(
-        id=row.id,
-        user_id=row.user_id,
-        role=Role(row.role),
-        unit_key=row.unit_key,
-        validity=Validity(row.valid_from, row.valid_to),
-        granted_at=row.granted_at,
-        granted_by=row.granted_by,
-        revoked_at=row.revoked_at,
-    )
 
 
 class SqlInvitationRepository(InvitationRepository):
@@ -1248,16 +1102,7 @@ class SqlInvitationRepository(InvitationRepository):
 
     async def add(self, invitation: Invitation) -> Invitation:
         """Store an invitation; return it with its id."""
-        row = InvitationRow(
-            code_hash=invitation.code_hash,
-            role=invitation.role.value,
-            unit_key=invitation.unit_key,
-            created_at=invitation.created_at,
-            expires_at=invitation.expires_at,
-            created_by=invitation.created_by,
-            used_at=invitation.used_at,
-            used_by=invitation.used_by,
-        )
+        row = InvitationRow(**to_values(invitation, omit=("id",)))
         self._session.add(row)
         await self._session.flush()
         return replace(invitation, id=row.id)
@@ -1275,19 +1120,7 @@ class SqlInvitationRepository(InvitationRepository):
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        if row is None:
-            return None
-        return Invitation(
-            id=row.id,
-            code_hash=row.code_hash,
-            role=Role(row.role),
-            unit_key=row.unit_key,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            created_by=row.created_by,
-            used_at=row.used_at,
-            used_by=row.used_by,
-        )
+        return to_entity(Invitation, row) if row is not None else None
 
     async def mark_used(self, invitation_id: int, *, by: int, at: datetime) -> bool:
         """Mark it used; return False if it already was (a race lost).
@@ -1312,17 +1145,7 @@ class SqlAuditRepository(AuditRepository):
 
     async def add(self, entry: AuditEntry) -> AuditEntry:
         """Store an audit entry; return it with its id."""
-        row = AuditEntryRow(
-            nomination_id=entry.nomination_id,
-            action=entry.action.value,
-            from_status=entry.from_status.value,
-            to_status=entry.to_status.value,
-            actor_id=entry.actor_id,
-            at=entry.at,
-            public_note=entry.public_note,
-            private_note=entry.private_note,
-            data=entry.data,
-        )
+        row = AuditEntryRow(**to_values(entry, omit=("id",)))
         self._session.add(row)
         await self._session.flush()
         return replace(entry, id=row.id)
@@ -1334,21 +1157,7 @@ class SqlAuditRepository(AuditRepository):
             .where(AuditEntryRow.nomination_id == nomination_id)
             .order_by(AuditEntryRow.at, AuditEntryRow.id)
         )
-        return [
-            AuditEntry(
-                id=row.id,
-                nomination_id=row.nomination_id,
-                action=Action(row.action),
-                from_status=NominationStatus(row.from_status),
-                to_status=NominationStatus(row.to_status),
-                actor_id=row.actor_id,
-                at=row.at,
-                public_note=row.public_note,
-                private_note=row.private_note,
-                data=dict(row.data),
-            )
-            for row in rows
-        ]
+        return [to_entity(AuditEntry, row, data=dict(row.data)) for row in rows]
 
 
 class SqlSupporterRepository(SupporterRepository):
@@ -1438,24 +1247,13 @@ _SUPPORTER_COLUMNS = tuple(SupporterRow.__table__.columns)
 
 def _supporter_values(supporter: Supporter) -> dict[str, Any]:
     """Return the ``supporters`` columns of a supporter, all but its id."""
-    return {
-        "nomination_id": supporter.nomination_id,
-        "user_id": supporter.user_id,
-        "account": supporter.account,
-        "evidence": [item.to_dict() for item in supporter.evidence],
-        "created_at": supporter.created_at,
-    }
+    evidence = [item.to_dict() for item in supporter.evidence]
+    return to_values(supporter, omit=("id",), evidence=evidence)
 
 
 def _supporter(row: SupporterRow) -> Supporter:
-    return Supporter(
-        id=row.id,
-        nomination_id=row.nomination_id,
-        user_id=row.user_id,
-        account=row.account,
-        evidence=tuple(Evidence.from_dict(item) for item in row.evidence),
-        created_at=row.created_at,
-    )
+    evidence = tuple(Evidence.from_dict(item) for item in row.evidence)
+    return to_entity(Supporter, row, evidence=evidence)
 
 
 class SqlOrganisationRepository(OrganisationRepository):
@@ -1477,44 +1275,12 @@ class SqlOrganisationRepository(OrganisationRepository):
         clusters = await self._session.scalars(select(ClusterRow).order_by(ClusterRow.position))
         campaigns = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.position))
         return Organisation(
-            council=Council(
-                key=council.key,
-                name=council.name,
-                secretariat_key=council.secretariat_key,
-                validity=Validity(council.valid_from, council.valid_to),
-            ),
-            units=tuple(
-                Unit(
-                    key=row.key,
-                    name=row.name,
-                    kind=UnitKind(row.kind),
-                    aliases=tuple(row.aliases),
-                    parent_key=row.parent_key,
-                    validity=Validity(row.valid_from, row.valid_to),
-                )
-                for row in units
-            ),
+            council=to_entity(Council, council),
+            units=tuple(to_entity(Unit, row, aliases=tuple(row.aliases)) for row in units),
             clusters=tuple(
-                Cluster(
-                    key=row.key,
-                    name=row.name,
-                    member_keys=tuple(row.member_keys),
-                    chief_key=row.chief_key,
-                    deputy_key=row.deputy_key,
-                    validity=Validity(row.valid_from, row.valid_to),
-                )
-                for row in clusters
+                to_entity(Cluster, row, member_keys=tuple(row.member_keys)) for row in clusters
             ),
-            campaigns=tuple(
-                Campaign(
-                    key=row.key,
-                    title=row.title,
-                    theme=row.theme,
-                    description=row.description,
-                    validity=Validity(row.valid_from, row.valid_to),
-                )
-                for row in campaigns
-            ),
+            campaigns=tuple(to_entity(Campaign, row) for row in campaigns),
         )
 
     async def replace(self, organisation: Organisation) -> None:
@@ -1525,59 +1291,25 @@ class SqlOrganisationRepository(OrganisationRepository):
         each with its validity, so a body that ended is still in it with a ``valid_to``.
         Nominations keep their ``unit_key`` as plain text and reference no unit row.
         """
-        council = organisation.council
-        await self._replace_all(
-            CouncilRow,
-            [
-                {
-                    "key": council.key,
-                    "name": council.name,
-                    "secretariat_key": council.secretariat_key,
-                    **_validity(council.validity),
-                }
-            ],
-        )
+        await self._replace_all(CouncilRow, [to_values(organisation.council)])
         await self._replace_all(
             UnitRow,
             [
-                {
-                    "key": unit.key,
-                    "position": position,
-                    "name": unit.name,
-                    "kind": unit.kind.value,
-                    "aliases": list(unit.aliases),
-                    "parent_key": unit.parent_key,
-                    **_validity(unit.validity),
-                }
+                to_values(unit, position=position, aliases=list(unit.aliases))
                 for position, unit in enumerate(organisation.units)
             ],
         )
         await self._replace_all(
             ClusterRow,
             [
-                {
-                    "key": cluster.key,
-                    "position": position,
-                    "name": cluster.name,
-                    "member_keys": list(cluster.member_keys),
-                    "chief_key": cluster.chief_key,
-                    "deputy_key": cluster.deputy_key,
-                    **_validity(cluster.validity),
-                }
+                to_values(cluster, position=position, member_keys=list(cluster.member_keys))
                 for position, cluster in enumerate(organisation.clusters)
             ],
         )
         await self._replace_all(
             CampaignRow,
             [
-                {
-                    "key": campaign.key,
-                    "position": position,
-                    "title": campaign.title,
-                    "theme": campaign.theme,
-                    "description": campaign.description,
-                    **_validity(campaign.validity),
-                }
+                to_values(campaign, position=position)
                 for position, campaign in enumerate(organisation.campaigns)
             ],
         )
@@ -1589,13 +1321,7 @@ class SqlOrganisationRepository(OrganisationRepository):
         )
         self._session.add(
             CampaignRow(
-                key=campaign.key,
-                position=(position or 0) + 1,
-                title=campaign.title,
-                theme=campaign.theme,
-                description=campaign.description,
-                launched_by=launched_by,
-                **_validity(campaign.validity),
+                **to_values(campaign, position=(position or 0) + 1, launched_by=launched_by)
             )
         )
         await self._session.flush()
@@ -1616,19 +1342,7 @@ class SqlOrganisationRepository(OrganisationRepository):
 
     async def save_plan(self, plan: Plan) -> None:
         """Insert or replace a plan and its tasks."""
-        await upsert(
-            self._session,
-            PlanRow,
-            {
-                "key": plan.key,
-                "number": plan.number,
-                "title": plan.title,
-                "year": plan.year,
-                "issued_on": plan.issued_on,
-                "council_key": plan.council_key,
-            },
-            key=["key"],
-        )
+        await upsert(self._session, PlanRow, to_values(plan, omit=("tasks",)), key=["key"])
         await self._session.execute(
             delete(PlanTaskRow)
             .where(PlanTaskRow.plan_key == plan.key)
@@ -1636,15 +1350,14 @@ class SqlOrganisationRepository(OrganisationRepository):
         )
         self._session.add_all(
             PlanTaskRow(
-                plan_key=plan.key,
-                number=task.number,
-                position=position,
-                quarter=task.quarter,
-                content=task.content,
-                lead=[_unit_ref_json(ref) for ref in task.lead],
-                coordinating=[_unit_ref_json(ref) for ref in task.coordinating],
-                due_as_written=task.due_as_written,
-                due=_due_json(task.due),
+                **to_values(
+                    task,
+                    plan_key=plan.key,
+                    position=position,
+                    lead=[_unit_ref_json(ref) for ref in task.lead],
+                    coordinating=[_unit_ref_json(ref) for ref in task.coordinating],
+                    due=_due_json(task.due),
+                )
             )
             for position, task in enumerate(plan.tasks)
         )
@@ -1669,30 +1382,17 @@ class SqlOrganisationRepository(OrganisationRepository):
         )
         if row is None:
             return None
-        return Plan(
-            key=row.key,
-            number=row.number,
-            title=row.title,
-            year=row.year,
-            issued_on=row.issued_on,
-            council_key=row.council_key,
-            tasks=tuple(
-                PlanTask(
-                    number=task.number,
-                    quarter=task.quarter,
-                    content=task.content,
-                    lead=tuple(_unit_ref(item) for item in task.lead),
-                    coordinating=tuple(_unit_ref(item) for item in task.coordinating),
-                    due_as_written=task.due_as_written,
-                    due=_due(task.due),
-                )
-                for task in row.tasks
-            ),
-        )
+        return to_entity(Plan, row, tasks=tuple(_plan_task(task) for task in row.tasks))
 
 
-def _validity(validity: Validity) -> dict[str, Any]:
-    return {"valid_from": validity.valid_from, "valid_to": validity.valid_to}
+def _plan_task(row: PlanTaskRow) -> PlanTask:
+    return to_entity(
+        PlanTask,
+        row,
+        lead=tuple(_unit_ref(item) for item in row.lead),
+        coordinating=tuple(_unit_ref(item) for item in row.coordinating),
+        due=_due(row.due),
+    )
 
 
 def _unit_ref_json(ref: UnitRef) -> dict[str, str]:
@@ -1904,15 +1604,7 @@ class SqlSubscriptionRepository(SubscriptionRepository):
         )
         if same:
             return False
-        self._session.add(
-            SubscriptionRow(
-                user_id=subscription.user_id,
-                scope=subscription.scope.value,
-                target=subscription.target,
-                created_at=subscription.created_at,
-                ended_at=None,
-            )
-        )
+        self._session.add(SubscriptionRow(**to_values(subscription, omit=("id",), ended_at=None)))
         await self._session.flush()
         return True
 
@@ -1924,10 +1616,7 @@ class SqlSubscriptionRepository(SubscriptionRepository):
             .order_by(SubscriptionRow.created_at, SubscriptionRow.id)
             .execution_options(populate_existing=True)
         )
-        return [
-            Subscription(row.user_id, Scope(row.scope), row.target, row.created_at, None, row.id)
-            for row in rows
-        ]
+        return [to_entity(Subscription, row, ended_at=None) for row in rows]
 
     async def end_all(self, user_id: int, *, at: datetime) -> int:
         """End a user's active subscriptions; return how many."""
