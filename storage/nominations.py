@@ -28,7 +28,7 @@ from core.support import Supporter
 from core.text import fold
 from core.workflow import AuditEntry
 from storage.mapping import to_entity, to_values
-from storage.sql import dialect_insert
+from storage.sql import add_new, dialect_insert
 from storage.tables import AuditEntryRow, EvidenceRow, NominationRow, SupporterRow, UnitRow
 
 
@@ -279,10 +279,7 @@ class SqlAuditRepository(AuditRepository):
 
     async def add(self, entry: AuditEntry) -> AuditEntry:
         """Store an audit entry; return it with its id."""
-        row = AuditEntryRow(**to_values(entry, omit=("id",)))
-        self._session.add(row)
-        await self._session.flush()
-        return replace(entry, id=row.id)
+        return await add_new(self._session, AuditEntryRow, entry)
 
     async def history(self, nomination_id: int) -> Sequence[AuditEntry]:
         """Return a nomination's entries, oldest first (in insertion order at equal times)."""

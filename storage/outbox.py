@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.broadcasts import BroadcastStatus, Outcome
 from core.outbox import OutboxStatus, OutgoingMessage
 from core.ports import OutboxRepository
-from storage.mapping import to_entity, to_values
-from storage.sql import rowcount
+from storage.mapping import to_entity
+from storage.sql import add_new, rowcount
 from storage.tables import BroadcastRow, OutboxRow
 
 # The outbox as a Core table, for statements that need no ORM units (hot paths).
@@ -66,10 +66,8 @@ class SqlOutboxRepository(OutboxRepository):
         """Queue a message; return it with its id set."""
         # A broadcast's messages are queued by add_bulk; failures and back-offs are the
         # sender's to record.
-        row = OutboxRow(**to_values(message, omit=("broadcast_id", "failure", "retry_at", "id")))
-        self._session.add(row)
-        await self._session.flush()
-        return replace(message, id=row.id)
+        omit = ("broadcast_id", "failure", "retry_at")
+        return await add_new(self._session, OutboxRow, message, omit=omit)
 
     async def add_many(
         self, messages: Sequence[OutgoingMessage], *, taken_by: str | None, at: datetime

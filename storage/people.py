@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
@@ -20,7 +19,7 @@ from core.ports import (
 )
 from core.roles import Invitation, Role, RoleGrant
 from storage.mapping import to_entity, to_values
-from storage.sql import rowcount, upsert
+from storage.sql import add_new, rowcount, upsert
 from storage.tables import ConsentRow, FailedLookupRow, InvitationRow, RoleGrantRow, UserRow
 
 # Statements of every update's path, built once (Core, bound parameters).
@@ -112,10 +111,7 @@ class SqlRoleRepository(RoleRepository):
 
     async def add(self, grant: RoleGrant) -> RoleGrant:
         """Store a grant; return it with its id."""
-        row = RoleGrantRow(**to_values(grant, omit=("id",)))
-        self._session.add(row)
-        await self._session.flush()
-        return replace(grant, id=row.id)
+        return await add_new(self._session, RoleGrantRow, grant)
 
     async def revoke(self, grant_id: int, *, at: datetime) -> bool:
         """Revoke a grant; return False if it did not exist or was revoked already."""
@@ -168,10 +164,7 @@ class SqlInvitationRepository(InvitationRepository):
 
     async def add(self, invitation: Invitation) -> Invitation:
         """Store an invitation; return it with its id."""
-        row = InvitationRow(**to_values(invitation, omit=("id",)))
-        self._session.add(row)
-        await self._session.flush()
-        return replace(invitation, id=row.id)
+        return await add_new(self._session, InvitationRow, invitation)
 
     async def by_hash(self, code_hash: str) -> Invitation | None:
         """Return the invitation with this code hash, its row locked until the transaction ends.

@@ -1,15 +1,27 @@
-"""Statements every repository module uses: the dialect's INSERT, upserts, row counts."""
+"""What every repository module uses: the dialect's INSERT, upserts, row counts, new rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sqlalchemy import CursorResult, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.mapping import to_values
 from storage.tables import Base
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Entity = TypeVar("_Entity", bound="DataclassInstance")
+
+
+class _NumberedRow(Protocol):
+    @property
+    def id(self) -> int: ...
 
 
 def dialect_insert(
@@ -62,3 +74,21 @@ async def upsert(
 # Upserts by shape (dialect, table, columns, key, kept columns), built once: building one
 # (and its cache key) cost more than running it.
 _UPSERTS: dict[tuple[Any, ...], sqlite.Insert | postgresql.Insert] = {}
+
+
+async def add_new(
+    session: AsyncSession,
+    row_class: type[_NumberedRow],
+    entity: _Entity,
+    *,
+    omit: tuple[str, ...] = (),
+    **given: Any,
+) -> _Entity:
+    """Store a new entity's row (its fields but its id and ``omit``, and ``given`` columns).
+
+    Return the entity with the id the database gave the row.
+    """
+    row = row_class(**to_values(entity, omit=("id", *omit), **given))
+    session.add(row)
+    await session.flush()
+    return replace(entity, id=row.id)
