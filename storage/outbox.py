@@ -122,32 +122,18 @@ class SqlOutboxRepository(OutboxRepository):
         self, message_id: int, *, at: datetime, sent_message_id: int | None
     ) -> None:
         """Record that Telegram accepted the message."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=OutboxStatus.SENT.value,
-                attempts=OutboxRow.attempts + 1,
-                last_attempt_at=at,
-                sent_at=at,
-                sent_message_id=sent_message_id,
-            )
-            .execution_options(synchronize_session=False)
+        await self._attempted(
+            message_id,
+            OutboxStatus.SENT,
+            last_attempt_at=at,
+            sent_at=at,
+            sent_message_id=sent_message_id,
         )
 
     async def mark_failed(self, message_id: int, *, at: datetime, error: str, final: bool) -> None:
         """Record a failed attempt; ``final`` stops further attempts."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=(OutboxStatus.FAILED if final else OutboxStatus.PENDING).value,
-                attempts=OutboxRow.attempts + 1,
-                last_attempt_at=at,
-                last_error=error,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
+        await self._attempted(message_id, status, last_attempt_at=at, last_error=error)
 
     async def claim(self, message_id: int, *, at: datetime, by: str | None = None) -> bool:
         """Take a pending message for sending (``by``: the process); False if taken or done."""
@@ -290,48 +276,30 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
         """Put a message back for another attempt at ``at`` (a network error's back-off)."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=OutboxStatus.PENDING.value,
-                attempts=OutboxRow.attempts + 1,
-                last_error=error[:1000],
-                retry_at=at,
-            )
-            .execution_options(synchronize_session=False)
+        await self._attempted(
+            message_id, OutboxStatus.PENDING, last_error=error[:1000], retry_at=at
         )
 
     async def mark_undeliverable(
         self, message_id: int, *, at: datetime, failure: str, error: str
     ) -> None:
         """Record that the message will never go (``failure``: blocked, chat_not_found...)."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=OutboxStatus.FAILED.value,
-                attempts=OutboxRow.attempts + 1,
-                last_attempt_at=at,
-                last_error=error[:1000],
-                failure=failure,
-            )
-            .execution_options(synchronize_session=False)
+        await self._attempted(
+            message_id,
+            OutboxStatus.FAILED,
+            last_attempt_at=at,
+            last_error=error[:1000],
+            failure=failure,
         )
 
     async def mark_expired(self, message_id: int, *, at: datetime, error: str) -> None:
         """Record that the message is given up: Telegram could not be reached for too long."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(
-                status=OutboxStatus.EXPIRED.value,
-                attempts=OutboxRow.attempts + 1,
-                last_attempt_at=at,
-                last_error=error[:1000],
-                failure="expired",
-            )
-            .execution_options(synchronize_session=False)
+        await self._attempted(
+            message_id,
+            OutboxStatus.EXPIRED,
+            last_attempt_at=at,
+            last_error=error[:1000],
+            failure="expired",
         )
 
     async def retry_bulk_now(self) -> int:
@@ -356,6 +324,15 @@ class SqlOutboxRepository(OutboxRepository):
         """Put back messages taken but not attempted (a pause for flood control)."""
         if message_ids:
             await self._put_back(OutboxRow.id.in_(message_ids))
+
+    async def _attempted(self, message_id: int, status: OutboxStatus, **values: Any) -> None:
+        """Count an attempt at the message, after which it is in ``status``, with ``values``."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status=status.value, attempts=OutboxRow.attempts + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
 
     async def _put_back(self, *which: ColumnElement[bool]) -> int:
         """Make messages taken for sending (and matching ``which``) pending again."""
