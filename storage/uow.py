@@ -14,12 +14,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
-from storage.bulk import SqlBroadcastRepository, SqlLeaseRepository
+from storage.announcements import SqlBroadcastRepository, SqlSubscriptionRepository
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
 from storage.dialogs import SqlDialogRepository
 from storage.inbound import SqlInboundUpdateRepository
 from storage.inquiries import SqlInquiryRepository
+from storage.leases import SqlLeaseRepository
 from storage.migrate import upgrade
 from storage.nominations import SqlAuditRepository, SqlNominationRepository, SqlSupporterRepository
 from storage.organisation import SqlOrganisationRepository
@@ -31,7 +32,6 @@ from storage.people import (
     SqlRoleRepository,
     SqlUserRepository,
 )
-from storage.subscriptions import SqlSubscriptionRepository
 from storage.tables import LeaseRow
 
 # How long the write probe of /healthz may wait for a lock on PostgreSQL.
