@@ -18,9 +18,21 @@ import types
 from collections.abc import Callable, Mapping
 from enum import Enum
 from operator import attrgetter, itemgetter
-from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    NamedTuple,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 
 def to_entity(cls: type[_T], row: Any, /, **given: Any) -> _T:
@@ -42,7 +54,9 @@ def to_entity(cls: type[_T], row: Any, /, **given: Any) -> _T:
     return cls(*values)
 
 
-def to_values(entity: object, /, *, omit: tuple[str, ...] = (), **given: Any) -> dict[str, Any]:
+def to_values(
+    entity: DataclassInstance, /, *, omit: tuple[str, ...] = (), **given: Any
+) -> dict[str, Any]:
     """Return the columns of ``entity``: its fields but ``omit``, and the ``given`` columns."""
     shape = (type(entity), omit, tuple(given))
     writer = _WRITERS.get(shape) or _writer(*shape)
