@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.inquiries import Inquiry
 from core.ports import InquiryRepository
+from storage.mapping import to_entity
 from storage.tables import InquiryRow
 
 
@@ -23,7 +24,7 @@ class SqlInquiryRepository(InquiryRepository):
         )
         self._session.add(row)
         await self._session.flush()
-        return _inquiry(row)
+        return to_entity(Inquiry, row)
 
     async def get(self, inquiry_id: int, *, for_update: bool = False) -> Inquiry | None:
         """Return a question by number (locked until the transaction ends if ``for_update``)."""
@@ -31,7 +32,7 @@ class SqlInquiryRepository(InquiryRepository):
         if for_update:
             query = query.with_for_update()
         row = await self._session.scalar(query.execution_options(populate_existing=True))
-        return _inquiry(row) if row is not None else None
+        return to_entity(Inquiry, row) if row is not None else None
 
     async def save(self, inquiry: Inquiry) -> None:
         """Store the answer given to a question."""
@@ -42,15 +43,3 @@ class SqlInquiryRepository(InquiryRepository):
         row.answered_by = inquiry.answered_by
         row.answered_at = inquiry.answered_at
         await self._session.flush()
-
-
-def _inquiry(row: InquiryRow) -> Inquiry:
-    return Inquiry(
-        row.user_id,
-        row.question,
-        row.asked_at,
-        id=row.id,
-        answer=row.answer,
-        answered_by=row.answered_by,
-        answered_at=row.answered_at,
-    )

@@ -469,7 +469,7 @@ class PlanTaskRow(Base):
     """One row of a plan's appendix.
 
     ``lead`` and ``coordinating`` are lists of ``{"unit_key": ...}`` or ``{"group": ...}``;
-    ``due`` is the reading of ``due_as_written`` (see ``storage.repositories``), or null.
+    ``due`` is the reading of ``due_as_written`` (see ``storage.organisation``), or null.
     """
 
     __tablename__ = "plan_tasks"

@@ -14,24 +14,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
-from storage.bulk import SqlBroadcastRepository, SqlLeaseRepository
+from storage.announcements import SqlBroadcastRepository, SqlSubscriptionRepository
 from storage.database import create_engine, is_connection_error, session_factory
+from storage.deadlines import SqlDeadlineRepository
+from storage.dialogs import SqlDialogRepository
+from storage.inbound import SqlInboundUpdateRepository
 from storage.inquiries import SqlInquiryRepository
+from storage.leases import SqlLeaseRepository
 from storage.migrate import upgrade
-from storage.repositories import (
-    SqlAuditRepository,
+from storage.nominations import SqlAuditRepository, SqlNominationRepository, SqlSupporterRepository
+from storage.organisation import SqlOrganisationRepository
+from storage.outbox import SqlOutboxRepository
+from storage.people import (
     SqlConsentRepository,
-    SqlDeadlineRepository,
-    SqlDialogRepository,
     SqlFailedLookupRepository,
-    SqlInboundUpdateRepository,
     SqlInvitationRepository,
-    SqlNominationRepository,
-    SqlOrganisationRepository,
-    SqlOutboxRepository,
     SqlRoleRepository,
-    SqlSubscriptionRepository,
-    SqlSupporterRepository,
     SqlUserRepository,
 )
 from storage.tables import LeaseRow

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.local_api import LocalBotApi, SimUser
 from core.outbox import OutboxStatus, OutgoingMessage
-from storage.repositories import SqlOutboxRepository
+from storage.outbox import SqlOutboxRepository
 from storage.tables import OutboxRow
 from tests.bot.conftest import FakeClock, RunningBot, taken_elsewhere
 from tests.bot.flows import agree_and_start

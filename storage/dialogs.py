@@ -1,0 +1,42 @@
+"""The dialog each chat is in (see :mod:`core.dialog`)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.dialog import Dialog
+from core.ports import DialogRepository
+from storage.mapping import to_entity, to_values
+from storage.sql import upsert
+from storage.tables import DialogRow
+
+# Statements of every update's path, built once (Core, bound parameters).
+_DIALOGS = cast(Table, DialogRow.__table__)
+_DIALOG = select(_DIALOGS).where(_DIALOGS.c.chat_id == bindparam("chat_id"))
+
+
+class SqlDialogRepository(DialogRepository):
+    """Dialogs in the ``dialogs`` table, one per chat."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, chat_id: int) -> Dialog | None:
+        """Return the chat's dialog, if one is open."""
+        row = (await self._session.execute(_DIALOG, {"chat_id": chat_id})).first()
+        return to_entity(Dialog, row, data=dict(row.data)) if row is not None else None
+
+    async def save(self, dialog: Dialog) -> None:
+        """Insert or update the chat's dialog."""
+        await upsert(self._session, DialogRow, to_values(dialog), key=["chat_id"])
+
+    async def delete(self, chat_id: int) -> None:
+        """Close the chat's dialog; closing a chat without one does nothing."""
+        await self._session.execute(
+            delete(DialogRow)
+            .where(DialogRow.chat_id == chat_id)
+            .execution_options(synchronize_session=False)
+        )

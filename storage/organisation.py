@@ -1,0 +1,214 @@
+"""The organisation (council, units, clusters, campaigns) and its yearly plans."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.org import Campaign, Cluster, Council, Organisation, Unit
+from core.plan import (
+    AbsoluteDue,
+    DueRule,
+    Frequency,
+    Plan,
+    PlanTask,
+    RecurringDue,
+    RelativeDue,
+    UnitGroup,
+    UnitRef,
+)
+from core.ports import OrganisationRepository
+from storage.mapping import to_entity, to_values
+from storage.sql import upsert
+from storage.tables import CampaignRow, ClusterRow, CouncilRow, PlanRow, PlanTaskRow, UnitRow
+
+
+class SqlOrganisationRepository(OrganisationRepository):
+    """The organisation and its plans.
+
+    The organisation is kept in ``councils``, ``units``, ``clusters`` and ``campaigns``; plans
+    in ``plans`` and ``plan_tasks``.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def load(self) -> Organisation | None:
+        """Return the organisation, or None before a plan file was loaded."""
+        council = await self._session.scalar(select(CouncilRow).order_by(CouncilRow.key).limit(1))
+        if council is None:
+            return None
+        units = await self._session.scalars(select(UnitRow).order_by(UnitRow.position))
+        clusters = await self._session.scalars(select(ClusterRow).order_by(ClusterRow.position))
+        campaigns = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.position))
+        return Organisation(
+            council=to_entity(Council, council),
+            units=tuple(to_entity(Unit, row, aliases=tuple(row.aliases)) for row in units),
+            clusters=tuple(
+                to_entity(Cluster, row, member_keys=tuple(row.member_keys)) for row in clusters
+            ),
+            campaigns=tuple(to_entity(Campaign, row) for row in campaigns),
+        )
+
+    async def replace(self, organisation: Organisation) -> None:
+        """Store ``organisation`` in place of the one before.
+
+        Rows are updated by key; rows whose key is no longer in ``organisation`` are deleted.
+        Nothing is lost by deleting: the plan file keeps every body the council ever had,
+        each with its validity, so a body that ended is still in it with a ``valid_to``.
+        Nominations keep their ``unit_key`` as plain text and reference no unit row.
+        """
+        await self._replace_all(CouncilRow, [to_values(organisation.council)])
+        await self._replace_all(
+            UnitRow,
+            [
+                to_values(unit, position=position, aliases=list(unit.aliases))
+                for position, unit in enumerate(organisation.units)
+            ],
+        )
+        await self._replace_all(
+            ClusterRow,
+            [
+                to_values(cluster, position=position, member_keys=list(cluster.member_keys))
+                for position, cluster in enumerate(organisation.clusters)
+            ],
+        )
+        await self._replace_all(
+            CampaignRow,
+            [
+                to_values(campaign, position=position)
+                for position, campaign in enumerate(organisation.campaigns)
+            ],
+        )
+
+    async def add_campaign(self, campaign: Campaign, *, launched_by: int | None) -> None:
+        """Add a campaign launched in chat; reloading the plan file keeps it."""
+        position = await self._session.scalar(
+            select(func.coalesce(func.max(CampaignRow.position), -1))
+        )
+        self._session.add(
+            CampaignRow(
+                **to_values(campaign, position=(position or 0) + 1, launched_by=launched_by)
+            )
+        )
+        await self._session.flush()
+
+    async def _replace_all(
+        self,
+        row_class: type[CouncilRow | UnitRow | ClusterRow | CampaignRow],
+        rows: list[dict[str, Any]],
+    ) -> None:
+        keys = [row["key"] for row in rows]
+        gone = delete(row_class).where(row_class.key.not_in(keys))
+        if row_class is CampaignRow:
+            # Campaigns launched in chat are not in the plan file: a reload keeps them.
+            gone = gone.where(CampaignRow.launched_by.is_(None))
+        await self._session.execute(gone.execution_options(synchronize_session=False))
+        for row in rows:
+            await upsert(self._session, row_class, row, key=["key"])
+
+    async def save_plan(self, plan: Plan) -> None:
+        """Insert or replace a plan and its tasks."""
+        await upsert(self._session, PlanRow, to_values(plan, omit=("tasks",)), key=["key"])
+        await self._session.execute(
+            delete(PlanTaskRow)
+            .where(PlanTaskRow.plan_key == plan.key)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.add_all(
+            PlanTaskRow(
+                **to_values(
+                    task,
+                    plan_key=plan.key,
+                    position=position,
+                    lead=[_unit_ref_json(ref) for ref in task.lead],
+                    coordinating=[_unit_ref_json(ref) for ref in task.coordinating],
+                    due=_due_json(task.due),
+                )
+            )
+            for position, task in enumerate(plan.tasks)
+        )
+        await self._session.flush()
+
+    async def current_plan(self) -> Plan | None:
+        """Return the plan of the latest year (the last issued if several), or None."""
+        key = await self._session.scalar(
+            select(PlanRow.key)
+            .order_by(PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
+            .limit(1)
+        )
+        return await self.get_plan(key) if key is not None else None
+
+    async def get_plan(self, key: str) -> Plan | None:
+        """Return a plan by key."""
+        row = await self._session.scalar(
+            select(PlanRow)
+            .where(PlanRow.key == key)
+            .options(selectinload(PlanRow.tasks))
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            return None
+        return to_entity(Plan, row, tasks=tuple(_plan_task(task) for task in row.tasks))
+
+
+def _plan_task(row: PlanTaskRow) -> PlanTask:
+    return to_entity(
+        PlanTask,
+        row,
+        lead=tuple(_unit_ref(item) for item in row.lead),
+        coordinating=tuple(_unit_ref(item) for item in row.coordinating),
+        due=_due(row.due),
+    )
+
+
+def _unit_ref_json(ref: UnitRef) -> dict[str, str]:
+    if ref.group is not None:
+        return {"group": ref.group.value}
+    assert ref.unit_key is not None
+    return {"unit_key": ref.unit_key}
+
+
+def _unit_ref(data: dict[str, str]) -> UnitRef:
+    if "group" in data:
+        return UnitRef.of_group(UnitGroup(data["group"]))
+    return UnitRef.of_unit(data["unit_key"])
+
+
+def _due_json(due: DueRule | None) -> dict[str, Any] | None:
+    match due:
+        case None:
+            return None
+        case AbsoluteDue(day=day, dossier=dossier):
+            return {"kind": "absolute", "day": day.isoformat(), "dossier": dossier}
+        case RelativeDue(days_before=days_before, event=event, dossier=dossier):
+            return {
+                "kind": "relative",
+                "days_before": days_before,
+                "event": event,
+                "dossier": dossier,
+            }
+        case RecurringDue(frequency=frequency):
+            return {"kind": "recurring", "frequency": frequency.value}
+    raise TypeError(f"unknown due rule {due!r}")
+
+
+def _due(data: dict[str, Any] | None) -> DueRule | None:
+    if data is None:
+        return None
+    kind = data["kind"]
+    if kind == "absolute":
+        return AbsoluteDue(day=date.fromisoformat(data["day"]), dossier=bool(data["dossier"]))
+    if kind == "relative":
+        return RelativeDue(
+            days_before=int(data["days_before"]),
+            event=str(data["event"]),
+            dossier=bool(data["dossier"]),
+        )
+    if kind == "recurring":
+        return RecurringDue(frequency=Frequency(data["frequency"]))
+    raise ValueError(f"unknown due rule kind {kind!r}")

@@ -1,0 +1,407 @@
+"""Bot API calls waiting to be made, or made: replies, notices, broadcasts' messages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.broadcasts import BroadcastStatus, Outcome
+from core.outbox import OutboxStatus, OutgoingMessage
+from core.ports import OutboxRepository
+from storage.mapping import to_entity
+from storage.sql import add_new, rowcount
+from storage.tables import BroadcastRow, OutboxRow
+
+# The outbox as a Core table, for statements that need no ORM units (hot paths).
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_UNSENT = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+_CHAT_UNSENT = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.status.in_(_UNSENT),
+        _OUTBOX.c.chat_id == bindparam("chat_id"),
+        _OUTBOX.c.broadcast_id.is_(None),
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+_ADD_SQLITE = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_ADD_ORDERED = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+# Core, not ORM: one executemany, keyed by id.
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("message_id"))
+    .values(
+        status=OutboxStatus.SENT.value,
+        attempts=_OUTBOX.c.attempts + 1,
+        last_attempt_at=bindparam("at"),
+        sent_at=bindparam("at"),
+        sent_message_id=bindparam("telegram_id"),
+    )
+)
+
+
+class SqlOutboxRepository(OutboxRepository):
+    """Outgoing Bot API calls in the ``outbox`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: OutgoingMessage) -> OutgoingMessage:
+        """Queue a message; return it with its id set."""
+        # A broadcast's messages are queued by add_bulk; failures and back-offs are the
+        # sender's to record.
+        omit = ("broadcast_id", "failure", "retry_at")
+        return await add_new(self._session, OutboxRow, message, omit=omit)
+
+    async def add_many(
+        self, messages: Sequence[OutgoingMessage], *, taken_by: str | None, at: datetime
+    ) -> list[OutgoingMessage]:
+        """Queue messages in order, taken by ``taken_by`` if given; return them with ids."""
+        if not messages:
+            return []
+        status = OutboxStatus.SENDING if taken_by is not None else OutboxStatus.PENDING
+        rows = [
+            {
+                "chat_id": m.chat_id,
+                "method": m.method,
+                "params": m.params,
+                "created_at": m.created_at,
+                "status": status.value,
+                "attempts": 0,
+                "last_attempt_at": at if taken_by is not None else None,
+                "claimed_by": taken_by,
+            }
+            for m in messages
+        ]
+        # Core, not ORM units: one INSERT … RETURNING for all of them. SQLite gives the rows
+        # ascending ids in the order of VALUES (its write lock is held), so the ids sorted
+        # are in input order; asking SQLAlchemy to order them would cost a statement per row
+        # there. PostgreSQL orders them in the statement.
+        sqlite = self._session.get_bind().dialect.name == "sqlite"
+        result = await self._session.execute(_ADD_SQLITE if sqlite else _ADD_ORDERED, rows)
+        ids = sorted(result.scalars()) if sqlite else list(result.scalars())
+        return [
+            replace(m, id=message_id, status=status)
+            for m, message_id in zip(messages, ids, strict=True)
+        ]
+
+    async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
+        """Return the ids of the chat's messages (not broadcasts') pending or being sent."""
+        ids = await self._session.scalars(_CHAT_UNSENT, {"chat_id": chat_id, "limit": limit})
+        return list(ids)
+
+    async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
+        """Return pending messages in id order, for one chat or for all; broadcasts' apart."""
+        query = select(OutboxRow).where(
+            OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.broadcast_id.is_(None)
+        )
+        if chat_id is not None:
+            query = query.where(OutboxRow.chat_id == chat_id)
+        rows = await self._session.scalars(
+            query.order_by(OutboxRow.id).limit(limit).execution_options(populate_existing=True)
+        )
+        return [_outgoing(row) for row in rows]
+
+    async def mark_sent(
+        self, message_id: int, *, at: datetime, sent_message_id: int | None
+    ) -> None:
+        """Record that Telegram accepted the message."""
+        await self._attempted(
+            message_id,
+            OutboxStatus.SENT,
+            last_attempt_at=at,
+            sent_at=at,
+            sent_message_id=sent_message_id,
+        )
+
+    async def mark_failed(self, message_id: int, *, at: datetime, error: str, final: bool) -> None:
+        """Record a failed attempt; ``final`` stops further attempts."""
+        status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
+        await self._attempted(message_id, status, last_attempt_at=at, last_error=error)
+
+    async def claim(self, message_id: int, *, at: datetime, by: str | None = None) -> bool:
+        """Take a pending message for sending (``by``: the process); False if taken or done."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, last_attempt_at=at, claimed_by=by)
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount == 1
+
+    async def claimers(self) -> set[str]:
+        """Return the processes holding messages (not broadcasts') for sending now."""
+        rows = await self._session.scalars(
+            select(OutboxRow.claimed_by)
+            .where(
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.broadcast_id.is_(None),
+                OutboxRow.claimed_by.is_not(None),
+            )
+            .distinct()
+        )
+        return {claimer for claimer in rows if claimer is not None}
+
+    async def release_claims(
+        self, claimers: Collection[str], *, taken_before: datetime | None = None
+    ) -> int:
+        """Put back the messages these processes took (they are gone); return how many.
+
+        ``taken_before``: only those taken before then.
+        """
+        if not claimers:
+            return 0
+        which: list[ColumnElement[bool]] = [OutboxRow.claimed_by.in_(sorted(claimers))]
+        if taken_before is not None:
+            which.append(OutboxRow.last_attempt_at < taken_before)
+        return await self._put_back(*which)
+
+    async def sendable(
+        self, chat_id: int, *, limit: int, done: Collection[int] = ()
+    ) -> Sequence[OutgoingMessage]:
+        """Return the chat's pending messages (not broadcasts') in id order.
+
+        None at all while a sender holds one of them: it sends the rest after it, in order.
+        ``done``: messages the asking sender has sent but not yet recorded as sent.
+        """
+        rows = [
+            row
+            for row in await self._session.scalars(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.chat_id == chat_id,
+                    OutboxRow.status.in_(_UNSENT),
+                    OutboxRow.broadcast_id.is_(None),
+                )
+                .order_by(OutboxRow.id)
+                .limit(limit)
+                .execution_options(populate_existing=True)
+            )
+            if row.id not in done
+        ]
+        if any(row.status == OutboxStatus.SENDING.value for row in rows):
+            return []
+        return [_outgoing(row) for row in rows]
+
+    async def release_stale(self, *, older_than: datetime) -> int:
+        """Put back messages taken for sending before ``older_than`` (their sender died)."""
+        return await self._put_back(
+            OutboxRow.last_attempt_at < older_than, OutboxRow.broadcast_id.is_(None)
+        )
+
+    async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
+        """Queue one message per chat for a broadcast; return how many rows were written."""
+        if not messages:
+            return 0
+        already = set(
+            await self._session.scalars(
+                select(OutboxRow.chat_id).where(OutboxRow.broadcast_id == broadcast_id)
+            )
+        )
+        rows = [
+            {
+                "chat_id": m.chat_id,
+                "method": m.method,
+                "params": m.params,
+                "created_at": m.created_at,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "broadcast_id": broadcast_id,
+            }
+            for m in messages
+            if m.chat_id not in already
+        ]
+        for start in range(0, len(rows), 1000):
+            await self._session.execute(insert(OutboxRow), rows[start : start + 1000])
+        return len(rows)
+
+    async def pending_bulk(
+        self, *, limit: int, now: datetime, urgent_only: bool
+    ) -> Sequence[OutgoingMessage]:
+        """Return pending messages of running broadcasts due for an attempt, in id order."""
+        running = select(BroadcastRow.id).where(
+            BroadcastRow.status == BroadcastStatus.SENDING.value
+        )
+        if urgent_only:
+            running = running.where(BroadcastRow.urgent.is_(True))
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.broadcast_id.in_(running),
+                or_(OutboxRow.retry_at.is_(None), OutboxRow.retry_at <= now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_outgoing(row) for row in rows]
+
+    async def claim_many(self, message_ids: Sequence[int], *, at: datetime) -> list[int]:
+        """Take pending messages for sending; return the ids taken."""
+        if not message_ids:
+            return []
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(message_ids), OutboxRow.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.SENDING.value, last_attempt_at=at)
+            .returning(OutboxRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(result.scalars())
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], *, at: datetime) -> None:
+        """Record that Telegram accepted each (message id, Telegram's message id)."""
+        if not sent:
+            return
+        await self._session.execute(
+            _MARK_SENT, [{"message_id": mid, "telegram_id": tid, "at": at} for mid, tid in sent]
+        )
+
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Put a message back for another attempt at ``at`` (a network error's back-off)."""
+        await self._attempted(
+            message_id, OutboxStatus.PENDING, last_error=error[:1000], retry_at=at
+        )
+
+    async def mark_undeliverable(
+        self, message_id: int, *, at: datetime, failure: str, error: str
+    ) -> None:
+        """Record that the message will never go (``failure``: blocked, chat_not_found...)."""
+        await self._attempted(
+            message_id,
+            OutboxStatus.FAILED,
+            last_attempt_at=at,
+            last_error=error[:1000],
+            failure=failure,
+        )
+
+    async def mark_expired(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Record that the message is given up: Telegram could not be reached for too long."""
+        await self._attempted(
+            message_id,
+            OutboxStatus.EXPIRED,
+            last_attempt_at=at,
+            last_error=error[:1000],
+            failure="expired",
+        )
+
+    async def retry_bulk_now(self) -> int:
+        """Make the broadcasts' messages waiting out a back-off due now; return how many."""
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.broadcast_id.is_not(None),
+                OutboxRow.retry_at.is_not(None),
+            )
+            .values(retry_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount
+
+    async def release_bulk(self) -> int:
+        """Put back every broadcast message taken for sending (its sender is gone)."""
+        return await self._put_back(OutboxRow.broadcast_id.is_not(None))
+
+    async def unclaim(self, message_ids: Sequence[int]) -> None:
+        """Put back messages taken but not attempted (a pause for flood control)."""
+        if message_ids:
+            await self._put_back(OutboxRow.id.in_(message_ids))
+
+    async def _attempted(self, message_id: int, status: OutboxStatus, **values: Any) -> None:
+        """Count an attempt at the message, after which it is in ``status``, with ``values``."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status=status.value, attempts=OutboxRow.attempts + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _put_back(self, *which: ColumnElement[bool]) -> int:
+        """Make messages taken for sending (and matching ``which``) pending again."""
+        return await rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(OutboxRow.status == OutboxStatus.SENDING.value, *which)
+            .values(status=OutboxStatus.PENDING.value)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Stop the broadcast's messages not sent yet; return how many."""
+        return await rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(
+                OutboxRow.broadcast_id == broadcast_id,
+                OutboxRow.status == OutboxStatus.PENDING.value,
+            )
+            .values(status=OutboxStatus.CANCELLED.value)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def broadcast_outcomes(self, broadcast_id: int) -> dict[Outcome, int]:
+        """Count the broadcast's messages by outcome."""
+        rows = await self._session.execute(
+            select(OutboxRow.status, OutboxRow.failure, func.count())
+            .where(OutboxRow.broadcast_id == broadcast_id)
+            .group_by(OutboxRow.status, OutboxRow.failure)
+        )
+        counts: dict[Outcome, int] = {}
+        for status, failure, count in rows:
+            outcome = _OUTCOMES.get(status, Outcome.PENDING)
+            if outcome is Outcome.FAILED and failure == Outcome.BLOCKED.value:
+                outcome = Outcome.BLOCKED
+            counts[outcome] = counts.get(outcome, 0) + count
+        return counts
+
+    async def broadcast_last_attempt(self, broadcast_id: int) -> datetime | None:
+        """Return when the broadcast's last message was attempted."""
+        return await self._session.scalar(
+            select(func.max(OutboxRow.last_attempt_at)).where(
+                OutboxRow.broadcast_id == broadcast_id
+            )
+        )
+
+    async def backlog(self, *, broadcasts: bool) -> tuple[int, datetime | None]:
+        """Return how many messages are unsent and when the oldest of them was queued."""
+        kind = (
+            OutboxRow.broadcast_id.is_not(None) if broadcasts else OutboxRow.broadcast_id.is_(None)
+        )
+        row = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxRow.created_at)).where(
+                    OutboxRow.status.in_(_UNSENT), kind
+                )
+            )
+        ).one()
+        return row[0], row[1]
+
+
+_OUTCOMES = {
+    OutboxStatus.SENT.value: Outcome.DELIVERED,
+    OutboxStatus.FAILED.value: Outcome.FAILED,
+    OutboxStatus.EXPIRED.value: Outcome.FAILED,
+    OutboxStatus.CANCELLED.value: Outcome.CANCELLED,
+}
+
+
+def _outgoing(row: OutboxRow) -> OutgoingMessage:
+    return to_entity(OutgoingMessage, row, params=dict(row.params))
