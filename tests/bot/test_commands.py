@@ -21,24 +21,10 @@ from core.review import grant_role, revoke_role
 from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot, unpaced_budget
 from tests.bot.flows import say
+from tests.unit.test_flows import OFFICERS, RESIDENTS
 
 OPERATOR = Actor.operator()
 HANG_BAC = "phuong-hang-bac"
-RESIDENTS = {
-    "start",
-    "help",
-    "nominate",
-    "status",
-    "my",
-    "lang",
-    "subscribe",
-    "unsubscribe",
-    "subscriptions",
-    "lienhe",
-    "deadlines",
-    "cancel",
-}
-OFFICERS = {"queue", "find", "event", "register", "dossier"}
 
 
 def _menu(api: LocalBotApi, chat_id: int | None = None, language: str = "") -> dict[str, str]:
