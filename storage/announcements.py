@@ -124,6 +124,16 @@ class SqlSubscriptionRepository(SubscriptionRepository):
             )
         return found
 
+    async def all_of(self, user_id: int) -> Sequence[Subscription]:
+        """Return every subscription of the user, ended ones too, newest first."""
+        rows = await self._session.scalars(
+            select(SubscriptionRow)
+            .where(SubscriptionRow.user_id == user_id)
+            .order_by(SubscriptionRow.created_at.desc(), SubscriptionRow.id.desc())
+            .execution_options(populate_existing=True)
+        )
+        return [to_entity(Subscription, row) for row in rows]
+
 
 class SqlBroadcastRepository(BroadcastRepository):
     """Broadcasts in ``broadcasts``; their messages are ``outbox`` rows with the id."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,3 +45,13 @@ class SqlInquiryRepository(InquiryRepository):
         row.answered_by = inquiry.answered_by
         row.answered_at = inquiry.answered_at
         await self._session.flush()
+
+    async def asked_by(self, user_id: int) -> Sequence[Inquiry]:
+        """Return every question the user asked, with its answer if given, newest first."""
+        rows = await self._session.scalars(
+            select(InquiryRow)
+            .where(InquiryRow.user_id == user_id)
+            .order_by(InquiryRow.asked_at.desc(), InquiryRow.id.desc())
+            .execution_options(populate_existing=True)
+        )
+        return [to_entity(Inquiry, row) for row in rows]

@@ -371,6 +371,16 @@ class SqlSupporterRepository(SupporterRepository):
         )
         return list(ids)
 
+    async def given_by(self, user_id: int) -> Sequence[Supporter]:
+        """Return every support the user gave (their account, their files), newest first."""
+        rows = await self._session.scalars(
+            select(SupporterRow)
+            .where(SupporterRow.user_id == user_id)
+            .order_by(SupporterRow.created_at.desc(), SupporterRow.id.desc())
+            .execution_options(populate_existing=True)
+        )
+        return [_supporter(row) for row in rows]
+
 
 # Every column, so that move() can put each row back exactly as it was, id included.
 _SUPPORTER_COLUMNS = tuple(SupporterRow.__table__.columns)

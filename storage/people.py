@@ -92,6 +92,15 @@ class SqlConsentRepository(ConsentRepository):
         ).first()
         return to_entity(Consent, row) if row is not None else None
 
+    async def all_of(self, user_id: int) -> Sequence[Consent]:
+        """Return every consent the user gave, for any purpose, newest first."""
+        rows = await self._session.execute(
+            select(_CONSENTS)
+            .where(_CONSENTS.c.user_id == user_id)
+            .order_by(_CONSENTS.c.given_at.desc(), _CONSENTS.c.id.desc())
+        )
+        return [to_entity(Consent, row) for row in rows]
+
 
 class SqlRoleRepository(RoleRepository):
     """Role grants in ``role_grants``; revoking keeps the row, with its ``revoked_at``."""

@@ -68,3 +68,7 @@ class SubscriptionRepository(abc.ABC):
     @abc.abstractmethod
     async def blocked_among(self, user_ids: Sequence[int]) -> set[int]:
         """Return which of the users blocked the bot."""
+
+    @abc.abstractmethod
+    async def all_of(self, user_id: int) -> Sequence[Subscription]:
+        """Return every subscription of the user, ended ones too, newest first."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 
 from core.inquiries import Inquiry
 
@@ -21,3 +22,7 @@ class InquiryRepository(abc.ABC):
     @abc.abstractmethod
     async def save(self, inquiry: Inquiry) -> None:
         """Store the answer given to a question."""
+
+    @abc.abstractmethod
+    async def asked_by(self, user_id: int) -> Sequence[Inquiry]:
+        """Return every question the user asked, with its answer if given, newest first."""

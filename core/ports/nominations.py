@@ -108,6 +108,10 @@ class SupporterRepository(abc.ABC):
     async def supported_by(self, user_id: int, *, limit: int) -> Sequence[int]:
         """Return the ids of nominations the user supports, newest first."""
 
+    @abc.abstractmethod
+    async def given_by(self, user_id: int) -> Sequence[Supporter]:
+        """Return every support the user gave (their account, their files), newest first."""
+
 
 class AuditRepository(abc.ABC):
     """The history of every nomination."""

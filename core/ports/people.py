@@ -37,6 +37,10 @@ class ConsentRepository(abc.ABC):
     async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
         """Return the user's most recent consent for ``purpose``."""
 
+    @abc.abstractmethod
+    async def all_of(self, user_id: int) -> Sequence[Consent]:
+        """Return every consent the user gave, for any purpose, newest first."""
+
 
 class RoleRepository(abc.ABC):
     """Roles granted to users."""

@@ -1,0 +1,286 @@
+"""The right of access: everything the bot holds about a person, gathered from the stores.
+
+``/dulieu`` shows a person a :class:`PersonalData` grouped and short; the full copy is the
+same view as JSON (:meth:`PersonalData.as_json`, every stored field, ISO dates) and as a
+readable document. Only the person themselves sees it, and only in their private chat with
+the bot: :func:`personal_data` takes no other person's id, so there is nobody else's data to
+ask for (Law 91/2025/QH15, the right to know and to access).
+
+What is about other people is left out even where it sits beside the person's data: the
+officer handling a case and who made each transition (their Telegram ids), the officers'
+private notes, and the answerer of a question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from core.dialog import Dialog
+from core.inquiries import Inquiry
+from core.nomination import Evidence, Nomination
+from core.people import Consent, User
+from core.ports import UnitOfWork
+from core.roles import NotAllowedError, RoleGrant
+from core.subscriptions import Subscription
+from core.support import Supporter
+from core.workflow import AuditEntry
+
+# Version of the JSON copy's layout: a reader (a program, a lawyer) knows what it holds.
+JSON_LAYOUT = "ntvt-personal-data/1"
+# Every row a person could have: a resident files a few nominations a year.
+EVERYTHING = 100_000
+_DAWN = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class CopyFormat(StrEnum):
+    """The files of the full copy: machine-readable, and for people to read."""
+
+    JSON = "json"
+    DOCUMENT = "html"
+
+
+@dataclass(frozen=True, slots=True)
+class FiledNomination:
+    """A nomination the person filed, with its history as the nominator is told it."""
+
+    nomination: Nomination
+    history: tuple[AuditEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GivenSupport:
+    """The person's backing of someone else's nomination; ``nomination`` unless it is gone."""
+
+    supporter: Supporter
+    nomination: Nomination | None
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    """A photo or document the person sent, and the nomination it went with."""
+
+    evidence: Evidence
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    """What the bot holds about one person, newest first within each group.
+
+    ``draft``: the conversation the person has open (a nomination being written, say);
+    ``failed_lookups``: when they typed a tracking code that does not exist (kept an hour,
+    to slow down guessing); ``blocked``: whether the bot noted they blocked it.
+    """
+
+    user: User
+    consents: tuple[Consent, ...]
+    nominations: tuple[FiledNomination, ...]
+    supports: tuple[GivenSupport, ...]
+    subscriptions: tuple[Subscription, ...]
+    inquiries: tuple[Inquiry, ...]
+    roles: tuple[RoleGrant, ...]
+    draft: Dialog | None
+    failed_lookups: tuple[datetime, ...]
+    blocked: bool
+
+    @property
+    def consented(self) -> bool:
+        """Tell whether the person ever agreed to a privacy notice (before that, little is kept)."""
+        return bool(self.consents)
+
+    @property
+    def active_subscriptions(self) -> tuple[Subscription, ...]:
+        """Return the subscriptions not ended."""
+        return tuple(item for item in self.subscriptions if item.ended_at is None)
+
+    @property
+    def files(self) -> tuple[SentFile, ...]:
+        """Return every file the person sent with a nomination or a support, each once."""
+        seen: set[str] = set()
+        found: list[SentFile] = []
+        sources = [(f.nomination.evidence, str(f.nomination.code)) for f in self.nominations]
+        sources += [
+            (s.supporter.evidence, str(s.nomination.code) if s.nomination else "")
+            for s in self.supports
+        ]
+        for evidence, code in sources:
+            for item in evidence:
+                if item.file_unique_id not in seen:
+                    seen.add(item.file_unique_id)
+                    found.append(SentFile(item, code))
+        return tuple(found)
+
+    def as_json(self, *, now: datetime) -> dict[str, Any]:
+        """Return the full copy: every stored field about the person, dates in ISO 8601."""
+        user = self.user
+        return {
+            "layout": JSON_LAYOUT,
+            "generated_at": now.isoformat(),
+            "account": {
+                "telegram_id": user.id,
+                "display_name": user.display_name,
+                "language_code": user.language_code,
+                "chosen_language": user.locale,
+                "first_met_at": user.created_at.isoformat(),
+                "blocked_the_bot": self.blocked,
+            },
+            "consents": [
+                {
+                    "purpose": consent.purpose.value,
+                    "notice_version": consent.notice_version,
+                    "given_at": consent.given_at.isoformat(),
+                }
+                for consent in self.consents
+            ],
+            "nominations": [_filed(item, user.id) for item in self.nominations],
+            "supported_nominations": [_support(item) for item in self.supports],
+            "subscriptions": [
+                {
+                    "scope": item.scope.value,
+                    "target": item.target,
+                    "created_at": item.created_at.isoformat(),
+                    "ended_at": _iso(item.ended_at),
+                }
+                for item in self.subscriptions
+            ],
+            "inquiries": [
+                {
+                    "number": item.id,
+                    "question": item.question,
+                    "asked_at": item.asked_at.isoformat(),
+                    "answer": item.answer,
+                    "answered_at": _iso(item.answered_at),
+                }
+                for item in self.inquiries
+            ],
+            "roles": [
+                {
+                    "role": grant.role.value,
+                    "unit_key": grant.unit_key,
+                    "valid_from": _iso(grant.validity.valid_from),
+                    "valid_to": _iso(grant.validity.valid_to),
+                    "granted_at": grant.granted_at.isoformat(),
+                    "revoked_at": _iso(grant.revoked_at),
+                }
+                for grant in self.roles
+            ],
+            "open_conversation": (
+                {
+                    "flow": self.draft.flow,
+                    "step": self.draft.step,
+                    "data": self.draft.data,
+                    "updated_at": _iso(self.draft.updated_at),
+                }
+                if self.draft is not None
+                else None
+            ),
+            "failed_code_lookups": [at.isoformat() for at in self.failed_lookups],
+        }
+
+
+def only_in_own_chat(user_id: int, chat_id: int) -> None:
+    """Refuse to show a person's data anywhere but their private chat (whose id is theirs).
+
+    A copy sent to a group would be read by everyone in it.
+    """
+    if chat_id != user_id:
+        raise NotAllowedError(f"personal data of {user_id} asked for in chat {chat_id}")
+
+
+async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> PersonalData | None:
+    """Gather what the bot holds about ``user_id``, for them in their chat ``chat_id``.
+
+    Return None for a person the bot has never met. Raises :class:`NotAllowedError` when
+    ``chat_id`` is not the person's private chat. Reads only: nothing is stored.
+    """
+    only_in_own_chat(user_id, chat_id)
+    user = await uow.users.get(user_id)
+    if user is None:
+        return None
+    nominations = await uow.nominations.list_by_nominator(user_id, limit=EVERYTHING)
+    filed = [FiledNomination(n, tuple(await _history(uow, n))) for n in nominations]
+    supports = [
+        GivenSupport(given, await uow.nominations.get(given.nomination_id))
+        for given in await uow.supporters.given_by(user_id)
+    ]
+    return PersonalData(
+        user=user,
+        consents=tuple(await uow.consents.all_of(user_id)),
+        nominations=tuple(filed),
+        supports=tuple(supports),
+        subscriptions=tuple(await uow.subscriptions.all_of(user_id)),
+        inquiries=tuple(await uow.inquiries.asked_by(user_id)),
+        roles=tuple(await uow.roles.grants_of(user_id)),
+        draft=await uow.dialogs.get(chat_id),
+        failed_lookups=tuple(await uow.failed_lookups.since(user_id, _DAWN)),
+        blocked=await uow.subscriptions.is_blocked(user_id),
+    )
+
+
+async def _history(uow: UnitOfWork, nomination: Nomination) -> Sequence[AuditEntry]:
+    return await uow.audit.history(nomination.id) if nomination.id is not None else ()
+
+
+def _filed(item: FiledNomination, user_id: int) -> dict[str, Any]:
+    nomination = item.nomination
+    location = nomination.location
+    return {
+        "code": str(nomination.code),
+        "status": nomination.status.value,
+        "status_changed_at": nomination.status_changed_at.isoformat(),
+        "created_at": nomination.created_at.isoformat(),
+        "nominee": _nominee(nomination),
+        "unit_key": nomination.unit_key,
+        "deed": nomination.deed,
+        "deed_date": nomination.deed_date.isoformat(),
+        "place": nomination.place,
+        "location": (
+            {"latitude": location.latitude, "longitude": location.longitude}
+            if location is not None
+            else None
+        ),
+        "campaign_key": nomination.campaign_key,
+        "phone": nomination.nominator.phone,
+        "anonymous": nomination.nominator.anonymous,
+        "evidence": [evidence.to_dict() for evidence in nomination.evidence],
+        "history": [
+            {
+                "action": entry.action.value,
+                "from_status": entry.from_status.value,
+                "to_status": entry.to_status.value,
+                "at": entry.at.isoformat(),
+                "by_you": entry.actor_id == user_id,
+                "note_to_you": entry.public_note,
+            }
+            for entry in item.history
+        ],
+    }
+
+
+def _support(item: GivenSupport) -> dict[str, Any]:
+    nomination, supporter = item.nomination, item.supporter
+    return {
+        "code": str(nomination.code) if nomination else None,
+        "nominee": _nominee(nomination) if nomination else None,
+        "status": nomination.status.value if nomination else None,
+        "your_account": supporter.account,
+        "evidence": [evidence.to_dict() for evidence in supporter.evidence],
+        "supported_at": supporter.created_at.isoformat(),
+    }
+
+
+def _nominee(nomination: Nomination) -> dict[str, Any]:
+    nominee = nomination.nominee
+    return {
+        "kind": nominee.kind.value,
+        "name": nominee.name,
+        "role": nominee.role.value if nominee.role else None,
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
