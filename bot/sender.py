@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -85,6 +85,24 @@ def dead_here(claimers: set[str]) -> list[str]:
     return dead
 
 
+class FileGoneError(Exception):
+    """The file a message names can no longer be made: what it is made from is gone."""
+
+
+class FileMaker(Protocol):
+    """Makes the file a message names when the message is sent, so the outbox holds no copy.
+
+    A message may carry a reference instead of a file's bytes (a copy of a person's data,
+    :mod:`bot.personal_copy`): the file is made at each attempt and never stored.
+    """
+
+    async def make(self, message: OutgoingMessage) -> dict[str, Any] | None:
+        """Return the call's parameters with the file made, or None if it names no file.
+
+        Raises :class:`FileGoneError` when there is nothing to make it from any more.
+        """
+
+
 class OutboxSender:
     """Delivers outgoing messages; a message is marked sent only after Telegram took it.
 
@@ -103,6 +121,8 @@ class OutboxSender:
     definitive answer (403, 400) fails a message; anything else puts it back with a back-off
     (:func:`back_off`), which this sender waits out itself (``clock`` and ``sleep``): nothing
     is left to the minute's sweep.
+
+    ``files`` makes the files messages name rather than hold (see :class:`FileMaker`).
     """
 
     def __init__(
@@ -114,8 +134,10 @@ class OutboxSender:
         shared: bool = False,
         budget: SendBudget | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        files: FileMaker | None = None,
     ) -> None:
         self._bot = bot
+        self._files = files
         self._uow = uow_factory
         self._clock = clock
         self._sleep = sleep
@@ -407,10 +429,16 @@ class OutboxSender:
         Only a definitive answer fails a message: 403 (blocked) or 400 (a reason retrying
         cannot change). Flood control waits ``retry_after``; network errors, timeouts, 5xx and
         any other error of Telegram's wait a back-off; the message's chat waits with it.
+        A file the message names is made first; if it cannot be any more, the message fails.
         """
+        try:
+            params = await self._params(message)
+        except FileGoneError as exc:
+            await self._failed(message, str(exc), failure="gone")
+            return True
         await self.budget.reply(message.chat_id, message.method)
         try:
-            result = await call_bot_api(self._bot, message.method, message.params)
+            result = await call_bot_api(self._bot, message.method, params)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             self.budget.flood(message.chat_id, time.monotonic(), wait)
@@ -444,6 +472,11 @@ class OutboxSender:
             return await self._network_failure(message, f"network: {exc.message}")
         self._accepted(message, _message_id(result))
         return True
+
+    async def _params(self, message: OutgoingMessage) -> dict[str, Any]:
+        """Return the message's parameters, with the file it names made (:class:`FileMaker`)."""
+        made = await self._files.make(message) if self._files is not None else None
+        return made if made is not None else message.params
 
     async def _network_failure(self, message: OutgoingMessage, error: str) -> bool:
         """Put the message back for a back-off, or give it up once it is too old."""

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import aiohttp
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -32,10 +32,12 @@ async def call_bot_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
 
     Over this module's request, the parameters go as they are and the result comes back as
     JSON (a dict for a message): no PTB objects are built. Any other request (a plain
-    ``Bot`` of a command-line tool) goes through PTB's typed method of the same name.
+    ``Bot`` of a command-line tool), and a file to upload (an ``InputFile``, which PTB sends
+    as multipart), go through PTB's typed method of the same name.
     """
     request = bot.request
-    if isinstance(request, AiohttpRequest):
+    uploads = any(isinstance(value, InputFile) for value in params.values())
+    if isinstance(request, AiohttpRequest) and not uploads:
         return await request.call(f"{bot.base_url}/{method}", params)
     typed = getattr(bot, _SNAKE.sub("_", method).lower(), None)
     if typed is None:
