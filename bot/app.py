@@ -20,13 +20,14 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
-from bot.conversations import contact
+from bot.conversations import contact, mydata
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
 from bot.journal import UpdateJournal
 from bot.keyboards import ButtonSigner
 from bot.notices import notice_loop
+from bot.personal_copy import PersonalCopies
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import Renderer
@@ -54,6 +55,7 @@ def flows() -> Flows:
             *resident.flows(),
             subscriptions.flow(),
             contact.flow(),
+            mydata.flow(),
             *officer.flows(),
             deadlines.flow(),
             broadcasts.flow(),
@@ -187,6 +189,7 @@ def build_application(
         shared=is_postgresql(rt.settings.database_url),
         budget=budget or SendBudget(rt.settings.send_rate),
         sleep=sleep,
+        files=PersonalCopies(rt),
     )
     return application
 

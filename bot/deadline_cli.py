@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.admin import resolve_unit
 from bot.app import build_runtime, reminder_settings, working_calendar
 from bot.notices import load_deadlines, run_once
+from bot.personal_copy import PersonalCopies
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from storage.uow import open_database
@@ -67,7 +68,7 @@ async def run_once_now(settings: Settings, now_text: str | None) -> int:
                 base_url=settings.telegram_api_url,
                 base_file_url=settings.telegram_file_url,
             )
-            sender = OutboxSender(bot, db.uow, lambda: now)
+            sender = OutboxSender(bot, db.uow, lambda: now, files=PersonalCopies(rt))
             async with bot:
                 try:
                     await sender.send_ids(ids)

@@ -84,6 +84,7 @@ class Renderer:
         env.install_gettext_translations(self._translations[locale], newstyle=True)  # type: ignore[attr-defined]
         env.filters["date"] = self._format_date
         env.filters["datetime"] = self._format_datetime
+        env.filters["day"] = self._format_day
         env.filters["isodate"] = lambda value: format_date_vi(date.fromisoformat(value))
         env.globals["label"] = lambda msgid: self.text(locale, msgid)
         return env
@@ -109,6 +110,14 @@ class Renderer:
     def _format_datetime(self, value: datetime) -> str:
         local = value.astimezone(self._timezone)
         return f"{local:%H:%M} {format_date_vi(local.date())}"
+
+    def _format_day(self, value: datetime) -> str:
+        return format_date_vi(value.astimezone(self._timezone).date())
+
+    def render_document(self, locale: str, template: str, **context: Any) -> str:
+        """Render a file's text (an HTML page, say): autoescaped, not cut to Telegram's limit."""
+        env = self._envs[self.locale_or_default(locale)]
+        return env.get_template(f"{template}.j2").render(**context)
 
 
 def fit_telegram_text(text: str, what: str) -> str:

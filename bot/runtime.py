@@ -486,3 +486,11 @@ class Turn:
             (taken if sender.may_take(chat_id, unsent) else waiting).extend(replies)
         await self.uow.outbox.add_many(waiting, taken_by=None, at=self.now)
         return await self.uow.outbox.add_many(taken, taken_by=sender.name, at=self.now)
+
+    def send_made_file(self, method: str, params: dict[str, Any]) -> None:
+        """Queue a file the sender makes as it sends it: ``params`` name it, not hold it.
+
+        See :class:`bot.sender.FileMaker` (a copy of a person's data: :mod:`bot.personal_copy`).
+        """
+        queued = {"chat_id": self.chat_id, **params}
+        self.replies.append(OutgoingMessage(self.chat_id, method, queued, self.now))
