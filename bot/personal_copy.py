@@ -97,7 +97,12 @@ class PersonalCopies:
         if reference.format is CopyFormat.JSON:
             return json.dumps(data.as_json(now=now), ensure_ascii=False, indent=2).encode()
         page = self._rt.renderer.render_document(
-            reference.locale, DOCUMENT_TEMPLATE, data=data, now=now, directory=self._rt.directory
+            reference.locale,
+            DOCUMENT_TEMPLATE,
+            lang=reference.locale,
+            data=data,
+            now=now,
+            directory=self._rt.directory,
         )
         return page.encode()
 

@@ -106,7 +106,7 @@ async def test_a_resident_sees_each_group_and_gets_the_full_copy_and_their_files
         "Đồng ý cho xử lý dữ liệu cá nhân",
         "Đề cử Anh/Chị đã gửi",
         "Đề cử Anh/Chị cùng đề cử",
-        "Đăng ký nhận thông báo",
+        "Các đăng ký nhận thông báo của Anh/Chị",
         "Câu hỏi gửi Văn phòng thường trực",
     ):
         assert group in text, group

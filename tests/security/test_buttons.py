@@ -60,6 +60,8 @@ async def test_a_forged_button_never_names_another_residents_code(
         f"k:0:open:{number}",
         f"k:0:files:{number}",
         f"m:0:show:{code}",
+        "pd:0:copy",
+        "pd:0:files",
     ):
         await attacker.send_callback(data, notice)
         reply = await attacker.next_message()
