@@ -71,6 +71,8 @@ class SentFile:
 class PersonalData:
     """What the bot holds about one person, newest first within each group.
 
+    Roles and failed lookups come in the order they happened.
+
     ``draft``: the conversation the person has open (a nomination being written, say);
     ``failed_lookups``: when they typed a tracking code that does not exist (kept an hour,
     to slow down guessing); ``blocked``: whether the bot noted they blocked it.

@@ -35,11 +35,7 @@ async def show(turn: Turn) -> None:
     """Show the person what the bot holds about them, grouped, with the copy's buttons."""
     data = await _own_data(turn)
     if data is None or not data.consented:
-        turn.say(
-            "mydata/before_consent",
-            keyboard=turn.main_menu(),
-            user=data.user if data is not None else None,
-        )
+        turn.say("mydata/before_consent", keyboard=turn.main_menu(), data=data)
         return
     rows = [[Button(turn.label(COPY_LABEL), button_data(FLOW, 0, COPY))]]
     if data.files:

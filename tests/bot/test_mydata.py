@@ -24,9 +24,9 @@ from core.personal_data import CopyFormat
 from storage.tables import OutboxRow
 from tests.bot.conftest import NOW, FakeClock, RunningBot, StartBot
 from tests.bot.flows import agree_and_start, answer_steps, fill_nomination, press, say
+from tests.security.people import CODE
 from tests.security.test_buttons import STALE, signed
 
-CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
 NOMINEE = "Nguyễn Văn Bình"
 SUPPORTED = "Lê Thị Hoa"
 PHONE = "+84912345678"
@@ -187,11 +187,13 @@ async def test_before_consent_it_says_what_little_it_keeps_and_offers_no_copy(
     api: LocalBotApi, bot: RunningBot
 ) -> None:
     stranger = api.user(1421, "Khách", username="khach_hn")
+    await say(stranger, "/status NT-0000-0000")  # a code that does not exist: counted
 
     shown = await say(stranger, "/dulieu")
 
     assert "chưa đồng ý với thông báo về dữ liệu cá nhân" in shown.text
     assert f"Mã Telegram: {stranger.id}" in shown.text and "Khách" in shown.text
+    assert "Mã hồ sơ Anh/Chị tra mà không có (lưu một giờ để chống dò mã): 1 lần" in shown.text
     assert shown.inline_keyboard == []
     pressed = await stranger.send_callback(signed(bot, stranger, "pd:0:copy"), shown)
     assert pressed is not None
