@@ -117,9 +117,47 @@ async def give_consent(uow: UnitOfWork, user_id: int, *, now: datetime) -> Conse
 
 
 async def has_consent(uow: UnitOfWork, user_id: int) -> bool:
-    """Tell whether the user agreed to the current version of the privacy notice."""
+    """Tell whether the user agreed to the current version of the privacy notice, and still does."""
     latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
-    return latest is not None and latest.notice_version == PRIVACY_NOTICE_VERSION
+    return latest is not None and latest.in_force
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """What withdrawing consent stopped: subscriptions, a draft, contact about open cases."""
+
+    subscriptions: int
+    draft_dropped: bool
+    open_cases: int
+
+
+# How many of a person's own nominations withdrawal looks at to count the open ones.
+_OWN_CASES_LOOKED_AT = 1000
+
+
+async def withdraw_consent(
+    uow: UnitOfWork, user_id: int, *, chat_id: int, now: datetime
+) -> Withdrawal | None:
+    """Take back the consent: stop every processing that rested on it; None if none was given.
+
+    The consent's record stays (withdrawn ``now``), as the proof of what was agreed and when
+    it ended. Subscriptions end, the draft in the person's chat is dropped, and the cases
+    they filed are no longer verified with them: nobody is told to ask them, and they are
+    told nothing more (:func:`core.review.who_hears`). Nothing filed is erased here; erasure
+    is a request of its own.
+    """
+    latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
+    if latest is None or latest.withdrawn_at is not None:
+        return None
+    await uow.consents.withdraw(user_id, ConsentPurpose.NOMINATION, at=now)
+    ended = await uow.subscriptions.end_all(user_id, at=now)
+    dialog = await uow.dialogs.get(chat_id)
+    dropped = dialog is not None and dialog.user_id == user_id
+    if dropped:
+        await uow.dialogs.delete(chat_id)
+    own = await uow.nominations.list_by_nominator(user_id, limit=_OWN_CASES_LOOKED_AT)
+    open_cases = sum(1 for item in own if not item.status.is_final)
+    return Withdrawal(ended, dropped, open_cases)
 
 
 async def submit_nomination(

@@ -109,6 +109,7 @@ class ConsentRow(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     notice_version: Mapped[str] = mapped_column(String(32))
     given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
 
 
 class NominationRow(Base):

@@ -37,6 +37,10 @@ class ConsentRepository(abc.ABC):
     async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
         """Return the user's most recent consent for ``purpose``."""
 
+    @abc.abstractmethod
+    async def withdraw(self, user_id: int, purpose: ConsentPurpose, *, at: datetime) -> int:
+        """Mark the user's consents for ``purpose`` withdrawn ``at``; return how many were."""
+
 
 class RoleRepository(abc.ABC):
     """Roles granted to users."""

@@ -50,6 +50,7 @@ RESIDENTS = {
     "unsubscribe",
     "subscriptions",
     "lienhe",
+    "rutdongy",
     "deadlines",
     "cancel",
 }
