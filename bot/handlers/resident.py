@@ -143,7 +143,9 @@ async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
         turn.say("consent/declined", keyboard=turn.main_menu())
         return
     if not await has_consent(turn.uow, turn.user.id):
-        await give_consent(turn.uow, turn.user.id, now=turn.now)
+        await give_consent(
+            turn.uow, turn.user.id, now=turn.now, display_name=turn.user.display_name
+        )
     turn.say("consent/thanks")
     if incoming.arg == nomination.FLOW:
         await nominate(turn)

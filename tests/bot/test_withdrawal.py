@@ -132,3 +132,46 @@ async def test_a_forwarded_withdraw_button_withdraws_nobody_else(
         for person in (owner, other):
             consent = await uow.consents.latest(person.id, ConsentPurpose.NOMINATION)
             assert consent is not None and consent.withdrawn_at is None
+
+
+async def test_before_agreeing_only_the_id_and_language_are_kept(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(1507, "Phạm Thị Quyên", language_code="vi")
+    await user.send_command("/start")
+    welcome, _notice = await user.wait_for_messages(2)
+    assert "Phạm Thị Quyên" in welcome.text, "the name serves the turn"
+    await say(user, "/lang")
+    await press(user, "🇬🇧 English")
+    async with bot.runtime.uow() as uow:
+        stored = await uow.users.get(user.id)
+    assert stored is not None
+    assert (stored.display_name, stored.language_code, stored.locale) == ("", "vi", "en")
+
+    await user.send_command("/start")
+    await user.wait_for_messages(2)
+    await user.press("✅ I agree")
+    await user.next_message()
+    async with bot.runtime.uow() as uow:
+        agreed = await uow.users.get(user.id)
+    assert agreed is not None and agreed.display_name == "Phạm Thị Quyên"
+
+
+async def test_a_member_of_staff_is_known_by_name_without_the_residents_consent(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    officer = api.user(1508, "Cán bộ Sơn")
+    async with bot.runtime.uow() as uow:
+        await grant_role(
+            uow,
+            Actor.operator(),
+            user_id=officer.id,
+            role=Role.OFFICER,
+            unit_key=HANG_BAC,
+            now=clock(),
+        )
+        await uow.commit()
+    await say(officer, "/queue")
+    async with bot.runtime.uow() as uow:
+        stored = await uow.users.get(officer.id)
+    assert stored is not None and stored.display_name == "Cán bộ Sơn"
