@@ -11,12 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from core.access import Access, Opened
 from core.codes import TrackingCode
 from core.errors import DomainError
 from core.nomination import Evidence, Nomination, NominationStatus
 from core.org import Validity
 from core.people import ConsentPurpose
 from core.ports import UnitOfWork
+from core.reporting import may_see_every_unit
 from core.roles import (
     Actor,
     Invitation,
@@ -361,14 +363,28 @@ async def still_agrees(uow: UnitOfWork, user_id: int) -> bool:
 
 
 async def case_view(
-    uow: UnitOfWork, actor: Actor, code: TrackingCode | int, *, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    code: TrackingCode | int,
+    *,
+    now: datetime,
+    opening: Opened = Opened.CARD,
 ) -> CaseView:
-    """Return the case card's content as ``actor`` may see it, if they may see the case."""
+    """Return the case card's content as ``actor`` may see it, if they may see the case.
+
+    Someone other than the nominator opening it (``opening``: the card or its files) is
+    written in the access log, in the same transaction.
+    """
     nomination = await find_case(uow, code)
     if not can_view(nomination, actor):
         raise NotAllowedError(f"user {actor.user_id} may not see {nomination.code}")
     nomination_id = nomination.id
     assert nomination_id is not None
+    if not nomination.is_nominated_by(actor.user_id):
+        contact = (
+            may_contact_nominator(nomination, actor) and nomination.nominator.phone is not None
+        )
+        await uow.access_log.add(Access(nomination_id, actor.user_id, opening, contact, now))
     names = _Names(uow, nomination, knows_nominator=may_know_nominator(nomination, actor))
     nominator = None
     if names.knows_nominator:
@@ -420,6 +436,28 @@ class _Names:
         if user_id not in self._known:
             self._known[user_id] = await display_name(self._uow, user_id)
         return self._known[user_id]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLine:
+    """One line of a case's access log as the standing office reads it."""
+
+    access: Access
+    viewer: str
+
+
+# How many openings of a case the standing office is shown at once.
+ACCESS_LINES = 30
+
+
+async def who_saw(uow: UnitOfWork, actor: Actor, code: TrackingCode) -> list[AccessLine]:
+    """Return who opened a case, newest first: for the standing office answering a resident."""
+    if not may_see_every_unit(actor):
+        raise NotAllowedError(f"user {actor.user_id} may not read the access log")
+    nomination = await find_case(uow, code)
+    assert nomination.id is not None
+    entries = await uow.access_log.of_case(nomination.id, limit=ACCESS_LINES)
+    return [AccessLine(entry, await display_name(uow, entry.viewer_id)) for entry in entries]
 
 
 async def display_name(uow: UnitOfWork, user_id: int) -> str:

@@ -242,6 +242,21 @@ class OutboxRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
 
 
+class AccessRow(Base):
+    """One opening of a case's card or files by someone other than its nominator."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_nomination_id_at", "nomination_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    nomination_id: Mapped[int] = mapped_column(BigId)
+    viewer_id: Mapped[int] = mapped_column(BigInteger)
+    opened: Mapped[str] = mapped_column(String(16))
+    contact_shown: Mapped[bool]
+    at: Mapped[datetime]
+    purpose: Mapped[str] = mapped_column(String(32))
+
+
 class InquiryRow(Base):
     """A resident's question to the ward (``/lienhe``), and its answer once given."""
 

@@ -55,7 +55,7 @@ RESIDENTS = {
     "cancel",
 }
 OFFICERS = {"queue", "find", "event", "register", "dossier"}
-OFFICE = {"compliance", "broadcast", "broadcasts", "launch"}
+OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap"}
 
 
 def _actor(*roles: Role) -> Actor:
