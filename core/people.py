@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 # Bump when the privacy notice's text changes: a consent proves agreement to one version only.
-PRIVACY_NOTICE_VERSION = "2026-11"
+PRIVACY_NOTICE_VERSION = "2026-12"
 
 SUPPORTED_LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from core.people import PRIVACY_NOTICE_VERSION as VERSION
 from core.people import Consent, ConsentPurpose, User
 from storage.uow import Database
 
@@ -74,8 +75,8 @@ async def test_withdrawing_marks_the_open_consents_once_and_keeps_them(database:
     async with database.uow() as uow:
         await uow.users.save(User(BIG_ID, "Lan", "vi", None, NOW))
         await uow.users.save(User(BIG_ID + 1, "Minh", "vi", None, NOW))
-        await uow.consents.add(Consent(BIG_ID, ConsentPurpose.NOMINATION, "2026-11", NOW))
-        await uow.consents.add(Consent(BIG_ID + 1, ConsentPurpose.NOMINATION, "2026-11", NOW))
+        await uow.consents.add(Consent(BIG_ID, ConsentPurpose.NOMINATION, VERSION, NOW))
+        await uow.consents.add(Consent(BIG_ID + 1, ConsentPurpose.NOMINATION, VERSION, NOW))
         await uow.commit()
 
     async with database.uow() as uow:
@@ -86,6 +87,6 @@ async def test_withdrawing_marks_the_open_consents_once_and_keeps_them(database:
     async with database.uow() as uow:
         mine = await uow.consents.latest(BIG_ID, ConsentPurpose.NOMINATION)
         theirs = await uow.consents.latest(BIG_ID + 1, ConsentPurpose.NOMINATION)
-    assert mine == Consent(BIG_ID, ConsentPurpose.NOMINATION, "2026-11", NOW, later)
+    assert mine == Consent(BIG_ID, ConsentPurpose.NOMINATION, VERSION, NOW, later)
     assert mine is not None and not mine.in_force
     assert theirs is not None and theirs.in_force
