@@ -10,7 +10,7 @@ from bot.local_api import LocalBotApi
 from bot.settings import Settings
 from core.people import PRIVACY_NOTICE_VERSION, Consent, ConsentPurpose
 from tests.bot.conftest import FakeClock, RunningBot, unpaced_budget
-from tests.bot.flows import agree_and_start, say
+from tests.bot.flows import agree_and_start, answer_steps, press, say
 
 WARD = "Ủy ban nhân dân phường Hoàn Kiếm"
 
@@ -73,3 +73,18 @@ async def test_a_consent_to_an_earlier_notice_is_asked_again_before_a_new_nomina
 
     assert f"phiên bản {PRIVACY_NOTICE_VERSION}" in again.text
     assert again.buttons == [["✅ Tôi đồng ý", "Không đồng ý"]]
+
+
+async def test_the_place_and_photo_steps_say_why_before_asking(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    user = api.user(1703, "Hiền")
+    await agree_and_start(user)
+
+    place = await answer_steps(user, "place")
+    evidence = await press(user, "Bỏ qua")
+
+    assert "Địa điểm" in place.text and "không công bố" in place.text
+    assert "không cần gửi vị trí hiện tại" in place.text
+    assert "ảnh hoặc tài liệu" in evidence.text
+    assert "chỉ cán bộ xử lý hồ sơ được xem" in evidence.text
