@@ -37,8 +37,14 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
-    # Shown in the privacy notice: where residents exercise their rights.
+    # Shown in the privacy notice. The controller: who decides on the data (by default the
+    # council's standing office as the loaded organisation names it); the contact: where
+    # residents exercise their rights, with a phone, an e-mail and an address when set.
+    privacy_controller: str | None = None
     privacy_contact: str = "Phòng Nội vụ, Cơ quan thường trực Hội đồng Thi đua - Khen thưởng"
+    privacy_phone: str | None = None
+    privacy_email: str | None = None
+    privacy_address: str | None = None
     retention_years: int = Field(default=5, ge=1, le=50)
     # Deadline notices: office hour, reminder offsets in working days, overdue notices at most,
     # days off and working days the government swaps each year (ISO dates, comma separated).

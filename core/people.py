@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 # Bump when the privacy notice's text changes: a consent proves agreement to one version only.
-PRIVACY_NOTICE_VERSION = "2026-11"
+PRIVACY_NOTICE_VERSION = "2026-12"
 
 SUPPORTED_LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
@@ -43,9 +43,19 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """An explicit agreement, by tap, to one version of the privacy notice."""
+    """An explicit agreement, by tap, to one version of the privacy notice.
+
+    ``withdrawn_at``: when the person took it back (``/rutdongy``); the record stays, as the
+    proof of what was agreed and when it ended. Agreeing again is a new consent.
+    """
 
     user_id: int
     purpose: ConsentPurpose
     notice_version: str
     given_at: datetime
+    withdrawn_at: datetime | None = None
+
+    @property
+    def in_force(self) -> bool:
+        """Tell whether the consent still covers processing: the current notice, not withdrawn."""
+        return self.withdrawn_at is None and self.notice_version == PRIVACY_NOTICE_VERSION

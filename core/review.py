@@ -11,11 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from core.access import Access, Opened
 from core.codes import TrackingCode
 from core.errors import DomainError
 from core.nomination import Evidence, Nomination, NominationStatus
 from core.org import Validity
+from core.people import ConsentPurpose
 from core.ports import UnitOfWork
+from core.reporting import may_see_every_unit
 from core.roles import (
     Actor,
     Invitation,
@@ -66,6 +69,12 @@ class UnknownUnitError(DomainError):
     """An invitation or grant names a unit the organisation does not have."""
 
     code = "unit.unknown"
+
+
+class ConsentWithdrawnError(DomainError):
+    """The nominator withdrew their consent: the case is no longer verified with them."""
+
+    code = "consent.withdrawn"
 
 
 class UnknownNominationError(DomainError):
@@ -335,24 +344,47 @@ async def who_hears(uow: UnitOfWork, nomination: Nomination, entry: AuditEntry) 
         )
         if survivor is not None:
             notices.append(CaseNotice(survivor.nominator.user_id, Hears.MERGED_IN, survivor))
-        return notices
-    if entry.action is Action.ASK_INFO:
-        return notices
-    for supporter in await uow.supporters.of(nomination.id):
-        if supporter.user_id not in (nominator_id, entry.actor_id):
-            notices.append(CaseNotice(supporter.user_id, Hears.SUPPORTER, nomination))
-    return notices
+    elif entry.action is not Action.ASK_INFO:
+        for supporter in await uow.supporters.of(nomination.id):
+            if supporter.user_id not in (nominator_id, entry.actor_id):
+                notices.append(CaseNotice(supporter.user_id, Hears.SUPPORTER, nomination))
+    # Whoever withdrew their consent is told nothing more.
+    return [notice for notice in notices if await still_agrees(uow, notice.user_id)]
+
+
+async def still_agrees(uow: UnitOfWork, user_id: int) -> bool:
+    """Tell whether the person consented and has not withdrawn it (an older notice still counts).
+
+    What was filed under an earlier version of the notice goes on under it; only taking the
+    consent back stops it.
+    """
+    latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
+    return latest is not None and latest.withdrawn_at is None
 
 
 async def case_view(
-    uow: UnitOfWork, actor: Actor, code: TrackingCode | int, *, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    code: TrackingCode | int,
+    *,
+    now: datetime,
+    opening: Opened = Opened.CARD,
 ) -> CaseView:
-    """Return the case card's content as ``actor`` may see it, if they may see the case."""
+    """Return the case card's content as ``actor`` may see it, if they may see the case.
+
+    Someone other than the nominator opening it (``opening``: the card or its files) is
+    written in the access log, in the same transaction.
+    """
     nomination = await find_case(uow, code)
     if not can_view(nomination, actor):
         raise NotAllowedError(f"user {actor.user_id} may not see {nomination.code}")
     nomination_id = nomination.id
     assert nomination_id is not None
+    if not nomination.is_nominated_by(actor.user_id):
+        contact = (
+            may_contact_nominator(nomination, actor) and nomination.nominator.phone is not None
+        )
+        await uow.access_log.add(Access(nomination_id, actor.user_id, opening, contact, now))
     names = _Names(uow, nomination, knows_nominator=may_know_nominator(nomination, actor))
     nominator = None
     if names.knows_nominator:
@@ -372,10 +404,12 @@ async def case_view(
         SupporterLine(await names.name_of(s.user_id) if named else None, s.account, len(s.evidence))
         for s in await uow.supporters.of(nomination_id)
     ]
-    # The nominator answers a question through the relayed message, not from a card.
-    actions: list[Action] = [
-        a for a in allowed_actions(nomination, actor) if a != Action.ANSWER_INFO
-    ]
+    # The nominator answers a question through the relayed message, not from a card; one
+    # who withdrew their consent is asked nothing more.
+    unasked = {Action.ANSWER_INFO}
+    if not await still_agrees(uow, nomination.nominator.user_id):
+        unasked.add(Action.ASK_INFO)
+    actions = [a for a in allowed_actions(nomination, actor) if a not in unasked]
     holder_id = claim_holder(nomination, now)
     holder = await names.person(holder_id) if holder_id is not None else None
     return CaseView(nomination, nominator, history, supporters, actions, holder)
@@ -402,6 +436,28 @@ class _Names:
         if user_id not in self._known:
             self._known[user_id] = await display_name(self._uow, user_id)
         return self._known[user_id]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLine:
+    """One line of a case's access log as the standing office reads it."""
+
+    access: Access
+    viewer: str
+
+
+# How many openings of a case the standing office is shown at once.
+ACCESS_LINES = 30
+
+
+async def who_saw(uow: UnitOfWork, actor: Actor, code: TrackingCode) -> list[AccessLine]:
+    """Return who opened a case, newest first: for the standing office answering a resident."""
+    if not may_see_every_unit(actor):
+        raise NotAllowedError(f"user {actor.user_id} may not read the access log")
+    nomination = await find_case(uow, code)
+    assert nomination.id is not None
+    entries = await uow.access_log.of_case(nomination.id, limit=ACCESS_LINES)
+    return [AccessLine(entry, await display_name(uow, entry.viewer_id)) for entry in entries]
 
 
 async def display_name(uow: UnitOfWork, user_id: int) -> str:
@@ -446,6 +502,8 @@ async def act(
     nomination = await _locked(uow, nomination_id)
     # Asked before the target is looked up: a refusal must not tell whether a code exists.
     check_may(nomination, action, actor)
+    if action is Action.ASK_INFO and not await still_agrees(uow, nomination.nominator.user_id):
+        raise ConsentWithdrawnError(f"the nominator of {nomination.code} withdrew consent")
     merged_into_id: int | None = None
     if merged_into is not None:
         target = await find_case(uow, merged_into)

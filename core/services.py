@@ -89,37 +89,85 @@ async def meet_user(
     language_code: str | None,
     now: datetime,
 ) -> User:
-    """Return the user, creating them or refreshing what Telegram says about them."""
-    user = await uow.users.get(user_id)
-    if user is None:
-        user = User(user_id, display_name, language_code, None, now)
-        await uow.users.save(user)
-    elif (user.display_name, user.language_code) != (display_name, language_code):
-        user = replace(user, display_name=display_name, language_code=language_code)
-        await uow.users.save(user)
-    return user
+    """Return the user as this turn knows them, keeping only what answering needs.
+
+    Until the person agrees to the privacy notice (or holds a role, where their name is how
+    colleagues know them), the stored row has their id and language only, what a reply
+    needs: the name Telegram gives serves this turn and is kept from :func:`give_consent`
+    on. A stored name is refreshed when Telegram gives another.
+    """
+    stored = await uow.users.get(user_id)
+    user = stored or User(user_id, "", language_code, None, now)
+    kept = bool(user.display_name) or bool(await uow.roles.grants_of(user_id))
+    seen = replace(user, display_name=display_name if kept else "", language_code=language_code)
+    if seen != stored:
+        await uow.users.save(seen)
+    return replace(seen, display_name=display_name)
 
 
 async def choose_locale(uow: UnitOfWork, user: User, locale: str) -> User:
-    """Remember the language the user chose."""
+    """Remember the language the user chose (and nothing else they have not agreed to keep)."""
     if locale not in SUPPORTED_LOCALES:
         raise UnsupportedLocaleError(locale)
-    chosen = replace(user, locale=locale)
-    await uow.users.save(chosen)
-    return chosen
+    stored = await uow.users.get(user.id)
+    await uow.users.save(replace(stored or user, locale=locale))
+    return replace(user, locale=locale)
 
 
-async def give_consent(uow: UnitOfWork, user_id: int, *, now: datetime) -> Consent:
-    """Record the user's tap on "I agree" to the current privacy notice."""
+async def give_consent(
+    uow: UnitOfWork, user_id: int, *, now: datetime, display_name: str | None = None
+) -> Consent:
+    """Record the user's tap on "I agree" to the current privacy notice; keep their name now."""
+    stored = await uow.users.get(user_id)
+    if stored is not None and display_name and stored.display_name != display_name:
+        await uow.users.save(replace(stored, display_name=display_name))
     consent = Consent(user_id, ConsentPurpose.NOMINATION, PRIVACY_NOTICE_VERSION, now)
     await uow.consents.add(consent)
     return consent
 
 
 async def has_consent(uow: UnitOfWork, user_id: int) -> bool:
-    """Tell whether the user agreed to the current version of the privacy notice."""
+    """Tell whether the user agreed to the current version of the privacy notice, and still does."""
     latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
-    return latest is not None and latest.notice_version == PRIVACY_NOTICE_VERSION
+    return latest is not None and latest.in_force
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """What withdrawing consent stopped: subscriptions, a draft, contact about open cases."""
+
+    subscriptions: int
+    draft_dropped: bool
+    open_cases: int
+
+
+# How many of a person's own nominations withdrawal looks at to count the open ones.
+_OWN_CASES_LOOKED_AT = 1000
+
+
+async def withdraw_consent(
+    uow: UnitOfWork, user_id: int, *, chat_id: int, now: datetime
+) -> Withdrawal | None:
+    """Take back the consent: stop every processing that rested on it; None if none was given.
+
+    The consent's record stays (withdrawn ``now``), as the proof of what was agreed and when
+    it ended. Subscriptions end, the draft in the person's chat is dropped, and the cases
+    they filed are no longer verified with them: nobody is told to ask them, and they are
+    told nothing more (:func:`core.review.who_hears`). Nothing filed is erased here; erasure
+    is a request of its own.
+    """
+    latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
+    if latest is None or latest.withdrawn_at is not None:
+        return None
+    await uow.consents.withdraw(user_id, ConsentPurpose.NOMINATION, at=now)
+    ended = await uow.subscriptions.end_all(user_id, at=now)
+    dialog = await uow.dialogs.get(chat_id)
+    dropped = dialog is not None and dialog.user_id == user_id
+    if dropped:
+        await uow.dialogs.delete(chat_id)
+    own = await uow.nominations.list_by_nominator(user_id, limit=_OWN_CASES_LOOKED_AT)
+    open_cases = sum(1 for item in own if not item.status.is_final)
+    return Withdrawal(ended, dropped, open_cases)
 
 
 async def submit_nomination(

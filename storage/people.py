@@ -92,6 +92,19 @@ class SqlConsentRepository(ConsentRepository):
         ).first()
         return to_entity(Consent, row) if row is not None else None
 
+    async def withdraw(self, user_id: int, purpose: ConsentPurpose, *, at: datetime) -> int:
+        """Mark the user's consents for ``purpose`` withdrawn ``at``; return how many were."""
+        return await rowcount(
+            self._session,
+            update(ConsentRow)
+            .where(
+                ConsentRow.user_id == user_id,
+                ConsentRow.purpose == purpose.value,
+                ConsentRow.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=at),
+        )
+
     async def all_of(self, user_id: int) -> Sequence[Consent]:
         """Return every consent the user gave, for any purpose, newest first."""
         rows = await self._session.execute(

@@ -109,6 +109,7 @@ class ConsentRow(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     notice_version: Mapped[str] = mapped_column(String(32))
     given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
 
 
 class NominationRow(Base):
@@ -239,6 +240,21 @@ class OutboxRow(Base):
     # The process ("host:pid") that took it for sending: a new process on the same host puts
     # back what a dead one held, at once, instead of after the stale-claim delay.
     claimed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class AccessRow(Base):
+    """One opening of a case's card or files by someone other than its nominator."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_nomination_id_at", "nomination_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    nomination_id: Mapped[int] = mapped_column(BigId)
+    viewer_id: Mapped[int] = mapped_column(BigInteger)
+    opened: Mapped[str] = mapped_column(String(16))
+    contact_shown: Mapped[bool]
+    at: Mapped[datetime]
+    purpose: Mapped[str] = mapped_column(String(32))
 
 
 class InquiryRow(Base):

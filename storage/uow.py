@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ports import UnitOfWork
+from storage.access import SqlAccessLogRepository
 from storage.announcements import SqlBroadcastRepository, SqlSubscriptionRepository
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
@@ -112,6 +113,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.leases = SqlLeaseRepository(session)
         self.failed_lookups = SqlFailedLookupRepository(session)
         self.inquiries = SqlInquiryRepository(session)
+        self.access_log = SqlAccessLogRepository(session)
         return self
 
     async def __aexit__(

@@ -18,6 +18,7 @@ from bot.keyboards import Button, in_rows, inline_keyboard
 from bot.labels import ACTION_ICONS, ACTION_LABELS, AWARD_FORMS
 from bot.rendering import N_
 from bot.runtime import Turn
+from core.access import Opened
 from core.codes import parse_tracking_code
 from core.dates import parse_deed_date
 from core.dialog import Dialog
@@ -67,7 +68,7 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
 
 async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
     """Re-send a case's photos and documents by their Telegram file ids."""
-    view = await case_view(turn.uow, actor, nomination_id, now=turn.now)
+    view = await case_view(turn.uow, actor, nomination_id, now=turn.now, opening=Opened.FILES)
     for item in view.nomination.evidence:
         if item.kind is EvidenceKind.PHOTO:
             turn.send_file("sendPhoto", "photo", item.file_id)

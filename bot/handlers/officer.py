@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import ADMINS, STAFF
+from bot.commands import ADMINS, OFFICE, STAFF
 from bot.conversations import answer, review
 from bot.conversations.cases import ACT, CARD, card_data, refuse_case
 from bot.conversations.incoming import Incoming, button_data
@@ -10,6 +10,7 @@ from bot.flows import Command, Flow, OnButton, stale_button
 from bot.keyboards import Button, fit_data, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
+from core.codes import parse_tracking_code
 from core.dialog import Dialog
 from core.errors import DomainError
 from core.review import (
@@ -22,6 +23,7 @@ from core.review import (
     redeem_invitation,
     search_scope,
     visible_case,
+    who_saw,
 )
 from core.roles import INVITATION_PREFIX, NotAllowedError, Role, may_manage_roles
 from core.text import fold
@@ -177,6 +179,24 @@ async def queue_command(turn: Turn) -> None:
     await show_queue(turn)
 
 
+async def who_saw_command(turn: Turn) -> None:
+    """``/truycap <code>``: the standing office reads who opened a case, for a resident."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    code = parse_tracking_code(turn.command_args)
+    if code is None:
+        turn.say("officer/who_saw_usage")
+        return
+    try:
+        lines = await who_saw(turn.uow, actor, code)
+    except NotAllowedError:
+        turn.say("officer/not_allowed")
+        return
+    except UnknownNominationError:
+        refuse_case(turn)
+        return
+    turn.say("officer/who_saw", code=str(code), lines=lines)
+
+
 async def find_command(turn: Turn) -> None:
     """``/find <text>``: search the officer's cases by name, unit, deed or code."""
     await show_search(turn, turn.command_args, page=0)
@@ -293,6 +313,18 @@ def flows() -> list[Flow]:
             key=answer.FLOW,
             on_button=_refusing(_answer_button),
             on_input=_answer_input,
+        ),
+        Flow(
+            "access log",
+            commands=(
+                Command(
+                    ("truycap", "whosaw"),
+                    who_saw_command,
+                    N_("Ai đã mở một hồ sơ (nhật ký truy cập)"),
+                    N_("MÃ_HỒ_SƠ"),
+                    roles=OFFICE,
+                ),
+            ),
         ),
         Flow(
             "invitations",

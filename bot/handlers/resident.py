@@ -10,7 +10,7 @@ from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Turn
 from core.codes import parse_tracking_code
-from core.people import SUPPORTED_LOCALES
+from core.people import PRIVACY_NOTICE_VERSION, SUPPORTED_LOCALES
 from core.review import actor_for
 from core.services import (
     choose_locale,
@@ -143,7 +143,9 @@ async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
         turn.say("consent/declined", keyboard=turn.main_menu())
         return
     if not await has_consent(turn.uow, turn.user.id):
-        await give_consent(turn.uow, turn.user.id, now=turn.now)
+        await give_consent(
+            turn.uow, turn.user.id, now=turn.now, display_name=turn.user.display_name
+        )
     turn.say("consent/thanks")
     if incoming.arg == nomination.FLOW:
         await nominate(turn)
@@ -159,6 +161,7 @@ def _privacy_notice(turn: Turn, *, then: str) -> None:
             ]
         ]
     )
+    settings = turn.rt.settings
     organisation = turn.rt.directory.organisation
     council = organisation.council if organisation else None
     secretariat = (
@@ -167,10 +170,15 @@ def _privacy_notice(turn: Turn, *, then: str) -> None:
     turn.say(
         "consent/notice",
         keyboard=keyboard,
+        version=PRIVACY_NOTICE_VERSION,
+        controller=settings.privacy_controller,
         council=council.name if council else None,
         secretariat=secretariat.name if secretariat else None,
-        contact=turn.rt.settings.privacy_contact,
-        retention_years=turn.rt.settings.retention_years,
+        contact=settings.privacy_contact,
+        phone=settings.privacy_phone,
+        email=settings.privacy_email,
+        address=settings.privacy_address,
+        retention_years=settings.retention_years,
     )
 
 

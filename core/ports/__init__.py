@@ -6,6 +6,7 @@ Each module here holds the repositories of one aggregate (:mod:`core.ports.nomin
 and :mod:`core.ports.uow` the unit of work over them all; everything is imported from here.
 """
 
+from core.ports.access import AccessLogRepository
 from core.ports.broadcasts import BroadcastRepository, SubscriptionRepository
 from core.ports.deadlines import DeadlineRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
@@ -27,6 +28,7 @@ from core.ports.people import (
 from core.ports.uow import UnitOfWork
 
 __all__ = [
+    "AccessLogRepository",
     "AuditRepository",
     "BroadcastRepository",
     "ConsentRepository",

@@ -38,6 +38,10 @@ class ConsentRepository(abc.ABC):
         """Return the user's most recent consent for ``purpose``."""
 
     @abc.abstractmethod
+    async def withdraw(self, user_id: int, purpose: ConsentPurpose, *, at: datetime) -> int:
+        """Mark the user's consents for ``purpose`` withdrawn ``at``; return how many were."""
+
+    @abc.abstractmethod
     async def all_of(self, user_id: int) -> Sequence[Consent]:
         """Return every consent the user gave, for any purpose, newest first."""
 

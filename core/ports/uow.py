@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from core.ports.access import AccessLogRepository
 from core.ports.broadcasts import BroadcastRepository, SubscriptionRepository
 from core.ports.deadlines import DeadlineRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
@@ -38,6 +39,7 @@ class UnitOfWork(abc.ABC):
     inbound: InboundUpdateRepository
     outbox: OutboxRepository
     roles: RoleRepository
+    access_log: AccessLogRepository
     invitations: InvitationRepository
     audit: AuditRepository
     supporters: SupporterRepository

@@ -192,7 +192,8 @@ async def test_before_consent_it_says_what_little_it_keeps_and_offers_no_copy(
     shown = await say(stranger, "/dulieu")
 
     assert "chưa đồng ý với thông báo về dữ liệu cá nhân" in shown.text
-    assert f"Mã Telegram: {stranger.id}" in shown.text and "Khách" in shown.text
+    assert f"Mã Telegram: {stranger.id}" in shown.text and "Tiếng Việt" in shown.text
+    assert "Khách" not in shown.text and "Tên hiển thị" not in shown.text, "no name kept"
     assert "Mã hồ sơ Anh/Chị tra mà không có (lưu một giờ để chống dò mã): 1 lần" in shown.text
     assert shown.inline_keyboard == []
     pressed = await stranger.send_callback(signed(bot, stranger, "pd:0:copy"), shown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from core.people import PRIVACY_NOTICE_VERSION as VERSION
 from core.people import Consent, ConsentPurpose, User
 from storage.uow import Database
 
@@ -67,3 +68,25 @@ async def test_a_user_who_never_consented_has_no_latest_consent(database: Databa
 
     async with database.uow() as uow:
         assert await uow.consents.latest(BIG_ID, ConsentPurpose.NOMINATION) is None
+
+
+async def test_withdrawing_marks_the_open_consents_once_and_keeps_them(database: Database) -> None:
+    later = NOW + timedelta(days=2)
+    async with database.uow() as uow:
+        await uow.users.save(User(BIG_ID, "Lan", "vi", None, NOW))
+        await uow.users.save(User(BIG_ID + 1, "Minh", "vi", None, NOW))
+        await uow.consents.add(Consent(BIG_ID, ConsentPurpose.NOMINATION, VERSION, NOW))
+        await uow.consents.add(Consent(BIG_ID + 1, ConsentPurpose.NOMINATION, VERSION, NOW))
+        await uow.commit()
+
+    async with database.uow() as uow:
+        assert await uow.consents.withdraw(BIG_ID, ConsentPurpose.NOMINATION, at=later) == 1
+        assert await uow.consents.withdraw(BIG_ID, ConsentPurpose.NOMINATION, at=later) == 0
+        await uow.commit()
+
+    async with database.uow() as uow:
+        mine = await uow.consents.latest(BIG_ID, ConsentPurpose.NOMINATION)
+        theirs = await uow.consents.latest(BIG_ID + 1, ConsentPurpose.NOMINATION)
+    assert mine == Consent(BIG_ID, ConsentPurpose.NOMINATION, VERSION, NOW, later)
+    assert mine is not None and not mine.in_force
+    assert theirs is not None and theirs.in_force

@@ -51,11 +51,12 @@ RESIDENTS = {
     "subscriptions",
     "lienhe",
     "dulieu",
+    "rutdongy",
     "deadlines",
     "cancel",
 }
 OFFICERS = {"queue", "find", "event", "register", "dossier"}
-OFFICE = {"compliance", "broadcast", "broadcasts", "launch"}
+OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap"}
 
 
 def _actor(*roles: Role) -> Actor:

@@ -1,0 +1,68 @@
+"""``/rutdongy``: a resident takes back their consent, after one sentence on what that stops.
+
+Two buttons, no dialog: «✅ Rút lại đồng ý» withdraws at once, «Giữ nguyên» keeps it. What
+withdrawing stops is :func:`core.services.withdraw_consent`'s to decide.
+"""
+
+from __future__ import annotations
+
+from bot.conversations.incoming import Incoming, button_data
+from bot.flows import Command, Flow
+from bot.keyboards import Button, inline_keyboard
+from bot.rendering import N_
+from bot.runtime import Turn
+from core.review import still_agrees
+from core.services import withdraw_consent
+
+FLOW = "w"
+CONFIRM = N_("✅ Rút lại đồng ý")
+KEEP = N_("Giữ nguyên")
+
+
+async def start(turn: Turn) -> None:
+    """Say what withdrawing stops, and ask to confirm it."""
+    if not await still_agrees(turn.uow, turn.user.id):
+        turn.say("consent/withdraw_nothing", keyboard=turn.main_menu())
+        return
+    keyboard = inline_keyboard(
+        [
+            [
+                Button(turn.label(CONFIRM), button_data(FLOW, 0, "yes")),
+                Button(turn.label(KEEP), button_data(FLOW, 0, "no")),
+            ]
+        ]
+    )
+    turn.say("consent/withdraw_ask", keyboard=keyboard, contact=turn.rt.settings.privacy_contact)
+
+
+async def on_button(turn: Turn, incoming: Incoming) -> None:
+    """Withdraw the consent, or keep it, as the resident pressed."""
+    turn.clear_buttons()
+    if incoming.action != "yes":
+        turn.say("consent/withdraw_kept", keyboard=turn.main_menu())
+        return
+    done = await withdraw_consent(turn.uow, turn.user.id, chat_id=turn.chat_id, now=turn.now)
+    if done is None:  # withdrawn meanwhile, from another message
+        turn.say("consent/withdraw_nothing", keyboard=turn.main_menu())
+        return
+    turn.say(
+        "consent/withdrawn",
+        keyboard=turn.main_menu(),
+        at=turn.now,
+        subscriptions=done.subscriptions,
+        draft_dropped=done.draft_dropped,
+        open_cases=done.open_cases,
+        contact=turn.rt.settings.privacy_contact,
+    )
+
+
+def flow() -> Flow:
+    """Return the withdrawal's flow: its command and its two buttons."""
+    return Flow(
+        "withdrawal",
+        key=FLOW,
+        commands=(
+            Command(("rutdongy", "withdraw"), start, N_("Rút lại đồng ý xử lý dữ liệu cá nhân")),
+        ),
+        on_button=on_button,
+    )

@@ -1,0 +1,177 @@
+"""``/rutdongy``: a resident withdraws their consent in chat, and what rested on it stops.
+
+Subscriptions end, the unsent draft goes, the cases they filed are no longer verified with
+them (no officer can ask them anything, nobody tells them anything), the record of the
+consent stays with the moment it ended, and agreeing again starts over.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.local_api import LocalBotApi
+from bot.local_api.users import SimUser
+from core.people import ConsentPurpose
+from core.review import ConsentWithdrawnError, act, actor_for, grant_role
+from core.roles import Actor, Role
+from core.workflow import Action
+from tests.bot.conftest import FakeClock, RunningBot
+from tests.bot.flows import agree_and_start, fill_nomination, press, say
+
+HANG_BAC = "phuong-hang-bac"
+CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+async def _file_case(user: SimUser) -> str:
+    await agree_and_start(user)
+    await fill_nomination(user, name="Nguyễn Văn Bình", ward="hang bac")
+    done = await press(user, "✅ Gửi")
+    found = CODE.search(done.text)
+    assert found is not None, done.text
+    return found.group(0)
+
+
+async def _withdraw(user: SimUser) -> str:
+    asked = await say(user, "/rutdongy")
+    assert "không được xác minh thêm với Anh/Chị" in asked.text
+    assert asked.buttons == [["✅ Rút lại đồng ý", "Giữ nguyên"]]
+    return (await press(user, "✅ Rút lại đồng ý")).text
+
+
+async def test_withdrawing_ends_subscriptions_drops_the_draft_and_keeps_the_proof(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(1501, "Hằng")
+    await agree_and_start(user)
+    await press(user, "👤 Cá nhân")  # a draft at step 2
+    await say(user, "/subscribe hang bac")
+
+    done = await _withdraw(user)
+
+    assert "Đã ghi nhận việc Anh/Chị rút lại đồng ý" in done
+    assert "Đã dừng 1 đăng ký nhận thông báo" in done
+    assert "Bản nháp đề cử chưa gửi đã được xóa" in done
+    async with bot.runtime.uow() as uow:
+        assert await uow.subscriptions.active_of(user.id) == []
+        assert await uow.dialogs.get(user.id) is None
+        consent = await uow.consents.latest(user.id, ConsentPurpose.NOMINATION)
+    assert consent is not None and consent.withdrawn_at == clock()
+    notice = await say(user, "/nominate")
+    assert "Thông báo về xử lý dữ liệu cá nhân" in notice.text, "no nominating without consent"
+    nothing = await say(user, "/rutdongy")
+    assert "không có gì để rút lại" in nothing.text
+
+
+async def test_keeping_it_changes_nothing_and_agreeing_again_starts_over(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    user = api.user(1502, "Khang")
+    await agree_and_start(user)
+    await say(user, "/rutdongy")
+    kept = await press(user, "Giữ nguyên")
+    assert "vẫn giữ nguyên" in kept.text
+    again = await say(user, "/nominate")
+    assert "đang ở bước 1/10" in again.text, "the consent and the draft still hold"
+
+    await _withdraw(user)
+    first = await agree_and_start(user)
+    assert "Bước 1/10" in first.text
+    async with bot.runtime.uow() as uow:
+        consent = await uow.consents.latest(user.id, ConsentPurpose.NOMINATION)
+    assert consent is not None and consent.withdrawn_at is None
+
+
+async def test_a_nominator_who_withdrew_is_neither_asked_nor_told(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    resident, officer = api.user(1503, "Liên"), api.user(1504, "Cán bộ Tâm")
+    async with bot.runtime.uow() as uow:
+        await grant_role(
+            uow,
+            Actor.operator(),
+            user_id=officer.id,
+            role=Role.OFFICER,
+            unit_key=HANG_BAC,
+            now=clock(),
+        )
+        await uow.commit()
+    code = await _file_case(resident)
+    done = await _withdraw(resident)
+    assert "1 đề cử đang xử lý sẽ không được xác minh thêm" in done
+    told = len(resident.all_messages)
+
+    card = await say(officer, f"/status {code}")
+    verified = await press(officer, "🔍 Tiếp nhận, xác minh")
+    assert "Đang xác minh" in verified.text
+    assert not any("Yêu cầu bổ sung" in label for row in verified.buttons for label in row)
+    assert card.text and len(resident.all_messages) == told, "the nominator is told nothing"
+
+    async with bot.runtime.uow() as uow:
+        actor = await actor_for(uow, officer.id, clock().date())
+        case = await uow.nominations.get_by_code(code)  # type: ignore[arg-type]
+        assert case is not None and case.id is not None
+        with pytest.raises(ConsentWithdrawnError):
+            await act(uow, actor, case.id, Action.ASK_INFO, now=clock(), public_note="Ảnh?")
+
+
+async def test_a_forwarded_withdraw_button_withdraws_nobody_else(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    owner, other = api.user(1505, "Nga"), api.user(1506, "Oanh")
+    await agree_and_start(owner)
+    await agree_and_start(other)
+    asked = await say(owner, "/rutdongy")
+    data = next(d for row in asked.callback_data for d in row if d)
+
+    await other.send_callback(data, other.messages[-1])
+    await other.next_message()
+
+    async with bot.runtime.uow() as uow:
+        for person in (owner, other):
+            consent = await uow.consents.latest(person.id, ConsentPurpose.NOMINATION)
+            assert consent is not None and consent.withdrawn_at is None
+
+
+async def test_before_agreeing_only_the_id_and_language_are_kept(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(1507, "Phạm Thị Quyên", language_code="vi")
+    await user.send_command("/start")
+    welcome, _notice = await user.wait_for_messages(2)
+    assert "Phạm Thị Quyên" in welcome.text, "the name serves the turn"
+    await say(user, "/lang")
+    await press(user, "🇬🇧 English")
+    async with bot.runtime.uow() as uow:
+        stored = await uow.users.get(user.id)
+    assert stored is not None
+    assert (stored.display_name, stored.language_code, stored.locale) == ("", "vi", "en")
+
+    await user.send_command("/start")
+    await user.wait_for_messages(2)
+    await user.press("✅ I agree")
+    await user.next_message()
+    async with bot.runtime.uow() as uow:
+        agreed = await uow.users.get(user.id)
+    assert agreed is not None and agreed.display_name == "Phạm Thị Quyên"
+
+
+async def test_a_member_of_staff_is_known_by_name_without_the_residents_consent(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    officer = api.user(1508, "Cán bộ Sơn")
+    async with bot.runtime.uow() as uow:
+        await grant_role(
+            uow,
+            Actor.operator(),
+            user_id=officer.id,
+            role=Role.OFFICER,
+            unit_key=HANG_BAC,
+            now=clock(),
+        )
+        await uow.commit()
+    await say(officer, "/queue")
+    async with bot.runtime.uow() as uow:
+        stored = await uow.users.get(officer.id)
+    assert stored is not None and stored.display_name == "Cán bộ Sơn"
