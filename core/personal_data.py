@@ -8,7 +8,8 @@ ask for (Law 91/2025/QH15, the right to know and to access).
 
 What is about other people is left out even where it sits beside the person's data: the
 officer handling a case and who made each transition (their Telegram ids), the officers'
-private notes, and the answerer of a question.
+private notes, and the answerer of a question. Who opened the person's case (the access log)
+is told by the roles the viewer held then, not by their name or id.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from core.access import Access
 from core.dialog import Dialog
 from core.inquiries import Inquiry
 from core.nomination import Evidence, Nomination
@@ -44,11 +46,24 @@ class CopyFormat(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Opening:
+    """Someone other than the person opened their case (the access log), holding ``roles``.
+
+    ``roles``: the viewer's grants in force when they opened it (an officer of a unit, the
+    standing office...); the viewer's own id and name are theirs, not the person's.
+    """
+
+    access: Access
+    roles: tuple[RoleGrant, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FiledNomination:
-    """A nomination the person filed, with its history as the nominator is told it."""
+    """A nomination the person filed, its history as they are told it, and who opened it."""
 
     nomination: Nomination
     history: tuple[AuditEntry, ...]
+    openings: tuple[Opening, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,12 @@ class PersonalData:
         return tuple(item for item in self.subscriptions if item.ended_at is None)
 
     @property
+    def openings(self) -> tuple[tuple[Nomination, Opening], ...]:
+        """Return every opening of the person's cases by someone else, newest first."""
+        found = [(f.nomination, o) for f in self.nominations for o in f.openings]
+        return tuple(sorted(found, key=lambda pair: pair[1].access.at, reverse=True))
+
+    @property
     def files(self) -> tuple[SentFile, ...]:
         """Return every file the person sent with a nomination or a support, each once."""
         seen: set[str] = set()
@@ -135,6 +156,7 @@ class PersonalData:
                     "purpose": consent.purpose.value,
                     "notice_version": consent.notice_version,
                     "given_at": consent.given_at.isoformat(),
+                    "withdrawn_at": _iso(consent.withdrawn_at),
                 }
                 for consent in self.consents
             ],
@@ -204,7 +226,10 @@ async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> Perso
     if user is None:
         return None
     nominations = await uow.nominations.list_by_nominator(user_id, limit=EVERYTHING)
-    filed = [FiledNomination(n, tuple(await _history(uow, n))) for n in nominations]
+    filed = [
+        FiledNomination(n, tuple(await _history(uow, n)), tuple(await _openings(uow, n)))
+        for n in nominations
+    ]
     supports = [
         GivenSupport(given, await uow.nominations.get(given.nomination_id))
         for given in await uow.supporters.given_by(user_id)
@@ -225,6 +250,23 @@ async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> Perso
 
 async def _history(uow: UnitOfWork, nomination: Nomination) -> Sequence[AuditEntry]:
     return await uow.audit.history(nomination.id) if nomination.id is not None else ()
+
+
+async def _openings(uow: UnitOfWork, nomination: Nomination) -> list[Opening]:
+    if nomination.id is None:
+        return []
+    grants: dict[int, tuple[RoleGrant, ...]] = {}
+    found = []
+    for access in await uow.access_log.of_case(nomination.id, limit=EVERYTHING):
+        if access.viewer_id not in grants:
+            grants[access.viewer_id] = await uow.roles.grants_of(access.viewer_id)
+        held = tuple(g for g in grants[access.viewer_id] if _held_at(g, access.at))
+        found.append(Opening(access, held))
+    return found
+
+
+def _held_at(grant: RoleGrant, at: datetime) -> bool:
+    return grant.granted_at <= at and (grant.revoked_at is None or grant.revoked_at > at)
 
 
 def _filed(item: FiledNomination, user_id: int) -> dict[str, Any]:
@@ -259,6 +301,19 @@ def _filed(item: FiledNomination, user_id: int) -> dict[str, Any]:
                 "note_to_you": entry.public_note,
             }
             for entry in item.history
+        ],
+        "opened_by_others": [
+            {
+                "at": opening.access.at.isoformat(),
+                "opened": opening.access.opened.value,
+                "your_phone_shown": opening.access.contact_shown,
+                "purpose": opening.access.purpose.value,
+                "viewer_roles": [
+                    {"role": grant.role.value, "unit_key": grant.unit_key}
+                    for grant in opening.roles
+                ],
+            }
+            for opening in item.openings
         ],
     }
 

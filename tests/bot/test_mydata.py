@@ -21,10 +21,11 @@ from bot.personal_copy import CopyReference
 from core.outbox import OutboxStatus, OutgoingMessage
 from core.people import PRIVACY_NOTICE_VERSION
 from core.personal_data import CopyFormat
+from core.roles import Role
 from storage.tables import OutboxRow
 from tests.bot.conftest import NOW, FakeClock, RunningBot, StartBot
 from tests.bot.flows import agree_and_start, answer_steps, fill_nomination, press, say
-from tests.security.people import CODE
+from tests.security.people import CODE, HANG_BAC, grant
 from tests.security.test_buttons import STALE, signed
 
 NOMINEE = "Nguyễn Văn Bình"
@@ -181,6 +182,28 @@ async def test_another_residents_forged_or_forwarded_copy_button_gives_nothing(
     content = api.state.files[own[0].raw["document"]["file_id"]].content or b""
     assert str(other.id).encode() in content
     assert code.encode() not in content and PHONE.encode() not in content
+
+
+async def test_who_opened_my_case_is_told_by_role_and_a_withdrawn_consent_by_its_date(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    resident, officer = api.user(1451, "Hằng"), api.user(1452, "Cán bộ Phạm Minh")
+    await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
+    code, _photo = await _nominates_with_phone_and_photo(resident)
+    before = await say(resident, "/dulieu")
+    assert "Ngoài Anh/Chị, chưa ai mở hồ sơ của Anh/Chị." in before.text
+
+    await say(officer, f"/status {code}")
+    await say(resident, "/rutdongy")
+    await press(resident, "✅ Rút lại đồng ý")
+    shown = await say(resident, "/dulieu")
+
+    assert "Ai đã mở hồ sơ của Anh/Chị</b> (1)" in shown.html
+    opened = f"{code} · 20/11/2026 · Cán bộ của Phường Hàng Bạc · thẻ hồ sơ"
+    assert f"{opened} · thấy số điện thoại của Anh/Chị" in shown.text
+    assert "Phạm Minh" not in shown.text and str(officer.id) not in shown.text
+    assert f"phiên bản thông báo {PRIVACY_NOTICE_VERSION} · đã rút 20/11/2026" in shown.text
+    assert code in shown.text, "after withdrawal the data is still shown to its person"
 
 
 async def test_before_consent_it_says_what_little_it_keeps_and_offers_no_copy(

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from core.access import Access, Opened
 from core.codes import TrackingCode
 from core.dialog import Dialog
 from core.inquiries import Inquiry
@@ -97,9 +98,15 @@ async def _lan_and_mai(database: Database) -> None:
         await uow.subscriptions.add(Subscription(MAI, Scope.ALL, None, NOW))
         await uow.inquiries.add(Inquiry(LAN, "Hồ sơ cần gì ạ?", NOW))
         await uow.inquiries.add(Inquiry(MAI, "Câu hỏi của Mai", NOW))
-        await uow.roles.add(
-            RoleGrant(LAN, Role.OFFICER, "phuong-hang-bac", Validity(date(2026, 1, 1)), NOW)
+        for officer in (LAN, OFFICER):
+            await uow.roles.add(
+                RoleGrant(officer, Role.OFFICER, "phuong-hang-bac", Validity(date(2026, 1, 1)), NOW)
+            )
+        await uow.access_log.add(
+            Access(own.id, OFFICER, Opened.CARD, True, NOW + timedelta(minutes=30))
         )
+        await uow.access_log.add(Access(other.id, OFFICER, Opened.FILES, False, NOW))
+        await uow.consents.withdraw(MAI, ConsentPurpose.NOMINATION, at=NOW + timedelta(days=2))
         await uow.dialogs.save(Dialog(LAN, LAN, "n", "deed", {"nominee_name": "Phạm Văn An"}))
         await uow.failed_lookups.add(LAN, NOW)
         await uow.commit()
@@ -141,6 +148,16 @@ async def test_a_person_gets_everything_stored_about_them_and_nothing_of_others(
     assert copy["supported_nominations"][0]["your_account"] == "Tôi cũng thấy chị Hoa trả ví."
     assert copy["open_conversation"]["data"] == {"nominee_name": "Phạm Văn An"}
     assert copy["roles"][0]["valid_from"] == "2026-01-01"
+    assert filed["opened_by_others"] == [
+        {
+            "at": "2026-12-03T09:30:00+00:00",
+            "opened": "card",
+            "your_phone_shown": True,
+            "purpose": "case_handling",
+            "viewer_roles": [{"role": "officer", "unit_key": "phuong-hang-bac"}],
+        }
+    ], "the viewer by role, never by id"
+    assert [c["withdrawn_at"] for c in copy["consents"]] == [None, None]
     assert len(copy["failed_code_lookups"]) == 1
     for someone_elses in ("+84987654321", "Câu hỏi của Mai", PRIVATE_NOTE, str(OFFICER), str(MAI)):
         assert someone_elses not in text, someone_elses
@@ -161,3 +178,6 @@ async def test_only_the_person_in_their_own_chat_and_a_stranger_has_nothing(
     assert mai is not None
     assert [str(f.nomination.code) for f in mai.nominations] == ["NT-AAAA-0002"]
     assert mai.supports == () and mai.roles == () and mai.draft is None
+    assert mai.consented, "a withdrawn consent is still a record of what was agreed"
+    assert mai.as_json(now=NOW)["consents"][0]["withdrawn_at"] == "2026-12-05T09:00:00+00:00"
+    assert [opening.access.opened for _nomination, opening in mai.openings] == [Opened.FILES]
