@@ -40,3 +40,15 @@ class OutgoingMessage:
     failure: str | None = None  # why it will never go: blocked, chat_not_found, bad_request...
     retry_at: datetime | None = None  # not attempted again before this (network back-off)
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedMessage:
+    """A message that went, or never will (sent, failed, expired, cancelled).
+
+    ``broadcast_id`` is set for a broadcast's message: its row is what the broadcast's report
+    counts and what keeps its chat from getting the broadcast twice.
+    """
+
+    id: int
+    broadcast_id: int | None = None

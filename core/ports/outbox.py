@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from core.broadcasts import Outcome
-from core.outbox import OutgoingMessage
+from core.outbox import FinishedMessage, OutgoingMessage
 
 
 class OutboxRepository(abc.ABC):
@@ -146,6 +146,32 @@ class OutboxRepository(abc.ABC):
         """Return how many messages are unsent and when the oldest of them was queued.
 
         ``broadcasts``: count the broadcasts' messages; otherwise replies and notices.
+        """
+
+    @abc.abstractmethod
+    async def finished_before(
+        self, before: datetime, *, after: int, limit: int
+    ) -> Sequence[FinishedMessage]:
+        """Return up to ``limit`` messages that went (or never will) before ``before``.
+
+        Sent, failed, expired or cancelled: when they were sent, else last attempted, else
+        queued. Only those still holding their parameters (a broadcast's message keeps its
+        row once emptied), with ids above ``after``, in id order.
+        """
+
+    @abc.abstractmethod
+    async def count_finished_before(self, before: datetime) -> tuple[int, int]:
+        """Count what :meth:`finished_before` would return: (replies and notices, broadcasts')."""
+
+    @abc.abstractmethod
+    async def delete_finished(self, message_ids: Sequence[int]) -> int:
+        """Delete these messages if they went (or never will); return how many."""
+
+    @abc.abstractmethod
+    async def forget_texts(self, message_ids: Sequence[int]) -> int:
+        """Empty the parameters (the text) of these messages that went; return how many.
+
+        The rows stay, with their chat, outcome and times: a broadcast's report counts them.
         """
 
 
