@@ -52,3 +52,18 @@ class FinishedMessage:
 
     id: int
     broadcast_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxWindow:
+    """A stretch of the outbox in id order, as the retention purge walks it.
+
+    ``due``: its messages that went before the purge's instant and still hold their text.
+    ``last_id``: where it ends (None: there was nothing after where it began). ``young``:
+    every message in it was queued at or after that instant; ids follow the order messages
+    are queued in, so the walk may stop there (one queued out of order goes the next day).
+    """
+
+    due: tuple[FinishedMessage, ...]
+    last_id: int | None
+    young: bool

@@ -24,7 +24,10 @@ batches, each its own short transaction, so a large backlog never holds a lock f
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable
+import asyncio
+import itertools
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -189,7 +192,8 @@ class PurgeReport:
 
 # Called first in each batch's transaction (a lease renewed): False stops the run there.
 KeepGoing = Callable[[UnitOfWork], Awaitable[bool]]
-_Batch = Callable[[UnitOfWork, int], Awaitable[int]]
+# Awaited before each batch, outside any transaction: the process's other tasks go first.
+Pause = Callable[[], Awaitable[None]]
 
 
 async def purge(
@@ -200,18 +204,20 @@ async def purge(
     notices: DraftNotices,
     dry_run: bool = False,
     keep_going: KeepGoing | None = None,
+    pause: Pause | None = None,
 ) -> PurgeReport:
     """Purge what is past its time at ``now``; with ``dry_run``, only count it.
 
     Each batch is one transaction, which first asks ``keep_going`` (when given) whether this
-    process still holds the job. Idempotent: a second run at the same ``now`` finds nothing.
-    A dry run counts every row due (even beyond one run's bound) and changes nothing.
+    process still holds the job; ``pause`` is awaited before each (by default a bare yield
+    to the other tasks). Idempotent: a second run at the same ``now`` finds nothing. A dry
+    run counts every row due (even beyond one run's bound) and changes nothing.
     """
-    report = PurgeReport(now, dry_run)
+    run = _Run(uow, policy, now, PurgeReport(now, dry_run), keep_going, pause or _let_others_in)
     if dry_run:
-        await _count(uow, policy, now, report)
-        await _drafts(uow, policy, now, report, notices, dry_run=True, keep_going=None)
-        return report
+        await run.count()
+        await run.drafts(notices)
+        return run.report
     processed_before = policy.updates_processed_before(now)
     set_aside_before = policy.dead_letters_set_aside_before(now)
 
@@ -221,137 +227,164 @@ async def purge(
     async def dead_letters(uow: UnitOfWork, limit: int) -> int:
         return await uow.inbound.delete_set_aside_before(set_aside_before, limit=limit)
 
-    for kind, batch in ((PurgeKind.UPDATES, updates), (PurgeKind.DEAD_LETTERS, dead_letters)):
-        if not await _deleting(uow, policy, report, kind, batch, keep_going):
-            return report
-    if not await _outbox(uow, policy, now, report, keep_going):
-        return report
-    await _drafts(uow, policy, now, report, notices, dry_run=False, keep_going=keep_going)
-    return report
+    if (
+        await run.deleting(PurgeKind.UPDATES, updates)
+        and await run.deleting(PurgeKind.DEAD_LETTERS, dead_letters)
+        and await run.outbox()
+    ):
+        await run.drafts(notices)
+    return run.report
 
 
-async def _count(uow: UnitOfWork, policy: RetentionPolicy, now: datetime, r: PurgeReport) -> None:
-    async with uow:
-        inbound = uow.inbound
-        r.counts[PurgeKind.UPDATES] = await inbound.count_processed_before(
-            policy.updates_processed_before(now)
-        )
-        r.counts[PurgeKind.DEAD_LETTERS] = await inbound.count_set_aside_before(
-            policy.dead_letters_set_aside_before(now)
-        )
-        replies, texts = await uow.outbox.count_finished_before(policy.sent_before(now))
-        r.counts[PurgeKind.REPLIES] = replies
-        r.counts[PurgeKind.BROADCAST_TEXTS] = texts
-    for kind, count in r.counts.items():
-        if count > policy.batch_size * policy.max_batches:
-            r.more.add(kind)
+async def _let_others_in() -> None:
+    """Give the process's other tasks (turns, sending) their turn before the next batch.
 
-
-async def _deleting(
-    uow: UnitOfWork,
-    policy: RetentionPolicy,
-    report: PurgeReport,
-    kind: PurgeKind,
-    batch: _Batch,
-    keep_going: KeepGoing | None,
-) -> bool:
-    """Run ``batch`` until it removes fewer rows than a batch; False if the run must stop."""
-    for _ in range(policy.max_batches):
-        async with uow:
-            if keep_going is not None and not await keep_going(uow):
-                report.stopped = True
-                return False
-            removed = await batch(uow, policy.batch_size)
-            await uow.commit()
-        report.counts[kind] += removed
-        if removed < policy.batch_size:
-            return True
-    report.more.add(kind)
-    return True
-
-
-async def _outbox(
-    uow: UnitOfWork,
-    policy: RetentionPolicy,
-    now: datetime,
-    report: PurgeReport,
-    keep_going: KeepGoing | None,
-) -> bool:
-    """Delete replies and notices that went; empty the texts of broadcasts' messages.
-
-    Walked in id order from where the last batch stopped: the broadcasts' rows stay, and a
-    batch must not look at them again.
+    A store may run its statements on the event loop itself (SQLite, inline): without a
+    pause a long purge would hold the loop for its whole length, not one batch's.
     """
-    before = policy.sent_before(now)
-    after = 0
-    for _ in range(policy.max_batches):
-        async with uow:
-            if keep_going is not None and not await keep_going(uow):
-                report.stopped = True
-                return False
-            found = await uow.outbox.finished_before(before, after=after, limit=policy.batch_size)
-            replies = [m.id for m in found if m.broadcast_id is None]
-            broadcasts = [m.id for m in found if m.broadcast_id is not None]
-            deleted = await uow.outbox.delete_finished(replies)
-            emptied = await uow.outbox.forget_texts(broadcasts)
-            await uow.commit()
-        report.counts[PurgeKind.REPLIES] += deleted
-        report.counts[PurgeKind.BROADCAST_TEXTS] += emptied
-        if len(found) < policy.batch_size:
-            return True
-        after = found[-1].id
-    report.more.update({PurgeKind.REPLIES, PurgeKind.BROADCAST_TEXTS})
-    return True
+    await asyncio.sleep(0)
 
 
-async def _drafts(
-    uow: UnitOfWork,
-    policy: RetentionPolicy,
-    now: datetime,
-    report: PurgeReport,
-    notices: DraftNotices,
-    *,
-    dry_run: bool,
-    keep_going: KeepGoing | None,
-) -> None:
-    """Tell residents of drafts deleted tomorrow; delete the dialogs whose day has come."""
-    before = policy.drafts_idle_before(now)
-    after: int | None = None
-    for _ in range(policy.max_batches):
-        async with uow:
-            if keep_going is not None and not await keep_going(uow):
-                report.stopped = True
-                return
-            dialogs = await uow.dialogs.idle(before, after=after, limit=policy.batch_size)
-            keys = {d.chat_id: draft_notice_key(d) for d in dialogs if notices.concerns(d)}
-            claimed = await uow.deadlines.notices_claimed(list(keys.values())) if keys else {}
-            for dialog in dialogs:
-                assert dialog.updated_at is not None
-                key = keys.get(dialog.chat_id)
-                fate = policy.draft_fate(
-                    dialog.updated_at,
-                    now,
-                    noticed=key is not None,
-                    noticed_at=claimed.get(key) if key is not None else None,
-                )
-                if fate.action is DraftAction.DELETE:
-                    if dry_run or await uow.dialogs.delete_idle(
-                        dialog.chat_id, idle_since=dialog.updated_at
-                    ):
-                        report.counts[PurgeKind.DRAFTS] += 1
-                elif fate.action is DraftAction.NOTICE and key is not None and fate.day:
-                    if dry_run:
-                        report.counts[PurgeKind.DRAFT_NOTICES] += 1
-                    elif await uow.deadlines.claim_notice(key, recipient_id=dialog.user_id, at=now):
-                        queued = await uow.outbox.add(
-                            await notices.message(uow, dialog, fate.day, now)
-                        )
-                        assert queued.id is not None
-                        report.notice_ids.append(queued.id)
-                        report.counts[PurgeKind.DRAFT_NOTICES] += 1
-            if not dry_run:
+@dataclass(slots=True)
+class _Run:
+    """One purge: its batches, each a transaction of its own, and what they did."""
+
+    uow: UnitOfWork
+    policy: RetentionPolicy
+    now: datetime
+    report: PurgeReport
+    keep_going: KeepGoing | None
+    pause: Pause
+
+    async def batches(self, *, bounded: bool = True) -> AsyncGenerator[UnitOfWork, None]:
+        """Open each batch's transaction, up to the run's bound; stop if the job is lost.
+
+        Each is rolled back unless the batch commits it. Iterate inside ``aclosing``: a batch
+        that ends the walk early closes its transaction then, not when collected.
+        """
+        for _ in range(self.policy.max_batches) if bounded else itertools.count():
+            await self.pause()
+            async with self.uow as uow:
+                if self.keep_going is not None and not await self.keep_going(uow):
+                    self.report.stopped = True
+                    return
+                yield uow
+
+    async def count(self) -> None:
+        """Count what the deleting kinds would remove (a dry run)."""
+        counts, policy = self.report.counts, self.policy
+        async with self.uow as uow:
+            counts[PurgeKind.UPDATES] = await uow.inbound.count_processed_before(
+                policy.updates_processed_before(self.now)
+            )
+            counts[PurgeKind.DEAD_LETTERS] = await uow.inbound.count_set_aside_before(
+                policy.dead_letters_set_aside_before(self.now)
+            )
+            replies, texts = await uow.outbox.count_finished_before(policy.sent_before(self.now))
+        counts[PurgeKind.REPLIES], counts[PurgeKind.BROADCAST_TEXTS] = replies, texts
+        for kind, count in counts.items():
+            if count > policy.batch_size * policy.max_batches:
+                self.report.more.add(kind)
+
+    async def deleting(
+        self, kind: PurgeKind, batch: Callable[[UnitOfWork, int], Awaitable[int]]
+    ) -> bool:
+        """Run ``batch`` until it removes less than a batch; False if the run must stop."""
+        async with aclosing(self.batches()) as batches:
+            async for uow in batches:
+                removed = await batch(uow, self.policy.batch_size)
                 await uow.commit()
-        if len(dialogs) < policy.batch_size:
-            return
-        after = dialogs[-1].chat_id
-    report.more.update({PurgeKind.DRAFTS, PurgeKind.DRAFT_NOTICES})
+                self.report.counts[kind] += removed
+                if removed < self.policy.batch_size:
+                    return True
+        return self._ended({kind})
+
+    async def outbox(self) -> bool:
+        """Delete replies and notices that went; empty the texts of broadcasts' messages.
+
+        Walked in windows of the id order, from the oldest row to the first window queued
+        after the cutoff: the broadcasts' rows stay, and are read once a run. The bound
+        counts the rows purged, not the windows walked to find them.
+        """
+        before, after, purged = self.policy.sent_before(self.now), 0, 0
+        bound = self.policy.batch_size * self.policy.max_batches
+        async with aclosing(self.batches(bounded=False)) as batches:
+            async for uow in batches:
+                window = await uow.outbox.finished_before(
+                    before, after=after, limit=self.policy.batch_size
+                )
+                replies = [m.id for m in window.due if m.broadcast_id is None]
+                broadcasts = [m.id for m in window.due if m.broadcast_id is not None]
+                deleted = await uow.outbox.delete_finished(replies)
+                emptied = await uow.outbox.forget_texts(broadcasts)
+                await uow.commit()
+                self.report.counts[PurgeKind.REPLIES] += deleted
+                self.report.counts[PurgeKind.BROADCAST_TEXTS] += emptied
+                purged += deleted + emptied
+                if window.last_id is None or window.young:
+                    return True
+                if purged >= bound:
+                    break
+                after = window.last_id
+        return self._ended({PurgeKind.REPLIES, PurgeKind.BROADCAST_TEXTS})
+
+    async def drafts(self, notices: DraftNotices) -> bool:
+        """Tell residents of drafts deleted tomorrow; delete the dialogs whose day has come."""
+        before, after = self.policy.drafts_idle_before(self.now), None
+        async with aclosing(self.batches()) as batches:
+            async for uow in batches:
+                dialogs = await uow.dialogs.idle(before, after=after, limit=self.policy.batch_size)
+                keys = {d.chat_id: draft_notice_key(d) for d in dialogs if notices.concerns(d)}
+                claimed = await uow.deadlines.notices_claimed(list(keys.values())) if keys else {}
+                told: list[OutgoingMessage] = []
+                for dialog in dialogs:
+                    key = keys.get(dialog.chat_id)
+                    noticed_at = claimed.get(key) if key is not None else None
+                    message = await self._draft(uow, dialog, key, noticed_at, notices)
+                    if message is not None:
+                        told.append(message)
+                if not self.report.dry_run:
+                    queued = await uow.outbox.add_many(told, taken_by=None, at=self.now)
+                    await uow.commit()
+                    self.report.notice_ids.extend(m.id for m in queued if m.id is not None)
+                if len(dialogs) < self.policy.batch_size:
+                    return True
+                after = dialogs[-1].chat_id
+        return self._ended({PurgeKind.DRAFTS, PurgeKind.DRAFT_NOTICES})
+
+    async def _draft(
+        self,
+        uow: UnitOfWork,
+        dialog: Dialog,
+        key: str | None,
+        noticed_at: datetime | None,
+        notices: DraftNotices,
+    ) -> OutgoingMessage | None:
+        """Do to one idle dialog what its fate says; return the notice to queue, if one.
+
+        In a dry run, only count it.
+        """
+        assert dialog.updated_at is not None
+        fate = self.policy.draft_fate(
+            dialog.updated_at, self.now, noticed=key is not None, noticed_at=noticed_at
+        )
+        counts, dry_run = self.report.counts, self.report.dry_run
+        if fate.action is DraftAction.DELETE:
+            if dry_run or await uow.dialogs.delete_idle(
+                dialog.chat_id, idle_since=dialog.updated_at
+            ):
+                counts[PurgeKind.DRAFTS] += 1
+        elif fate.action is DraftAction.NOTICE and key is not None and fate.day is not None:
+            if dry_run:
+                counts[PurgeKind.DRAFT_NOTICES] += 1
+            elif await uow.deadlines.claim_notice(key, recipient_id=dialog.user_id, at=self.now):
+                counts[PurgeKind.DRAFT_NOTICES] += 1
+                return await notices.message(uow, dialog, fate.day, self.now)
+        return None
+
+    def _ended(self, kinds: set[PurgeKind]) -> bool:
+        """Say why the batches ended short of the end: lost the job (False), or the bound."""
+        if self.report.stopped:
+            return False
+        self.report.more.update(kinds)
+        return True

@@ -25,7 +25,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import BroadcastStatus, Outcome
-from core.outbox import FinishedMessage, OutboxStatus, OutgoingMessage
+from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import OutboxRepository
 from storage.mapping import to_entity
 from storage.sql import add_new, rowcount
@@ -398,21 +398,34 @@ class SqlOutboxRepository(OutboxRepository):
         ).one()
         return row[0], row[1]
 
-    async def finished_before(
-        self, before: datetime, *, after: int, limit: int
-    ) -> Sequence[FinishedMessage]:
-        """Return up to ``limit`` messages that went before ``before`` and keep their text.
+    async def finished_before(self, before: datetime, *, after: int, limit: int) -> OutboxWindow:
+        """Return the next ``limit`` messages after id ``after`` as a window of the walk.
 
-        Walked on the primary key from ``after``: a broadcast's emptied rows stay, and a walk
-        that started over at each batch would read them again every time.
+        The window is bounded on the primary key first (its last id, its oldest message),
+        then searched for what is due within those ids only: a walk over a table that keeps
+        every broadcast's rows reads each row once, whatever plan the statistics suggest.
         """
-        rows = await self._session.execute(
-            select(_OUTBOX.c.id, _OUTBOX.c.broadcast_id)
-            .where(_OUTBOX.c.id > after, *_finished_before(before))
+        window = (
+            select(_OUTBOX.c.id, _OUTBOX.c.created_at)
+            .where(_OUTBOX.c.id > after)
             .order_by(_OUTBOX.c.id)
             .limit(limit)
+            .subquery()
         )
-        return [FinishedMessage(row.id, row.broadcast_id) for row in rows]
+        last_id, oldest = (
+            await self._session.execute(
+                select(func.max(window.c.id), func.min(window.c.created_at))
+            )
+        ).one()
+        if last_id is None:
+            return OutboxWindow((), None, young=True)
+        rows = await self._session.execute(
+            select(_OUTBOX.c.id, _OUTBOX.c.broadcast_id)
+            .where(_OUTBOX.c.id > after, _OUTBOX.c.id <= last_id, *_finished_before(before))
+            .order_by(_OUTBOX.c.id)
+        )
+        due = tuple(FinishedMessage(row.id, row.broadcast_id) for row in rows)
+        return OutboxWindow(due, last_id, young=oldest >= before)
 
     async def count_finished_before(self, before: datetime) -> tuple[int, int]:
         """Count what :meth:`finished_before` would return: (replies and notices, broadcasts')."""

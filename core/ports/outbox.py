@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from core.broadcasts import Outcome
-from core.outbox import FinishedMessage, OutgoingMessage
+from core.outbox import OutboxWindow, OutgoingMessage
 
 
 class OutboxRepository(abc.ABC):
@@ -149,14 +149,12 @@ class OutboxRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def finished_before(
-        self, before: datetime, *, after: int, limit: int
-    ) -> Sequence[FinishedMessage]:
-        """Return up to ``limit`` messages that went (or never will) before ``before``.
+    async def finished_before(self, before: datetime, *, after: int, limit: int) -> OutboxWindow:
+        """Return the next ``limit`` messages after id ``after`` as a window of the walk.
 
-        Sent, failed, expired or cancelled: when they were sent, else last attempted, else
-        queued. Only those still holding their parameters (a broadcast's message keeps its
-        row once emptied), with ids above ``after``, in id order.
+        Its ``due`` are those sent, failed, expired or cancelled before ``before`` (when
+        sent, else last attempted, else queued) that still hold their parameters: a
+        broadcast's message keeps its row once emptied, and is not due again.
         """
 
     @abc.abstractmethod

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.broadcasts import Outcome
 from core.dialog import Dialog
-from core.outbox import FinishedMessage, OutboxStatus, OutgoingMessage
+from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import UnitOfWork
 from core.retention import (
     DraftNotices,
@@ -130,7 +130,9 @@ async def _outbox(database: Database, *rows: dict[str, object]) -> list[int]:
     return added
 
 
-async def test_messages_that_went_are_found_in_id_order_and_only_those(database: Database) -> None:
+async def test_messages_that_went_are_found_window_by_window_and_only_those(
+    database: Database,
+) -> None:
     old = CUTOFF - timedelta(days=1)
     ids = await _outbox(
         database,
@@ -142,16 +144,31 @@ async def test_messages_that_went_are_found_in_id_order_and_only_those(database:
         _message(OutboxStatus.SENT, old, broadcast_id=5, chat_id=1),
         _message(OutboxStatus.CANCELLED, old, broadcast_id=5, chat_id=2),
         _message(OutboxStatus.SENDING, old, broadcast_id=5, chat_id=3),
+        _message(OutboxStatus.SENT, NOW, chat_id=4),
+        _message(OutboxStatus.SENT, NOW, chat_id=5),
     )
-    sent, pending, failed, expired, recent, delivered, cancelled, _sending = ids
+    sent, _pending, failed, expired, _recent, delivered, cancelled, sending, *young = ids
 
     async with database.uow() as uow:
-        first = await uow.outbox.finished_before(CUTOFF, after=0, limit=3)
-        rest = await uow.outbox.finished_before(CUTOFF, after=first[-1].id, limit=3)
+        walk = [await uow.outbox.finished_before(CUTOFF, after=0, limit=4)]
+        while walk[-1].last_id is not None and not walk[-1].young:
+            walk.append(await uow.outbox.finished_before(CUTOFF, after=walk[-1].last_id, limit=4))
         assert await uow.outbox.count_finished_before(CUTOFF) == (3, 2)
-    assert first == [FinishedMessage(sent), FinishedMessage(failed), FinishedMessage(expired)]
-    assert rest == [FinishedMessage(delivered, 5), FinishedMessage(cancelled, 5)]
-    assert pending not in {m.id for m in first + rest} and recent not in {m.id for m in rest}
+    assert walk == [
+        OutboxWindow(
+            (FinishedMessage(sent), FinishedMessage(failed), FinishedMessage(expired)),
+            expired,
+            young=False,
+        ),
+        OutboxWindow(
+            (FinishedMessage(delivered, 5), FinishedMessage(cancelled, 5)), sending, young=False
+        ),
+        OutboxWindow((), young[-1], young=True),  # queued after the cutoff: the walk ends
+    ]
+    async with database.uow() as uow:
+        assert await uow.outbox.finished_before(CUTOFF, after=young[-1], limit=4) == OutboxWindow(
+            (), None, young=True
+        )
 
 
 async def test_replies_are_deleted_and_a_broadcasts_rows_keep_their_outcomes_without_text(
@@ -180,7 +197,7 @@ async def test_replies_are_deleted_and_a_broadcasts_rows_keep_their_outcomes_wit
         assert await uow.outbox.broadcast_outcomes(7) == outcomes
         assert outcomes == {Outcome.DELIVERED: 1, Outcome.BLOCKED: 1}
         # Emptied, they are not found again: the next walk does not rewrite them.
-        assert await uow.outbox.finished_before(CUTOFF, after=0, limit=10) == []
+        assert (await uow.outbox.finished_before(CUTOFF, after=0, limit=10)).due == ()
         assert await uow.outbox.count_finished_before(CUTOFF) == (0, 0)
 
 
