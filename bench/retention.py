@@ -19,21 +19,18 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
 from bench.common import drop_database, make_database
-from bot.retention import HalfTheLoop
-from core.dialog import Dialog
-from core.outbox import OutgoingMessage
-from core.ports import UnitOfWork
-from core.retention import DraftNotices, PurgeKind, RetentionPolicy, purge
+from bot.rendering import Renderer
+from bot.retention import DraftDeletionNotices, HalfTheLoop
+from core.retention import Pause, PurgeKind, RetentionPolicy, purge
 from storage.tables import DialogRow, InboundUpdateRow, OutboxRow
 from storage.uow import open_database
 
@@ -63,50 +60,24 @@ def payload(update_id: int) -> dict[str, object]:
     }
 
 
-class TimedUnitOfWork(UnitOfWork):
-    """The database's unit of work (its writer gate too), timing each of its transactions."""
+class Timed:
+    """The purge's pause before each batch, timing the batches between two pauses."""
 
-    def __init__(self, inner: UnitOfWork) -> None:
-        self._inner = inner
+    def __init__(self, pause: Pause) -> None:
+        self._pause = pause
+        self._resumed: float | None = None
         self.durations: list[float] = []
-        self._started = 0.0
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)  # the repositories of the open transaction
+    async def __call__(self) -> None:
+        self.end()
+        await self._pause()
+        self._resumed = time.perf_counter()
 
-    async def __aenter__(self) -> Self:
-        self._started = time.perf_counter()
-        await self._inner.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._inner.__aexit__(exc_type, exc, tb)
-        self.durations.append(time.perf_counter() - self._started)
-
-    async def probe_write(self, at: datetime) -> None:
-        await self._inner.probe_write(at)
-
-    async def commit(self) -> None:
-        await self._inner.commit()
-
-    async def rollback(self) -> None:
-        await self._inner.rollback()
-
-
-class Notices(DraftNotices):
-    def concerns(self, dialog: Dialog) -> bool:
-        return dialog.flow == "n"
-
-    async def message(
-        self, uow: UnitOfWork, dialog: Dialog, day: date, now: datetime
-    ) -> OutgoingMessage:
-        text = f"Bản nháp đề cử của Anh/Chị sẽ được xóa vào ngày {day:%d/%m/%Y}."
-        return OutgoingMessage(dialog.chat_id, "sendMessage", {"text": text}, now)
+    def end(self) -> None:
+        """Count the batch running since the last pause, if any (the last one, at the end)."""
+        if self._resumed is not None:
+            self.durations.append(time.perf_counter() - self._resumed)
+            self._resumed = None
 
 
 async def fill(url: str, updates: int, replies: int, broadcast: int) -> None:
@@ -183,6 +154,7 @@ async def fill(url: str, updates: int, replies: int, broadcast: int) -> None:
 async def measure(url: str, batch: int, *, paced: bool) -> None:
     db = await open_database(url, migrate=False)
     policy = RetentionPolicy(batch_size=batch, timezone=UTC, run_time=NOW.time())
+    notices = DraftDeletionNotices(Renderer(timezone=ZoneInfo("Asia/Ho_Chi_Minh")), "vi")
     waits: list[float] = []
     stop = asyncio.Event()
 
@@ -205,18 +177,18 @@ async def measure(url: str, batch: int, *, paced: bool) -> None:
     how = "paced as the bot's daily job" if paced else "unpaced, as ntvt privacy purge"
     try:
         for label in (f"the backlog, {how}", "again (nothing left)"):
-            uow = TimedUnitOfWork(db.uow())
+            timed = Timed(HalfTheLoop() if paced else _yield)
             waits.clear()
             stop.clear()
             writing = asyncio.create_task(writer())
             started = time.perf_counter()
-            pause = HalfTheLoop() if paced else None
-            report = await purge(uow, policy, NOW, notices=Notices(), pause=pause)
+            report = await purge(db.uow(), policy, NOW, notices=notices, pause=timed)
+            timed.end()
             elapsed = time.perf_counter() - started
             stop.set()
             await writing
             counts = ", ".join(f"{k.value} {report.counts[k]:,}" for k in PurgeKind)
-            durations = sorted(uow.durations)
+            durations = sorted(timed.durations)
             print(f"purge of {label}: {elapsed:.2f} s in {len(durations)} transactions")
             print(f"  {counts}")
             print(
@@ -227,6 +199,10 @@ async def measure(url: str, batch: int, *, paced: bool) -> None:
             )
     finally:
         await db.dispose()
+
+
+async def _yield() -> None:
+    await asyncio.sleep(0)
 
 
 async def main(kind: str, updates: int, replies: int, broadcast: int, batch: int) -> None:

@@ -32,6 +32,7 @@ from storage.tables import DialogRow, InboundUpdateRow, OutboxRow
 from storage.uow import SqlUnitOfWork
 from tests.bot.conftest import FakeClock, RunningBot, StartBot
 from tests.bot.flows import agree_and_start, answer_steps, say
+from tests.bot.simulation import OncePerBackend
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST_DAY = date(2026, 1, 5)  # a Monday
@@ -284,25 +285,15 @@ async def started(start_bot: StartBot, clock: FakeClock) -> AsyncIterator[Runnin
         yield RunningBot(application, runtime)
 
 
-# Simulated once per backend, shared by the tests below (as test_deadline_year does).
-_SIMULATED: dict[str, Year | BaseException] = {}
+# The year is simulated once per backend and its record shared by the tests below.
+_SIMULATED: OncePerBackend[Year] = OncePerBackend()
 
 
 @pytest.fixture
 async def year(
     database_backend: str, api: LocalBotApi, started: RunningBot, clock: FakeClock
 ) -> Year:
-    cached = _SIMULATED.get(database_backend)
-    if cached is None:
-        try:
-            cached = await simulate_year(api, started, clock)
-        except BaseException as error:
-            _SIMULATED[database_backend] = error
-            raise
-        _SIMULATED[database_backend] = cached
-    if isinstance(cached, BaseException):
-        pytest.fail(f"the simulated year failed earlier: {cached!r}", pytrace=False)
-    return cached
+    return await _SIMULATED.get(database_backend, lambda: simulate_year(api, started, clock))
 
 
 def test_a_year_of_purges_removes_what_is_past_its_time_and_nothing_else(year: Year) -> None:
