@@ -129,7 +129,7 @@ class RetentionJob:
         self.lease_seconds = max(3 * interval, 30.0)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.last_day: date | None = None
-        self.reports: list[PurgeReport] = []
+        self.last_report: PurgeReport | None = None
 
     def due(self, now: datetime) -> bool:
         """Tell whether the day's purge is due at ``now`` and this process has not run it."""
@@ -145,7 +145,7 @@ class RetentionJob:
         if not leading or not self.due(now):
             return None
         report = await purge(self._rt, now, keep_going=self._keep_lease, pause=HalfTheLoop())
-        self.reports.append(report)
+        self.last_report = report
         if report.stopped:
             log.warning("the purge stopped: another process holds the retention lease")
             return report

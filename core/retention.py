@@ -73,8 +73,8 @@ class RetentionPolicy:
 
     ``run_time`` is the local time of the daily run: a draft is deleted at the first run at
     least ``draft_days`` after its last step, and its notice goes at the run of the day
-    before. ``batch_size`` rows make one transaction; a run does at most ``max_batches`` of
-    them per kind and leaves the rest to the next run.
+    before. ``batch_size`` rows make one transaction; a run purges at most ``max_batches``
+    batches' worth of each kind and leaves the rest to the next run.
     """
 
     updates: timedelta = timedelta(days=30)
