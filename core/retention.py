@@ -73,8 +73,8 @@ class RetentionPolicy:
 
     ``run_time`` is the local time of the daily run: a draft is deleted at the first run at
     least ``draft_days`` after its last step, and its notice goes at the run of the day
-    before. ``batch_size`` rows make one transaction; a run purges at most ``max_batches``
-    batches' worth of each kind and leaves the rest to the next run.
+    before. ``batch_size`` rows make one transaction (a tenth as many dialogs); a run purges
+    at most ``max_batches`` batches' worth of each kind and leaves the rest to the next run.
     """
 
     updates: timedelta = timedelta(days=30)
@@ -91,6 +91,15 @@ class RetentionPolicy:
             raise ValueError("drafts must be kept at least 2 days: the notice goes a day before")
         if self.batch_size < 1 or self.max_batches < 1:
             raise ValueError("a purge needs batches of at least one row")
+
+    @property
+    def dialogs_per_batch(self) -> int:
+        """Return how many dialogs one batch looks at: a tenth of the rows of other kinds.
+
+        A dialog may cost a few statements (its notice's claim, the notice, its deletion),
+        where a row of the other kinds costs a share of one.
+        """
+        return max(1, self.batch_size // 10)
 
     def updates_processed_before(self, now: datetime) -> datetime:
         """Return the instant before which a processed update goes."""
@@ -331,9 +340,10 @@ class _Run:
     async def drafts(self, notices: DraftNotices) -> bool:
         """Tell residents of drafts deleted tomorrow; delete the dialogs whose day has come."""
         before, after = self.policy.drafts_idle_before(self.now), None
+        page = self.policy.dialogs_per_batch
         async with aclosing(self.batches()) as batches:
             async for uow in batches:
-                dialogs = await uow.dialogs.idle(before, after=after, limit=self.policy.batch_size)
+                dialogs = await uow.dialogs.idle(before, after=after, limit=page)
                 keys = {d.chat_id: draft_notice_key(d) for d in dialogs if notices.concerns(d)}
                 claimed = await uow.deadlines.notices_claimed(list(keys.values())) if keys else {}
                 told: list[OutgoingMessage] = []
@@ -347,7 +357,7 @@ class _Run:
                     queued = await uow.outbox.add_many(told, taken_by=None, at=self.now)
                     await uow.commit()
                     self.report.notice_ids.extend(m.id for m in queued if m.id is not None)
-                if len(dialogs) < self.policy.batch_size:
+                if len(dialogs) < page:
                     return True
                 after = dialogs[-1].chat_id
         return self._ended({PurgeKind.DRAFTS, PurgeKind.DRAFT_NOTICES})
