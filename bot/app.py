@@ -31,6 +31,7 @@ from bot.personal_copy import PersonalCopies
 from bot.plans import DEMO_PLAN, load_plan, read_plan_file
 from bot.processing import ChatOrderedProcessor
 from bot.rendering import Renderer
+from bot.retention import RetentionJob
 from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import HEARTBEAT_SECONDS, OutboxSender
 from bot.settings import Settings
@@ -291,13 +292,15 @@ async def running_bot(
     poll_timeout: int = 30,
     notices: bool = True,
     broadcasts: bool = True,
+    retention: bool = True,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     budget: SendBudget | None = None,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits.
 
-    Besides the updates, two loops run: deadline notices (``notices``) and the paced sender
-    of broadcasts (``broadcasts``), which only the holder of the bulk lease works in.
+    Besides the updates, three loops run: deadline notices (``notices``), the paced sender
+    of broadcasts (``broadcasts``), which only the holder of the bulk lease works in, and
+    the daily purge of what is kept past its time (``retention``, bot.retention).
     ``sleep`` is how the sender waits out back-offs, ``budget`` the send budget (by default
     ``NTVT_SEND_RATE`` with Telegram's per-chat limits): tests choose their own.
     """
@@ -376,6 +379,8 @@ async def running_bot(
             )
             if broadcasts:
                 loops.append(asyncio.create_task(bulk.run()))
+            if retention:
+                loops.append(asyncio.create_task(RetentionJob(rt).run()))
             try:
                 yield application, rt
             finally:

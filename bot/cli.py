@@ -376,6 +376,33 @@ def updates_retry(
         typer.echo(line)
 
 
+privacy_app = typer.Typer(
+    help="Personal data: what is kept, and for how long.", no_args_is_help=True
+)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("purge")
+def privacy_purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be purged.")
+    ] = False,
+    now: Annotated[str | None, typer.Option(help="The instant, ISO 8601 (default: now).")] = None,
+) -> None:
+    """Purge what is kept past its time (the running bot does it daily); safe to repeat."""
+    from bot.privacy_cli import purge_lines
+
+    settings = _settings()
+    try:
+        at = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    except ValueError:
+        _fail(f"--now {now!r} is not a date and time like 2026-05-01T09:00+07:00", 2)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=settings.tz)
+    for line in _database(lambda: purge_lines(settings, now=at, dry_run=dry_run)):
+        typer.echo(line)
+
+
 def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
     """Run a command on the database; one line and exit 1 if it cannot be reached."""
     from storage.database import is_connection_error

@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     privacy_email: str | None = None
     privacy_address: str | None = None
     retention_years: int = Field(default=5, ge=1, le=50)
+    # What the bot keeps for its own work, in days (see core.retention): processed updates
+    # (at least 2: Telegram redelivers an update for up to a day), updates set aside, the
+    # texts of messages that went, dialogs nobody touched (a draft's resident is told the
+    # day before, so at least 2). The daily purge runs at purge_time (local), batch rows to
+    # a transaction.
+    retention_updates_days: int = Field(default=30, ge=2, le=3650)
+    retention_dead_letters_days: int = Field(default=90, ge=1, le=3650)
+    retention_sent_days: int = Field(default=30, ge=1, le=3650)
+    retention_draft_days: int = Field(default=30, ge=2, le=3650)
+    purge_time: time = time(9, 0)
+    purge_batch: int = Field(default=1000, ge=1, le=10_000)
     # Deadline notices: office hour, reminder offsets in working days, overdue notices at most,
     # days off and working days the government swaps each year (ISO dates, comma separated).
     office_time: time = time(8, 0)

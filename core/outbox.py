@@ -40,3 +40,30 @@ class OutgoingMessage:
     failure: str | None = None  # why it will never go: blocked, chat_not_found, bad_request...
     retry_at: datetime | None = None  # not attempted again before this (network back-off)
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedMessage:
+    """A message that went, or never will (sent, failed, expired, cancelled).
+
+    ``broadcast_id`` is set for a broadcast's message: its row is what the broadcast's report
+    counts and what keeps its chat from getting the broadcast twice.
+    """
+
+    id: int
+    broadcast_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxWindow:
+    """A stretch of the outbox in id order, as the retention purge walks it.
+
+    ``due``: its messages that went before the purge's instant and still hold their text.
+    ``last_id``: where it ends (None: there was nothing after where it began). ``young``:
+    every message in it was queued at or after that instant; ids follow the order messages
+    are queued in, so the walk may stop there (one queued out of order goes the next day).
+    """
+
+    due: tuple[FinishedMessage, ...]
+    last_id: int | None
+    young: bool

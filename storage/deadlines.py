@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ports import DeadlineRepository
@@ -157,3 +157,14 @@ class SqlDeadlineRepository(DeadlineRepository):
             unit_key: (tuple(str(title) for title in titles), registered_at)
             for unit_key, titles, registered_at in rows
         }
+
+    async def notices_claimed(self, keys: Sequence[str]) -> dict[str, datetime]:
+        """Return when each of these notices was first claimed, for those that were."""
+        if not keys:
+            return {}
+        rows = await self._session.execute(
+            select(NoticeSentRow.key, func.min(NoticeSentRow.sent_at))
+            .where(NoticeSentRow.key.in_(list(keys)))
+            .group_by(NoticeSentRow.key)
+        )
+        return {key: at for key, at in rows}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.dialog import Dialog
 from core.ports import DialogRepository
 from storage.mapping import to_entity, to_values
-from storage.sql import upsert
+from storage.sql import rowcount, upsert
 from storage.tables import DialogRow
 
 # Statements of every update's path, built once (Core, bound parameters).
@@ -40,3 +42,28 @@ class SqlDialogRepository(DialogRepository):
             .where(DialogRow.chat_id == chat_id)
             .execution_options(synchronize_session=False)
         )
+
+    async def idle(self, before: datetime, *, after: int | None, limit: int) -> Sequence[Dialog]:
+        """Return up to ``limit`` dialogs last touched before ``before``, by chat id.
+
+        Walked on the primary key: one row per chat, and a page starts where the last ended.
+        """
+        query = select(_DIALOGS).where(_DIALOGS.c.updated_at < before)
+        if after is not None:
+            query = query.where(_DIALOGS.c.chat_id > after)
+        rows = await self._session.execute(query.order_by(_DIALOGS.c.chat_id).limit(limit))
+        return [to_entity(Dialog, row, data=dict(row.data)) for row in rows]
+
+    async def delete_idle(self, chat_id: int, *, idle_since: datetime) -> bool:
+        """Delete the chat's dialog if untouched since ``idle_since``; False if it moved on.
+
+        One conditional statement: on PostgreSQL a turn saving the dialog meanwhile holds
+        its row, and the condition is checked again once that turn has committed.
+        """
+        deleted = await rowcount(
+            self._session,
+            delete(_DIALOGS).where(
+                _DIALOGS.c.chat_id == chat_id, _DIALOGS.c.updated_at <= idle_since
+            ),
+        )
+        return deleted == 1

@@ -7,13 +7,24 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, func, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    CursorResult,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.inbound import DeadLetter, StoredUpdate
 from core.ports import InboundUpdateRepository
 from storage.mapping import to_entity
-from storage.sql import dialect_insert
+from storage.sql import dialect_insert, rowcount
 from storage.tables import InboundUpdateRow
 
 # Statements of every update's path, built once (Core, bound parameters).
@@ -189,3 +200,34 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
             .values(set_aside_at=None, failure=None, attempts=0)
         )
         return cast("CursorResult[Any]", result).rowcount == 1
+
+    async def count_processed_before(self, before: datetime) -> int:
+        """Return how many updates were processed before ``before``."""
+        return await self._count(_INBOUND.c.processed_at < before)
+
+    async def delete_processed_before(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` updates processed before ``before``, oldest first.
+
+        The oldest are found on the ``processed_at`` index, so a batch reads what it deletes.
+        """
+        return await self._delete_oldest(_INBOUND.c.processed_at, before, limit)
+
+    async def count_set_aside_before(self, before: datetime) -> int:
+        """Return how many updates were set aside before ``before`` (and not processed since)."""
+        return await self._count(_SET_ASIDE, _INBOUND.c.set_aside_at < before)
+
+    async def delete_set_aside_before(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` updates still set aside since before ``before``, oldest first."""
+        return await self._delete_oldest(_INBOUND.c.set_aside_at, before, limit, _SET_ASIDE)
+
+    async def _count(self, *which: ColumnElement[bool]) -> int:
+        count = await self._session.scalar(select(func.count()).select_from(_INBOUND).where(*which))
+        return int(count or 0)
+
+    async def _delete_oldest(
+        self, at: Column[Any], before: datetime, limit: int, *which: ColumnElement[bool]
+    ) -> int:
+        oldest = select(_INBOUND.c.update_id).where(at < before, *which).order_by(at).limit(limit)
+        return await rowcount(
+            self._session, delete(_INBOUND).where(_INBOUND.c.update_id.in_(oldest), *which)
+        )

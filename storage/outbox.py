@@ -11,17 +11,21 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Table,
+    Text,
     bindparam,
+    case,
+    delete,
     func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import BroadcastStatus, Outcome
-from core.outbox import OutboxStatus, OutgoingMessage
+from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import OutboxRepository
 from storage.mapping import to_entity
 from storage.sql import add_new, rowcount
@@ -394,6 +398,67 @@ class SqlOutboxRepository(OutboxRepository):
         ).one()
         return row[0], row[1]
 
+    async def finished_before(self, before: datetime, *, after: int, limit: int) -> OutboxWindow:
+        """Return the next ``limit`` messages after id ``after`` as a window of the walk.
+
+        The window is bounded on the primary key first (its last id, its oldest message),
+        then searched for what is due within those ids only: a walk over a table that keeps
+        every broadcast's rows reads each row once, whatever plan the statistics suggest.
+        """
+        window = (
+            select(_OUTBOX.c.id, _OUTBOX.c.created_at)
+            .where(_OUTBOX.c.id > after)
+            .order_by(_OUTBOX.c.id)
+            .limit(limit)
+            .subquery()
+        )
+        last_id, oldest = (
+            await self._session.execute(
+                select(func.max(window.c.id), func.min(window.c.created_at))
+            )
+        ).one()
+        if last_id is None:
+            return OutboxWindow((), None, young=True)
+        rows = await self._session.execute(
+            select(_OUTBOX.c.id, _OUTBOX.c.broadcast_id)
+            .where(_OUTBOX.c.id > after, _OUTBOX.c.id <= last_id, *_finished_before(before))
+            .order_by(_OUTBOX.c.id)
+        )
+        due = tuple(FinishedMessage(row.id, row.broadcast_id) for row in rows)
+        return OutboxWindow(due, last_id, young=oldest >= before)
+
+    async def count_finished_before(self, before: datetime) -> tuple[int, int]:
+        """Count what :meth:`finished_before` would return: (replies and notices, broadcasts')."""
+        reply = case((_OUTBOX.c.broadcast_id.is_(None), 1), else_=0)
+        row = (
+            await self._session.execute(
+                select(func.count(), func.coalesce(func.sum(reply), 0)).where(
+                    *_finished_before(before)
+                )
+            )
+        ).one()
+        return int(row[1]), int(row[0]) - int(row[1])
+
+    async def delete_finished(self, message_ids: Sequence[int]) -> int:
+        """Delete these messages if they went (or never will); return how many."""
+        if not message_ids:
+            return 0
+        return await rowcount(
+            self._session,
+            delete(_OUTBOX).where(_OUTBOX.c.id.in_(message_ids), _OUTBOX.c.status.in_(_FINISHED)),
+        )
+
+    async def forget_texts(self, message_ids: Sequence[int]) -> int:
+        """Empty the parameters (the text) of these messages that went; return how many."""
+        if not message_ids:
+            return 0
+        return await rowcount(
+            self._session,
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(message_ids), _OUTBOX.c.status.in_(_FINISHED))
+            .values(params={}),
+        )
+
 
 _OUTCOMES = {
     OutboxStatus.SENT.value: Outcome.DELIVERED,
@@ -405,3 +470,25 @@ _OUTCOMES = {
 
 def _outgoing(row: OutboxRow) -> OutgoingMessage:
     return to_entity(OutgoingMessage, row, params=dict(row.params))
+
+
+# What went, or never will: what the retention purge may act on (core.retention).
+_FINISHED = (
+    OutboxStatus.SENT.value,
+    OutboxStatus.FAILED.value,
+    OutboxStatus.EXPIRED.value,
+    OutboxStatus.CANCELLED.value,
+)
+# JSON as stored: "{}" on both backends (the default serializer), compared as text because
+# PostgreSQL's json type has no equality.
+_EMPTY = "{}"
+
+
+def _finished_before(before: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Messages that went (or never will) before ``before`` and still hold their parameters."""
+    went_at = func.coalesce(_OUTBOX.c.sent_at, _OUTBOX.c.last_attempt_at, _OUTBOX.c.created_at)
+    return (
+        _OUTBOX.c.status.in_(_FINISHED),
+        went_at < before,
+        or_(_OUTBOX.c.broadcast_id.is_(None), sql_cast(_OUTBOX.c.params, Text) != _EMPTY),
+    )

@@ -61,3 +61,7 @@ class DeadlineRepository(abc.ABC):
     @abc.abstractmethod
     async def dossiers(self, year: int) -> dict[str, tuple[str, ...]]:
         """Return the titles of each unit's year-end dossier for a year."""
+
+    @abc.abstractmethod
+    async def notices_claimed(self, keys: Sequence[str]) -> dict[str, datetime]:
+        """Return when each of these notices was first claimed, for those that were."""

@@ -88,6 +88,25 @@ class InboundUpdateRepository(abc.ABC):
     async def put_back(self, update_id: int) -> bool:
         """Clear an update's set-aside mark (and its attempts); False if it was not set aside."""
 
+    @abc.abstractmethod
+    async def count_processed_before(self, before: datetime) -> int:
+        """Return how many updates were processed before ``before``."""
+
+    @abc.abstractmethod
+    async def delete_processed_before(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` updates processed before ``before``; return how many."""
+
+    @abc.abstractmethod
+    async def count_set_aside_before(self, before: datetime) -> int:
+        """Return how many updates were set aside before ``before`` (and not processed since)."""
+
+    @abc.abstractmethod
+    async def delete_set_aside_before(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` updates set aside before ``before``; return how many.
+
+        Only updates still set aside: one put back and waiting, or processed since, is not.
+        """
+
 
 class DialogRepository(abc.ABC):
     """The state of each chat's guided conversation."""
@@ -103,3 +122,17 @@ class DialogRepository(abc.ABC):
     @abc.abstractmethod
     async def delete(self, chat_id: int) -> None:
         """Close the chat's dialog."""
+
+    @abc.abstractmethod
+    async def idle(self, before: datetime, *, after: int | None, limit: int) -> Sequence[Dialog]:
+        """Return up to ``limit`` dialogs last touched before ``before``, by chat id.
+
+        Only chats after ``after`` (a chat id), if given: the next page of a walk.
+        """
+
+    @abc.abstractmethod
+    async def delete_idle(self, chat_id: int, *, idle_since: datetime) -> bool:
+        """Delete the chat's dialog if untouched since ``idle_since``; False if it moved on.
+
+        A resident who took a step meanwhile keeps the dialog.
+        """

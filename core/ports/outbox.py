@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from core.broadcasts import Outcome
-from core.outbox import OutgoingMessage
+from core.outbox import OutboxWindow, OutgoingMessage
 
 
 class OutboxRepository(abc.ABC):
@@ -146,6 +146,30 @@ class OutboxRepository(abc.ABC):
         """Return how many messages are unsent and when the oldest of them was queued.
 
         ``broadcasts``: count the broadcasts' messages; otherwise replies and notices.
+        """
+
+    @abc.abstractmethod
+    async def finished_before(self, before: datetime, *, after: int, limit: int) -> OutboxWindow:
+        """Return the next ``limit`` messages after id ``after`` as a window of the walk.
+
+        Its ``due`` are those sent, failed, expired or cancelled before ``before`` (when
+        sent, else last attempted, else queued) that still hold their parameters: a
+        broadcast's message keeps its row once emptied, and is not due again.
+        """
+
+    @abc.abstractmethod
+    async def count_finished_before(self, before: datetime) -> tuple[int, int]:
+        """Count what :meth:`finished_before` would return: (replies and notices, broadcasts')."""
+
+    @abc.abstractmethod
+    async def delete_finished(self, message_ids: Sequence[int]) -> int:
+        """Delete these messages if they went (or never will); return how many."""
+
+    @abc.abstractmethod
+    async def forget_texts(self, message_ids: Sequence[int]) -> int:
+        """Empty the parameters (the text) of these messages that went; return how many.
+
+        The rows stay, with their chat, outcome and times: a broadcast's report counts them.
         """
 
 

@@ -29,6 +29,7 @@ from core.review import grant_role
 from core.roles import Actor, Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import say
+from tests.bot.simulation import OncePerBackend
 
 OPERATOR = Actor.operator()
 
@@ -282,27 +283,15 @@ async def simulate_year(api: LocalBotApi, bot: RunningBot, clock: FakeClock) -> 
     return Year(rt.calendar, officers, days_with_notices, event_replies, done_reply)
 
 
-# The year is simulated once per backend and its record shared by the tests below: it takes
-# most of the module's time. A failed simulation fails the first test with its own error
-# and the others with a pointer to it.
-_SIMULATED: dict[str, Year | BaseException] = {}
+# The year is simulated once per backend and its record shared by the tests below.
+_SIMULATED: OncePerBackend[Year] = OncePerBackend()
 
 
 @pytest.fixture
 async def simulated_year(
     database_backend: str, api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
 ) -> Year:
-    cached = _SIMULATED.get(database_backend)
-    if cached is None:
-        try:
-            cached = await simulate_year(api, year_2018, clock)
-        except BaseException as error:
-            _SIMULATED[database_backend] = error
-            raise
-        _SIMULATED[database_backend] = cached
-    if isinstance(cached, BaseException):
-        pytest.fail(f"the simulated year failed earlier: {cached!r}", pytrace=False)
-    return cached
+    return await _SIMULATED.get(database_backend, lambda: simulate_year(api, year_2018, clock))
 
 
 def test_a_year_of_notices_goes_out_on_working_days_once_and_in_time(
