@@ -7,26 +7,12 @@ reads the log, and a code it does not know gets the usual refusal.
 
 from __future__ import annotations
 
-import re
-
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
-from core.review import grant_role
-from core.roles import Actor, Role
+from core.roles import Role
 from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start, answer_steps, press, say
-
-HANG_BAC = "phuong-hang-bac"
-CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
-
-
-async def _grant(bot: RunningBot, clock: FakeClock, user: SimUser, role: Role) -> None:
-    unit = HANG_BAC if role is Role.OFFICER else None
-    async with bot.runtime.uow() as uow:
-        await grant_role(
-            uow, Actor.operator(), user_id=user.id, role=role, unit_key=unit, now=clock()
-        )
-        await uow.commit()
+from tests.security.people import CODE, HANG_BAC, grant
 
 
 async def _file_with_phone(user: SimUser) -> str:
@@ -45,8 +31,8 @@ async def test_the_office_reads_who_opened_a_case_and_what_they_saw(
 ) -> None:
     resident, officer = api.user(1601, "Vân"), api.user(1602, "Cán bộ Xuân")
     secretary = api.user(1603, "Thư ký Yến")
-    await _grant(bot, clock, officer, Role.OFFICER)
-    await _grant(bot, clock, secretary, Role.SECRETARIAT)
+    await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
+    await grant(bot, clock, secretary, Role.SECRETARIAT)
     code = await _file_with_phone(resident)
 
     mine = await say(resident, f"/status {code}")
@@ -68,8 +54,8 @@ async def test_only_the_office_reads_the_log_and_an_unknown_code_is_refused_plai
 ) -> None:
     resident, officer = api.user(1604, "Ánh"), api.user(1605, "Cán bộ Bảo")
     secretary = api.user(1606, "Thư ký Chi")
-    await _grant(bot, clock, officer, Role.OFFICER)
-    await _grant(bot, clock, secretary, Role.SECRETARIAT)
+    await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
+    await grant(bot, clock, secretary, Role.SECRETARIAT)
     code = await _file_with_phone(resident)
 
     for person in (resident, officer):

@@ -7,30 +7,17 @@ consent stays with the moment it ended, and agreeing again starts over.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
 from core.people import ConsentPurpose
-from core.review import ConsentWithdrawnError, act, actor_for, grant_role
-from core.roles import Actor, Role
+from core.review import ConsentWithdrawnError, act, actor_for
+from core.roles import Role
 from core.workflow import Action
 from tests.bot.conftest import FakeClock, RunningBot
-from tests.bot.flows import agree_and_start, fill_nomination, press, say
-
-HANG_BAC = "phuong-hang-bac"
-CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
-
-
-async def _file_case(user: SimUser) -> str:
-    await agree_and_start(user)
-    await fill_nomination(user, name="Nguyễn Văn Bình", ward="hang bac")
-    done = await press(user, "✅ Gửi")
-    found = CODE.search(done.text)
-    assert found is not None, done.text
-    return found.group(0)
+from tests.bot.flows import agree_and_start, press, say
+from tests.security.people import HANG_BAC, grant, nominate
 
 
 async def _withdraw(user: SimUser) -> str:
@@ -87,17 +74,8 @@ async def test_a_nominator_who_withdrew_is_neither_asked_nor_told(
     api: LocalBotApi, bot: RunningBot, clock: FakeClock
 ) -> None:
     resident, officer = api.user(1503, "Liên"), api.user(1504, "Cán bộ Tâm")
-    async with bot.runtime.uow() as uow:
-        await grant_role(
-            uow,
-            Actor.operator(),
-            user_id=officer.id,
-            role=Role.OFFICER,
-            unit_key=HANG_BAC,
-            now=clock(),
-        )
-        await uow.commit()
-    code = await _file_case(resident)
+    await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
+    code = await nominate(resident)
     done = await _withdraw(resident)
     assert "1 đề cử đang xử lý sẽ không được xác minh thêm" in done
     told = len(resident.all_messages)
@@ -161,16 +139,7 @@ async def test_a_member_of_staff_is_known_by_name_without_the_residents_consent(
     api: LocalBotApi, bot: RunningBot, clock: FakeClock
 ) -> None:
     officer = api.user(1508, "Cán bộ Sơn")
-    async with bot.runtime.uow() as uow:
-        await grant_role(
-            uow,
-            Actor.operator(),
-            user_id=officer.id,
-            role=Role.OFFICER,
-            unit_key=HANG_BAC,
-            now=clock(),
-        )
-        await uow.commit()
+    await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
     await say(officer, "/queue")
     async with bot.runtime.uow() as uow:
         stored = await uow.users.get(officer.id)
