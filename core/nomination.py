@@ -206,6 +206,9 @@ class Nomination:
     handler_id: int | None = None
     handled_since: datetime | None = None
     merged_into_id: int | None = None
+    # When the nominator asked not to be contacted about this case any more (their objection):
+    # nobody asks them anything or tells them anything about it, their phone is not shown.
+    contact_stopped_at: datetime | None = None
     id: int | None = None
 
     def is_nominated_by(self, user_id: int) -> bool:

@@ -290,6 +290,9 @@ def _filed(item: FiledNomination, user_id: int) -> dict[str, Any]:
         "campaign_key": nomination.campaign_key,
         "phone": nomination.nominator.phone,
         "anonymous": nomination.nominator.anonymous,
+        "contact_stopped_at": (
+            nomination.contact_stopped_at.isoformat() if nomination.contact_stopped_at else None
+        ),
         "evidence": [evidence.to_dict() for evidence in nomination.evidence],
         "history": [
             {

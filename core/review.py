@@ -77,6 +77,12 @@ class ConsentWithdrawnError(DomainError):
     code = "consent.withdrawn"
 
 
+class ContactStoppedError(DomainError):
+    """The nominator asked not to be contacted about this case any more."""
+
+    code = "contact.stopped"
+
+
 class UnknownNominationError(DomainError):
     """No nomination with this id or code (or none the actor may see)."""
 
@@ -307,6 +313,25 @@ async def own_case(uow: UnitOfWork, user_id: int, nomination_id: int) -> Nominat
     return nomination if nomination is not None and nomination.is_nominated_by(user_id) else None
 
 
+async def stop_contact(
+    uow: UnitOfWork, user_id: int, nomination_id: int, *, now: datetime
+) -> Nomination | None:
+    """Record the nominator's objection: no more contact about this case (None: not theirs).
+
+    From now on nobody asks them anything or tells them anything about it, and their phone
+    is not shown on its card; the case itself goes on. Asking twice keeps the first moment.
+    """
+    # Locked: the row is written whole, and an officer may be changing the case right now.
+    nomination = await uow.nominations.get(nomination_id, for_update=True)
+    if nomination is None or not nomination.is_nominated_by(user_id):
+        return None
+    if nomination.contact_stopped_at is not None:
+        return nomination
+    stopped = replace(nomination, contact_stopped_at=now)
+    await uow.nominations.save(stopped)
+    return stopped
+
+
 class Hears(StrEnum):
     """Why someone is told of a change to a case."""
 
@@ -348,8 +373,13 @@ async def who_hears(uow: UnitOfWork, nomination: Nomination, entry: AuditEntry) 
         for supporter in await uow.supporters.of(nomination.id):
             if supporter.user_id not in (nominator_id, entry.actor_id):
                 notices.append(CaseNotice(supporter.user_id, Hears.SUPPORTER, nomination))
-    # Whoever withdrew their consent is told nothing more.
-    return [notice for notice in notices if await still_agrees(uow, notice.user_id)]
+    # Whoever withdrew their consent, or asked not to hear of this case, is told nothing more.
+    return [
+        notice
+        for notice in notices
+        if not (notice.hears is Hears.NOMINATOR and notice.case.contact_stopped_at is not None)
+        and await still_agrees(uow, notice.user_id)
+    ]
 
 
 async def still_agrees(uow: UnitOfWork, user_id: int) -> bool:
@@ -380,20 +410,21 @@ async def case_view(
         raise NotAllowedError(f"user {actor.user_id} may not see {nomination.code}")
     nomination_id = nomination.id
     assert nomination_id is not None
+    contact_allowed = (
+        may_contact_nominator(nomination, actor) and nomination.contact_stopped_at is None
+    )
     if not nomination.is_nominated_by(actor.user_id):
-        contact = (
-            may_contact_nominator(nomination, actor) and nomination.nominator.phone is not None
-        )
+        contact = contact_allowed and nomination.nominator.phone is not None
         await uow.access_log.add(Access(nomination_id, actor.user_id, opening, contact, now))
     names = _Names(uow, nomination, knows_nominator=may_know_nominator(nomination, actor))
     nominator = None
     if names.knows_nominator:
         nominator = NominatorView(
             await names.name_of(nomination.nominator.user_id),
-            nomination.nominator.phone if may_contact_nominator(nomination, actor) else None,
+            nomination.nominator.phone if contact_allowed else None,
             nomination.nominator.anonymous,
         )
-    if not may_contact_nominator(nomination, actor):
+    if not contact_allowed:
         nomination = replace(nomination, nominator=replace(nomination.nominator, phone=None))
     history = [
         HistoryLine(entry, await names.person(entry.actor_id))
@@ -407,7 +438,9 @@ async def case_view(
     # The nominator answers a question through the relayed message, not from a card; one
     # who withdrew their consent is asked nothing more.
     unasked = {Action.ANSWER_INFO}
-    if not await still_agrees(uow, nomination.nominator.user_id):
+    if nomination.contact_stopped_at is not None or not await still_agrees(
+        uow, nomination.nominator.user_id
+    ):
         unasked.add(Action.ASK_INFO)
     actions = [a for a in allowed_actions(nomination, actor) if a not in unasked]
     holder_id = claim_holder(nomination, now)
@@ -502,6 +535,8 @@ async def act(
     nomination = await _locked(uow, nomination_id)
     # Asked before the target is looked up: a refusal must not tell whether a code exists.
     check_may(nomination, action, actor)
+    if action is Action.ASK_INFO and nomination.contact_stopped_at is not None:
+        raise ContactStoppedError(f"the nominator of {nomination.code} asked not to be contacted")
     if action is Action.ASK_INFO and not await still_agrees(uow, nomination.nominator.user_id):
         raise ConsentWithdrawnError(f"the nominator of {nomination.code} withdrew consent")
     merged_into_id: int | None = None

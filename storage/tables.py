@@ -148,6 +148,7 @@ class NominationRow(Base):
     handled_since: Mapped[datetime | None]
     # Set when status is "merged": the nomination this one was merged into.
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("nominations.id"))
+    contact_stopped_at: Mapped[datetime | None]
 
     evidence: Mapped[list[EvidenceRow]] = relationship(
         order_by="EvidenceRow.position",

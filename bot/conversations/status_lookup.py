@@ -5,20 +5,23 @@ from __future__ import annotations
 import math
 
 from bot.conversations import review
-from bot.conversations.cases import action_data
+from bot.conversations.cases import action_data, refuse_case
 from bot.conversations.common import cancel_button
-from bot.conversations.incoming import Incoming
+from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
 from bot.labels import ACTION_LABELS
+from bot.rendering import N_
 from bot.runtime import Turn
 from core.codes import parse_tracking_code
 from core.dialog import Dialog
-from core.review import actor_for
+from core.review import actor_for, stop_contact
 from core.roles import NotAllowedError
 from core.services import LookupThrottledError, UnknownCodeError, look_up_code
 from core.workflow import Action, allowed_actions
 
 FLOW = "s"
+STOP_ACTION = "quiet"
+STOP_CONTACT = N_("🔕 Không liên hệ tôi về hồ sơ này nữa")
 STEP = "code"
 
 
@@ -76,18 +79,31 @@ async def show(turn: Turn, text: str) -> None:
             pass  # an officer of another unit sees only what anybody sees
     nomination = view.nomination
     directory = turn.rt.directory
-    keyboard = None
+    rows: list[list[Button]] = []
     if nomination is not None and Action.WITHDRAW in allowed_actions(nomination, actor):
-        keyboard = inline_keyboard(
+        rows.append(
             [
-                [
-                    Button(
-                        "↩️ " + turn.label(ACTION_LABELS[Action.WITHDRAW]),
-                        action_data(nomination, Action.WITHDRAW),
-                    )
-                ]
+                Button(
+                    "↩️ " + turn.label(ACTION_LABELS[Action.WITHDRAW]),
+                    action_data(nomination, Action.WITHDRAW),
+                )
             ]
         )
+    if (
+        nomination is not None
+        and nomination.id is not None
+        and nomination.contact_stopped_at is None
+        and not nomination.status.is_final
+    ):
+        rows.append(
+            [
+                Button(
+                    turn.label(STOP_CONTACT),
+                    button_data(FLOW, 0, STOP_ACTION, str(nomination.id)),
+                )
+            ]
+        )
+    keyboard = inline_keyboard(rows) if rows else None
     turn.say(
         "status/view",
         keyboard=keyboard,
@@ -100,6 +116,19 @@ async def show(turn: Turn, text: str) -> None:
             else None
         ),
     )
+
+
+async def on_button(turn: Turn, incoming: Incoming) -> None:
+    """«Không liên hệ tôi về hồ sơ này nữa»: the nominator objects to more contact about it."""
+    turn.clear_buttons()
+    if incoming.action != STOP_ACTION or not (incoming.arg or "").isdigit():
+        refuse_case(turn)
+        return
+    stopped = await stop_contact(turn.uow, turn.user.id, int(incoming.arg or 0), now=turn.now)
+    if stopped is None:
+        refuse_case(turn)
+        return
+    turn.say("status/contact_stopped", code=str(stopped.code), at=stopped.contact_stopped_at)
 
 
 def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:

@@ -217,6 +217,7 @@ def flows() -> list[Flow]:
                 ),
             ),
             on_input=status_lookup.handle,
+            on_button=status_lookup.on_button,
         ),
         Flow(
             "mine",

@@ -11,8 +11,9 @@ import pytest
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
+from core.codes import TrackingCode
 from core.people import ConsentPurpose
-from core.review import ConsentWithdrawnError, act, actor_for
+from core.review import ConsentWithdrawnError, ContactStoppedError, act, actor_for
 from core.roles import Role
 from core.workflow import Action
 from tests.bot.conftest import FakeClock, RunningBot
@@ -144,3 +145,45 @@ async def test_a_member_of_staff_is_known_by_name_without_the_residents_consent(
     async with bot.runtime.uow() as uow:
         stored = await uow.users.get(officer.id)
     assert stored is not None and stored.display_name == "Cán bộ Sơn"
+
+
+async def test_a_nominator_who_objects_is_not_contacted_about_that_case_only(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    resident, officer = api.user(1509, "Thu"), api.user(1510, "Cán bộ Uyên")
+    other = api.user(1511, "Vy")
+    await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
+    quiet = await nominate(resident)
+    told = await nominate(other, name="Lê Thị Hoa")
+
+    view = await say(resident, f"/status {quiet}")
+    assert ["🔕 Không liên hệ tôi về hồ sơ này nữa"] in view.buttons
+    await other.send_callback(
+        next(d for row in view.callback_data for d in row if d and ":quiet:" in d),
+        other.messages[-1],
+    )
+    assert "không còn hiệu lực" in (await other.next_message()).text
+    async with bot.runtime.uow() as uow:
+        untouched = await uow.nominations.get_by_code(TrackingCode(quiet))
+    assert untouched is not None and untouched.contact_stopped_at is None
+    stopped = await press(resident, "🔕 Không liên hệ tôi về hồ sơ này nữa")
+    assert f"không ai liên hệ hay nhắn tin cho Anh/Chị về hồ sơ {quiet}" in stopped.text
+    again = await say(resident, f"/status {quiet}")
+    assert "Anh/Chị đã đề nghị không liên hệ về hồ sơ này" in again.text
+    heard = len(resident.all_messages)
+
+    await say(officer, f"/status {quiet}")
+    card = await press(officer, "🔍 Tiếp nhận, xác minh")
+    assert not any("Yêu cầu bổ sung" in label for row in card.buttons for label in row)
+    assert len(resident.all_messages) == heard, "no notice about the quiet case"
+    await say(officer, f"/status {told}")
+    await press(officer, "🔍 Tiếp nhận, xác minh")
+    notice = await other.next_message()
+    assert told in notice.text, "the other case is told as before"
+
+    async with bot.runtime.uow() as uow:
+        actor = await actor_for(uow, officer.id, clock().date())
+        case = await uow.nominations.get_by_code(TrackingCode(quiet))
+        assert case is not None and case.id is not None and case.contact_stopped_at == clock()
+        with pytest.raises(ContactStoppedError):
+            await act(uow, actor, case.id, Action.ASK_INFO, now=clock(), public_note="Ảnh?")
