@@ -282,6 +282,7 @@ class Runtime:
                 display_name=sender.full_name,
                 language_code=sender.language_code,
                 now=now,
+                update_id=update.update_id,
             )
             turn = Turn(self, update, uow, user, now, chat_id)
             await step(turn)

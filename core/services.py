@@ -88,17 +88,21 @@ async def meet_user(
     display_name: str,
     language_code: str | None,
     now: datetime,
+    update_id: int | None = None,
 ) -> User:
     """Return the user as this turn knows them, keeping only what answering needs.
 
     Until the person agrees to the privacy notice (or holds a role, where their name is how
     colleagues know them), the stored row has their id and language only, what a reply
     needs: the name Telegram gives serves this turn and is kept from :func:`give_consent`
-    on. A stored name is refreshed when Telegram gives another.
+    on, and the stored update ``update_id`` (the turn's own) keeps its id and times but not
+    what it said. A stored name is refreshed when Telegram gives another.
     """
     stored = await uow.users.get(user_id)
     user = stored or User(user_id, "", language_code, None, now)
     kept = bool(user.display_name) or bool(await uow.roles.grants_of(user_id))
+    if not kept and update_id is not None:  # the stored update says who they are: not kept
+        await uow.inbound.forget_payload(update_id)
     seen = replace(user, display_name=display_name if kept else "", language_code=language_code)
     if seen != stored:
         await uow.users.save(seen)

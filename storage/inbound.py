@@ -224,6 +224,12 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         count = await self._session.scalar(select(func.count()).select_from(_INBOUND).where(*which))
         return int(count or 0)
 
+    async def forget_payload(self, update_id: int) -> None:
+        """Keep the update's id and times but not what it said (who sent it, their words)."""
+        await self._session.execute(
+            update(_INBOUND).where(_INBOUND.c.update_id == update_id).values(payload={})
+        )
+
     async def _delete_oldest(
         self, at: Column[Any], before: datetime, limit: int, *which: ColumnElement[bool]
     ) -> int:

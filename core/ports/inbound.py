@@ -107,6 +107,10 @@ class InboundUpdateRepository(abc.ABC):
         Only updates still set aside: one put back and waiting, or processed since, is not.
         """
 
+    @abc.abstractmethod
+    async def forget_payload(self, update_id: int) -> None:
+        """Keep the update's id and times but not what it said (who sent it, their words)."""
+
 
 class DialogRepository(abc.ABC):
     """The state of each chat's guided conversation."""

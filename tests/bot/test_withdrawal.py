@@ -7,7 +7,10 @@ consent stays with the moment it ended, and agreeing again starts over.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
@@ -187,3 +190,27 @@ async def test_a_nominator_who_objects_is_not_contacted_about_that_case_only(
         assert case is not None and case.id is not None and case.contact_stopped_at == clock()
         with pytest.raises(ContactStoppedError):
             await act(uow, actor, case.id, Action.ASK_INFO, now=clock(), public_note="Ảnh?")
+
+
+async def test_the_updates_of_someone_who_has_not_agreed_are_not_kept_once_processed(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    stranger, resident = api.user(1512, "Lạ Mặt Xuân"), api.user(1513, "Đồng Ý")
+    await stranger.send_command("/start")
+    await stranger.wait_for_messages(2)
+    await say(stranger, "Tôi tên là Lạ Mặt Xuân, nhà ở số 5 Hàng Bạc")
+    await agree_and_start(resident)
+
+    async with bot.runtime.uow() as uow:
+        kept = await uow.inbound.waiting(limit=10)
+    assert kept == [], "nothing waits"
+    engine = create_async_engine(bot.runtime.settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.exec_driver_sql("SELECT payload FROM inbound_updates")).all()
+    finally:
+        await engine.dispose()
+    decoded = (json.loads(row[0]) if isinstance(row[0], str) else row[0] for row in rows)
+    payloads = " ".join(json.dumps(payload, ensure_ascii=False) for payload in decoded)
+    assert "Lạ Mặt" not in payloads and "Hàng Bạc" not in payloads
+    assert "Đồng Ý" in payloads, "an agreed resident's updates stay until the purge"
