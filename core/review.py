@@ -382,6 +382,15 @@ async def who_hears(uow: UnitOfWork, nomination: Nomination, entry: AuditEntry) 
     ]
 
 
+async def _why_not_asked(uow: UnitOfWork, nomination: Nomination) -> DomainError | None:
+    """Return why the nominator may not be asked about the case, or None if they may be."""
+    if nomination.contact_stopped_at is not None:
+        return ContactStoppedError(f"the nominator of {nomination.code} asked not to be contacted")
+    if not await still_agrees(uow, nomination.nominator.user_id):
+        return ConsentWithdrawnError(f"the nominator of {nomination.code} withdrew consent")
+    return None
+
+
 async def still_agrees(uow: UnitOfWork, user_id: int) -> bool:
     """Tell whether the person consented and has not withdrawn it (an older notice still counts).
 
@@ -435,12 +444,10 @@ async def case_view(
         SupporterLine(await names.name_of(s.user_id) if named else None, s.account, len(s.evidence))
         for s in await uow.supporters.of(nomination_id)
     ]
-    # The nominator answers a question through the relayed message, not from a card; one
-    # who withdrew their consent is asked nothing more.
+    # The nominator answers a question through the relayed message, not from a card, and is
+    # asked nothing when they may not be.
     unasked = {Action.ANSWER_INFO}
-    if nomination.contact_stopped_at is not None or not await still_agrees(
-        uow, nomination.nominator.user_id
-    ):
+    if await _why_not_asked(uow, nomination) is not None:
         unasked.add(Action.ASK_INFO)
     actions = [a for a in allowed_actions(nomination, actor) if a not in unasked]
     holder_id = claim_holder(nomination, now)
@@ -535,10 +542,8 @@ async def act(
     nomination = await _locked(uow, nomination_id)
     # Asked before the target is looked up: a refusal must not tell whether a code exists.
     check_may(nomination, action, actor)
-    if action is Action.ASK_INFO and nomination.contact_stopped_at is not None:
-        raise ContactStoppedError(f"the nominator of {nomination.code} asked not to be contacted")
-    if action is Action.ASK_INFO and not await still_agrees(uow, nomination.nominator.user_id):
-        raise ConsentWithdrawnError(f"the nominator of {nomination.code} withdrew consent")
+    if action is Action.ASK_INFO and (refusal := await _why_not_asked(uow, nomination)):
+        raise refusal
     merged_into_id: int | None = None
     if merged_into is not None:
         target = await find_case(uow, merged_into)
