@@ -56,6 +56,11 @@ class Consent:
     withdrawn_at: datetime | None = None
 
     @property
+    def token(self) -> int:
+        """Return a short number naming this consent (its second), for a button bound to it."""
+        return int(self.given_at.timestamp()) % 10**8
+
+    @property
     def in_force(self) -> bool:
         """Tell whether the consent still covers processing: the current notice, not withdrawn."""
         return self.withdrawn_at is None and self.notice_version == PRIVACY_NOTICE_VERSION

@@ -16,7 +16,7 @@ from core.codes import TrackingCode
 from core.errors import DomainError
 from core.nomination import Evidence, Nomination, NominationStatus
 from core.org import Validity
-from core.people import ConsentPurpose
+from core.people import Consent, ConsentPurpose
 from core.ports import UnitOfWork
 from core.reporting import may_see_every_unit
 from core.roles import (
@@ -397,8 +397,13 @@ async def still_agrees(uow: UnitOfWork, user_id: int) -> bool:
     What was filed under an earlier version of the notice goes on under it; only taking the
     consent back stops it.
     """
+    return await consent_in_effect(uow, user_id) is not None
+
+
+async def consent_in_effect(uow: UnitOfWork, user_id: int) -> Consent | None:
+    """Return the person's consent if they gave one and have not withdrawn it."""
     latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
-    return latest is not None and latest.withdrawn_at is None
+    return latest if latest is not None and latest.withdrawn_at is None else None
 
 
 async def case_view(

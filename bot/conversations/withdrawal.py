@@ -7,11 +7,11 @@ withdrawing stops is :func:`core.services.withdraw_consent`'s to decide.
 from __future__ import annotations
 
 from bot.conversations.incoming import Incoming, button_data
-from bot.flows import Command, Flow
+from bot.flows import Command, Flow, stale_button
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
-from core.review import still_agrees
+from core.review import consent_in_effect
 from core.services import withdraw_consent
 
 FLOW = "w"
@@ -20,15 +20,16 @@ KEEP = N_("Giữ nguyên")
 
 
 async def start(turn: Turn) -> None:
-    """Say what withdrawing stops, and ask to confirm it."""
-    if not await still_agrees(turn.uow, turn.user.id):
+    """Say what withdrawing stops, and ask to confirm it (the buttons name this consent)."""
+    consent = await consent_in_effect(turn.uow, turn.user.id)
+    if consent is None:
         turn.say("consent/withdraw_nothing", keyboard=turn.main_menu())
         return
     keyboard = inline_keyboard(
         [
             [
-                Button(turn.label(CONFIRM), button_data(FLOW, 0, "yes")),
-                Button(turn.label(KEEP), button_data(FLOW, 0, "no")),
+                Button(turn.label(CONFIRM), button_data(FLOW, consent.token, "yes")),
+                Button(turn.label(KEEP), button_data(FLOW, consent.token, "no")),
             ]
         ]
     )
@@ -36,7 +37,15 @@ async def start(turn: Turn) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """Withdraw the consent, or keep it, as the resident pressed."""
+    """Withdraw the consent, or keep it, as the resident pressed.
+
+    A button shown for an earlier consent (the person agreed again since) is stale: it must
+    not withdraw the consent given after it.
+    """
+    consent = await consent_in_effect(turn.uow, turn.user.id)
+    if consent is not None and incoming.token != consent.token:
+        stale_button(turn)
+        return
     turn.clear_buttons()
     if incoming.action != "yes":
         turn.say("consent/withdraw_kept", keyboard=turn.main_menu())

@@ -8,6 +8,7 @@ consent stays with the moment it ended, and agreeing again starts over.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -214,3 +215,22 @@ async def test_the_updates_of_someone_who_has_not_agreed_are_not_kept_once_proce
     payloads = " ".join(json.dumps(payload, ensure_ascii=False) for payload in decoded)
     assert "Lạ Mặt" not in payloads and "Hàng Bạc" not in payloads
     assert "Đồng Ý" in payloads, "an agreed resident's updates stay until the purge"
+
+
+async def test_a_withdraw_button_replayed_after_agreeing_again_withdraws_nothing(
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(1514, "Yên")
+    await agree_and_start(user)
+    asked = await say(user, "/rutdongy")
+    old = next(d for row in asked.callback_data for d in row if d and ":yes" in d)
+    await press(user, "✅ Rút lại đồng ý")
+    clock.now += timedelta(minutes=5)
+    await agree_and_start(user)
+
+    await user.send_callback(old, asked)
+    assert "không còn hiệu lực" in (await user.next_message()).text
+
+    async with bot.runtime.uow() as uow:
+        consent = await uow.consents.latest(user.id, ConsentPurpose.NOMINATION)
+    assert consent is not None and consent.withdrawn_at is None
