@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
-from bot.conversations import contact, mydata, withdrawal
+from bot.conversations import contact, erasure, mydata, withdrawal
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -58,6 +58,7 @@ def flows() -> Flows:
             contact.flow(),
             mydata.flow(),
             withdrawal.flow(),
+            erasure.flow(),
             *officer.flows(),
             deadlines.flow(),
             broadcasts.flow(),
@@ -100,6 +101,7 @@ async def build_runtime(
         calendar=working_calendar(settings),
         reminders=reminder_settings(settings),
         buttons=button_signer(settings, token),
+        scrub=db.scrub,
     )
     async with db.uow() as uow:
         indexed = await rt.search.catch_up(uow)

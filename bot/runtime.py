@@ -144,6 +144,8 @@ class Runtime:
     in_hand: set[int] = field(default_factory=set)
     metrics: Metrics = field(default_factory=Metrics)  # what /metrics exposes (bot.metrics)
     commands: CommandMenu = field(default_factory=CommandMenu)  # every command, by role
+    # Lets deleted data leave the database's files (storage.uow.Database.scrub).
+    scrub: Callable[[], Awaitable[bool]] | None = None
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""
@@ -222,6 +224,14 @@ class Runtime:
                 for chat_id in turn.chats_written if turn is not None else [chat.id]:
                     if chat_id not in sent_at_once:
                         await self.sender.flush_chat(chat_id, wait=wait)
+            if turn is not None and turn.afterwards:
+                if self.sender is not None:
+                    await self.sender.record()
+                for then in turn.afterwards:
+                    try:
+                        await then()
+                    except Exception as error:  # the turn is done; the daily purge retries
+                        log.warning("after update %s: %s", update.update_id, describe(error))
         finally:
             if answering is not None:
                 await answering
@@ -373,6 +383,8 @@ class Turn:
     replies: list[OutgoingMessage] = field(default_factory=list)
     # What the process does once the turn's transaction is committed (and not if it fails).
     committed: list[Callable[[], None]] = field(default_factory=list)
+    # What the process does once the turn's replies went (or were recorded as taken).
+    afterwards: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @property
     def locale(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from core.ports import UnitOfWork
 from core.search import NominationIndex, SearchPage, shown_page, tracking_codes_in
@@ -42,6 +43,12 @@ class SearchService:
                 added += len(batch)
                 if len(batch) < BATCH:
                     return added
+
+    async def forget(self, nomination_ids: Iterable[int]) -> None:
+        """Drop deleted nominations from the index (another process's drop out of pages)."""
+        async with self._lock:
+            for nomination_id in nomination_ids:
+                self._index.remove(nomination_id)
 
     async def search(
         self,

@@ -148,6 +148,8 @@ class OutboxSender:
         self.name = this_process()
         # Sent, not yet recorded: message id -> Telegram's message id.
         self._unrecorded: dict[int, int | None] = {}
+        # Those of them to delete rather than record (OutgoingMessage.forget_when_sent).
+        self._forgotten: set[int] = set()
         # Chats whose messages wait for one this sender holds: it looks again when done.
         self._behind: set[int] = set()
         self._recording = asyncio.Lock()
@@ -298,10 +300,14 @@ class OutboxSender:
                 # Taken once the transaction may write: what was answered while it waited
                 # for the database goes in too.
                 batch = dict(self._unrecorded)
-                await uow.outbox.mark_sent_many(list(batch.items()), at=self._clock())
+                forget = self._forgotten.intersection(batch)
+                await uow.outbox.mark_sent_many(
+                    list(batch.items()), at=self._clock(), forget=forget
+                )
                 await uow.commit()
             for message_id in batch:
                 del self._unrecorded[message_id]
+            self._forgotten -= forget
 
     async def close(self) -> None:
         """Stop the recording and retrying tasks and record what is left."""
@@ -332,6 +338,8 @@ class OutboxSender:
         assert message.id is not None
         self.budget.answered()
         self._unrecorded[message.id] = sent_message_id
+        if message.forget_when_sent:
+            self._forgotten.add(message.id)
         if self._recorder is None:
             self._recorder = asyncio.create_task(self._record_continuously())
         self._wake.set()
@@ -492,7 +500,10 @@ class OutboxSender:
                 error,
             )
             async with self._uow() as uow:
-                await uow.outbox.mark_expired(message.id, at=now, error=error)
+                if message.forget_when_sent:
+                    await uow.outbox.forget([message.id])
+                else:
+                    await uow.outbox.mark_expired(message.id, at=now, error=error)
                 await uow.commit()
             return True  # the chat's next messages are tried (and expire too if as old)
         await self._retry_later(
@@ -522,7 +533,12 @@ class OutboxSender:
         assert message.id is not None
         async with self._uow() as uow:
             now = self._clock()
-            await uow.outbox.mark_undeliverable(message.id, at=now, failure=failure, error=error)
+            if message.forget_when_sent:
+                await uow.outbox.forget([message.id])
+            else:
+                await uow.outbox.mark_undeliverable(
+                    message.id, at=now, failure=failure, error=error
+                )
             if failure == "blocked":
                 await uow.subscriptions.set_blocked(message.chat_id, at=now)
             await uow.commit()

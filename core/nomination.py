@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from core.codes import TrackingCode
 from core.errors import DomainError
+from core.people import ERASED_PERSON
 from core.text import clean_text, nfc
 
 DEED_MIN_CHARS = 20
@@ -183,6 +184,11 @@ class Nominator:
     user_id: int
     phone: str | None = None
     anonymous: bool = False
+
+    @property
+    def erased(self) -> bool:
+        """Tell whether the nominator erased their data (the case is kept without them)."""
+        return self.user_id == ERASED_PERSON
 
 
 @dataclass(frozen=True, slots=True)

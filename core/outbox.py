@@ -39,6 +39,9 @@ class OutgoingMessage:
     broadcast_id: int | None = None  # set for a broadcast's messages: paced bulk sending
     failure: str | None = None  # why it will never go: blocked, chat_not_found, bad_request...
     retry_at: datetime | None = None  # not attempted again before this (network back-off)
+    # Deleted, not kept, once sent or given up: the answer to an erasure, to a chat the
+    # database must no longer know.
+    forget_when_sent: bool = False
     id: int | None = None
 
 

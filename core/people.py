@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+# Who a kept record names once the person it named erased their data: no Telegram user has
+# this id (theirs are positive), and the users row of this id holds nothing.
+ERASED_PERSON = 0
+
 # Bump when the privacy notice's text changes: a consent proves agreement to one version only.
 PRIVACY_NOTICE_VERSION = "2026-12"
 

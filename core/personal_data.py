@@ -1,4 +1,4 @@
-"""The right of access: everything the bot holds about a person, gathered from the stores.
+"""The rights of access and erasure: what the bot holds about a person, and erasing it.
 
 ``/dulieu`` shows a person a :class:`PersonalData` grouped and short; the full copy is the
 same view as JSON (:meth:`PersonalData.as_json`, every stored field, ISO dates) and as a
@@ -10,6 +10,9 @@ What is about other people is left out even where it sits beside the person's da
 officer handling a case and who made each transition (their Telegram ids), the officers'
 private notes, and the answerer of a question. Who opened the person's case (the access log)
 is told by the roles the viewer held then, not by their name or id.
+
+Erasure (``/xoadulieu``) starts from the same gathering: :func:`plan_erasure` shows what would
+go and what stays (the rule is :mod:`core.erasure`'s), :func:`erase_personal_data` does it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ from typing import Any
 
 from core.access import Access
 from core.dialog import Dialog
+from core.erasure import (
+    ErasureNotAllowedError,
+    ErasurePlan,
+    ErasurePlanChangedError,
+    ErasureReceipt,
+    PersonErasure,
+    kept_on_erasure,
+)
 from core.inquiries import Inquiry
 from core.nomination import Evidence, Nomination
 from core.people import Consent, User
@@ -344,3 +355,67 @@ def _nominee(nomination: Nomination) -> dict[str, Any]:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def plan_of(data: PersonalData) -> ErasurePlan:
+    """Return what erasing the data gathered in ``data`` would do."""
+    cases = [filed.nomination for filed in data.nominations]
+    active_roles = [grant for grant in data.roles if grant.revoked_at is None]
+    return ErasurePlan(
+        user_id=data.user.id,
+        erased=tuple(n for n in cases if not kept_on_erasure(n)),
+        kept=tuple(n for n in cases if kept_on_erasure(n)),
+        supports=len(data.supports),
+        subscriptions=len(data.active_subscriptions),
+        inquiries=len(data.inquiries),
+        consents=len(data.consents),
+        draft=data.draft is not None,
+        roles=len(active_roles),
+    )
+
+
+async def plan_erasure(uow: UnitOfWork, user_id: int, *, chat_id: int) -> ErasurePlan | None:
+    """Return what erasing ``user_id``'s data would do; None if the bot holds nothing of theirs.
+
+    Only in the person's own private chat (:func:`core.personal_data.only_in_own_chat`).
+    """
+    data = await personal_data(uow, user_id, chat_id=chat_id)
+    return plan_of(data) if data is not None else None
+
+
+async def erase_personal_data(
+    uow: UnitOfWork, user_id: int, *, chat_id: int, fingerprint: int, now: datetime
+) -> ErasureReceipt:
+    """Erase ``user_id``'s data as the plan with ``fingerprint`` said; return the receipt.
+
+    Everything happens in the unit of work's transaction: all of it, or (on any failure)
+    none of it. Raises :class:`ErasurePlanChangedError` when the plan is not the one the
+    person confirmed, :class:`ErasureNotAllowedError` while they hold a role.
+    """
+    only_in_own_chat(user_id, chat_id)
+    plan = await plan_erasure(uow, user_id, chat_id=chat_id)
+    if plan is None or plan.fingerprint != fingerprint:
+        raise ErasurePlanChangedError(f"erasure plan of {user_id} changed")
+    if not plan.allowed:
+        raise ErasureNotAllowedError(f"user {user_id} holds {plan.roles} role(s)")
+    cases = (*plan.erased, *plan.kept)
+    phones = {n.nominator.phone for n in cases if n.nominator.phone}
+    counts = await uow.erasure.erase(
+        PersonErasure(
+            user_id=user_id,
+            chat_id=chat_id,
+            erased_case_ids=tuple(n.id for n in plan.erased if n.id is not None),
+            kept_case_ids=tuple(n.id for n in plan.kept if n.id is not None),
+            codes=tuple(str(n.code) for n in plan.erased),
+            phones=tuple(sorted(phones)),
+            now=now,
+        )
+    )
+    receipt = ErasureReceipt(
+        erased_at=now,
+        cases_erased=len(plan.erased),
+        kept_codes=tuple(str(n.code) for n in plan.kept),
+        counts=counts,
+        erased_case_ids=tuple(n.id for n in plan.erased if n.id is not None),
+    )
+    return await uow.erasure.add_receipt(receipt)

@@ -246,6 +246,8 @@ class NominatorView:
     name: str
     phone: str | None
     anonymous: bool
+    # They erased their data: the case is kept (the council's record) without them.
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +439,7 @@ async def case_view(
             await names.name_of(nomination.nominator.user_id),
             nomination.nominator.phone if contact_allowed else None,
             nomination.nominator.anonymous,
+            nomination.nominator.erased,
         )
     if not contact_allowed:
         nomination = replace(nomination, nominator=replace(nomination.nominator, phone=None))

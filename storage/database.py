@@ -139,6 +139,9 @@ async def _sqlite_pragmas(connection: inline_sqlite.Connection) -> None:
                 raise
             await asyncio.sleep(0.02)
     await _pragma(connection, "foreign_keys=ON")
+    # Deleted content is overwritten with zeros, not left in free space: an erased person's
+    # name or phone must not be found in the file (see Database.scrub for the WAL).
+    await _pragma(connection, "secure_delete=ON")
     await _pragma(connection, "synchronous=NORMAL")
 
 

@@ -90,6 +90,7 @@ class SqlOutboxRepository(OutboxRepository):
                 "attempts": 0,
                 "last_attempt_at": at if taken_by is not None else None,
                 "claimed_by": taken_by,
+                "forget_when_sent": m.forget_when_sent,
             }
             for m in messages
         ]
@@ -270,13 +271,24 @@ class SqlOutboxRepository(OutboxRepository):
         )
         return sorted(result.scalars())
 
-    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], *, at: datetime) -> None:
-        """Record that Telegram accepted each (message id, Telegram's message id)."""
-        if not sent:
-            return
-        await self._session.execute(
-            _MARK_SENT, [{"message_id": mid, "telegram_id": tid, "at": at} for mid, tid in sent]
-        )
+    async def mark_sent_many(
+        self, sent: Sequence[tuple[int, int | None]], *, at: datetime, forget: Collection[int] = ()
+    ) -> None:
+        """Record that Telegram accepted each (message id, Telegram's message id).
+
+        The messages in ``forget`` (those to be forgotten once sent) are deleted instead.
+        """
+        kept = [(mid, tid) for mid, tid in sent if mid not in forget]
+        if kept:
+            await self._session.execute(
+                _MARK_SENT, [{"message_id": mid, "telegram_id": tid, "at": at} for mid, tid in kept]
+            )
+        if forget:
+            await self.forget(forget)
+
+    async def forget(self, message_ids: Collection[int]) -> None:
+        """Delete these messages, whatever became of them."""
+        await self._session.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(list(message_ids))))
 
     async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:
         """Put a message back for another attempt at ``at`` (a network error's back-off)."""

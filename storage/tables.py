@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -241,6 +242,9 @@ class OutboxRow(Base):
     # The process ("host:pid") that took it for sending: a new process on the same host puts
     # back what a dead one held, at once, instead of after the stale-claim delay.
     claimed_by: Mapped[str | None] = mapped_column(String(128))
+    # Deleted once sent (or once it never can be): the answer to an erasure, which names
+    # the chat of a person the database must no longer know.
+    forget_when_sent: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class AccessRow(Base):
@@ -256,6 +260,16 @@ class AccessRow(Base):
     contact_shown: Mapped[bool]
     at: Mapped[datetime]
     purpose: Mapped[str] = mapped_column(String(32))
+
+
+class ErasureReceiptRow(Base):
+    """What one erasure removed and kept, as counts and kept case codes: nobody named."""
+
+    __tablename__ = "erasure_receipts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    erased_at: Mapped[datetime]
+    summary: Mapped[dict[str, Any]]
 
 
 class InquiryRow(Base):

@@ -19,6 +19,7 @@ from storage.announcements import SqlBroadcastRepository, SqlSubscriptionReposit
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
 from storage.dialogs import SqlDialogRepository
+from storage.erasure import SqlErasureRepository
 from storage.inbound import SqlInboundUpdateRepository
 from storage.inquiries import SqlInquiryRepository
 from storage.leases import SqlLeaseRepository
@@ -114,6 +115,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.failed_lookups = SqlFailedLookupRepository(session)
         self.inquiries = SqlInquiryRepository(session)
         self.access_log = SqlAccessLogRepository(session)
+        self.erasure = SqlErasureRepository(session)
         return self
 
     async def __aexit__(
@@ -187,6 +189,26 @@ class SqlUnitOfWork(UnitOfWork):
         return self._session
 
 
+# The tables a person's data is written to (their rows are erased or emptied, see
+# storage.erasure); the rest hold the organisation, the plan and officers' records.
+PERSONAL_TABLES = (
+    "users",
+    "consents",
+    "nominations",
+    "nomination_evidence",
+    "audit_entries",
+    "supporters",
+    "subscriptions",
+    "blocked_chats",
+    "inquiries",
+    "failed_lookups",
+    "dialogs",
+    "inbound_updates",
+    "outbox",
+    "access_log",
+)
+
+
 class Database:
     """The engine and session factory of one database, opened once per process."""
 
@@ -203,6 +225,36 @@ class Database:
     def uow(self) -> SqlUnitOfWork:
         """Return a new unit of work on this database."""
         return SqlUnitOfWork(self.session_factory, self._gate)
+
+    async def scrub(self) -> bool:
+        """Let what was deleted leave the database's files now; return whether all of it did.
+
+        SQLite zeroes deleted content in the file as it goes (``secure_delete``), but the
+        pages as they were stay in the write-ahead log until a checkpoint: this one copies
+        the log into the file and truncates it, once no other transaction of this process
+        runs (another process's open transaction makes it return False; the daily purge
+        tries again). PostgreSQL keeps deleted rows as dead tuples until ``VACUUM``: this
+        vacuums the tables that hold personal data, so their space is reused; the bytes are
+        overwritten as the pages are, and leave its write-ahead log as it is recycled.
+        """
+        if self._gate is None:
+            async with self.engine.connect() as connection:
+                vacuum = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await vacuum.exec_driver_sql("VACUUM " + ", ".join(PERSONAL_TABLES))
+            return True
+        gated = await self._gate.enter()
+        try:
+            async with self.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                sqlite = raw.driver_connection
+                assert sqlite is not None
+                cursor = await sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, _, _ = await cursor.fetchone()
+                await cursor.close()
+                return bool(busy == 0)
+        finally:
+            if gated:
+                self._gate.leave()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

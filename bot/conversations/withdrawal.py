@@ -33,7 +33,7 @@ async def start(turn: Turn) -> None:
             ]
         ]
     )
-    turn.say("consent/withdraw_ask", keyboard=keyboard, contact=turn.rt.settings.privacy_contact)
+    turn.say("consent/withdraw_ask", keyboard=keyboard)
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
@@ -61,7 +61,6 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
         subscriptions=done.subscriptions,
         draft_dropped=done.draft_dropped,
         open_cases=done.open_cases,
-        contact=turn.rt.settings.privacy_contact,
     )
 
 

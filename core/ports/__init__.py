@@ -9,6 +9,7 @@ and :mod:`core.ports.uow` the unit of work over them all; everything is imported
 from core.ports.access import AccessLogRepository
 from core.ports.broadcasts import BroadcastRepository, SubscriptionRepository
 from core.ports.deadlines import DeadlineRepository
+from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
 from core.ports.nominations import (
@@ -34,6 +35,7 @@ __all__ = [
     "ConsentRepository",
     "DeadlineRepository",
     "DialogRepository",
+    "ErasureRepository",
     "FailedLookupRepository",
     "InboundUpdateRepository",
     "InquiryRepository",

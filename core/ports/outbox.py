@@ -97,8 +97,17 @@ class OutboxRepository(abc.ABC):
         """Take pending messages for sending; return the ids taken."""
 
     @abc.abstractmethod
-    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], *, at: datetime) -> None:
-        """Record that Telegram accepted each (message id, Telegram's message id)."""
+    async def mark_sent_many(
+        self, sent: Sequence[tuple[int, int | None]], *, at: datetime, forget: Collection[int] = ()
+    ) -> None:
+        """Record that Telegram accepted each (message id, Telegram's message id).
+
+        The messages in ``forget`` (those to be forgotten once sent) are deleted instead.
+        """
+
+    @abc.abstractmethod
+    async def forget(self, message_ids: Collection[int]) -> None:
+        """Delete these messages, whatever became of them."""
 
     @abc.abstractmethod
     async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None:

@@ -10,6 +10,7 @@ from typing import Self
 from core.ports.access import AccessLogRepository
 from core.ports.broadcasts import BroadcastRepository, SubscriptionRepository
 from core.ports.deadlines import DeadlineRepository
+from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
 from core.ports.nominations import (
@@ -49,6 +50,7 @@ class UnitOfWork(abc.ABC):
     leases: LeaseRepository
     failed_lookups: FailedLookupRepository
     inquiries: InquiryRepository
+    erasure: ErasureRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -52,6 +52,7 @@ RESIDENTS = {
     "lienhe",
     "dulieu",
     "rutdongy",
+    "xoadulieu",
     "deadlines",
     "cancel",
 }

@@ -1,0 +1,172 @@
+"""Erasure in SQL: one person's rows removed from every table, in the caller's transaction.
+
+Set-based statements, a few per table, whatever the person's history: a resident has a few
+cases, questions and subscriptions, and the statements find them by indexed columns. What
+is removed is zeroed in the SQLite file by ``secure_delete`` (:mod:`storage.database`), and
+:meth:`storage.uow.Database.scrub` lets it leave the write-ahead log once committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Text
+
+from core.erasure import ErasureCounts, ErasureReceipt, PersonErasure
+from core.outbox import OutboxStatus
+from core.people import ERASED_PERSON
+from core.ports import ErasureRepository
+from storage.sql import dialect_insert, rowcount
+from storage.tables import (
+    AccessRow,
+    AuditEntryRow,
+    BlockedChatRow,
+    ConsentRow,
+    DialogRow,
+    ErasureReceiptRow,
+    FailedLookupRow,
+    InboundUpdateRow,
+    InquiryRow,
+    NominationRow,
+    OutboxRow,
+    SubscriptionRow,
+    SupporterRow,
+    UserRow,
+)
+
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_FINISHED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value, OutboxStatus.EXPIRED.value)
+
+
+class SqlErasureRepository(ErasureRepository):
+    """Erasure over the SQLAlchemy tables."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def erase(self, erasure: PersonErasure) -> ErasureCounts:
+        """Remove the person's rows, delete the erased cases, strip the kept ones of them."""
+        user, chat = erasure.user_id, erasure.chat_id
+        await self._strip_kept_cases(erasure)
+        await self._delete_cases(erasure.erased_case_ids)
+        messages = await self._forget_messages(erasure)
+        counts = ErasureCounts(
+            supports=await self._delete(SupporterRow, SupporterRow.user_id == user),
+            subscriptions=await self._delete(SubscriptionRow, SubscriptionRow.user_id == user),
+            inquiries=await self._delete(InquiryRow, InquiryRow.user_id == user),
+            failed_lookups=await self._delete(FailedLookupRow, FailedLookupRow.user_id == user),
+            consents=await self._delete(ConsentRow, ConsentRow.user_id == user),
+            dialogs=await self._delete(
+                DialogRow, or_(DialogRow.chat_id == chat, DialogRow.user_id == user)
+            ),
+            # Updates still waiting were sent after this one: they are the person's next
+            # words, answered in turn (and, since nothing is agreed any more, not kept).
+            updates=await self._delete(
+                InboundUpdateRow,
+                InboundUpdateRow.chat_id == chat,
+                or_(
+                    InboundUpdateRow.processed_at.is_not(None),
+                    InboundUpdateRow.set_aside_at.is_not(None),
+                ),
+            ),
+            messages=messages,
+        )
+        await self._delete(BlockedChatRow, BlockedChatRow.user_id == user)
+        await self._delete(UserRow, UserRow.id == user)
+        return counts
+
+    async def add_receipt(self, receipt: ErasureReceipt) -> ErasureReceipt:
+        """Keep the receipt; return it with its number."""
+        result = await self._session.execute(
+            insert(ErasureReceiptRow)
+            .values(erased_at=receipt.erased_at, summary=receipt.summary())
+            .returning(ErasureReceiptRow.id)
+        )
+        receipt_id = result.scalar_one()
+        return replace(receipt, id=receipt_id)
+
+    async def _strip_kept_cases(self, erasure: PersonErasure) -> None:
+        """Keep the cases the council's record needs, without their nominator.
+
+        Nobody may contact the nominator about them any more (there is nobody to contact);
+        what the nominator wrote into the trail (answers to the officers) goes, and their
+        entries name the erased person.
+        """
+        kept = erasure.kept_case_ids
+        if not kept:
+            return
+        # Migration 0014 made the row the kept cases point to; made again if it went.
+        placeholder = {"id": ERASED_PERSON, "display_name": "", "created_at": erasure.now}
+        await self._session.execute(
+            dialect_insert(self._session, UserRow).values(placeholder).on_conflict_do_nothing()
+        )
+        await self._session.execute(
+            update(NominationRow)
+            .where(NominationRow.id.in_(kept))
+            .values(
+                nominator_user_id=ERASED_PERSON,
+                nominator_phone=None,
+                contact_stopped_at=func.coalesce(NominationRow.contact_stopped_at, erasure.now),
+            )
+        )
+        await self._session.execute(
+            update(AuditEntryRow)
+            .where(
+                AuditEntryRow.nomination_id.in_(kept),
+                AuditEntryRow.actor_id == erasure.user_id,
+            )
+            .values(actor_id=ERASED_PERSON, public_note=None, private_note=None, data={})
+        )
+
+    async def _delete_cases(self, case_ids: tuple[int, ...]) -> None:
+        """Delete the cases with their evidence, trail, supporters and access log."""
+        if not case_ids:
+            return
+        await self._delete(AccessRow, AccessRow.nomination_id.in_(case_ids))
+        await self._delete(AuditEntryRow, AuditEntryRow.nomination_id.in_(case_ids))
+        await self._delete(SupporterRow, SupporterRow.nomination_id.in_(case_ids))
+        # A case merged into an erased one stays merged, pointing nowhere.
+        await self._session.execute(
+            update(NominationRow)
+            .where(NominationRow.merged_into_id.in_(case_ids))
+            .values(merged_into_id=None)
+        )
+        # The evidence goes with its case (ON DELETE CASCADE).
+        await self._delete(NominationRow, NominationRow.id.in_(case_ids))
+
+    async def _forget_messages(self, erasure: PersonErasure) -> int:
+        """Delete the person's chat's messages; empty what others were sent about them.
+
+        A message to someone else (an officer's card, a notice) that quotes the person's
+        phone or one of the erased cases' codes is emptied once it went, and deleted if it
+        is about an erased case and has not gone yet (there is no case to tell of).
+        """
+        own = await self._delete(OutboxRow, OutboxRow.chat_id == erasure.chat_id)
+        text = sql_cast(_OUTBOX.c.params, Text)
+        quoting: list[ColumnElement[bool]] = [
+            text.contains(token, autoescape=True) for token in (*erasure.phones, *erasure.codes)
+        ]
+        if not quoting:
+            return own
+        others = (_OUTBOX.c.chat_id != erasure.chat_id, or_(*quoting))
+        await self._session.execute(
+            update(_OUTBOX).where(*others, _OUTBOX.c.status.in_(_FINISHED)).values(params={})
+        )
+        if erasure.codes:
+            about_erased = or_(*(text.contains(code, autoescape=True) for code in erasure.codes))
+            await self._session.execute(
+                delete(_OUTBOX).where(
+                    _OUTBOX.c.chat_id != erasure.chat_id,
+                    _OUTBOX.c.status.not_in(_FINISHED),
+                    _OUTBOX.c.broadcast_id.is_(None),
+                    about_erased,
+                )
+            )
+        return own
+
+    async def _delete(self, row: type[Any], *where: ColumnElement[bool]) -> int:
+        return await rowcount(self._session, delete(row).where(*where))
