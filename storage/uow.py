@@ -33,6 +33,7 @@ from storage.people import (
     SqlRoleRepository,
     SqlUserRepository,
 )
+from storage.requests import SqlDataRequestRepository
 from storage.tables import LeaseRow
 
 # How long the write probe of /healthz may wait for a lock on PostgreSQL.
@@ -113,6 +114,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.leases = SqlLeaseRepository(session)
         self.failed_lookups = SqlFailedLookupRepository(session)
         self.inquiries = SqlInquiryRepository(session)
+        self.data_requests = SqlDataRequestRepository(session)
         self.access_log = SqlAccessLogRepository(session)
         return self
 

@@ -25,6 +25,7 @@ from core.ports.people import (
     RoleRepository,
     UserRepository,
 )
+from core.ports.requests import DataRequestRepository
 from core.ports.uow import UnitOfWork
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "AuditRepository",
     "BroadcastRepository",
     "ConsentRepository",
+    "DataRequestRepository",
     "DeadlineRepository",
     "DialogRepository",
     "FailedLookupRepository",

@@ -26,6 +26,7 @@ from core.ports.people import (
     RoleRepository,
     UserRepository,
 )
+from core.ports.requests import DataRequestRepository
 
 
 class UnitOfWork(abc.ABC):
@@ -49,6 +50,7 @@ class UnitOfWork(abc.ABC):
     leases: LeaseRepository
     failed_lookups: FailedLookupRepository
     inquiries: InquiryRepository
+    data_requests: DataRequestRepository
 
     async def __aenter__(self) -> Self:
         return self
