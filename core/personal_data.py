@@ -8,8 +8,9 @@ ask for (Law 91/2025/QH15, the right to know and to access).
 
 What is about other people is left out even where it sits beside the person's data: the
 officer handling a case and who made each transition (their Telegram ids), the officers'
-private notes, and the answerer of a question. Who opened the person's case (the access log)
-is told by the roles the viewer held then, not by their name or id.
+private notes, the answerer of a question and the officer who handled a request. Who opened
+the person's case (the access log) is told by the roles the viewer held then, not by their
+name or id.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from core.inquiries import Inquiry
 from core.nomination import Evidence, Nomination
 from core.people import Consent, User
 from core.ports import UnitOfWork
+from core.requests import DataRequest
 from core.roles import NotAllowedError, RoleGrant
 from core.subscriptions import Subscription
 from core.support import Supporter
@@ -99,6 +101,7 @@ class PersonalData:
     supports: tuple[GivenSupport, ...]
     subscriptions: tuple[Subscription, ...]
     inquiries: tuple[Inquiry, ...]
+    requests: tuple[DataRequest, ...]
     roles: tuple[RoleGrant, ...]
     draft: Dialog | None
     failed_lookups: tuple[datetime, ...]
@@ -181,6 +184,20 @@ class PersonalData:
                 }
                 for item in self.inquiries
             ],
+            "requests": [
+                {
+                    "number": item.id,
+                    "kind": item.kind.value,
+                    "text": item.text,
+                    "filed_at": item.filed_at.isoformat(),
+                    "acknowledge_by": item.acknowledge_due.isoformat(),
+                    "done_by": item.done_due.isoformat(),
+                    "acknowledged_at": _iso(item.acknowledged_at),
+                    "done_at": _iso(item.done_at),
+                    "outcome": item.outcome,
+                }
+                for item in self.requests
+            ],
             "roles": [
                 {
                     "role": grant.role.value,
@@ -241,6 +258,7 @@ async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> Perso
         supports=tuple(supports),
         subscriptions=tuple(await uow.subscriptions.all_of(user_id)),
         inquiries=tuple(await uow.inquiries.asked_by(user_id)),
+        requests=tuple(await uow.data_requests.filed_by(user_id)),
         roles=tuple(await uow.roles.grants_of(user_id)),
         draft=await uow.dialogs.get(chat_id),
         failed_lookups=tuple(await uow.failed_lookups.since(user_id, _DAWN)),

@@ -50,13 +50,14 @@ RESIDENTS = {
     "unsubscribe",
     "subscriptions",
     "lienhe",
+    "yeucau",
     "dulieu",
     "rutdongy",
     "deadlines",
     "cancel",
 }
 OFFICERS = {"queue", "find", "event", "register", "dossier"}
-OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap"}
+OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap", "xulyyeucau"}
 
 
 def _actor(*roles: Role) -> Actor:
