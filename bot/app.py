@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
-from bot.conversations import contact, erasure, mydata, withdrawal
+from bot.conversations import contact, erasure, mydata, requests, withdrawal
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -56,6 +56,7 @@ def flows() -> Flows:
             *resident.flows(),
             subscriptions.flow(),
             contact.flow(),
+            requests.flow(),
             mydata.flow(),
             withdrawal.flow(),
             erasure.flow(),

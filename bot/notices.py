@@ -3,7 +3,8 @@
 Run every minute by the bot process, and by ``ntvt notices run-once``. Each notice to each
 officer is claimed by a unique (notice key, recipient) row in the same transaction as its
 outbox message: a restart resends nothing already sent and skips nothing due, and two
-processes at the same instant send each notice once.
+processes at the same instant send each notice once. The reminders of residents' requests
+(:mod:`bot.request_reminders`) go out in the same runs, claimed the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from bot.keyboards import Button, inline_keyboard
 from bot.messages import locale_of, text_message
 from bot.rendering import N_
+from bot.request_reminders import queue_request_reminders
 from bot.runtime import Runtime
 from core.calendar import WorkingCalendar
 from core.compliance import quota_notices
@@ -125,8 +127,11 @@ async def run_once(
     if not in_office_hours(calendar, settings, local, rt.settings.office_end):
         return queued
     async with rt.uow() as uow:
+        # Residents' requests have clocks of their own, with or without a plan.
+        queued.extend(await queue_request_reminders(uow, rt, calendar, now, local.date()))
         deadlines = await load_deadlines(uow, rt, calendar)
         if deadlines is None:
+            await uow.commit()
             return queued
         tasks = {task.number: task for task in deadlines.plan.tasks}
         today = now.astimezone(settings.timezone).date()

@@ -7,8 +7,8 @@ proposed to the council, or the council decided, belongs to a public-administrat
 its evidence, but loses its nominator: who filed it, their phone, what they wrote in answer
 to the officers, and every link back to them. Everything else the person gave is erased:
 their account and consents, their cases still being verified (or turned down, withdrawn,
-merged), their support of other cases, subscriptions, questions, their open conversation,
-the messages the bot exchanged with them and the updates it stored from them.
+merged), their support of other cases, subscriptions, questions and requests, their open
+conversation, the messages the bot exchanged with them and the updates it stored from them.
 
 The person sees the plan before confirming (:func:`core.personal_data.plan_erasure`); its
 fingerprint travels on the confirming button, so a press after something changed (a case
@@ -22,6 +22,7 @@ trail know their official acts; the role is revoked first (by an administrator).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,7 @@ class ErasurePlan:
     supports: int
     subscriptions: int
     inquiries: int
+    requests: int
     consents: int
     draft: bool
     roles: int
@@ -73,7 +75,8 @@ class ErasurePlan:
         parts = [
             ",".join(str(n.code) for n in self.erased),
             ",".join(str(n.code) for n in self.kept),
-            *(str(n) for n in (self.supports, self.subscriptions, self.inquiries, self.consents)),
+            *map(str, (self.supports, self.subscriptions, self.inquiries, self.requests)),
+            str(self.consents),
             str(self.draft),
         ]
         digest = hashlib.sha256("|".join(parts).encode()).digest()
@@ -96,6 +99,9 @@ class PersonErasure:
     codes: tuple[str, ...]
     phones: tuple[str, ...]
     now: datetime
+    # Pieces of what the person wrote outside their cases (questions, requests, accounts
+    # of others' deeds), to find the messages that quoted them to officers.
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,7 @@ class ErasureCounts:
     supports: int = 0
     subscriptions: int = 0
     inquiries: int = 0
+    requests: int = 0
     dialogs: int = 0
     updates: int = 0
     messages: int = 0
@@ -135,6 +142,25 @@ class ErasureReceipt:
             "cases_kept": list(self.kept_codes),
             **self.counts.as_dict(),
         }
+
+
+# A quoted piece is found in a message whatever markup surrounds it: it holds none of these.
+_MARKUP = re.compile(r"[<>&\"'\n]")
+QUOTE_CHARS = 32
+_QUOTE_MIN = 12
+
+
+def quotable(text: str | None) -> str | None:
+    """Return a piece of ``text`` that any message quoting it holds verbatim; None if too short.
+
+    The longest stretch without markup characters (which a message escapes), cut to
+    ``QUOTE_CHARS``: long enough to name one text, short enough to survive a message that
+    quotes only the start.
+    """
+    if not text:
+        return None
+    piece = max(_MARKUP.split(text), key=len).strip()[:QUOTE_CHARS].strip()
+    return piece if len(piece) >= _QUOTE_MIN else None
 
 
 class ErasureNotAllowedError(DomainError):

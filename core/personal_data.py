@@ -8,8 +8,9 @@ ask for (Law 91/2025/QH15, the right to know and to access).
 
 What is about other people is left out even where it sits beside the person's data: the
 officer handling a case and who made each transition (their Telegram ids), the officers'
-private notes, and the answerer of a question. Who opened the person's case (the access log)
-is told by the roles the viewer held then, not by their name or id.
+private notes, the answerer of a question and the officer who handled a request. Who opened
+the person's case (the access log) is told by the roles the viewer held then, not by their
+name or id.
 
 Erasure (``/xoadulieu``) starts from the same gathering: :func:`plan_erasure` shows what would
 go and what stays (the rule is :mod:`core.erasure`'s), :func:`erase_personal_data` does it.
@@ -32,11 +33,13 @@ from core.erasure import (
     ErasureReceipt,
     PersonErasure,
     kept_on_erasure,
+    quotable,
 )
 from core.inquiries import Inquiry
 from core.nomination import Evidence, Nomination
 from core.people import Consent, User
 from core.ports import UnitOfWork
+from core.requests import DataRequest
 from core.roles import NotAllowedError, RoleGrant
 from core.subscriptions import Subscription
 from core.support import Supporter
@@ -110,6 +113,7 @@ class PersonalData:
     supports: tuple[GivenSupport, ...]
     subscriptions: tuple[Subscription, ...]
     inquiries: tuple[Inquiry, ...]
+    requests: tuple[DataRequest, ...]
     roles: tuple[RoleGrant, ...]
     draft: Dialog | None
     failed_lookups: tuple[datetime, ...]
@@ -192,6 +196,20 @@ class PersonalData:
                 }
                 for item in self.inquiries
             ],
+            "requests": [
+                {
+                    "number": item.id,
+                    "kind": item.kind.value,
+                    "text": item.text,
+                    "filed_at": item.filed_at.isoformat(),
+                    "acknowledge_by": item.acknowledge_due.isoformat(),
+                    "done_by": item.done_due.isoformat(),
+                    "acknowledged_at": _iso(item.acknowledged_at),
+                    "done_at": _iso(item.done_at),
+                    "outcome": item.outcome,
+                }
+                for item in self.requests
+            ],
             "roles": [
                 {
                     "role": grant.role.value,
@@ -252,6 +270,7 @@ async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> Perso
         supports=tuple(supports),
         subscriptions=tuple(await uow.subscriptions.all_of(user_id)),
         inquiries=tuple(await uow.inquiries.asked_by(user_id)),
+        requests=tuple(await uow.data_requests.filed_by(user_id)),
         roles=tuple(await uow.roles.grants_of(user_id)),
         draft=await uow.dialogs.get(chat_id),
         failed_lookups=tuple(await uow.failed_lookups.since(user_id, _DAWN)),
@@ -368,6 +387,7 @@ def plan_of(data: PersonalData) -> ErasurePlan:
         supports=len(data.supports),
         subscriptions=len(data.active_subscriptions),
         inquiries=len(data.inquiries),
+        requests=len(data.requests),
         consents=len(data.consents),
         draft=data.draft is not None,
         roles=len(active_roles),
@@ -392,14 +412,20 @@ async def erase_personal_data(
     none of it. Raises :class:`ErasurePlanChangedError` when the plan is not the one the
     person confirmed, :class:`ErasureNotAllowedError` while they hold a role.
     """
-    only_in_own_chat(user_id, chat_id)
-    plan = await plan_erasure(uow, user_id, chat_id=chat_id)
-    if plan is None or plan.fingerprint != fingerprint:
+    data = await personal_data(uow, user_id, chat_id=chat_id)
+    plan = plan_of(data) if data is not None else None
+    if data is None or plan is None or plan.fingerprint != fingerprint:
         raise ErasurePlanChangedError(f"erasure plan of {user_id} changed")
     if not plan.allowed:
         raise ErasureNotAllowedError(f"user {user_id} holds {plan.roles} role(s)")
     cases = (*plan.erased, *plan.kept)
     phones = {n.nominator.phone for n in cases if n.nominator.phone}
+    written = [
+        *(item.question for item in data.inquiries),
+        *(item.text for item in data.requests),
+        *(given.supporter.account for given in data.supports),
+    ]
+    quotes = {piece for piece in map(quotable, written) if piece}
     counts = await uow.erasure.erase(
         PersonErasure(
             user_id=user_id,
@@ -409,6 +435,7 @@ async def erase_personal_data(
             codes=tuple(str(n.code) for n in plan.erased),
             phones=tuple(sorted(phones)),
             now=now,
+            quotes=tuple(sorted(quotes)),
         )
     )
     receipt = ErasureReceipt(

@@ -8,6 +8,7 @@ is removed is zeroed in the SQLite file by ``secure_delete`` (:mod:`storage.data
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any, cast
 
@@ -26,6 +27,7 @@ from storage.tables import (
     AuditEntryRow,
     BlockedChatRow,
     ConsentRow,
+    DataRequestRow,
     DialogRow,
     ErasureReceiptRow,
     FailedLookupRow,
@@ -58,6 +60,7 @@ class SqlErasureRepository(ErasureRepository):
             supports=await self._delete(SupporterRow, SupporterRow.user_id == user),
             subscriptions=await self._delete(SubscriptionRow, SubscriptionRow.user_id == user),
             inquiries=await self._delete(InquiryRow, InquiryRow.user_id == user),
+            requests=await self._delete(DataRequestRow, DataRequestRow.user_id == user),
             failed_lookups=await self._delete(FailedLookupRow, FailedLookupRow.user_id == user),
             consents=await self._delete(ConsentRow, ConsentRow.user_id == user),
             dialogs=await self._delete(
@@ -142,14 +145,16 @@ class SqlErasureRepository(ErasureRepository):
         """Delete the person's chat's messages; empty what others were sent about them.
 
         A message to someone else (an officer's card, a notice) that quotes the person's
-        phone or one of the erased cases' codes is emptied once it went, and deleted if it
-        is about an erased case and has not gone yet (there is no case to tell of).
+        phone, one of the erased cases' codes or a piece of what they wrote (a question, a
+        request) is emptied once it went, and deleted if it is about an erased case and has
+        not gone yet (there is no case to tell of).
         """
         own = await self._delete(OutboxRow, OutboxRow.chat_id == erasure.chat_id)
         text = sql_cast(_OUTBOX.c.params, Text)
-        quoting: list[ColumnElement[bool]] = [
-            text.contains(token, autoescape=True) for token in (*erasure.phones, *erasure.codes)
-        ]
+        # As the JSON column stores them (non-ASCII letters escaped).
+        quotes = (json.dumps(piece)[1:-1] for piece in erasure.quotes)
+        tokens = (*erasure.phones, *erasure.codes, *quotes)
+        quoting = [text.contains(token, autoescape=True) for token in tokens]
         if not quoting:
             return own
         others = (_OUTBOX.c.chat_id != erasure.chat_id, or_(*quoting))

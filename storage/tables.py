@@ -287,6 +287,27 @@ class InquiryRow(Base):
     answered_at: Mapped[datetime | None]
 
 
+class DataRequestRow(Base):
+    """A resident's request to the standing office (``/yeucau``), its clocks and outcome."""
+
+    __tablename__ = "data_requests"
+    __table_args__ = (Index("ix_data_requests_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime]
+    acknowledge_due: Mapped[date] = mapped_column(Date)
+    done_due: Mapped[date] = mapped_column(Date)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The open requests are those without it: the reminders' and the office's list.
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    done_by: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
 class FailedLookupRow(Base):
     """A tracking code someone looked up and did not find: guessing codes is throttled."""
 

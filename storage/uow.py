@@ -34,6 +34,7 @@ from storage.people import (
     SqlRoleRepository,
     SqlUserRepository,
 )
+from storage.requests import SqlDataRequestRepository
 from storage.tables import LeaseRow
 
 # How long the write probe of /healthz may wait for a lock on PostgreSQL.
@@ -114,6 +115,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.leases = SqlLeaseRepository(session)
         self.failed_lookups = SqlFailedLookupRepository(session)
         self.inquiries = SqlInquiryRepository(session)
+        self.data_requests = SqlDataRequestRepository(session)
         self.access_log = SqlAccessLogRepository(session)
         self.erasure = SqlErasureRepository(session)
         return self
@@ -201,6 +203,7 @@ PERSONAL_TABLES = (
     "subscriptions",
     "blocked_chats",
     "inquiries",
+    "data_requests",
     "failed_lookups",
     "dialogs",
     "inbound_updates",

@@ -26,6 +26,7 @@ from core.ports.people import (
     RoleRepository,
     UserRepository,
 )
+from core.ports.requests import DataRequestRepository
 from core.ports.uow import UnitOfWork
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "AuditRepository",
     "BroadcastRepository",
     "ConsentRepository",
+    "DataRequestRepository",
     "DeadlineRepository",
     "DialogRepository",
     "ErasureRepository",

@@ -27,6 +27,7 @@ from core.ports.people import (
     RoleRepository,
     UserRepository,
 )
+from core.ports.requests import DataRequestRepository
 
 
 class UnitOfWork(abc.ABC):
@@ -51,6 +52,7 @@ class UnitOfWork(abc.ABC):
     failed_lookups: FailedLookupRepository
     inquiries: InquiryRepository
     erasure: ErasureRepository
+    data_requests: DataRequestRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -100,11 +100,18 @@ def _on_sqlite(bot: RunningBot) -> bool:
 
 
 async def test_a_resident_sees_withdraws_and_erases_and_nothing_of_them_is_left(
-    api: LocalBotApi, bot: RunningBot
+    api: LocalBotApi, bot: RunningBot, clock: FakeClock
 ) -> None:
-    user = api.user(RESIDENT_ID, NAME)
+    user, office = api.user(RESIDENT_ID, NAME), api.user(1601, "Văn phòng Hà")
+    await grant(bot, clock, office, Role.SECRETARIAT)
     code = await _nominate(user)
     await say(user, "/subscribe hang bac")
+    await say(user, "/yeucau")
+    await press(user, "Sửa thông tin hồ sơ đã có quyết định")
+    filed = await say(user, f"Xin sửa lời kể: {WORD} là việc của em tôi.")
+    assert "Đã nhận yêu cầu số" in filed.text
+    told = await office.next_message()
+    assert WORD in told.text, "the office was sent the request's words"
     await say(user, "/dulieu")
     await user.press("📦 Nhận bản sao đầy đủ")
     copies = await user.wait_for_messages(2)
@@ -128,6 +135,7 @@ async def test_a_resident_sees_withdraws_and_erases_and_nothing_of_them_is_left(
         receipt = (await uow.session.execute(text("SELECT summary FROM erasure_receipts"))).one()
     summary = receipt[0] if isinstance(receipt[0], dict) else json.loads(receipt[0])
     assert summary["cases_erased"] == 1 and summary["cases_kept"] == []
+    assert summary["requests"] == 1 and summary["subscriptions"] == 1, "the ended one too"
     for what, needle in [
         ("phone", "912345678"),
         ("name", NAME),

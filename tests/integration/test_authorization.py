@@ -18,6 +18,9 @@ from core.broadcasting import cancel, create, launch_campaign
 from core.broadcasts import Audience, Broadcast
 from core.calendar import WorkingCalendar
 from core.codes import TrackingCode
+from core.data_requests import acknowledge as acknowledge_request
+from core.data_requests import complete as complete_request
+from core.data_requests import open_requests
 from core.errors import DomainError
 from core.nomination import NominationDraft, NomineeKind
 from core.org import Campaign
@@ -30,6 +33,7 @@ from core.reporting import (
     register,
     set_event_day,
 )
+from core.requests import UnknownRequestError
 from core.review import (
     UnknownNominationError,
     act,
@@ -125,6 +129,8 @@ STAFF = VERIFYING | {"officer_b"}
 OFFICERS = frozenset({"officer_a", "officer_b"})
 ROLE_MANAGERS = frozenset({"admin", "operator"})
 BROADCASTERS = frozenset({"secretariat", "admin", "operator"})
+OFFICE = frozenset({"secretariat", "admin"})  # residents' requests (core.data_requests)
+NO_REQUEST = 999_999
 
 SERVICES: dict[str, Service] = {
     "invite": Service(
@@ -239,6 +245,19 @@ SERVICES: dict[str, Service] = {
         lambda uow, actor, w: cancel(uow, w.broadcast_id, actor=actor),
         BROADCASTERS,
         writes=True,
+    ),
+    "open_requests": Service(lambda uow, actor, w: open_requests(uow, actor), OFFICE, writes=False),
+    "acknowledge_request": Service(
+        lambda uow, actor, w: acknowledge_request(uow, actor, NO_REQUEST, now=NOW),
+        OFFICE,
+        writes=True,
+        then=UnknownRequestError,  # not one, to whoever may; NotAllowedError to the others
+    ),
+    "complete_request": Service(
+        lambda uow, actor, w: complete_request(uow, actor, NO_REQUEST, "Đã trả lời.", now=NOW),
+        OFFICE,
+        writes=True,
+        then=UnknownRequestError,
     ),
     "launch_campaign": Service(
         lambda uow, actor, w: launch_campaign(

@@ -16,6 +16,7 @@ from bot.plans import DEMO_PLAN, read_plan_file
 from core.broadcasts import new_campaign
 from core.nomination import NominationStatus
 from core.plan import EVENT_AWARD_PRESENTATION, EVENT_PLAQUE_MOUNTING
+from core.requests import RequestKind
 from core.text import fold
 from core.workflow import Action
 
@@ -57,6 +58,8 @@ def _every_longest() -> list[str]:
         button_data("n", LARGEST_TOKEN, "support", str(LARGEST_ID)),
         button_data("bs", 0, "stop", str(LARGEST_ID)),
         button_data("m", 0, "show", "NT-XXXX-XXXX"),
+        *(button_data("rq", 0, action, str(LARGEST_ID)) for action in ("ack", "done")),
+        *(button_data("rq", LARGEST_TOKEN, "kind", kind.value) for kind in RequestKind),
         *(
             f"{DONE}:999:{event}@{date(2099, 12, 31).isoformat()}:{len(unit_keys)}"
             for event in (EVENT_AWARD_PRESENTATION, EVENT_PLAQUE_MOUNTING)

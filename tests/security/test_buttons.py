@@ -155,6 +155,8 @@ EVERY_KIND = (
     "sub:0:w:" + HANG_BAC,
     "sub:0:stop",
     "d:1:2018:{unit}",
+    "rq:0:ack:{id}",
+    "rq:0:done:{id}",
 )
 
 

@@ -50,6 +50,7 @@ RESIDENTS = {
     "unsubscribe",
     "subscriptions",
     "lienhe",
+    "yeucau",
     "dulieu",
     "rutdongy",
     "xoadulieu",
@@ -57,7 +58,7 @@ RESIDENTS = {
     "cancel",
 }
 OFFICERS = {"queue", "find", "event", "register", "dossier"}
-OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap"}
+OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap", "xulyyeucau"}
 
 
 def _actor(*roles: Role) -> Actor:
