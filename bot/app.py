@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
-from bot.conversations import contact, mydata, withdrawal
+from bot.conversations import contact, correction, mydata, withdrawal
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -57,6 +57,7 @@ def flows() -> Flows:
             subscriptions.flow(),
             contact.flow(),
             mydata.flow(),
+            correction.flow(),
             withdrawal.flow(),
             *officer.flows(),
             deadlines.flow(),

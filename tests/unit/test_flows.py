@@ -51,6 +51,7 @@ RESIDENTS = {
     "subscriptions",
     "lienhe",
     "dulieu",
+    "suadulieu",
     "rutdongy",
     "deadlines",
     "cancel",
