@@ -29,13 +29,14 @@ old value nor the new one. The old value is what the person asked to have correc
 the history, the wrong data would outlive their correction for as long as the case is kept
 (a wrong phone may be somebody else's number; a misspelt name is still the nominee's name).
 The new value is the case itself. The officer handling the case sees in its history that the
-report changed, which part, when and by whom, which is what checking it again needs.
+report changed, which part, when and by whom, which is what checking it again needs; if one
+holds the case now, they are told at once (:func:`who_is_told`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from core.errors import DomainError
@@ -51,8 +52,9 @@ from core.nomination import (
 from core.people import User
 from core.phones import normalize_phone
 from core.ports import UnitOfWork
+from core.review import actor_for
 from core.services import ConsentRequiredError, has_consent
-from core.workflow import Action, AuditEntry
+from core.workflow import Action, AuditEntry, claim_holder, verifies
 
 # The states in which the unit is still verifying the report (see the module's docstring).
 CORRECTABLE = frozenset(
@@ -283,3 +285,17 @@ async def _record(
 async def _check_consent(uow: UnitOfWork, user_id: int) -> None:
     if not await has_consent(uow, user_id):
         raise ConsentRequiredError(f"user {user_id} has not consented")
+
+
+async def who_is_told(
+    uow: UnitOfWork, nomination: Nomination, *, now: datetime, today: date
+) -> list[int]:
+    """Return who is told of a correction of ``nomination``: the officer handling it.
+
+    Only while their claim holds and they still verify the case; a case nobody holds is
+    read again, history and all, when an officer opens it.
+    """
+    holder = claim_holder(nomination, now)
+    if holder is None or not verifies(nomination, await actor_for(uow, holder, today)):
+        return []
+    return [holder]

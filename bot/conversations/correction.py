@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversations.cases import refuse_case
+from bot.conversations.cases import card_data, refuse_case
 from bot.conversations.common import BACK, SKIP, Problem, cancel_button, nav_button, typed_text
 from bot.conversations.dialogs import SUSPENDED, close_dialog, open_dialog
 from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
@@ -39,6 +39,7 @@ from core.correction import (
     correct_my_phone,
     own_cases,
     value_of,
+    who_is_told,
 )
 from core.dialog import Dialog
 from core.errors import DomainError
@@ -216,6 +217,8 @@ async def _save(turn: Turn, dialog: Dialog) -> None:
             assert new is None or isinstance(new, str)
             done = await correct_my_phone(turn.uow, turn.user.id, new, now=turn.now)
             codes = [str(item.nomination.code) for item in done]
+            for item in done:
+                await _tell_officer(turn, item.nomination, CaseField.PHONE)
             context = {"changed": bool(done), "codes": codes, "phone": new}
         else:
             field = _field(dialog)
@@ -228,12 +231,28 @@ async def _save(turn: Turn, dialog: Dialog) -> None:
                 "code": str(case.nomination.code) if case is not None else None,
                 "field": field.value,
             }
+            if case is not None:
+                await _tell_officer(turn, case.nomination, field)
     except (CaseDecidedError, ConsentRequiredError, CorrectionRefusedError):
         await _case(turn, dialog, int(dialog.data.get("id") or 0))  # says why, ends the dialog
         return
     kept = await close_dialog(turn, dialog)
     turn.callback_notice = "✅"
     turn.say("correct/saved", keyboard=turn.main_menu(), target=target, draft_kept=kept, **context)
+
+
+async def _tell_officer(turn: Turn, nomination: Nomination, field: CaseField) -> None:
+    """Tell the officer handling the case which field its nominator corrected (not how)."""
+    for officer_id in await who_is_told(turn.uow, nomination, now=turn.now, today=turn.today):
+        await turn.notify(
+            officer_id,
+            "correct/told",
+            code=str(nomination.code),
+            field=field.value,
+            keyboard=inline_keyboard(
+                [[Button("📂 " + turn.label(N_("Mở hồ sơ")), card_data(nomination.id))]]
+            ),
+        )
 
 
 async def _back(turn: Turn, dialog: Dialog) -> None:

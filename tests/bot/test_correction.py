@@ -103,6 +103,9 @@ async def test_a_typo_in_a_nomination_is_fixed_and_its_officer_sees_it_in_the_hi
     assert "Trước: Nguyen Van Bihn" in confirm.text and "Sau: Nguyễn Văn Bình" in confirm.text
     saved = await press(resident, "✅ Lưu thay đổi")
     assert f"Hồ sơ {code}: đã sửa mục «Tên người được đề cử»" in saved.text
+    told = await officer.next_message()
+    assert f"Người đề cử vừa sửa mục «Tên người được đề cử» của hồ sơ {code}" in told.text
+    assert "Bình" not in told.text and told.buttons == [["📂 Mở hồ sơ"]]
 
     card = await say(officer, f"/status {code}")
     assert "Người được đề cử: Nguyễn Văn Bình" in card.text

@@ -15,12 +15,13 @@ from core.correction import (
     correct_display_name,
     correct_my_phone,
     own_cases,
+    who_is_told,
 )
 from core.nomination import NominationDraft, NominationStatus, NomineeKind
 from core.review import act, grant_role
 from core.roles import Actor, Role
 from core.services import ConsentRequiredError, give_consent, meet_user, submit_nomination
-from core.workflow import Action
+from core.workflow import CLAIM_TTL, Action
 from storage.uow import Database
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -211,3 +212,19 @@ async def test_a_chosen_name_stays_whatever_telegram_says(database: Database) ->
         assert (stored.display_name, stored.name_chosen_at) == ("Trần Thị Lan", LATER)
         assert stored.language_code == "en"
         assert await correct_display_name(uow, 1, "Trần Thị Lan", now=LATER) is None
+
+
+async def test_only_the_officer_holding_the_case_is_told_while_the_claim_holds(
+    database: Database,
+) -> None:
+    await _resident(database, 1)
+    held = await _nominate(database, 1)
+    unheld = await _nominate(database, 1)
+    await _move(database, held, Action.VERIFY)
+    async with database.uow() as uow:
+        case, other = await uow.nominations.get(held), await uow.nominations.get(unheld)
+        assert case is not None and other is not None
+        assert await who_is_told(uow, case, now=LATER, today=LATER.date()) == [OFFICER]
+        assert await who_is_told(uow, other, now=LATER, today=LATER.date()) == []
+        lapsed = NOW + CLAIM_TTL
+        assert await who_is_told(uow, case, now=lapsed, today=lapsed.date()) == []
