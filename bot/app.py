@@ -20,7 +20,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
-from bot.conversations import contact, erasure, mydata, requests, withdrawal
+from bot.conversations import contact, correction, erasure, mydata, requests, withdrawal
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -58,6 +58,7 @@ def flows() -> Flows:
             contact.flow(),
             requests.flow(),
             mydata.flow(),
+            correction.flow(),
             withdrawal.flow(),
             erasure.flow(),
             *officer.flows(),

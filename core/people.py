@@ -28,7 +28,9 @@ class User:
     """A Telegram user as the bot knows them.
 
     ``locale`` is the language they chose with /lang; until they choose, the language their
-    Telegram app reports (``language_code``) decides.
+    Telegram app reports (``language_code``) decides. ``name_chosen_at``: when the person
+    corrected the name the bot keeps (:mod:`core.correction`); from then on it is theirs, and
+    the name Telegram gives no longer replaces it.
     """
 
     id: int
@@ -36,6 +38,7 @@ class User:
     language_code: str | None
     locale: str | None
     created_at: datetime
+    name_chosen_at: datetime | None = None
 
     def resolved_locale(self, default: str = DEFAULT_LOCALE) -> str:
         """Return the language to talk to this user in."""

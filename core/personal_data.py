@@ -161,6 +161,7 @@ class PersonalData:
             "account": {
                 "telegram_id": user.id,
                 "display_name": user.display_name,
+                "display_name_chosen_at": _iso(user.name_chosen_at),
                 "language_code": user.language_code,
                 "chosen_language": user.locale,
                 "first_met_at": user.created_at.isoformat(),

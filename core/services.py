@@ -96,10 +96,17 @@ async def meet_user(
     colleagues know them), the stored row has their id and language only, what a reply
     needs: the name Telegram gives serves this turn and is kept from :func:`give_consent`
     on, and the stored update ``update_id`` (the turn's own) keeps its id and times but not
-    what it said. A stored name is refreshed when Telegram gives another.
+    what it said. A stored name is refreshed when Telegram gives another, unless the person
+    corrected it (:func:`core.correction.correct_display_name`): then it is the name they
+    chose, kept and used, whatever Telegram says.
     """
     stored = await uow.users.get(user_id)
     user = stored or User(user_id, "", language_code, None, now)
+    if user.name_chosen_at is not None:
+        seen = replace(user, language_code=language_code)
+        if seen != stored:
+            await uow.users.save(seen)
+        return seen
     kept = bool(user.display_name) or bool(await uow.roles.grants_of(user_id))
     if not kept and update_id is not None:  # the stored update says who they are: not kept
         await uow.inbound.forget_payload(update_id)
@@ -123,7 +130,8 @@ async def give_consent(
 ) -> Consent:
     """Record the user's tap on "I agree" to the current privacy notice; keep their name now."""
     stored = await uow.users.get(user_id)
-    if stored is not None and display_name and stored.display_name != display_name:
+    chosen = stored is not None and stored.name_chosen_at is not None
+    if stored is not None and display_name and stored.display_name != display_name and not chosen:
         await uow.users.save(replace(stored, display_name=display_name))
     consent = Consent(user_id, ConsentPurpose.NOMINATION, PRIVACY_NOTICE_VERSION, now)
     await uow.consents.add(consent)

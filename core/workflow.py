@@ -40,6 +40,9 @@ class Action(StrEnum):
     REJECT = "reject"
     WITHDRAW = "withdraw"
     MERGE = "merge"
+    # Not a transition: the nominator corrected what they wrote, the state stays
+    # (core.correction; no arrow of TRANSITIONS names it).
+    CORRECT = "correct"
 
 
 class Party(StrEnum):

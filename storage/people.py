@@ -30,6 +30,7 @@ _USER = select(
     _USERS.c.language_code,
     _USERS.c.locale,
     _USERS.c.created_at,
+    _USERS.c.name_chosen_at,
 ).where(_USERS.c.id == bindparam("id"))
 
 

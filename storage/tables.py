@@ -97,6 +97,8 @@ class UserRow(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # When the person corrected the name kept (then Telegram's name no longer replaces it).
+    name_chosen_at: Mapped[datetime | None]
 
 
 class ConsentRow(Base):

@@ -3,7 +3,8 @@
 The person sees their data grouped and short (:func:`core.personal_data.personal_data`
 decides what that is and that only they see it, in their private chat). «📦 Nhận bản sao
 đầy đủ» queues the copy as two documents made when they are sent (:mod:`bot.personal_copy`);
-«🖼 Gửi lại ảnh, tài liệu» re-sends the files they sent, by Telegram's file ids.
+«🖼 Gửi lại ảnh, tài liệu» re-sends the files they sent, by Telegram's file ids; «✏️ Sửa»
+opens the correction (:mod:`bot.conversations.correction`).
 
 The buttons name nobody: a press gives the presser's own data or nothing. They are signed
 for the private chat they were sent to, whose id is the person's, so a button forwarded or
@@ -12,7 +13,9 @@ copied into another chat is refused as a stale button before this module sees it
 
 from __future__ import annotations
 
+from bot.conversations import correction
 from bot.conversations.incoming import Incoming, button_data
+from bot.conversations.nomination import EDIT
 from bot.flows import Command, Flow, stale_button
 from bot.keyboards import Button, inline_keyboard
 from bot.personal_copy import CopyReference
@@ -40,6 +43,7 @@ async def show(turn: Turn) -> None:
     rows = [[Button(turn.label(COPY_LABEL), button_data(FLOW, 0, COPY))]]
     if data.files:
         rows.append([Button(turn.label(FILES_LABEL), button_data(FLOW, 0, FILES))])
+    rows.append([Button(turn.label(EDIT), button_data(correction.FLOW, 0, correction.START))])
     turn.say(
         "mydata/summary",
         keyboard=inline_keyboard(rows),

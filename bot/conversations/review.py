@@ -88,7 +88,8 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
         action: Action | None = Action(incoming.action or "")
     except ValueError:
         action = None
-    if action is None or incoming.token != version(nomination):
+    # A correction (Action.CORRECT) is no transition an officer's button can make.
+    if action is None or action not in TRANSITIONS or incoming.token != version(nomination):
         turn.callback_notice = turn.label(N_("Hồ sơ đã thay đổi. Xin xem thẻ mới."))
         await _after(turn, actor, nomination, "officer/stale")
         return

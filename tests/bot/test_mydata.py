@@ -119,7 +119,7 @@ async def test_a_resident_sees_each_group_and_gets_the_full_copy_and_their_files
     assert f"{supported} · {SUPPORTED}" in text
     assert "Phường Hàng Bạc" in text
     assert f"Số {asked.group(1)} · " in text and "Chưa trả lời" in text and QUESTION in text
-    assert shown.buttons == [[COPY], [FILES]]
+    assert shown.buttons == [[COPY], [FILES], ["✏️ Sửa"]]
 
     copies = await _copies(api, mai)
 
@@ -242,7 +242,7 @@ async def test_an_english_reader_gets_the_view_and_the_copy_in_english(
     assert "Receiving and handling nominations" in shown.text
     assert "Nominations you filed" in shown.text and "None." in shown.text
     assert "English (as your Telegram app is set)" in shown.text
-    assert shown.buttons == [["📦 Get the full copy"]]
+    assert shown.buttons == [["📦 Get the full copy"], ["✏️ Change"]]
     copies = await _copies(api, anna, "📦 Get the full copy")
     assert "as JSON" in copies["json"][0].text
     page = copies["html"][1].decode()

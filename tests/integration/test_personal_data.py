@@ -136,6 +136,7 @@ async def test_a_person_gets_everything_stored_about_them_and_nothing_of_others(
     assert copy["account"] == {
         "telegram_id": LAN,
         "display_name": "Lan Nguyễn",
+        "display_name_chosen_at": None,
         "language_code": "vi",
         "chosen_language": "en",
         "first_met_at": "2026-12-03T09:00:00+00:00",

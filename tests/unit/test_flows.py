@@ -52,6 +52,7 @@ RESIDENTS = {
     "lienhe",
     "yeucau",
     "dulieu",
+    "suadulieu",
     "rutdongy",
     "xoadulieu",
     "deadlines",
