@@ -149,6 +149,11 @@ def offer_resume(turn: Turn, dialog: Dialog) -> None:
     )
 
 
+def ask_again(turn: Turn, dialog: Dialog) -> None:
+    """Ask the current step's question again (the dialog unchanged), with its buttons."""
+    ask(turn, dialog, _draft(dialog))
+
+
 async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Apply one input of the resident to their nomination dialog."""
     draft = _draft(dialog)
