@@ -185,8 +185,10 @@ async def test_withdrawing_and_staff_work_are_not_held_up_by_the_new_notice(
         await say(user, "/cancel")
         await _notice_changes(bot, clock, user)
 
+    unsubscribed = await say(resident, "/huynhantin")
     withdraw = await say(resident, "/rutdongy")
     queue = await say(officer, "/queue")
 
+    assert "phiên bản" not in unsubscribed.text
     assert "Rút lại đồng ý" in withdraw.text and "phiên bản" not in withdraw.text
     assert "phiên bản" not in queue.text
