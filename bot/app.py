@@ -68,6 +68,7 @@ def flows() -> Flows:
         ],
         menu=resident.menu_action,
         fallback=resident.outside_dialog,
+        renewal=resident.renew_consent,
     )
 
 

@@ -9,6 +9,7 @@ Adding a flow is one module with a ``flow()`` and one line in that list.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,8 @@ OnInput = Callable[[Turn, Dialog, Incoming], Awaitable[None]]
 OnCancel = Callable[[Turn, Dialog], Awaitable[None]]
 Handler = BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]
 Menu = Callable[[Turn, str], Step | None]
+# Shows the new privacy notice to a resident who agreed to an earlier one; True if it did.
+Renewal = Callable[[Turn], Awaitable[bool]]
 
 CANCEL_COMMAND = ("cancel", "huy")
 CANCEL = Listing(CANCEL_COMMAND, N_("Hủy thao tác đang làm"))
@@ -50,7 +53,8 @@ class Command:
     ``description``: its words in Telegram's command menu and in ``/help`` (a message id);
     ``usage``: what may follow it (a message id, "" for nothing); ``roles``: the roles any
     of which shows it, none meaning everybody. Showing is not allowing: the core service
-    each command calls decides who may.
+    each command calls decides who may. ``before_renewal``: it runs even while the person's
+    consent is to an earlier privacy notice (it shows the new notice itself).
     """
 
     names: tuple[str, ...]
@@ -58,6 +62,7 @@ class Command:
     description: str
     usage: str = ""
     roles: frozenset[Role] = EVERYONE
+    before_renewal: bool = False
 
     @property
     def listing(self) -> Listing:
@@ -74,6 +79,9 @@ class Flow:
     ``on_input``: what the resident sends while its dialog is open, its buttons included.
     ``on_cancel``: ``/cancel`` in its dialog; by default the dialog is dropped and
     ``cancelled`` said. ``on_chat_member``: the bot added to or removed from a chat.
+    ``before_renewal``: its commands and buttons run even while the person's consent is to
+    an earlier privacy notice, which every other step shows first (the notice itself, and
+    rights used whatever was agreed: withdrawing, seeing one's data, the language).
     """
 
     name: str
@@ -84,6 +92,7 @@ class Flow:
     on_cancel: OnCancel | None = None
     cancelled: str = "status/cancelled"
     on_chat_member: Step | None = None
+    before_renewal: bool = False
 
 
 class DuplicateFlowError(ValueError):
@@ -94,13 +103,25 @@ class Flows:
     """The registered flows, and the router of button presses, messages and ``/cancel``.
 
     ``menu``: the step a main-menu label stands for (it wins over any open dialog);
-    ``fallback``: what any other message outside a dialog gets (a typed code, say).
+    ``fallback``: what any other message outside a dialog gets (a typed code, say);
+    ``renewal``: asked first at every command, press and message in a private chat, but those
+    of flows and commands that run ``before_renewal`` and ``/cancel``: when it shows the new
+    privacy notice, the step does not run (the open dialog stays as it was, to go on once
+    the person agreed).
     """
 
-    def __init__(self, flows: Iterable[Flow], *, menu: Menu, fallback: OnButton) -> None:
+    def __init__(
+        self,
+        flows: Iterable[Flow],
+        *,
+        menu: Menu,
+        fallback: OnButton,
+        renewal: Renewal | None = None,
+    ) -> None:
         self.flows = tuple(flows)
         self._menu = menu
         self._fallback = fallback
+        self._renewal = renewal
         self._by_key: dict[str, Flow] = {}
         names: set[str] = set(CANCEL_COMMAND)
         for flow in self.flows:
@@ -135,6 +156,8 @@ class Flows:
         if flow is None:
             stale_button(turn)
             return
+        if not flow.before_renewal and await self._renews(turn):
+            return
         if flow.on_input is not None:
             dialog = await turn.uow.dialogs.get(turn.chat_id)
             if dialog is not None and dialog.flow == flow.key:
@@ -147,6 +170,8 @@ class Flows:
 
     async def on_message(self, turn: Turn) -> None:
         """Send a message to what a menu label stands for, the open dialog, or the fallback."""
+        if await self._renews(turn):
+            return
         incoming = turn.incoming
         if incoming.kind == "text" and incoming.text:
             menu_step = self._menu(turn, incoming.text)
@@ -174,11 +199,38 @@ class Flows:
         cancelled = flow.cancelled if flow is not None else "status/cancelled"
         turn.say(cancelled, keyboard=turn.main_menu())
 
+    async def _renews(self, turn: Turn) -> bool:
+        """Show the new privacy notice first if the person must agree again; True if shown.
+
+        Only in the person's private chat: a press in a group is not where to ask.
+        """
+        if self._renewal is None or turn.chat_id != turn.user.id:
+            return False
+        return await self._renewal(turn)
+
+    def _renewed_first(self, step: Step) -> Step:
+        """Return ``step`` run only once the person agreed to the current privacy notice."""
+
+        @functools.wraps(step)
+        async def run(turn: Turn) -> None:
+            if not await self._renews(turn):
+                await step(turn)
+
+        return run
+
     def handlers(self, rt: Runtime) -> list[Handler]:
         """Return the PTB handlers of every flow, in the order PTB should try them."""
         private = filters.ChatType.PRIVATE
         handlers: list[Handler] = [
-            CommandHandler(list(command.names), rt.handler(command.run), filters=private)
+            CommandHandler(
+                list(command.names),
+                rt.handler(
+                    command.run
+                    if flow.before_renewal or command.before_renewal
+                    else self._renewed_first(command.run)
+                ),
+                filters=private,
+            )
             for flow in self.flows
             for command in flow.commands
         ]
@@ -193,7 +245,9 @@ class Flows:
         handlers += [
             CallbackQueryHandler(rt.handler(self.on_button)),
             MessageHandler(private & ~filters.COMMAND, rt.handler(self.on_message)),
-            MessageHandler(private & filters.COMMAND, rt.handler(_unknown_command)),
+            MessageHandler(
+                private & filters.COMMAND, rt.handler(self._renewed_first(_unknown_command))
+            ),
             TypeHandler(Update, rt.handler(_ignore)),
         ]
         return handlers

@@ -170,11 +170,48 @@ class GeoPoint:
 
 @dataclass(frozen=True, slots=True)
 class Nominee:
-    """Who did the deed."""
+    """Who did the deed.
+
+    ``under_16``: asked of a student ("Học sinh, sinh viên") only, whether they are under 16
+    (a child in Vietnamese law: Luật Trẻ em 2016, Art. 1); None when it was not asked (not a
+    student, or filed before the question was).
+    """
 
     kind: NomineeKind
     name: str
     role: NomineeRole | None = None
+    under_16: bool | None = None
+
+    @property
+    def is_child(self) -> bool:
+        """Tell whether the nominee's name is kept from every public use (a child's data).
+
+        A student said to be under 16, and a student whose age was never asked (filed
+        before the question existed): hiding an adult student's name costs little,
+        publishing a child's is what the law forbids without the consent of the child's
+        representative (and of the child from age 7).
+        """
+        if self.kind is not NomineeKind.INDIVIDUAL or self.role is not NomineeRole.STUDENT:
+            return False
+        return self.under_16 is not False
+
+    @property
+    def public_name(self) -> str:
+        """Return the name shown wherever the public (anyone not handling the case) sees it.
+
+        A child's name becomes the initials of its words, "Nguyễn Văn Bình" → "N.V.B.": the
+        way Vietnamese newspapers name a child ("em N.V.B."), so a reader sees that a name was
+        withheld on purpose, and neither the given name the child is called by nor the
+        family name is told. "Em B." was not chosen: it reads as Vietnamese only, and the
+        initials are what officers already expect where a child is written about.
+        """
+        return initials(self.name) if self.is_child else self.name
+
+
+def initials(name: str) -> str:
+    """Return the first letter or digit of each word of ``name``, capitalised: "N.V.B."."""
+    letters = [next((c for c in word if c.isalnum()), "") for word in name.split()]
+    return "".join(f"{letter.upper()}." for letter in letters if letter) or "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +258,17 @@ class Nomination:
         """Tell whether ``user_id`` is the resident who filed this nomination."""
         return self.nominator.user_id == user_id
 
+    def as_public(self) -> Nomination:
+        """Return the nomination with the nominee named as the public may see them.
+
+        For a view built for someone who is neither its nominator nor among the staff who
+        verify it (see :func:`core.workflow.may_know_nominee`): a child's name becomes
+        :attr:`Nominee.public_name`; anyone else's stays.
+        """
+        if not self.nominee.is_child:
+            return self
+        return replace(self, nominee=replace(self.nominee, name=self.nominee.public_name))
+
 
 def clean_name(text: str) -> str:
     """Return the nominee's name in NFC, or raise :class:`NameLengthError`."""
@@ -262,6 +310,16 @@ class NominationDraft:
     campaign_key: str | None = None
     phone: str | None = None
     anonymous: bool | None = None
+    # Asked only of a student nominee (see :attr:`Nominee.under_16`).
+    nominee_under_16: bool | None = None
+
+    @property
+    def asks_age(self) -> bool:
+        """Tell whether the nominee's age must be asked: a person who is a student."""
+        return (
+            self.nominee_kind is not NomineeKind.COLLECTIVE
+            and self.nominee_role is NomineeRole.STUDENT
+        )
 
     def add_evidence(self, item: Evidence) -> None:
         """Attach a file, refusing a sixth one or one too large to download."""
@@ -274,14 +332,16 @@ class NominationDraft:
         self.evidence.append(item)
 
     def missing(self) -> tuple[str, ...]:
-        """Name the required fields still empty."""
-        required = {
+        """Name the required fields still empty (a student's age among them)."""
+        required: dict[str, object] = {
             "nominee_kind": self.nominee_kind,
             "nominee_name": self.nominee_name,
             "unit_key": self.unit_key,
             "deed": self.deed,
             "deed_date": self.deed_date,
         }
+        if self.asks_age:
+            required["nominee_under_16"] = self.nominee_under_16
         return tuple(name for name, value in required.items() if value is None)
 
     def to_nomination(
@@ -295,7 +355,12 @@ class NominationDraft:
         assert self.deed_date
         return Nomination(
             code=code,
-            nominee=Nominee(self.nominee_kind, self.nominee_name, self.nominee_role),
+            nominee=Nominee(
+                self.nominee_kind,
+                self.nominee_name,
+                self.nominee_role,
+                self.nominee_under_16 if self.asks_age else None,
+            ),
             unit_key=self.unit_key,
             deed=self.deed,
             deed_date=self.deed_date,
@@ -326,6 +391,7 @@ class NominationDraft:
             "campaign_key": self.campaign_key,
             "phone": self.phone,
             "anonymous": self.anonymous,
+            "nominee_under_16": self.nominee_under_16,
         }
 
     @classmethod
@@ -345,6 +411,7 @@ class NominationDraft:
             campaign_key=data.get("campaign_key"),
             phone=data.get("phone"),
             anonymous=data.get("anonymous"),
+            nominee_under_16=data.get("nominee_under_16"),
         )
 
     def copy(self) -> NominationDraft:

@@ -82,7 +82,11 @@ class FiledNomination:
 
 @dataclass(frozen=True, slots=True)
 class GivenSupport:
-    """The person's backing of someone else's nomination; ``nomination`` unless it is gone."""
+    """The person's backing of someone else's nomination; ``nomination`` unless it is gone.
+
+    The nomination is someone else's report: a child nominee is named by the initials only
+    (:meth:`Nomination.as_public`), as every notice to a supporter names them.
+    """
 
     supporter: Supporter
     nomination: Nomination | None
@@ -261,7 +265,7 @@ async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> Perso
         for n in nominations
     ]
     supports = [
-        GivenSupport(given, await uow.nominations.get(given.nomination_id))
+        GivenSupport(given, _as_public(await uow.nominations.get(given.nomination_id)))
         for given in await uow.supporters.given_by(user_id)
     ]
     return PersonalData(
@@ -277,6 +281,10 @@ async def personal_data(uow: UnitOfWork, user_id: int, *, chat_id: int) -> Perso
         failed_lookups=tuple(await uow.failed_lookups.since(user_id, _DAWN)),
         blocked=await uow.subscriptions.is_blocked(user_id),
     )
+
+
+def _as_public(nomination: Nomination | None) -> Nomination | None:
+    return nomination.as_public() if nomination is not None else None
 
 
 async def _history(uow: UnitOfWork, nomination: Nomination) -> Sequence[AuditEntry]:
@@ -370,6 +378,7 @@ def _nominee(nomination: Nomination) -> dict[str, Any]:
         "kind": nominee.kind.value,
         "name": nominee.name,
         "role": nominee.role.value if nominee.role else None,
+        "under_16": nominee.under_16,
     }
 
 

@@ -42,6 +42,7 @@ from core.workflow import (
     claim_holder,
     may_contact_nominator,
     may_know_nominator,
+    may_know_nominee,
     may_know_supporters,
     verifies,
 )
@@ -271,7 +272,9 @@ class SupporterLine:
 class CaseView:
     """A case as one viewer may see it: built here, so no entry point can show more.
 
-    ``nomination`` carries the nominator's phone only for a viewer who may call them;
+    ``nomination`` carries the nominator's phone only for a viewer who may call them, and a
+    child nominee's full name only for the nominator and the staff who verify the case (the
+    initials for anyone else, a council member say: :meth:`Nomination.as_public`);
     ``nominator`` is None for a viewer who may not know who reported the case.
     """
 
@@ -344,11 +347,20 @@ class Hears(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CaseNotice:
-    """Someone to tell of a change; ``case`` is the case the notice is about."""
+    """Someone to tell of a change; ``case`` is the case the notice is about, as they may see it.
+
+    A supporter is told of someone else's report: a child nominee is named to them by the
+    initials only (:meth:`Nomination.as_public`); the nominator by the name they gave.
+    """
 
     user_id: int
     hears: Hears
     case: Nomination
+
+    @property
+    def nominee(self) -> str:
+        """Return the nominee's name as this notice may tell it."""
+        return self.case.nominee.name
 
 
 async def who_hears(uow: UnitOfWork, nomination: Nomination, entry: AuditEntry) -> list[CaseNotice]:
@@ -374,7 +386,9 @@ async def who_hears(uow: UnitOfWork, nomination: Nomination, entry: AuditEntry) 
     elif entry.action is not Action.ASK_INFO:
         for supporter in await uow.supporters.of(nomination.id):
             if supporter.user_id not in (nominator_id, entry.actor_id):
-                notices.append(CaseNotice(supporter.user_id, Hears.SUPPORTER, nomination))
+                notices.append(
+                    CaseNotice(supporter.user_id, Hears.SUPPORTER, nomination.as_public())
+                )
     # Whoever withdrew their consent, or asked not to hear of this case, is told nothing more.
     return [
         notice
@@ -443,6 +457,8 @@ async def case_view(
         )
     if not contact_allowed:
         nomination = replace(nomination, nominator=replace(nomination.nominator, phone=None))
+    if not may_know_nominee(nomination, actor):
+        nomination = nomination.as_public()
     history = [
         HistoryLine(entry, await names.person(entry.actor_id))
         for entry in await uow.audit.history(nomination_id)

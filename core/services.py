@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz
 
@@ -142,6 +142,24 @@ async def has_consent(uow: UnitOfWork, user_id: int) -> bool:
     """Tell whether the user agreed to the current version of the privacy notice, and still does."""
     latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
     return latest is not None and latest.in_force
+
+
+async def consent_to_renew(uow: UnitOfWork, user_id: int, *, today: date) -> Consent | None:
+    """Return the resident's consent if it is to an earlier privacy notice: ask them again.
+
+    A new version of the notice is shown, with «Tôi đồng ý», at the person's next
+    interaction, whatever it is. Not to someone who withdrew (nothing rests on their consent
+    any more), nor who never agreed (they are shown the notice where something needs it),
+    nor to a member of staff holding a role today: their work with the bot rests on their
+    role, not on this consent, and they are asked again only where a nomination, a
+    subscription or a question of their own needs it (:func:`has_consent`).
+    """
+    latest = await uow.consents.latest(user_id, ConsentPurpose.NOMINATION)
+    if latest is None or latest.withdrawn_at is not None or latest.in_force:
+        return None
+    if any(grant.in_force(today) for grant in await uow.roles.grants_of(user_id)):
+        return None
+    return latest
 
 
 @dataclass(frozen=True, slots=True)

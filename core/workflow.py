@@ -204,6 +204,8 @@ def can_view(nomination: Nomination, actor: Actor) -> bool:
 # - A named nominator is known to whoever may see the case; their phone number stays with
 #   the verifying staff.
 # - Supporters are named to the verifying staff only (they gave no consent to more).
+# - A child nominee (a student under 16, Nominee.is_child) is named in full to the nominator
+#   and the verifying staff only; everybody else sees the initials (Nominee.public_name).
 
 
 def verifies(nomination: Nomination, actor: Actor) -> bool:
@@ -220,6 +222,17 @@ def may_know_nominator(nomination: Nomination, actor: Actor) -> bool:
 
 def may_contact_nominator(nomination: Nomination, actor: Actor) -> bool:
     """Tell whether ``actor`` may see how to reach the nominator (their phone number)."""
+    return nomination.is_nominated_by(actor.user_id) or verifies(nomination, actor)
+
+
+def may_know_nominee(nomination: Nomination, actor: Actor) -> bool:
+    """Tell whether ``actor`` may see the nominee's full name even where it is a child's.
+
+    The nominator (they gave it) and the staff who verify the case (they must check who did
+    the deed) do; everybody else, council members and supporters included, sees a child's
+    initials (:meth:`Nomination.as_public`): beyond those who handle the case, a child's
+    name is published nowhere.
+    """
     return nomination.is_nominated_by(actor.user_id) or verifies(nomination, actor)
 
 

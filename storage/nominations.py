@@ -245,6 +245,7 @@ def _nomination_values(nomination: Nomination) -> dict[str, Any]:
         nominee_name=nominee.name,
         nominee_name_key=fold(nominee.name),
         nominee_role=nominee.role.value if nominee.role else None,
+        nominee_under_16=nominee.under_16,
         latitude=location.latitude if location else None,
         longitude=location.longitude if location else None,
         nominator_user_id=nominator.user_id,
@@ -264,7 +265,9 @@ def _nomination(row: NominationRow) -> Nomination:
         Nomination,
         row,
         code=TrackingCode(row.code),
-        nominee=Nominee(NomineeKind(row.nominee_kind), row.nominee_name, role),
+        nominee=Nominee(
+            NomineeKind(row.nominee_kind), row.nominee_name, role, row.nominee_under_16
+        ),
         nominator=Nominator(row.nominator_user_id, row.nominator_phone, row.nominator_anonymous),
         location=location,
         evidence=tuple(to_entity(Evidence, item) for item in row.evidence),

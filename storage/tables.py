@@ -133,6 +133,8 @@ class NominationRow(Base):
     # core.text.fold of the name: the key that name searches match against.
     nominee_name_key: Mapped[str] = mapped_column(String(256), index=True)
     nominee_role: Mapped[str | None] = mapped_column(String(32))
+    # Asked of a student nominee only: under 16 (a child: the name is kept from the public).
+    nominee_under_16: Mapped[bool | None] = mapped_column(Boolean)
     unit_key: Mapped[str] = mapped_column(String(128))
     deed: Mapped[str] = mapped_column(Text)
     deed_date: Mapped[date] = mapped_column(Date)

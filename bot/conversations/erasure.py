@@ -101,4 +101,5 @@ def flow() -> Flow:
         key=FLOW,
         commands=(Command(("xoadulieu", "erase"), start, N_("Xóa dữ liệu cá nhân của tôi")),),
         on_button=on_button,
+        before_renewal=True,  # the right to erasure, whatever notice was agreed to
     )

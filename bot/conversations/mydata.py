@@ -90,4 +90,5 @@ def flow() -> Flow:
         key=FLOW,
         commands=(Command(("dulieu", "mydata"), show, N_("Xem dữ liệu của tôi mà Bot đang lưu")),),
         on_button=on_button,
+        before_renewal=True,  # the right of access, whatever notice was agreed to
     )

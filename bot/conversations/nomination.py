@@ -67,11 +67,14 @@ CONTINUE = N_("▶️ Tiếp tục")
 RESTART = N_("🗑 Bắt đầu lại")
 ANONYMOUS_YES = N_("🔒 Có, giữ kín")
 ANONYMOUS_NO = N_("Không cần")
+UNDER_16_YES = N_("Có, dưới 16 tuổi")
+UNDER_16_NO = N_("Không, từ 16 tuổi trở lên")
 
 STEP_LABELS = {
     "kind": N_("Loại đề cử"),
     "name": N_("Tên người được đề cử"),
     "role": N_("Đối tượng"),
+    "age": N_("Dưới 16 tuổi"),
     "deed": N_("Việc tốt"),
     "date": N_("Thời gian"),
     "unit": N_("Đơn vị, phường"),
@@ -100,10 +103,16 @@ class Stay:
 
 
 def applicable_steps(turn: Turn, draft: NominationDraft) -> list[str]:
-    """Return the steps this draft goes through: role only for a person, campaigns if any."""
+    """Return the steps this draft goes through: role only for a person, campaigns if any.
+
+    The age ("under 16?") only for a student: a child's name is then kept from every
+    public use (:attr:`core.nomination.Nominee.public_name`).
+    """
     steps = list(STEPS)
     if draft.nominee_kind is NomineeKind.COLLECTIVE:
         steps.remove("role")
+    if not draft.asks_age:
+        steps.remove("age")
     if not turn.rt.directory.campaigns_on(draft.deed_date or turn.today):
         steps.remove("campaign")
     return steps
@@ -138,6 +147,11 @@ def offer_resume(turn: Turn, dialog: Dialog) -> None:
         nominee=draft.nominee_name,
         updated_at=dialog.updated_at,
     )
+
+
+def ask_again(turn: Turn, dialog: Dialog) -> None:
+    """Ask the current step's question again (the dialog unchanged), with its buttons."""
+    ask(turn, dialog, _draft(dialog))
 
 
 async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
@@ -217,6 +231,10 @@ async def _go(turn: Turn, dialog: Dialog, draft: NominationDraft, step: str) -> 
 
 async def _advance(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
     steps = applicable_steps(turn, draft)
+    if dialog.step == "role" and "age" in steps and draft.nominee_under_16 is None:
+        # A student's age is asked right after the role, also when the role was edited.
+        await _go(turn, dialog, draft, "age")
+        return
     if dialog.data.get(EDITING) or dialog.step not in steps:
         dialog.data.pop(EDITING, None)
         await _go(turn, dialog, draft, SUMMARY)
@@ -289,12 +307,14 @@ def _field_of(step: str) -> str:
         "name": "nominee_name",
         "date": "deed_date",
         "unit": "unit_key",
+        "age": "nominee_under_16",
     }.get(step, step)
 
 
 def _clear(draft: NominationDraft, step: str) -> None:
     if step == "role":
         draft.nominee_role = None
+        draft.nominee_under_16 = None
     elif step == "place":
         draft.place, draft.location = None, None
     elif step == "evidence":
@@ -315,12 +335,18 @@ async def _answer(
     if step == "kind":
         kind = NomineeKind(_choice(turn, incoming, KIND_LABELS))
         if kind is NomineeKind.COLLECTIVE:
-            draft.nominee_role = None
+            draft.nominee_role, draft.nominee_under_16 = None, None
         draft.nominee_kind = kind
     elif step == "name":
         draft.nominee_name = clean_name(typed_text(incoming, MAX_INPUT_CHARS))
     elif step == "role":
-        draft.nominee_role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
+        role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
+        if role is not draft.nominee_role:
+            draft.nominee_under_16 = None  # asked again of a student, forgotten otherwise
+        draft.nominee_role = role
+    elif step == "age":
+        answer = _choice(turn, incoming, {"yes": UNDER_16_YES, "no": UNDER_16_NO})
+        draft.nominee_under_16 = answer == "yes"
     elif step == "deed":
         draft.deed = clean_deed(typed_text(incoming, MAX_INPUT_CHARS))
     elif step == "date":
@@ -463,6 +489,8 @@ def ask(
         rows = [[Button(c.title[:60], button_data(FLOW, token, "pick", c.key))] for c in campaigns]
     elif step == "anonymous":
         rows = [[_pick(turn, token, "yes", ANONYMOUS_YES), _pick(turn, token, "no", ANONYMOUS_NO)]]
+    elif step == "age":
+        rows = [[_pick(turn, token, "yes", UNDER_16_YES), _pick(turn, token, "no", UNDER_16_NO)]]
     if step == "evidence" and draft.evidence:
         rows.append([Button(turn.label(DONE), button_data(FLOW, token, "done"))])
     elif step in OPTIONAL:

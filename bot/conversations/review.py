@@ -274,15 +274,27 @@ async def notify_nominator(
         )
     context: dict[str, Any] = {
         "code": str(nomination.code),
-        "nominee": nomination.nominee.name,
         "entry": entry,
         "target_code": target_code,
     }
     for notice in await who_hears(turn.uow, nomination, entry):
+        # Core names the nominee as each may know them (a child's initials to a supporter).
         if notice.hears is Hears.NOMINATOR:
-            await turn.notify(notice.user_id, "notices/transition", keyboard=keyboard, **context)
+            await turn.notify(
+                notice.user_id,
+                "notices/transition",
+                keyboard=keyboard,
+                nominee=notice.nominee,
+                **context,
+            )
         elif notice.hears is Hears.SUPPORTER:
-            await turn.notify(notice.user_id, "notices/transition", supporter=True, **context)
+            await turn.notify(
+                notice.user_id,
+                "notices/transition",
+                supporter=True,
+                nominee=notice.nominee,
+                **context,
+            )
         else:
             await turn.notify(
                 notice.user_id,

@@ -73,4 +73,5 @@ def flow() -> Flow:
             Command(("rutdongy", "withdraw"), start, N_("Rút lại đồng ý xử lý dữ liệu cá nhân")),
         ),
         on_button=on_button,
+        before_renewal=True,  # withdrawing needs no agreement to the new notice first
     )

@@ -10,10 +10,11 @@ from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import MENU_HELP, MENU_MINE, MENU_NOMINATE, MENU_STATUS, Turn
 from core.codes import parse_tracking_code
-from core.people import PRIVACY_NOTICE_VERSION, SUPPORTED_LOCALES
+from core.people import PRIVACY_NOTICE_VERSION, SUPPORTED_LOCALES, Consent
 from core.review import actor_for
 from core.services import (
     choose_locale,
+    consent_to_renew,
     give_consent,
     has_consent,
     my_nominations,
@@ -27,6 +28,8 @@ AGREE = N_("✅ Tôi đồng ý")
 DISAGREE = N_("Không đồng ý")
 LANGUAGE_NAMES = {"vi": "🇻🇳 Tiếng Việt", "en": "🇬🇧 English"}
 MY_LIMIT = 10
+# The consent buttons' argument when the notice was shown because its version changed.
+RENEWED = "r"
 
 
 async def start(turn: Turn) -> None:
@@ -137,21 +140,56 @@ async def _show_mine(turn: Turn, incoming: Incoming) -> None:
     await status_lookup.show(turn, incoming.arg)
 
 
+async def renew_consent(turn: Turn) -> bool:
+    """Show the new privacy notice first to a resident who agreed to an earlier one.
+
+    Return True if it was shown: then what the person sent is not acted on (their open
+    dialog stays as it was) and the notice asks them to send it again once they agreed.
+    Every command, press and message asks this once, before its step (:class:`bot.flows.Flows`);
+    core decides who is asked (:func:`core.services.consent_to_renew`).
+    """
+    earlier = await consent_to_renew(turn.uow, turn.user.id, today=turn.today)
+    if earlier is None:
+        return False
+    if turn.update.callback_query is not None:
+        # The pressed message keeps its buttons: the same press works once they agreed.
+        turn.callback_notice = turn.label(N_("Xin Anh/Chị xem thông báo mới trước."))
+    _privacy_notice(turn, then=RENEWED, earlier=earlier)
+    return True
+
+
 async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
     turn.clear_buttons()
+    renewing = incoming.arg == RENEWED
     if incoming.action != "yes":
-        turn.say("consent/declined", keyboard=turn.main_menu())
+        turn.say("consent/declined", keyboard=turn.main_menu(), renewing=renewing)
         return
     if not await has_consent(turn.uow, turn.user.id):
         await give_consent(
             turn.uow, turn.user.id, now=turn.now, display_name=turn.user.display_name
         )
+    if renewing:
+        await _go_on(turn)
+        return
     turn.say("consent/thanks")
     if incoming.arg == nomination.FLOW:
         await nominate(turn)
 
 
-def _privacy_notice(turn: Turn, *, then: str) -> None:
+async def _go_on(turn: Turn) -> None:
+    """After agreeing to a new notice: thank, and ask the open dialog's question again.
+
+    Nothing of the dialog was lost while the notice waited; the person sends again what
+    they had sent (the nomination's question is asked anew, with its buttons).
+    """
+    dialog = await turn.uow.dialogs.get(turn.chat_id)
+    turn.say("consent/renewed", dialog=dialog is not None, keyboard=turn.main_menu())
+    if dialog is not None and dialog.flow == nomination.FLOW:
+        nomination.ask_again(turn, dialog)
+
+
+def _privacy_notice(turn: Turn, *, then: str, earlier: Consent | None = None) -> None:
+    """Show the privacy notice; ``earlier``: the consent to an older version it replaces."""
     arg = then or None
     keyboard = inline_keyboard(
         [
@@ -171,6 +209,8 @@ def _privacy_notice(turn: Turn, *, then: str) -> None:
         "consent/notice",
         keyboard=keyboard,
         version=PRIVACY_NOTICE_VERSION,
+        earlier=earlier,
+        pressed=turn.update.callback_query is not None,
         controller=settings.privacy_controller,
         council=council.name if council else None,
         secretariat=secretariat.name if secretariat else None,
@@ -199,12 +239,20 @@ def flows() -> list[Flow]:
                 Command(("start",), start, N_("Bắt đầu, xem thông báo về dữ liệu cá nhân")),
                 Command(("help",), show_help, N_("Hướng dẫn sử dụng")),
             ),
+            before_renewal=True,  # /start shows the new notice itself
         ),
-        Flow("consent", key=CONSENT, on_button=_consent_answer),
+        Flow("consent", key=CONSENT, on_button=_consent_answer, before_renewal=True),
         Flow(
             "nomination",
             key=nomination.FLOW,
-            commands=(Command(("nominate", "decu"), nominate, N_("Đề cử người tốt, việc tốt")),),
+            commands=(
+                Command(
+                    ("nominate", "decu"),
+                    nominate,
+                    N_("Đề cử người tốt, việc tốt"),
+                    before_renewal=True,  # it shows the new notice itself, then goes on
+                ),
+            ),
             on_input=nomination.handle,
             cancelled="nominate/cancelled",
         ),
@@ -230,5 +278,6 @@ def flows() -> list[Flow]:
             key=LANGUAGE,
             commands=(Command(("lang",), choose_language, N_("Đổi ngôn ngữ")),),
             on_button=_language_pick,
+            before_renewal=True,  # to read the new notice in one's own language
         ),
     ]

@@ -124,7 +124,12 @@ def flow() -> Flow:
                 N_("Đăng ký nhận thông báo"),
                 N_("[PHƯỜNG]"),
             ),
-            Command(("unsubscribe", "huynhantin"), unsubscribe_command, N_("Hủy nhận thông báo")),
+            Command(
+                ("unsubscribe", "huynhantin"),
+                unsubscribe_command,
+                N_("Hủy nhận thông báo"),
+                before_renewal=True,  # objecting needs no agreement to a new notice first
+            ),
             Command(
                 ("subscriptions", "tincuatoi"), list_command, N_("Các thông báo tôi đang nhận")
             ),

@@ -33,7 +33,21 @@ async def agree_and_start(user: SimUser) -> BotMessage:
 
 
 # The standard answers of an individual's nomination, step by step (button or typed text).
-STEPS = ("kind", "name", "role", "deed", "date", "unit", "place", "evidence", "phone", "anonymous")
+# "age" (under 16?) is asked of a student only.
+STEPS = (
+    "kind",
+    "name",
+    "role",
+    "age",
+    "deed",
+    "date",
+    "unit",
+    "place",
+    "evidence",
+    "phone",
+    "anonymous",
+)
+STUDENT = "Học sinh, sinh viên"
 
 
 async def answer_steps(
@@ -43,15 +57,20 @@ async def answer_steps(
     name: str = "Nguyen Van Binh",
     ward: str = "hang bac",
     deed_day: str = "Hôm qua",
+    role: str = "Người dân",
+    under_16: bool = False,
 ) -> BotMessage:
     """From the first question, answer each step up to (not including) ``until``.
 
-    Return the question of ``until``, or the summary when ``until`` is None.
+    ``role``: the button pressed at the role step; a student (:data:`STUDENT`) is asked
+    whether they are under 16, answered with ``under_16``. Return the question of
+    ``until``, or the summary when ``until`` is None.
     """
     answers = {
         "kind": (press, "👤 Cá nhân"),
         "name": (say, name),
-        "role": (press, "Người dân"),
+        "role": (press, role),
+        "age": (press, "Có, dưới 16 tuổi" if under_16 else "Không, từ 16 tuổi trở lên"),
         "deed": (say, DEED),
         "date": (press, deed_day),
         "unit": (say, ward),
@@ -64,13 +83,20 @@ async def answer_steps(
     for step in STEPS:
         if step == until:
             break
+        if step == "age" and role != STUDENT:
+            continue
         act, answer = answers[step]
         reply = await act(user, answer)
     return reply
 
 
 async def fill_nomination(
-    user: SimUser, *, name: str = "Nguyen Van Binh", ward: str = "hang bac"
+    user: SimUser,
+    *,
+    name: str = "Nguyen Van Binh",
+    ward: str = "hang bac",
+    role: str = "Người dân",
+    under_16: bool = False,
 ) -> BotMessage:
     """Answer every step from the first question to the summary; return the summary."""
-    return await answer_steps(user, name=name, ward=ward)
+    return await answer_steps(user, name=name, ward=ward, role=role, under_16=under_16)
