@@ -43,6 +43,7 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
         dead_letters=timedelta(days=settings.retention_dead_letters_days),
         sent=timedelta(days=settings.retention_sent_days),
         draft_days=settings.retention_draft_days,
+        case_years=settings.retention_years,
         timezone=settings.tz,
         run_time=settings.purge_time,
         batch_size=settings.purge_batch,
@@ -191,6 +192,11 @@ _KINDS = {
         "text emptied, row kept",
         "text would be emptied, row kept",
     ),
+    PurgeKind.OLD_CASES: (
+        "nominations not commended",
+        "anonymised",
+        "would be anonymised",
+    ),
     PurgeKind.DRAFTS: ("abandoned dialogs and drafts", "deleted", "would be deleted"),
     PurgeKind.DRAFT_NOTICES: ("notices: draft deleted tomorrow", "queued", "would be queued"),
 }
@@ -207,12 +213,15 @@ def report_lines(report: PurgeReport, policy: RetentionPolicy, timezone: str) ->
         PurgeKind.BROADCAST_TEXTS: policy.sent.days,
         PurgeKind.DRAFTS: policy.draft_days,
     }
+    years = {PurgeKind.OLD_CASES: policy.case_years}
     lines = [
         f"ntvt: privacy purge at {local:%d/%m/%Y %H:%M} ({timezone}): {done}",
         f"{'what':<38}{'kept':<9}{'rows':>8}  action",
     ]
     for kind, (what, did, would) in _KINDS.items():
         days = f"{kept[kind]} days" if kind in kept else "-"
+        if kind in years:
+            days = f"{years[kind]} years"
         more = " (more left for the next run)" if kind in report.more else ""
         action = would if report.dry_run else did
         lines.append(f"{what:<38}{days:<9}{report.counts[kind]:>8}  {action}{more}")

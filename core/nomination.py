@@ -214,6 +214,11 @@ def initials(name: str) -> str:
     return "".join(f"{letter.upper()}." for letter in letters if letter) or "…"
 
 
+# What a case anonymised past its retention holds in place of the nominee's name and the
+# deed: nothing (a filed deed is never empty, so this also marks the case done).
+ANONYMISED = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Nominator:
     """Who reports the deed; ``anonymous`` keeps them from the nominee and the public."""
@@ -253,6 +258,11 @@ class Nomination:
     # nobody asks them anything or tells them anything about it, their phone is not shown.
     contact_stopped_at: datetime | None = None
     id: int | None = None
+
+    @property
+    def anonymised(self) -> bool:
+        """Tell whether the case was anonymised past its retention (:mod:`core.retention`)."""
+        return self.deed == ANONYMISED
 
     def is_nominated_by(self, user_id: int) -> bool:
         """Tell whether ``user_id`` is the resident who filed this nomination."""

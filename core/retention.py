@@ -12,6 +12,11 @@ record is kept for decides when it goes and how:
   ``sent`` after it went: only messages still to send are read again (a chat's order).
 * a broadcast's message keeps its row without its text: the broadcast's report counts its
   rows by outcome, and the row per chat is what keeps a recipient from getting it twice.
+* a nomination not commended (not commended by the council, turned down, withdrawn,
+  merged) is anonymised ``case_years`` after its last change, the retention the privacy
+  notice states: it keeps its code, unit, kind, dates and status (the programme's counts)
+  and loses the nominee's name, the deed, the place, the files, the nominator and what
+  anyone wrote in its trail. A commended case is the record of an honour and is kept.
 * a dialog nobody touched for ``draft_days`` is deleted. A resident's nomination draft is
   announced the day before, with the date, once (the notice's claim is unique per dialog
   and moment of its last step, across processes), and is never deleted before the day its
@@ -33,8 +38,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from core.dialog import Dialog
+from core.nomination import NominationStatus
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
+
+S = NominationStatus
+# The cases anonymised once past the retention: every final state but an honour.
+EXPIRING_STATUSES = frozenset({S.NOT_COMMENDED, S.REJECTED, S.WITHDRAWN, S.MERGED})
 
 # The claim of a draft's notice: one per dialog and moment of its last step.
 DRAFT_NOTICE_KEY = "draft-deletion"
@@ -47,6 +57,7 @@ class PurgeKind(StrEnum):
     DEAD_LETTERS = "dead_letters"  # updates set aside: deleted
     REPLIES = "replies"  # replies and notices that went: deleted
     BROADCAST_TEXTS = "broadcast_texts"  # broadcasts' messages: text emptied, row kept
+    OLD_CASES = "old_cases"  # nominations not commended, past the retention: anonymised
     DRAFTS = "drafts"  # abandoned dialogs: deleted
     DRAFT_NOTICES = "draft_notices"  # notices the day before: queued in the outbox
 
@@ -81,6 +92,7 @@ class RetentionPolicy:
     dead_letters: timedelta = timedelta(days=90)
     sent: timedelta = timedelta(days=30)
     draft_days: int = 30
+    case_years: int = 5
     timezone: tzinfo = UTC
     run_time: time = time(9, 0)
     batch_size: int = 1000
@@ -112,6 +124,17 @@ class RetentionPolicy:
     def sent_before(self, now: datetime) -> datetime:
         """Return the instant before which a message that went loses its text."""
         return now - self.sent
+
+    def cases_changed_before(self, now: datetime) -> datetime:
+        """Return the instant before which a case not commended, last changed, is anonymised.
+
+        ``case_years`` calendar years back (29 February falls back to the 28th).
+        """
+        year = now.year - self.case_years
+        try:
+            return now.replace(year=year)
+        except ValueError:
+            return now.replace(year=year, day=28)
 
     def deletion_day(self, idle_since: datetime) -> date:
         """Return the day a dialog untouched since ``idle_since`` is deleted.
@@ -236,10 +259,18 @@ async def purge(
     async def dead_letters(uow: UnitOfWork, limit: int) -> int:
         return await uow.inbound.delete_set_aside_before(set_aside_before, limit=limit)
 
+    changed_before = policy.cases_changed_before(now)
+
+    async def old_cases(uow: UnitOfWork, limit: int) -> int:
+        return await uow.erasure.anonymise_cases(
+            EXPIRING_STATUSES, changed_before=changed_before, now=now, limit=limit
+        )
+
     if (
         await run.deleting(PurgeKind.UPDATES, updates)
         and await run.deleting(PurgeKind.DEAD_LETTERS, dead_letters)
         and await run.outbox()
+        and await run.deleting(PurgeKind.OLD_CASES, old_cases)
     ):
         await run.drafts(notices)
     return run.report
@@ -290,6 +321,9 @@ class _Run:
                 policy.dead_letters_set_aside_before(self.now)
             )
             replies, texts = await uow.outbox.count_finished_before(policy.sent_before(self.now))
+            counts[PurgeKind.OLD_CASES] = await uow.erasure.count_cases_to_anonymise(
+                EXPIRING_STATUSES, changed_before=policy.cases_changed_before(self.now)
+            )
         counts[PurgeKind.REPLIES], counts[PurgeKind.BROADCAST_TEXTS] = replies, texts
         for kind, count in counts.items():
             if count > policy.batch_size * policy.max_batches:

@@ -9,15 +9,18 @@ is removed is zeroed in the SQLite file by ``secure_delete`` (:mod:`storage.data
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
 from core.erasure import ErasureCounts, ErasureReceipt, PersonErasure
+from core.nomination import ANONYMISED, NominationStatus
 from core.outbox import OutboxStatus
 from core.people import ERASED_PERSON
 from core.ports import ErasureRepository
@@ -30,6 +33,7 @@ from storage.tables import (
     DataRequestRow,
     DialogRow,
     ErasureReceiptRow,
+    EvidenceRow,
     FailedLookupRow,
     InboundUpdateRow,
     InquiryRow,
@@ -82,6 +86,82 @@ class SqlErasureRepository(ErasureRepository):
         await self._delete(UserRow, UserRow.id == user)
         return counts
 
+    async def anonymise_cases(
+        self,
+        statuses: Collection[NominationStatus],
+        *,
+        changed_before: datetime,
+        now: datetime,
+        limit: int,
+    ) -> int:
+        """Anonymise up to ``limit`` cases in ``statuses`` last changed before the instant.
+
+        The oldest first. A case keeps its code, unit, kind, dates, status and campaign; the
+        nominee's name, the deed (emptied: what marks a case done), the place, the files,
+        the supporters' accounts, the nominator and every note of its trail go.
+        """
+        found = await self._session.execute(
+            select(NominationRow.id)
+            .where(*_expired(statuses, changed_before))
+            .order_by(NominationRow.status_changed_at, NominationRow.id)
+            .limit(limit)
+        )
+        ids = list(found.scalars())
+        if not ids:
+            return 0
+        await self._ensure_placeholder(now)
+        await self._delete(EvidenceRow, EvidenceRow.nomination_id.in_(ids))
+        await self._delete(SupporterRow, SupporterRow.nomination_id.in_(ids))
+        nominator = (
+            select(NominationRow.nominator_user_id)
+            .where(NominationRow.id == AuditEntryRow.nomination_id)
+            .scalar_subquery()
+        )
+        await self._session.execute(
+            update(AuditEntryRow)
+            .where(AuditEntryRow.nomination_id.in_(ids), AuditEntryRow.actor_id == nominator)
+            .values(actor_id=ERASED_PERSON)
+        )
+        await self._session.execute(
+            update(AuditEntryRow)
+            .where(AuditEntryRow.nomination_id.in_(ids))
+            .values(public_note=None, private_note=None, data={})
+        )
+        await self._session.execute(
+            update(NominationRow)
+            .where(NominationRow.id.in_(ids))
+            .values(
+                nominee_name=ANONYMISED,
+                nominee_name_key=ANONYMISED,
+                deed=ANONYMISED,
+                place=None,
+                latitude=None,
+                longitude=None,
+                nominator_user_id=ERASED_PERSON,
+                nominator_phone=None,
+                contact_stopped_at=func.coalesce(NominationRow.contact_stopped_at, now),
+            )
+        )
+        return len(ids)
+
+    async def count_cases_to_anonymise(
+        self, statuses: Collection[NominationStatus], *, changed_before: datetime
+    ) -> int:
+        """Return how many cases :meth:`anonymise_cases` would do, without a limit."""
+        counted = await self._session.execute(
+            select(func.count())
+            .select_from(NominationRow)
+            .where(*_expired(statuses, changed_before))
+        )
+        return int(counted.scalar_one())
+
+    async def _ensure_placeholder(self, now: datetime) -> None:
+        """Make the users row kept cases point to (migration 0014 made it) if it went."""
+        placeholder = {"id": ERASED_PERSON, "display_name": "", "created_at": now}
+        await self._session.execute(
+            dialect_insert(self._session, UserRow).values(placeholder).on_conflict_do_nothing()
+        )
+
     async def add_receipt(self, receipt: ErasureReceipt) -> ErasureReceipt:
         """Keep the receipt; return it with its number."""
         result = await self._session.execute(
@@ -102,11 +182,7 @@ class SqlErasureRepository(ErasureRepository):
         kept = erasure.kept_case_ids
         if not kept:
             return
-        # Migration 0014 made the row the kept cases point to; made again if it went.
-        placeholder = {"id": ERASED_PERSON, "display_name": "", "created_at": erasure.now}
-        await self._session.execute(
-            dialect_insert(self._session, UserRow).values(placeholder).on_conflict_do_nothing()
-        )
+        await self._ensure_placeholder(erasure.now)
         await self._session.execute(
             update(NominationRow)
             .where(NominationRow.id.in_(kept))
@@ -175,3 +251,14 @@ class SqlErasureRepository(ErasureRepository):
 
     async def _delete(self, row: type[Any], *where: ColumnElement[bool]) -> int:
         return await rowcount(self._session, delete(row).where(*where))
+
+
+def _expired(
+    statuses: Collection[NominationStatus], changed_before: datetime
+) -> tuple[ColumnElement[bool], ...]:
+    """Return the conditions of a case in ``statuses`` last changed before, not anonymised."""
+    return (
+        NominationRow.status.in_([status.value for status in statuses]),
+        NominationRow.status_changed_at < changed_before,
+        NominationRow.deed != ANONYMISED,
+    )

@@ -1,10 +1,13 @@
-"""The port of erasure: one person's data removed across every store, in one transaction."""
+"""The port of erasure: a person's data removed at their request, old cases anonymised."""
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Collection
+from datetime import datetime
 
 from core.erasure import ErasureCounts, ErasureReceipt, PersonErasure
+from core.nomination import NominationStatus
 
 
 class ErasureRepository(abc.ABC):
@@ -18,6 +21,27 @@ class ErasureRepository(abc.ABC):
         erased case's code are emptied; the person's own chat's messages and stored updates
         are deleted, but for updates still waiting to be processed.
         """
+
+    @abc.abstractmethod
+    async def anonymise_cases(
+        self,
+        statuses: Collection[NominationStatus],
+        *,
+        changed_before: datetime,
+        now: datetime,
+        limit: int,
+    ) -> int:
+        """Anonymise up to ``limit`` cases in ``statuses`` last changed before the instant.
+
+        What a case keeps and loses is :mod:`core.retention`'s; return how many were done.
+        One done already is not counted again.
+        """
+
+    @abc.abstractmethod
+    async def count_cases_to_anonymise(
+        self, statuses: Collection[NominationStatus], *, changed_before: datetime
+    ) -> int:
+        """Return how many cases :meth:`anonymise_cases` would do, without a limit."""
 
     @abc.abstractmethod
     async def add_receipt(self, receipt: ErasureReceipt) -> ErasureReceipt:

@@ -309,6 +309,7 @@ async def test_a_dry_run_counts_what_a_run_then_purges_in_batches(database: Data
         PurgeKind.DEAD_LETTERS: 0,
         PurgeKind.REPLIES: 5,
         PurgeKind.BROADCAST_TEXTS: 0,
+        PurgeKind.OLD_CASES: 0,
         PurgeKind.DRAFTS: 1,
         PurgeKind.DRAFT_NOTICES: 1,
     }

@@ -2,7 +2,7 @@
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-05
+Create Date: 2026-12-04
 
 Written by hand to equal storage/tables.py, like 0001 to 0014.
 """

@@ -2,7 +2,7 @@
 
 Revision ID: 0017
 Revises: 0016
-Create Date: 2026-12-06
+Create Date: 2026-12-04
 
 Written by hand to equal storage/tables.py, like 0001 to 0016. Nominations filed before it
 keep NULL (not asked): core treats a student's unknown age as a child's.
