@@ -28,6 +28,8 @@ async def purge_lines(settings: Settings, *, now: datetime, dry_run: bool) -> li
             notices=DraftDeletionNotices(renderer, settings.default_locale),
             dry_run=dry_run,
         )
+        if not dry_run:
+            await db.scrub()  # what went leaves the files too (the WAL, dead tuples)
     finally:
         await db.dispose()
     return report_lines(report, policy, settings.timezone)

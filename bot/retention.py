@@ -83,7 +83,11 @@ async def purge(
     keep_going: retention.KeepGoing | None = None,
     pause: retention.Pause | None = None,
 ) -> PurgeReport:
-    """Purge what is past its time at ``now``, and send the notices it queued."""
+    """Purge what is past its time at ``now``, send the notices it queued, scrub the files.
+
+    What the purge deleted leaves the database's files too (:meth:`storage.uow.Database.scrub`): the
+    SQLite write-ahead log is checkpointed and truncated, PostgreSQL's tables vacuumed.
+    """
     report = await retention.purge(
         rt.uow(),
         retention_policy(rt.settings),
@@ -95,6 +99,8 @@ async def purge(
     )
     if report.notice_ids and rt.sender is not None:
         await rt.sender.send_ids(report.notice_ids)
+    if not dry_run and rt.scrub is not None and not await rt.scrub():
+        log.info("the database's write-ahead log was in use: truncated at the next purge")
     return report
 
 
