@@ -26,11 +26,12 @@ from core.text import clean_text
 
 
 def may_answer(actor: Actor) -> bool:
-    """Tell whether ``actor`` answers residents' questions: the secretariat and admins."""
+    """Tell whether ``actor`` answers residents' questions and requests: the secretariat, admins."""
     return actor.has(Role.SECRETARIAT) or actor.has(Role.ADMIN)
 
 
-def _clean(text: str, limit: int) -> str:
+def clean_message(text: str, limit: int) -> str:
+    """Return a resident's or an officer's text as kept, or raise why it cannot be taken."""
     cleaned = clean_text(text, max_len=limit, multiline=True)
     if cleaned.too_long:
         raise TextLengthError(cleaned.length)
@@ -48,7 +49,7 @@ async def ask(
     """
     if not await has_consent(uow, user_id):
         raise ConsentRequiredError(f"user {user_id} has not consented")
-    inquiry = await uow.inquiries.add(Inquiry(user_id, _clean(question, MAX_QUESTION), now))
+    inquiry = await uow.inquiries.add(Inquiry(user_id, clean_message(question, MAX_QUESTION), now))
     return inquiry, await secretariat_ids(uow, today)
 
 
@@ -80,7 +81,7 @@ async def answer(
     if inquiry.is_answered:
         raise AlreadyAnsweredError(inquiry)
     answered = replace(
-        inquiry, answer=_clean(text, MAX_ANSWER), answered_by=actor.user_id, answered_at=now
+        inquiry, answer=clean_message(text, MAX_ANSWER), answered_by=actor.user_id, answered_at=now
     )
     await uow.inquiries.save(answered)
     return answered

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from core.calendar import WorkingCalendar
-from core.inquiries import EmptyTextError, TextLengthError
+from core.contact import clean_message, may_answer
 from core.ports import UnitOfWork
 from core.requests import (
     MAX_OUTCOME,
@@ -35,28 +35,13 @@ from core.requests import (
     reminders_on,
 )
 from core.review import secretariat_ids
-from core.roles import Actor, NotAllowedError, Role
+from core.roles import Actor, NotAllowedError
 from core.services import ConsentRequiredError, has_consent
-from core.text import clean_text
-
-
-def may_handle(actor: Actor) -> bool:
-    """Tell whether ``actor`` handles residents' requests: the secretariat and admins."""
-    return actor.has(Role.SECRETARIAT) or actor.has(Role.ADMIN)
 
 
 def _check_handles(actor: Actor) -> None:
-    if not may_handle(actor):
+    if not may_answer(actor):  # who answers residents' questions handles their requests
         raise NotAllowedError(f"user {actor.user_id} does not handle requests")
-
-
-def _clean(text: str, limit: int) -> str:
-    cleaned = clean_text(text, max_len=limit, multiline=True)
-    if cleaned.too_long:
-        raise TextLengthError(cleaned.length)
-    if not cleaned.text.strip():
-        raise EmptyTextError("nothing typed")
-    return cleaned.text
 
 
 async def file_request(
@@ -77,7 +62,7 @@ async def file_request(
         raise ConsentRequiredError(f"user {user_id} has not consented")
     due = clocks(now, calendar, timezone)
     request = await uow.data_requests.add(
-        DataRequest(user_id, kind, _clean(text, MAX_TEXT), now, due.acknowledge, due.done)
+        DataRequest(user_id, kind, clean_message(text, MAX_TEXT), now, due.acknowledge, due.done)
     )
     return request, await secretariat_ids(uow, now.astimezone(timezone).date())
 
@@ -134,7 +119,7 @@ async def complete(
         acknowledged_by=request.acknowledged_by or actor.user_id,
         done_at=now,
         done_by=actor.user_id,
-        outcome=_clean(outcome, MAX_OUTCOME),
+        outcome=clean_message(outcome, MAX_OUTCOME),
     )
     await uow.data_requests.save(done)
     return done
