@@ -403,6 +403,18 @@ def privacy_purge(
         typer.echo(line)
 
 
+@privacy_app.command("erasures")
+def privacy_erasures(
+    last: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+) -> None:
+    """List the erasures done at residents' request (/xoadulieu): the proof, nobody named."""
+    from bot.privacy_cli import erasure_lines
+
+    settings = _settings()
+    for line in _database(lambda: erasure_lines(settings, limit=last)):
+        typer.echo(line)
+
+
 def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
     """Run a command on the database; one line and exit 1 if it cannot be reached."""
     from storage.database import is_connection_error

@@ -33,3 +33,25 @@ async def purge_lines(settings: Settings, *, now: datetime, dry_run: bool) -> li
     finally:
         await db.dispose()
     return report_lines(report, policy, settings.timezone)
+
+
+async def erasure_lines(settings: Settings, *, limit: int) -> list[str]:
+    """Return the latest erasures as the proof of what was done: when, what, nobody named."""
+    db = await open_database(settings.database_url, migrate=False)
+    try:
+        async with db.uow() as uow:
+            receipts = await uow.erasure.receipts(limit=limit)
+    finally:
+        await db.dispose()
+    if not receipts:
+        return ["ntvt: no erasure yet"]
+    lines = [f"{'receipt':>8}  {'erased at':<17}{'cases erased':>13}  kept cases and rows removed"]
+    for receipt in receipts:
+        at = receipt.erased_at.astimezone(settings.tz)
+        kept = ", ".join(receipt.kept_codes) or "-"
+        rows = ", ".join(f"{name} {n}" for name, n in receipt.counts.as_dict().items() if n)
+        lines.append(
+            f"{receipt.id:>8}  {at:%d/%m/%Y %H:%M}  {receipt.cases_erased:>12}  "
+            f"kept: {kept}; {rows or 'no other rows'}"
+        )
+    return lines

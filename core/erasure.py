@@ -25,7 +25,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from core.errors import DomainError
 from core.nomination import Nomination, NominationStatus
@@ -134,6 +134,18 @@ class ErasureReceipt:
     id: int | None = None
     # The ids the erased cases had, for the process to drop from its memory; not kept.
     erased_case_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def from_summary(cls, receipt_id: int, erased_at: datetime, summary: dict[str, Any]) -> Self:
+        """Rebuild a receipt kept as :meth:`summary` says."""
+        counts = {name: int(summary.get(name, 0)) for name in ErasureCounts.__dataclass_fields__}
+        return cls(
+            erased_at=erased_at,
+            cases_erased=int(summary.get("cases_erased", 0)),
+            kept_codes=tuple(summary.get("cases_kept", ())),
+            counts=ErasureCounts(**counts),
+            id=receipt_id,
+        )
 
     def summary(self) -> dict[str, Any]:
         """Return what the receipt row keeps besides its id and date."""

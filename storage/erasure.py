@@ -9,7 +9,7 @@ is removed is zeroed in the SQLite file by ``secure_delete`` (:mod:`storage.data
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
@@ -154,6 +154,16 @@ class SqlErasureRepository(ErasureRepository):
             .where(*_expired(statuses, changed_before))
         )
         return int(counted.scalar_one())
+
+    async def receipts(self, *, limit: int) -> Sequence[ErasureReceipt]:
+        """Return the latest receipts, newest first."""
+        rows = await self._session.execute(
+            select(ErasureReceiptRow).order_by(ErasureReceiptRow.id.desc()).limit(limit)
+        )
+        return [
+            ErasureReceipt.from_summary(row.id, row.erased_at, dict(row.summary))
+            for row in rows.scalars()
+        ]
 
     async def _ensure_placeholder(self, now: datetime) -> None:
         """Make the users row kept cases point to (migration 0014 made it) if it went."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from core.erasure import ErasureCounts, ErasureReceipt, PersonErasure
@@ -46,3 +46,7 @@ class ErasureRepository(abc.ABC):
     @abc.abstractmethod
     async def add_receipt(self, receipt: ErasureReceipt) -> ErasureReceipt:
         """Keep the receipt; return it with its number."""
+
+    @abc.abstractmethod
+    async def receipts(self, *, limit: int) -> Sequence[ErasureReceipt]:
+        """Return the latest receipts, newest first."""

@@ -16,6 +16,7 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.engine import make_url
 
 from bot.local_api import LocalBotApi
+from bot.privacy_cli import erasure_lines
 from bot.local_api.users import SimUser
 from core.codes import TrackingCode
 from core.people import ERASED_PERSON
@@ -180,6 +181,9 @@ async def test_a_case_before_the_council_is_kept_without_its_nominator(
     assert all(entry.actor_id != user.id for entry in history)
     shown = await say(officer, f"/status {code}")
     assert "đã xóa dữ liệu theo yêu cầu" in shown.text and STORED_PHONE not in shown.text
+    proof = await erasure_lines(bot.runtime.settings, limit=5)
+    assert len(proof) == 2 and f"kept: {code}" in proof[1], proof
+    assert str(user.id) not in "\n".join(proof) and NAME not in "\n".join(proof)
     for needle in ("912345678", NAME, str(user.id)):
         assert await _rows_holding(bot, needle) == [], needle
     if _on_sqlite(bot):
