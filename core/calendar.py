@@ -174,6 +174,40 @@ class WorkingCalendar:
             return f"ngày nghỉ lễ ({name})"
         return f"ngày nghỉ cuối tuần ({name})"
 
+    def _day_off_name(self, d: date) -> str:
+        """Say briefly what day off `d` is: "Chủ nhật", "ngày nghỉ lễ (Quốc khánh)"."""
+        if (
+            d.weekday() >= _SATURDAY
+            and d not in self.config.extra_days_off
+            and self.public_holiday_name(d) is None
+        ):
+            return WEEKDAY_NAMES[d.weekday()]
+        return self._day_off_phrase(d)
+
+    def days_off_clause(self, first: date, last: date) -> str:
+        """Say in one short clause why the days from `first` to `last` are all off.
+
+        "30/12/2017 là Thứ Bảy"; "06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật"; "từ
+        14/02/2018 đến 20/02/2018 là ngày nghỉ (29 Tết, Giao thừa Tết Nguyên Đán, …)". Meant
+        for a deadline moved off those days, in any notice that quotes the plan's words.
+        """
+        if last < first:
+            raise CalendarError("the days off end before they start")
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        if first == last:
+            return f"{format_date_vi(first)} là {self._day_off_name(first)}"
+        weekend = all(self._day_off_name(day) in WEEKDAY_NAMES for day in days)
+        labels = dict.fromkeys(self.holiday_name(day) or "" for day in days)
+        special = [name for name in labels if name and name not in WEEKDAY_NAMES]
+        shown = ", ".join(special[:2]) + (", …" if len(special) > 2 else "")
+        if len(days) == 2:
+            span = f"{format_date_vi(first)} và {format_date_vi(last)}"
+            kind = ", ".join(labels) if weekend else f"ngày nghỉ ({shown})"
+        else:
+            span = f"từ {format_date_vi(first)} đến {format_date_vi(last)}"
+            kind = "ngày nghỉ cuối tuần" if weekend else f"ngày nghỉ ({shown})"
+        return f"{span} là {kind}"
+
     # -- moving through days --------------------------------------------------------------
 
     def _step_to_working_day(self, d: date, step: timedelta) -> date:
