@@ -83,7 +83,9 @@ def test_plan_file_is_utf8_in_nfc() -> None:
     assert unicodedata.is_normalized("NFC", text)
 
 
-def test_the_only_problems_are_the_plans_own_impossible_dates_and_task_4s_year(document: PlanDocument) -> None:
+def test_the_only_problems_are_the_impossible_dates_and_task_4s_year(
+    document: PlanDocument,
+) -> None:
     found = [
         (problem.location, problem.code, dict(problem.params)) for problem in document.problems
     ]
