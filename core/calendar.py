@@ -15,8 +15,11 @@ The package also names the Saturdays it knows were worked in exchange for a day 
 05/01/2019, paid back by 31/12/2018): those count as working days, so that the day off and
 its exchange stay consistent.
 
-Deadlines follow the Civil Code 2015, Art. 148(5): a period whose last day is a weekend day
-or public holiday ends at the end of the next working day (`shift_deadline`).
+Periods follow the Civil Code 2015, Art. 148(5): a period whose last day is a weekend day
+or public holiday ends at the end of the next working day (`shift_deadline`, used for
+residents' requests). A plan's fixed "trước ngày X" is not a period and never moves forward:
+`core.due_rules` makes it due the last working day strictly before X, and
+`days_off_clause` says why in the notice.
 """
 
 from __future__ import annotations
