@@ -151,7 +151,7 @@ def plan_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)
 @plan_app.command("load")
 def plan_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Load a plan file into the database; entries with problems are reported and left out."""
-    from bot.plans import load_plan, read_plan_file
+    from bot.plans import load_plan, no_reminder_lines, read_plan_file
     from storage.uow import open_database
 
     settings = _settings()
@@ -172,6 +172,8 @@ def plan_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
     asyncio.run(_load())
     tasks = len(document.plan.tasks) if document.plan else 0
     typer.echo(f"ntvt: loaded {file.name}: {tasks} tasks, {len(document.problems)} problems")
+    for line in no_reminder_lines(document.plan):
+        typer.echo(line, err=True)
 
 
 @app.command()

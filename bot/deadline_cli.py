@@ -10,11 +10,16 @@ from bot.notices import load_deadlines, run_once
 from bot.personal_copy import PersonalCopies
 from bot.sender import OutboxSender
 from bot.settings import Settings
+from core.deadlines import due_note
 from storage.uow import open_database
 
 
 async def preview(settings: Settings, start: str, end: str, unit: str | None) -> list[str]:
-    """Return one line per notice due between two days (inclusive), shifts explained."""
+    """Return one line per notice due between two days (inclusive).
+
+    Each line quotes the plan's words for the task's due day and, in brackets, why the day
+    is not simply the one written.
+    """
     first, last = date.fromisoformat(start), date.fromisoformat(end)
     if last < first:
         raise ValueError("--to is before --from")
@@ -34,19 +39,22 @@ async def preview(settings: Settings, start: str, end: str, unit: str | None) ->
     tz = settings.tz
     window_start = datetime.combine(first, time(0), tz)
     window_end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    tasks = {task.number: task for task in deadlines.plan.tasks}
     lines = []
     for notice in due_between(deadlines, calendar, reminders, window_start, window_end):
         if unit_key and notice.obligation.unit_key != unit_key:
             continue
         local = notice.send_at.astimezone(tz)
+        note = due_note(tasks[notice.obligation.task_number], notice)
         line = (
             f"{local:%d/%m/%Y %H:%M}  {notice.kind.value:<9} #{notice.number}  "
             f"task {notice.obligation.task_number:>2}  "
             f"{rt.directory.unit_name(notice.obligation.unit_key)}  "
-            f"due {notice.due:%d/%m/%Y} ({notice.working_days_left:+d} working days)"
+            f"due {notice.due:%d/%m/%Y} ({notice.working_days_left:+d} working days)  "
+            f"«{note.as_written}»"
         )
-        if notice.shift_reason:
-            line += f"  [{notice.shift_reason}]"
+        if note.reason:
+            line += f"  [{note.reason}]"
         lines.append(line)
     return lines or ["no notices in this period"]
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from core.plan import PlanDocument, load_plan_document
+from core.deadlines import NoReminderReason, undated_tasks
+from core.plan import Plan, PlanDocument, load_plan_document
 from storage.uow import Database
 
 DEMO_PLAN = Path(__file__).resolve().parent.parent / "storage" / "plans" / "hoan-kiem-2018.yaml"
@@ -31,3 +32,21 @@ async def load_plan(db: Database, document: PlanDocument) -> None:
         if document.plan is not None:
             await uow.organisation.save_plan(document.plan)
         await uow.commit()
+
+
+_NO_REMINDER_WHY = {
+    NoReminderReason.UNREADABLE: "its due text is not a wording the reader knows",
+    NoReminderReason.OUT_OF_PLAN: "its due day lies outside the plan's time",
+    NoReminderReason.UNDATED: "its due text names no day",
+}
+
+
+def no_reminder_lines(plan: Plan | None) -> list[str]:
+    """Say, one line per task, which tasks of a loaded plan nobody will be reminded of."""
+    if plan is None:
+        return []
+    return [
+        f"ntvt: WARNING task {item.task.number} gets NO REMINDER until its due text is fixed: "
+        f"«{item.task.due_as_written}» ({_NO_REMINDER_WHY[item.reason]})"
+        for item in undated_tasks(plan)
+    ]

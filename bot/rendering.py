@@ -18,6 +18,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from core.dates import format_date_vi
+from core.deadlines import due_note
 from core.people import SUPPORTED_LOCALES
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ class Renderer:
         env.filters["day"] = self._format_day
         env.filters["isodate"] = lambda value: format_date_vi(date.fromisoformat(value))
         env.globals["label"] = lambda msgid: self.text(locale, msgid)
+        # Any template showing a due day quotes the plan's words and why the day moved.
+        env.globals["due_note"] = due_note
         return env
 
     def locale_or_default(self, locale: str | None) -> str:

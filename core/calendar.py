@@ -15,8 +15,11 @@ The package also names the Saturdays it knows were worked in exchange for a day 
 05/01/2019, paid back by 31/12/2018): those count as working days, so that the day off and
 its exchange stay consistent.
 
-Deadlines follow the Civil Code 2015, Art. 148(5): a period whose last day is a weekend day
-or public holiday ends at the end of the next working day (`shift_deadline`).
+Periods follow the Civil Code 2015, Art. 148(5): a period whose last day is a weekend day
+or public holiday ends at the end of the next working day (`shift_deadline`, used for
+residents' requests). A plan's fixed "trước ngày X" is not a period and never moves forward:
+`core.due_rules` makes it due the last working day strictly before X, and
+`days_off_clause` says why in the notice.
 """
 
 from __future__ import annotations
@@ -173,6 +176,40 @@ class WorkingCalendar:
                 return name[0].lower() + name[1:]
             return f"ngày nghỉ lễ ({name})"
         return f"ngày nghỉ cuối tuần ({name})"
+
+    def _day_off_name(self, d: date) -> str:
+        """Say briefly what day off `d` is: "Chủ nhật", "ngày nghỉ lễ (Quốc khánh)"."""
+        if (
+            d.weekday() >= _SATURDAY
+            and d not in self.config.extra_days_off
+            and self.public_holiday_name(d) is None
+        ):
+            return WEEKDAY_NAMES[d.weekday()]
+        return self._day_off_phrase(d)
+
+    def days_off_clause(self, first: date, last: date) -> str:
+        """Say in one short clause why the days from `first` to `last` are all off.
+
+        "30/12/2017 là Thứ Bảy"; "06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật"; "từ
+        14/02/2018 đến 20/02/2018 là ngày nghỉ (29 Tết, Giao thừa Tết Nguyên Đán, …)". Meant
+        for a deadline moved off those days, in any notice that quotes the plan's words.
+        """
+        if last < first:
+            raise CalendarError("the days off end before they start")
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        if first == last:
+            return f"{format_date_vi(first)} là {self._day_off_name(first)}"
+        weekend = all(self._day_off_name(day) in WEEKDAY_NAMES for day in days)
+        labels = dict.fromkeys(self.holiday_name(day) or "" for day in days)
+        special = [name for name in labels if name and name not in WEEKDAY_NAMES]
+        shown = ", ".join(special[:2]) + (", …" if len(special) > 2 else "")
+        if len(days) == 2:
+            span = f"{format_date_vi(first)} và {format_date_vi(last)}"
+            kind = ", ".join(labels) if weekend else f"ngày nghỉ ({shown})"
+        else:
+            span = f"từ {format_date_vi(first)} đến {format_date_vi(last)}"
+            kind = "ngày nghỉ cuối tuần" if weekend else f"ngày nghỉ ({shown})"
+        return f"{span} là {kind}"
 
     # -- moving through days --------------------------------------------------------------
 

@@ -8,26 +8,13 @@ Three steps, each pure and deterministic:
 3. `schedule`: each occurrence becomes the notices to send in a window of time, on working
    days at office time, minus those a completion made pointless.
 
-How the plan's wordings are read (the decisions, and why):
-
-- "Trước ngày X" ("before day X"): the deadline is X-1, the last day that is before X. This
-  is the literal reading, and the safe one for reminders: acting on X-1 satisfies either
-  reading, acting on X satisfies only one. Like any period whose last day is a day off, it
-  then moves to the next working day (Civil Code 2015, Art. 148(5); `WorkingCalendar.
-  shift_deadline`): "Trước ngày 08/01/2018" is due on Monday 08/01/2018, because 07/01 is a
-  Sunday.
-- "Hồ sơ gửi trước N ngày dự kiến ...": the deadline is the event day minus N
-  (`RelativeDue.due_for`: the event day is not counted). If that is a day off it moves to
-  the working day BEFORE it: the rule sets a minimum lead time for whoever receives the
-  dossier, and moving it later would leave fewer than N days. The occurrence's name carries
-  the event day, so when the officer enters another day the reminders start afresh for it.
-- "Hàng tháng": one occurrence per month, due on the month's last working day (moved back,
-  not forward, so that the month's work stays in its month).
-- "Hàng tháng, quý": the same twelve occurrences, the one ending a quarter named after the
-  quarter ("2018-Q1" instead of "2018-03"): the quarterly session replaces that month's,
-  so a unit is not reminded twice on the same day.
-- "Các ngày làm việc trong tuần": a continuous duty with no deadline, so no occurrence and
-  nothing to remind.
+How the plan's wordings become due days is decided in one place, `core.due_rules.deadlines`
+(see that module): "Trước ngày X" is due the last working day strictly before X, never X or
+later; a relative rule is the event day minus N days, moved back off a day off; a month, a
+quarter, "Hàng tháng", "Hàng quý" the last working day of the period; continuous duties and
+undated rules have no due day, so nothing to remind. Each occurrence carries the reason its
+day is not simply the one written, and `due_note` gives any notice the plan's own words with
+that reason.
 """
 
 from __future__ import annotations
@@ -39,24 +26,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from core.calendar import WorkingCalendar
-from core.dates import format_date_vi
+from core.due_rules import ONCE as ONCE
+from core.due_rules import deadlines, has_no_day, parse_due_rule
 from core.org import Organisation, UnitKind
-from core.plan import (
-    AbsoluteDue,
-    Frequency,
-    Plan,
-    PlanTask,
-    RecurringDue,
-    RelativeDue,
-    UnitGroup,
-    UnitRef,
-)
+from core.plan import Plan, PlanTask, UnitGroup, UnitRef
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 """Vietnam's time zone (UTC+7), in which office hours are counted."""
-
-ONCE = "once"
-"""The occurrence name of a task done once by a fixed day."""
 
 
 class NoticeKind(StrEnum):
@@ -192,8 +168,9 @@ class Occurrence:
     """One deadline of an obligation.
 
     `occurrence` names it within the obligation ("once", "2018-03", "2018-Q1",
-    "award_presentation@2018-09-20"); `nominal_due` is the day the plan's words give,
-    `due` the day after moving it off a day off, and `shift_reason` says why it moved.
+    "award_presentation@2018-09-20"); `nominal_due` is the last day the plan's words allow,
+    `due` the working day it is due, and `shift_reason` says in one short clause why `due`
+    is that day when the words do not name it ("30/12/2017 là Thứ Bảy"), or is None.
     """
 
     key: ObligationKey
@@ -201,32 +178,6 @@ class Occurrence:
     nominal_due: date
     due: date
     shift_reason: str | None
-
-
-_QUARTER_ENDS = {3: 1, 6: 2, 9: 3, 12: 4}
-
-
-def _month_end(year: int, month: int) -> date:
-    first_of_next = date(year + month // 12, month % 12 + 1, 1)
-    return first_of_next - timedelta(days=1)
-
-
-def _monthly(
-    key: ObligationKey, calendar: WorkingCalendar, year: int, *, quarters: bool
-) -> list[Occurrence]:
-    found: list[Occurrence] = []
-    for month in range(1, 13):
-        quarter = _QUARTER_ENDS.get(month) if quarters else None
-        if quarter is not None:
-            name = f"{year}-Q{quarter}"
-            why = f"(ngày làm việc cuối cùng của quý {quarter})"
-        else:
-            name = f"{year}-{month:02d}"
-            why = f"(ngày làm việc cuối cùng của tháng {month})"
-        nominal = _month_end(year, month)
-        shift = calendar.shift_deadline_back(nominal, why)
-        found.append(Occurrence(key, name, nominal, shift.day, shift.reason))
-    return found
 
 
 def occurrences(
@@ -237,38 +188,90 @@ def occurrences(
     event_days: Mapping[ObligationKey, date],
     not_before: date | None = None,
 ) -> list[Occurrence]:
-    """List the deadlines of `obligation`, in order (see the module's notes on the readings).
+    """List the deadlines of `obligation`, in order (`core.due_rules.deadlines` reads them).
 
     `year` is the year whose months a recurring task covers; a fixed day outside it still
     counts (the plan checker reports impossible ones). `event_days` holds the event day an
     officer entered for a relative deadline; without one there is no deadline yet.
     Occurrences due before `not_before` (e.g. the plan's issue date) are left out. A task
-    whose due text could not be read (`due` is None) has none.
+    whose due text could not be read (`due` is None), names no day, or is a continuous
+    duty has none.
     """
-    rule = obligation.task.due
     key = obligation.key
-    found: list[Occurrence]
-    if isinstance(rule, AbsoluteDue):
-        nominal = rule.day - timedelta(days=1)
-        shift = calendar.shift_deadline(nominal)
-        found = [Occurrence(key, ONCE, nominal, shift.day, shift.reason)]
-    elif isinstance(rule, RelativeDue):
-        event_day = event_days.get(key)
-        if event_day is None:
-            return []
-        nominal = rule.due_for(event_day)
-        why = f"để đủ {rule.days_before} ngày trước ngày dự kiến {format_date_vi(event_day)}"
-        shift = calendar.shift_deadline_back(nominal, f"({why})")
-        name = f"{rule.event}@{event_day.isoformat()}"
-        found = [Occurrence(key, name, nominal, shift.day, shift.reason)]
-    elif isinstance(rule, RecurringDue) and rule.frequency is not Frequency.WORKING_DAYS:
-        quarters = rule.frequency is Frequency.MONTHLY_QUARTERLY
-        found = _monthly(key, calendar, year, quarters=quarters)
-    else:
-        # No due rule, or a continuous duty ("Các ngày làm việc trong tuần").
-        return []
+    found = [
+        Occurrence(key, deadline.name, deadline.nominal, deadline.due, deadline.reason)
+        for deadline in deadlines(
+            obligation.task.due, calendar, year=year, event_day=event_days.get(key)
+        )
+    ]
     if not_before is not None:
         found = [occurrence for occurrence in found if occurrence.due >= not_before]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class DueNote:
+    """What a notice says of a due day besides the day: the plan's words, and why.
+
+    `as_written` is the task's "Thời gian thực hiện" as the plan prints it ("Hồ sơ gửi
+    trước ngày 01/7/2018"); `reason` one short clause saying why the day is not simply the
+    one written ("30/06/2018 là Thứ Bảy"), or None when it is.
+    """
+
+    as_written: str
+    reason: str | None
+
+
+def due_note(task: PlanTask, occurrence: Occurrence | ScheduledNotice) -> DueNote:
+    """Return the plan's words for `task`'s due day and the reason of `occurrence`'s day.
+
+    Any template that shows a due day calls it (the renderer offers it as `due_note`), so
+    every notice quotes the plan instead of a day the officer cannot find in it.
+    """
+    return DueNote(" ".join(task.due_as_written.split()), occurrence.shift_reason)
+
+
+class NoReminderReason(StrEnum):
+    """Why a task of a loaded plan gets no reminder until its words are fixed."""
+
+    UNREADABLE = "unreadable"
+    """The words are not a wording of a deadline the reader knows."""
+    OUT_OF_PLAN = "out_of_plan"
+    """The words name a day outside the plan's time (before its issue, long after its year)."""
+    UNDATED = "undated"
+    """The words name no day ("Theo kế hoạch của Thành phố")."""
+
+
+@dataclass(frozen=True, slots=True)
+class UndatedTask:
+    """A task nobody is reminded of until the plan's words for it are fixed."""
+
+    task: PlanTask
+    reason: NoReminderReason
+
+
+def undated_tasks(plan: Plan) -> list[UndatedTask]:
+    """List the tasks of `plan` that can get no reminder, by number, with the reason.
+
+    The loader keeps such tasks with their words (`due` None, or an `UndatedDue`): the
+    secretariat must see them, since no notice will ever remind anyone of them. A relative
+    rule is not listed (it is dated once an officer enters the event's day), nor is a
+    continuous duty (it has no deadline by design).
+    """
+    found: list[UndatedTask] = []
+    for task in sorted(plan.tasks, key=lambda task: task.number):
+        if not has_no_day(task.due):
+            continue
+        if task.due is not None:
+            reason = NoReminderReason.UNDATED
+        else:
+            try:
+                parse_due_rule(task.due_as_written, year=plan.year)
+            except ValueError:
+                reason = NoReminderReason.UNREADABLE
+            else:
+                reason = NoReminderReason.OUT_OF_PLAN
+        found.append(UndatedTask(task, reason))
     return found
 
 

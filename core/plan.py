@@ -5,7 +5,7 @@ A plan file is YAML, but this module never reads it: the caller loads it (e.g. w
 entry it can and reports every entry that cannot be right as a `PlanProblem` (data, not an
 exception), so that "ntvt plan check" can print them all and "ntvt plan load" can load the rest.
 
-Due rules are only parsed here; moving a deadline off a weekend or holiday is done elsewhere.
+Due rules are read by `core.due_rules`, which also turns them into due days.
 """
 
 from __future__ import annotations
@@ -17,8 +17,51 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any
 
+# Re-exported: the due rules were defined here before `core.due_rules` existed.
+from core.due_rules import (
+    EVENT_AWARD_PRESENTATION as EVENT_AWARD_PRESENTATION,
+)
+from core.due_rules import (
+    EVENT_PLAQUE_MOUNTING as EVENT_PLAQUE_MOUNTING,
+)
+from core.due_rules import (
+    AbsoluteDue as AbsoluteDue,
+)
+from core.due_rules import (
+    DueRule as DueRule,
+)
+from core.due_rules import (
+    DueRuleError as DueRuleError,
+)
+from core.due_rules import (
+    Frequency as Frequency,
+)
+from core.due_rules import (
+    MonthDue as MonthDue,
+)
+from core.due_rules import (
+    MonthlyDue as MonthlyDue,
+)
+from core.due_rules import (
+    QuarterDue as QuarterDue,
+)
+from core.due_rules import (
+    RecurringDue as RecurringDue,
+)
+from core.due_rules import (
+    RelativeDue as RelativeDue,
+)
+from core.due_rules import (
+    UndatedDue as UndatedDue,
+)
+from core.due_rules import (
+    contradicting_years,
+)
+from core.due_rules import (
+    parse_due_rule as parse_due_rule,
+)
 from core.org import (
     Campaign,
     Cluster,
@@ -111,138 +154,6 @@ class UnitRef:
 # --------------------------------------------------------------------------------------------
 
 
-class Frequency(StrEnum):
-    """How often a recurring task is done."""
-
-    MONTHLY = "monthly"
-    """"Hàng tháng"."""
-    MONTHLY_QUARTERLY = "monthly_quarterly"
-    """"Hàng tháng, quý"."""
-    WORKING_DAYS = "working_days"
-    """"Các ngày làm việc trong tuần"."""
-
-
-EVENT_AWARD_PRESENTATION = "award_presentation"
-"""The expected day an award is presented ("dự kiến trao tặng")."""
-EVENT_PLAQUE_MOUNTING = "plaque_mounting"
-"""The expected day a plaque is mounted on a building project ("dự kiến gắn biển")."""
-
-
-@dataclass(frozen=True, slots=True)
-class AbsoluteDue:
-    """Due before a fixed day: "Trước ngày 31/12/2017"; "Hồ sơ gửi trước ngày 15/3/2018".
-
-    `dossier` is true when what is due is a dossier (hồ sơ) sent to the secretariat.
-    """
-
-    day: date
-    dossier: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RelativeDue:
-    """Due a number of days before an event whose day an officer enters later.
-
-    "Hồ sơ gửi trước 90 ngày dự kiến trao tặng" is `RelativeDue(90, "award_presentation",
-    dossier=True)`.
-    """
-
-    days_before: int
-    event: str
-    dossier: bool = False
-
-    def __post_init__(self) -> None:
-        if self.days_before < 0:
-            raise ValueError(f"days_before must not be negative, got {self.days_before}")
-
-    def due_for(self, event_day: date) -> date:
-        """Return the last day to act for an event on `event_day`.
-
-        The day of the event is not counted (Civil Code 2015, Art. 147): counting back from
-        the day before it, the `days_before`-th day is the deadline.
-        """
-        return event_day - timedelta(days=self.days_before)
-
-
-@dataclass(frozen=True, slots=True)
-class RecurringDue:
-    """Done again and again: "Hàng tháng", "Hàng tháng, quý", "Các ngày làm việc trong tuần"."""
-
-    frequency: Frequency
-
-
-DueRule: TypeAlias = AbsoluteDue | RelativeDue | RecurringDue
-
-
-class DueRuleError(ValueError):
-    """A due text that `parse_due_rule` cannot read; `text` is the text as given."""
-
-    def __init__(self, text: str, reason: str) -> None:
-        super().__init__(f"cannot read the due rule {text!r}: {reason}")
-        self.text = text
-        self.reason = reason
-
-
-def _fold(text: str) -> str:
-    """Return a diacritic-free, lower-case, single-spaced key for matching fixed phrases."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.lower().split())
-
-
-_DOSSIER = r"(?P<dossier>ho so gui )?"
-_ABSOLUTE = re.compile(_DOSSIER + r"truoc ngay (?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})")
-_RELATIVE = re.compile(_DOSSIER + r"truoc (?P<days>\d{1,4}) ngay (?P<event>.+)")
-_EVENTS: Mapping[str, str] = {
-    "du kien trao tang": EVENT_AWARD_PRESENTATION,
-    "du kien gan bien": EVENT_PLAQUE_MOUNTING,
-}
-_RECURRING: Mapping[str, Frequency] = {
-    "hang thang": Frequency.MONTHLY,
-    "hang thang, quy": Frequency.MONTHLY_QUARTERLY,
-    "cac ngay lam viec trong tuan": Frequency.WORKING_DAYS,
-}
-_TRAILING_PUNCTUATION = " .,;:/!"
-
-
-def parse_due_rule(text: str) -> DueRule:
-    """Read a "Thời gian thực hiện" text of the plan's appendix into a due rule.
-
-    Accepts the plan's own wordings, with or without diacritics, in any letter case and
-    with trailing punctuation ("Hồ sơ gửi trước 45 ngày dự kiến gắn biển."). Raises
-    `DueRuleError` for anything else, including a day that is not on the calendar.
-    """
-    key = _fold(text).rstrip(_TRAILING_PUNCTUATION)
-    key = re.sub(r"\s*,\s*", ", ", key)
-    if not key:
-        raise DueRuleError(text, "the text is empty")
-
-    absolute = _ABSOLUTE.fullmatch(key)
-    if absolute is not None:
-        try:
-            day = date(int(absolute["year"]), int(absolute["month"]), int(absolute["day"]))
-        except ValueError:
-            raise DueRuleError(text, "the day is not on the calendar") from None
-        return AbsoluteDue(day=day, dossier=absolute["dossier"] is not None)
-
-    relative = _RELATIVE.fullmatch(key)
-    if relative is not None:
-        event = _EVENTS.get(relative["event"])
-        if event is None:
-            known = ", ".join(repr(phrase) for phrase in _EVENTS)
-            raise DueRuleError(text, f"unknown event (known: {known})")
-        return RelativeDue(
-            days_before=int(relative["days"]),
-            event=event,
-            dossier=relative["dossier"] is not None,
-        )
-
-    frequency = _RECURRING.get(key)
-    if frequency is not None:
-        return RecurringDue(frequency=frequency)
-    raise DueRuleError(text, "not one of the plan's wordings of a deadline or a frequency")
-
-
 # --------------------------------------------------------------------------------------------
 # The plan
 # --------------------------------------------------------------------------------------------
@@ -327,6 +238,8 @@ class ProblemCode(StrEnum):
     DUE_UNPARSEABLE = "due.unparseable"
     DUE_BEFORE_ISSUE_DATE = "due.before_issue_date"
     DUE_AFTER_PLAN_YEAR = "due.after_plan_year"
+    DUE_UNDATED = "due.undated"
+    TASK_YEAR_CONTRADICTS_PLAN = "task.year_contradicts_plan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -879,6 +792,8 @@ class _Loader:
                 )
                 continue
             seen.add(number)
+            if year is not None:
+                self.task_years(content, f"{location}.content", number, year)
             due = self.due(due_as_written, f"{location}.due", number, year, issued_on)
             when = Validity(due.day, due.day) if isinstance(due, AbsoluteDue) else period
             found.append(
@@ -930,11 +845,24 @@ class _Loader:
             found.append(ref)
         return tuple(found)
 
+    def task_years(self, content: str, where: str, number: int, year: int) -> None:
+        """Report each year in a task's text that contradicts the plan's year."""
+        for wrong in contradicting_years(content, year):
+            self.report(
+                where,
+                ProblemCode.TASK_YEAR_CONTRADICTS_PLAN,
+                f"{where} (task {number}): the text names the year {wrong}, "
+                f"which does not fit the plan year {year}",
+                task=str(number),
+                year=str(wrong),
+                plan_year=str(year),
+            )
+
     def due(
         self, text: str, where: str, number: int, year: int | None, issued_on: date | None
     ) -> DueRule | None:
         try:
-            rule = parse_due_rule(text)
+            rule = parse_due_rule(text, year=year)
         except DueRuleError as error:
             self.report(
                 where,
@@ -945,6 +873,15 @@ class _Loader:
                 reason=error.reason,
             )
             return None
+        if isinstance(rule, UndatedDue):
+            self.report(
+                where,
+                ProblemCode.DUE_UNDATED,
+                f"{where} (task {number}): {text!r} names no day: "
+                "nobody is reminded of this task until a day is written in the plan",
+                task=str(number),
+                text=text,
+            )
         if not isinstance(rule, AbsoluteDue):
             return rule
         day = rule.day.isoformat()

@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 from core.calendar import WorkingCalendar
 from core.deadlines import ObligationKey
+from core.due_rules import deadlines
 from core.errors import DomainError
 from core.plan import Plan, PlanTask, RelativeDue
 from core.ports import UnitOfWork
@@ -120,8 +121,8 @@ async def set_event_day(
     for unit_key in units:
         key = ObligationKey(plan.key, task.number, unit_key)
         await uow.deadlines.set_event_day(plan.key, str(key), day, by=actor.user_id, at=now)
-    due = calendar.shift_deadline_back(task.due.due_for(day), "").day
-    return EventDaySet(units, day, due)
+    [deadline] = deadlines(task.due, calendar, year=plan.year, event_day=day)
+    return EventDaySet(units, day, deadline.due)
 
 
 async def registered_units(uow: UnitOfWork, actor: Actor, year: int) -> frozenset[str]:

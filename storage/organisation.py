@@ -9,18 +9,19 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.org import Campaign, Cluster, Council, Organisation, Unit
-from core.plan import (
+from core.due_rules import (
     AbsoluteDue,
     DueRule,
     Frequency,
-    Plan,
-    PlanTask,
+    MonthDue,
+    MonthlyDue,
+    QuarterDue,
     RecurringDue,
     RelativeDue,
-    UnitGroup,
-    UnitRef,
+    UndatedDue,
 )
+from core.org import Campaign, Cluster, Council, Organisation, Unit
+from core.plan import Plan, PlanTask, UnitGroup, UnitRef
 from core.ports import OrganisationRepository
 from storage.mapping import to_entity, to_values
 from storage.sql import upsert
@@ -183,8 +184,13 @@ def _due_json(due: DueRule | None) -> dict[str, Any] | None:
     match due:
         case None:
             return None
-        case AbsoluteDue(day=day, dossier=dossier):
-            return {"kind": "absolute", "day": day.isoformat(), "dossier": dossier}
+        case AbsoluteDue(day=day, dossier=dossier, inclusive=inclusive):
+            return {
+                "kind": "absolute",
+                "day": day.isoformat(),
+                "dossier": dossier,
+                "inclusive": inclusive,
+            }
         case RelativeDue(days_before=days_before, event=event, dossier=dossier):
             return {
                 "kind": "relative",
@@ -194,6 +200,14 @@ def _due_json(due: DueRule | None) -> dict[str, Any] | None:
             }
         case RecurringDue(frequency=frequency):
             return {"kind": "recurring", "frequency": frequency.value}
+        case MonthDue(month=month, year=year):
+            return {"kind": "month", "month": month, "year": year}
+        case QuarterDue(quarter=quarter, year=year):
+            return {"kind": "quarter", "quarter": quarter, "year": year}
+        case MonthlyDue(day=day, inclusive=inclusive):
+            return {"kind": "monthly", "day": day, "inclusive": inclusive}
+        case UndatedDue():
+            return {"kind": "undated"}
     raise TypeError(f"unknown due rule {due!r}")
 
 
@@ -202,7 +216,12 @@ def _due(data: dict[str, Any] | None) -> DueRule | None:
         return None
     kind = data["kind"]
     if kind == "absolute":
-        return AbsoluteDue(day=date.fromisoformat(data["day"]), dossier=bool(data["dossier"]))
+        # Rules stored before "Chậm nhất ngày X" was read have no "inclusive": "before X".
+        return AbsoluteDue(
+            day=date.fromisoformat(data["day"]),
+            dossier=bool(data["dossier"]),
+            inclusive=bool(data.get("inclusive", False)),
+        )
     if kind == "relative":
         return RelativeDue(
             days_before=int(data["days_before"]),
@@ -211,4 +230,16 @@ def _due(data: dict[str, Any] | None) -> DueRule | None:
         )
     if kind == "recurring":
         return RecurringDue(frequency=Frequency(data["frequency"]))
+    if kind == "month":
+        return MonthDue(int(data["month"]), _year(data))
+    if kind == "quarter":
+        return QuarterDue(int(data["quarter"]), _year(data))
+    if kind == "monthly":
+        return MonthlyDue(int(data["day"]), inclusive=bool(data["inclusive"]))
+    if kind == "undated":
+        return UndatedDue()
     raise ValueError(f"unknown due rule kind {kind!r}")
+
+
+def _year(data: dict[str, Any]) -> int | None:
+    return None if data.get("year") is None else int(data["year"])

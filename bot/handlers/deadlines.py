@@ -16,7 +16,7 @@ from bot.rendering import N_
 from bot.runtime import Turn
 from core.compliance import compliance, nominations_in_month
 from core.dates import parse_deed_date
-from core.deadlines import Occurrence
+from core.deadlines import Occurrence, undated_tasks
 from core.errors import DomainError
 from core.plan import Plan
 from core.reporting import (
@@ -88,12 +88,14 @@ async def show_deadlines(turn: Turn) -> None:
                 "due": o.due,
                 "overdue": overdue,
                 "days_left": turn.rt.calendar.working_days_between(turn.today, o.due),
-                "shift_reason": o.shift_reason,
+                "occurrence": o,
             }
             for o, overdue in shown
         ],
         more=len(items) - len(shown),
         plan=deadlines.plan.number,
+        # The secretariat must know which tasks nobody will ever be reminded of.
+        undated=undated_tasks(deadlines.plan) if may_see_every_unit(actor) else [],
     )
 
 
@@ -111,7 +113,7 @@ def _plan_deadlines(turn: Turn, deadlines: Deadlines) -> None:
         "deadlines/plan",
         plan=deadlines.plan.number,
         items=[
-            {"task": tasks[number], "due": occurrence.due}
+            {"task": tasks[number], "due": occurrence.due, "occurrence": occurrence}
             for number, occurrence in sorted(soonest.items(), key=lambda i: i[1].due)
         ][:MAX_LISTED],
     )

@@ -339,6 +339,12 @@ def test_a_year_of_notices_goes_out_on_working_days_once_and_in_time(
         overdue = Counter((n.task, n.due) for n in received if n.kind == "overdue")
         assert max(overdue.values()) <= MAX_OVERDUE, unit
 
+    # Every deadline notice quotes the plan's own words for the task's time.
+    for n in everything:
+        assert n.task == 0 or "Kế hoạch ghi: «" in n.text, n.text
+    task_14_text = next(n.text for n in notices[LY_THAI_TO] if n.task == 14)
+    assert "Kế hoạch ghi: «Trước ngày 02/11/2018»" in task_14_text
+
     # A task nobody reports done: the cluster chief's year-end review (task 14, "Trước
     # ngày 02/11/2018", due Thursday 01/11) is reminded, then overdue five times.
     task_14 = year.officers.of(LY_THAI_TO, 14)
@@ -427,7 +433,7 @@ def test_a_relative_deadline_is_reminded_only_once_entered_and_moves_with_it(
 async def test_notices_queued_before_a_restart_are_sent_once_by_the_next_bot(
     api: LocalBotApi, start_bot: StartBot, clock: FakeClock
 ) -> None:
-    day = date(2018, 1, 3)  # task 1 overdue, task 3's reminder, task 19's nothing yet
+    day = date(2018, 1, 4)  # task 1 overdue (due 29/12/2017), task 3 due tomorrow
     users = {
         HANG_BAC: api.user(2201, "Cán bộ Hàng Bạc"),
         NOI_VU: api.user(2202, "Cán bộ Nội vụ"),

@@ -58,13 +58,16 @@ async def test_a_reminder_arrives_once_names_the_task_and_its_shifted_due_date(
 ) -> None:
     officer = api.user(1101, "Cán bộ Bạc")
     await _officer(year_2018, clock, officer.id)
-    assert await _run(year_2018, clock, "2018-01-03") > 0
+    assert await _run(year_2018, clock, "2018-01-04") > 0
     texts = [m.text for m in officer.messages]
     task_3 = next(t for t in texts if "Nhiệm vụ 3:" in t)
-    # "Trước ngày 08/01/2018": due 07/01 (a Sunday), moved to Monday 08/01.
-    assert "Hạn: 08/01/2018" in task_3 and "còn 3 ngày làm việc" in task_3
-    assert "Chủ nhật" in task_3 and "Phòng Nội vụ" in task_3
-    assert await _run(year_2018, clock, "2018-01-03", 9) == 0  # nothing twice
+    # "Trước ngày 08/01/2018" (a Monday): due Friday 05/01, the last working day before it;
+    # the notice quotes the plan and says why the day is not Sunday 07/01.
+    assert "Hạn: 05/01/2018" in task_3 and "còn 1 ngày làm việc" in task_3
+    quoted = "Kế hoạch ghi: «Trước ngày 08/01/2018» (06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật)"
+    assert quoted in task_3
+    assert "Phòng Nội vụ" in task_3
+    assert await _run(year_2018, clock, "2018-01-04", 9) == 0  # nothing twice
 
 
 async def test_nothing_goes_out_on_a_weekend_or_outside_office_hours(
@@ -82,7 +85,7 @@ async def test_done_stops_the_reminders_and_tells_the_secretariat(
     officer, secretary = api.user(1103, "Cán bộ"), api.user(1104, "Thư ký")
     await _officer(year_2018, clock, officer.id)
     await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
-    await _run(year_2018, clock, "2018-01-03")
+    await _run(year_2018, clock, "2018-01-04")
     task_3 = next(m for m in officer.messages if "Nhiệm vụ 3:" in m.text)
     officer.skip_pending()
     await officer.press_on(task_3, "✅ Đã hoàn thành")
@@ -104,9 +107,10 @@ async def test_overdue_notices_follow_a_missed_deadline(
 ) -> None:
     officer = api.user(1105, "Cán bộ")
     await _officer(year_2018, clock, officer.id)
-    await _run(year_2018, clock, "2018-01-09")
+    # Task 3 was due Friday 05/01; Monday 08/01 is its first overdue day.
+    await _run(year_2018, clock, "2018-01-08")
     overdue = [m.text for m in officer.messages if "Nhiệm vụ 3:" in m.text]
-    assert len(overdue) == 1  # the due-day notice of yesterday is not sent a day late
+    assert len(overdue) == 1  # the due-day notice of Friday is not sent days late
     assert "Quá hạn" in overdue[0] and "quá 1 ngày làm việc" in overdue[0]
 
 
@@ -116,7 +120,8 @@ async def test_deadlines_lists_what_is_coming_for_my_unit(
     officer = api.user(1106, "Cán bộ")
     await _officer(year_2018, clock, officer.id)
     listing = await say(officer, "/deadlines")
-    assert "Nhiệm vụ 3:" in listing.text and "hạn 08/01/2018" in listing.text
+    assert "Nhiệm vụ 3:" in listing.text and "hạn 05/01/2018" in listing.text
+    assert "Kế hoạch ghi: «Trước ngày 08/01/2018»" in listing.text
     assert any(label.startswith("✅ Đã hoàn thành · 3") for row in listing.buttons for label in row)
     done = await press(
         officer,
@@ -132,7 +137,8 @@ async def test_deadlines_lists_what_is_coming_for_my_unit(
     again = await say(officer, "/deadlines")
     assert "Nhiệm vụ 3:" not in again.text
     resident = await say(api.user(1107, "Dân"), "/deadlines")
-    assert "Các hạn sắp tới của Kế hoạch" in resident.text and "08/01/2018" in resident.text
+    assert "Các hạn sắp tới của Kế hoạch" in resident.text and "05/01/2018" in resident.text
+    assert "«Trước ngày 08/01/2018»" in resident.text
     assert resident.buttons == []
 
 
@@ -163,7 +169,7 @@ async def test_registration_and_compliance_show_who_is_late(
     report = await say(secretary, "/compliance")
     lines = report.text.splitlines()
     hang_bac = lines[lines.index("🔴 Phường Hàng Bạc") + 1]
-    # Tasks 1 (due 02/01) and 3 (due 08/01) are overdue on 10/01.
+    # Tasks 1 (due 29/12/2017) and 3 (due 05/01) are overdue on 10/01.
     assert "ĐK: có" in hang_bac and "📝 0/1" in hang_bac and "⚠️ 2" in hang_bac
     hang_gai = lines[lines.index("🔴 Phường Hàng Gai") + 1]
     assert "ĐK: chưa" in hang_gai
@@ -215,3 +221,22 @@ async def test_a_year_end_dossier_needs_the_emulation_registration_unless_switch
         "phuong-hang-bac": ("Tập thể lao động xuất sắc", "Giấy khen"),
         "phuong-hang-gai": ("Giấy khen",),
     }
+
+
+async def test_the_secretariat_sees_which_tasks_nobody_will_be_reminded_of(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer, secretary = api.user(1120, "Cán bộ Bạc"), api.user(1121, "Thư ký")
+    await _officer(year_2018, clock, officer.id)
+    await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
+    listing = await say(secretary, "/deadlines")
+    assert "Không ai được nhắc các nhiệm vụ sau" in listing.text
+    for task, written in (
+        (2, "Trước ngày 08/01/2017"),
+        (4, "Trước ngày 31/01/2017"),
+        (7, "Hồ sơ gửi trước ngày 25/4/2017"),
+    ):
+        line = f"❗ Nhiệm vụ {task}: «{written}» · ngày ghi nằm ngoài thời gian của kế hoạch"
+        assert line in listing.text, listing.text
+    # A unit's officer is not the one to correct the plan: their list stays theirs.
+    assert "Không ai được nhắc" not in (await say(officer, "/deadlines")).text

@@ -16,8 +16,8 @@ from sqlalchemy import Table, select, text
 from sqlalchemy.engine import make_url
 
 from bot.local_api import LocalBotApi
-from bot.privacy_cli import erasure_lines
 from bot.local_api.users import SimUser
+from bot.privacy_cli import erasure_lines
 from core.codes import TrackingCode
 from core.people import ERASED_PERSON
 from core.review import act, actor_for

@@ -90,14 +90,19 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *mentions: s
 # plan files ---------------------------------------------------------------------------------
 
 
-def test_plan_check_reports_the_three_impossible_dates_of_the_2018_plan(tmp_path: Path) -> None:
+def test_plan_check_reports_the_impossible_dates_and_task_4s_year_of_the_2018_plan(
+    tmp_path: Path,
+) -> None:
     result = run_ntvt("plan", "check", str(DEMO_PLAN), cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     problems = [line for line in lines if line.startswith(f"{DEMO_PLAN}: ")]
-    assert len(problems) == 3, result.stdout
+    assert len(problems) == 4, result.stdout
+    # "Các cụm thi đua ký cam kết giao ước thi đua năm 2017": a pact for a year gone by.
+    [year] = [line for line in problems if ".content" in line]
+    assert "plan.tasks[3].content (task 4)" in year and "the year 2017" in year, year
     for line, (index, task, written) in zip(
-        problems,
+        [line for line in problems if line != year],
         [
             (1, 2, "Trước ngày 08/01/2017"),
             (3, 4, "Trước ngày 31/01/2017"),
@@ -109,7 +114,7 @@ def test_plan_check_reports_the_three_impossible_dates_of_the_2018_plan(tmp_path
         assert f"(task {task})" in line
         assert written in line
         assert "before the plan was issued on 2017-12-15" in line
-    assert lines[-1] == "21 units, 23 tasks, 3 problems"
+    assert lines[-1] == "21 units, 23 tasks, 4 problems"
     assert result.stderr == ""
 
 
@@ -131,10 +136,20 @@ async def test_plan_load_stores_the_council_with_its_18_wards(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     loaded = re.fullmatch(
-        r"ntvt: loaded hoan-kiem-2018\.yaml: (\d+) tasks, 3 problems\n", result.stdout
+        r"ntvt: loaded hoan-kiem-2018\.yaml: (\d+) tasks, 4 problems\n", result.stdout
     )
     assert loaded is not None, result.stdout
-    assert len(result.stderr.splitlines()) == 3  # the problems, reported
+    errors = result.stderr.splitlines()
+    assert len(errors) == 4 + 3, result.stderr  # the problems, then the tasks not reminded
+    assert errors[4:] == [
+        f"ntvt: WARNING task {task} gets NO REMINDER until its due text is fixed: "
+        f"«{written}» (its due day lies outside the plan's time)"
+        for task, written in (
+            (2, "Trước ngày 08/01/2017"),
+            (4, "Trước ngày 31/01/2017"),
+            (7, "Hồ sơ gửi trước ngày 25/4/2017"),
+        )
+    ]
 
     db = await open_database(url, migrate=False)
     try:

@@ -22,7 +22,7 @@ from tests.e2e.test_cli import DEMO_PLAN, RUN_TIMEOUT, run_ntvt
 pytestmark = pytest.mark.e2e
 
 OFFICER = 5001
-NOW = "2018-01-03T08:00:00+07:00"
+NOW = "2018-01-04T08:00:00+07:00"
 SENT = re.compile(r"^ntvt: (\d+) notices sent$", re.M)
 TASK = re.compile(r"Nhiệm vụ (\d+):")
 LINE_DAY = re.compile(r"^(\d\d)/(\d\d)/(\d{4}) \d\d:\d\d  ")
@@ -62,7 +62,7 @@ def hang_bac_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return settings
 
 
-def test_preview_lists_task_3_due_on_monday_with_the_weekend_shift_explained(
+def test_preview_lists_task_3_due_on_the_friday_before_quoting_the_plan(
     tmp_path: Path, hang_bac_db: dict[str, str]
 ) -> None:
     result = run_ntvt(
@@ -82,17 +82,19 @@ def test_preview_lists_task_3_due_on_monday_with_the_weekend_shift_explained(
     assert lines and all("Phường Hàng Bạc" in line for line in lines), result.stdout
     task_3 = [line for line in lines if "task  3" in line]
     assert [line.split()[2] for line in task_3] == [
-        "reminder",  # 03/01, 3 working days before (the 7-day one fell before the plan)
-        "reminder",  # 05/01
-        "due_today",  # 08/01
+        "reminder",  # 02/01, 3 working days before (the 7-day one, 25/12, is before the window)
+        "reminder",  # 04/01
+        "due_today",  # 05/01
+        "overdue",  # 08/01
         "overdue",  # 09/01
         "overdue",  # 10/01
     ], result.stdout
-    # "Trước ngày 08/01/2018": the day before is Sunday 07/01, moved to Monday 08/01.
-    shift = "[07/01/2018 là ngày nghỉ cuối tuần (Chủ nhật); hạn chuyển sang 08/01/2018]"
+    # "Trước ngày 08/01/2018" (a Monday): due Friday 05/01, never on the Monday; each line
+    # quotes the plan's words and says why the day is not the Sunday before.
+    quoted = "«Trước ngày 08/01/2018»  [06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật]"
     for line in task_3:
-        assert "due 08/01/2018" in line and line.endswith(shift), line
-    assert task_3[0].startswith("03/01/2018 08:00") and "(+3 working days)" in task_3[0]
+        assert "due 05/01/2018" in line and line.endswith(quoted), line
+    assert task_3[0].startswith("02/01/2018 08:00") and "(+3 working days)" in task_3[0]
     # Nothing is dated on a day off: 01/01 (Tết Dương lịch), 06-07/01 (the weekend).
     days = {_day_of(line) for line in lines}
     assert days.isdisjoint({date(2018, 1, 1), date(2018, 1, 6), date(2018, 1, 7)})
@@ -170,7 +172,7 @@ async def test_two_run_once_processes_at_the_same_instant_send_each_notice_once(
         for call in api.calls_for("sendMessage")
         if call.ok and call.params["chat_id"] == OFFICER
     ]
-    # On 03/01/2018: task 1 is one working day overdue, task 3 is 3 working days away.
+    # On 04/01/2018: task 1 (due 29/12/2017) is overdue, task 3 (due 05/01) is a day away.
     assert sum(counts) == len(texts) == 2, (counts, texts)
     assert max(Counter(texts).values()) == 1
     assert sorted(TASK.findall(" ".join(m.text for m in officer.messages))) == ["1", "3"]

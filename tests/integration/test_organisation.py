@@ -11,10 +11,14 @@ from core.plan import (
     REGULAR,
     AbsoluteDue,
     Frequency,
+    MonthDue,
+    MonthlyDue,
     Plan,
     PlanTask,
+    QuarterDue,
     RecurringDue,
     RelativeDue,
+    UndatedDue,
     UnitGroup,
     UnitRef,
 )
@@ -199,3 +203,32 @@ async def test_saving_a_plan_again_replaces_its_tasks(database: Database) -> Non
 
     async with database.uow() as uow:
         assert await uow.organisation.get_plan(plan.key) == revised
+
+
+async def test_every_kind_of_due_rule_comes_back_equal(database: Database) -> None:
+    rules = [
+        ("Chậm nhất ngày 20/5/2018", AbsoluteDue(date(2018, 5, 20), inclusive=True)),
+        ("Trong tháng 3", MonthDue(3)),
+        ("Tháng 3/2018", MonthDue(3, 2018)),
+        ("Quý I/2018", QuarterDue(1, 2018)),
+        ("Trong quý II", QuarterDue(2)),
+        ("Hàng quý", RecurringDue(Frequency.QUARTERLY)),
+        ("Trước ngày 20 hằng tháng", MonthlyDue(20)),
+        ("Ngày 25 hàng tháng", MonthlyDue(25, inclusive=True)),
+        ("Thường xuyên", RecurringDue(Frequency.CONTINUOUS)),
+        ("Theo kế hoạch của Thành phố", UndatedDue()),
+    ]
+    template = a_plan().tasks[0]
+    plan = replace(
+        a_plan(),
+        tasks=tuple(
+            replace(template, number=number, due_as_written=text, due=rule)
+            for number, (text, rule) in enumerate(rules, start=1)
+        ),
+    )
+    async with database.uow() as uow:
+        await uow.organisation.save_plan(plan)
+        await uow.commit()
+
+    async with database.uow() as uow:
+        assert await uow.organisation.get_plan(plan.key) == plan

@@ -208,19 +208,18 @@ def test_obligation_key_reads_plan_task_unit() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_before_a_monday_is_due_that_monday_as_the_sunday_moves_forward(
+def test_before_a_monday_is_due_the_friday_before_never_on_the_monday(
     obligations: list[Obligation], calendar: WorkingCalendar
 ) -> None:
-    # "Trước ngày 08/01/2018": the last day before is Sunday 07/01, a day off.
+    # "Trước ngày 08/01/2018": the office wants it in hand before Monday 08/01; the days
+    # before are the weekend, so it is due on Friday 05/01 (not moved forward to 08/01).
     [once] = occurrences(find(obligations, 3, WARD), calendar, year=2018, event_days={})
     assert (once.occurrence, once.nominal_due, once.due) == (
         "once",
         date(2018, 1, 7),
-        date(2018, 1, 8),
+        date(2018, 1, 5),
     )
-    assert once.shift_reason == (
-        "07/01/2018 là ngày nghỉ cuối tuần (Chủ nhật); hạn chuyển sang 08/01/2018"
-    )
+    assert once.shift_reason == "06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật"
 
 
 def test_before_a_weekday_is_due_the_day_before(
@@ -231,12 +230,13 @@ def test_before_a_weekday_is_due_the_day_before(
     assert (once.due, once.shift_reason) == (date(2018, 3, 14), None)
 
 
-def test_year_end_deadline_moves_past_new_year(
+def test_year_end_deadline_stays_before_the_day_written(
     obligations: list[Obligation], calendar: WorkingCalendar
 ) -> None:
-    # "Trước ngày 30/12/2018": 29/12 Saturday, 30 Sunday, 31 swapped day off, 01/01 holiday.
+    # "Trước ngày 30/12/2018" (a Sunday): 29/12 is a Saturday, so Friday 28/12, inside the
+    # plan's year (the old reading moved it forward past 31/12 and 01/01 to 02/01/2019).
     [once] = occurrences(find(obligations, 16, SECRETARIAT), calendar, year=2018, event_days={})
-    assert once.due == date(2019, 1, 2)
+    assert (once.due, once.shift_reason) == (date(2018, 12, 28), "29/12/2018 là Thứ Bảy")
 
 
 def test_impossible_dates_of_the_plan_give_no_deadline(
@@ -249,10 +249,10 @@ def test_impossible_dates_of_the_plan_give_no_deadline(
 def test_occurrences_due_before_not_before_are_skipped(
     obligations: list[Obligation], calendar: WorkingCalendar
 ) -> None:
-    ward_task_1 = find(obligations, 1, WARD)  # due 02/01/2018
+    ward_task_1 = find(obligations, 1, WARD)  # due 29/12/2017
     assert len(occurrences(ward_task_1, calendar, year=2018, event_days={})) == 1
     skipped = occurrences(
-        ward_task_1, calendar, year=2018, event_days={}, not_before=date(2018, 1, 3)
+        ward_task_1, calendar, year=2018, event_days={}, not_before=date(2017, 12, 30)
     )
     assert skipped == []
 
@@ -268,8 +268,7 @@ def test_relative_deadline_appears_only_once_an_event_day_is_entered(
     assert due.occurrence == "award_presentation@2018-09-22"
     assert (due.nominal_due, due.due) == (date(2018, 6, 24), date(2018, 6, 22))
     assert due.shift_reason == (
-        "24/06/2018 là ngày nghỉ cuối tuần (Chủ nhật); hạn chuyển về 22/06/2018 "
-        "(để đủ 90 ngày trước ngày dự kiến 22/09/2018)"
+        "90 ngày trước ngày dự kiến 22/09/2018; 23/06/2018 và 24/06/2018 là Thứ Bảy, Chủ nhật"
     )
 
 
@@ -283,7 +282,7 @@ def test_relative_deadline_moves_when_the_event_day_moves(
     assert (moved.occurrence, moved.due, moved.shift_reason) == (
         "award_presentation@2018-10-15",
         date(2018, 7, 17),
-        None,
+        "90 ngày trước ngày dự kiến 15/10/2018",
     )
 
 
@@ -395,7 +394,7 @@ def test_notice_key_names_obligation_occurrence_kind_and_number(
 ) -> None:
     notice = next(n for n in year_notices if n.obligation == key(3, WARD))
     assert notice.key == "hoan-kiem-2018:3:phuong-hang-bac:once:reminder:2"
-    assert notice.send_at == datetime(2018, 1, 3, 8, 0, tzinfo=HANOI)
+    assert notice.send_at == datetime(2018, 1, 2, 8, 0, tzinfo=HANOI)
 
 
 def test_lead_unit_is_reminded_7_3_1_days_before_then_on_the_day_then_overdue(
@@ -432,15 +431,16 @@ def test_overdue_notices_go_out_on_the_worked_saturday_of_january_2019(
     overdue = [
         d for kind, _, d in notices_of(year_notices, 16, SECRETARIAT) if kind is Kind.OVERDUE
     ]
-    assert overdue == [date(2019, 1, d) for d in (3, 4, 5, 7, 8)]
+    # Due Friday 28/12/2018; 31/12 and 01/01 are off, Saturday 05/01/2019 is worked.
+    assert overdue == [date(2019, 1, d) for d in (2, 3, 4, 5, 7)]
 
 
 def test_coordinating_unit_gets_one_fyi_with_the_first_reminder(
     year_notices: list[ScheduledNotice],
 ) -> None:
-    # Task 8, "Trước ngày 20/5/2018": due Monday 21/05; the wards coordinate.
-    assert notices_of(year_notices, 8, WARD) == [(Kind.FYI, 1, date(2018, 5, 10))]
-    assert notices_of(year_notices, 8, SECRETARIAT)[0] == (Kind.REMINDER, 1, date(2018, 5, 10))
+    # Task 8, "Trước ngày 20/5/2018" (a Sunday): due Friday 18/05; the wards coordinate.
+    assert notices_of(year_notices, 8, WARD) == [(Kind.FYI, 1, date(2018, 5, 9))]
+    assert notices_of(year_notices, 8, SECRETARIAT)[0] == (Kind.REMINDER, 1, date(2018, 5, 9))
     fyis = [n for n in year_notices if n.kind is Kind.FYI]
     assert Counter(n.obligation.task_number for n in fyis) == {
         6: 1, 8: 20, 9: 1, 10: 1, 11: 1, 14: 1,
@@ -453,7 +453,7 @@ def test_relative_deadline_notices_follow_the_entered_event(
     task_20 = notices_of(year_notices, 20, SECRETARIAT)
     assert (Kind.DUE_TODAY, 1, date(2018, 6, 22)) in task_20
     shifted = next(n for n in year_notices if n.obligation == key(20, SECRETARIAT))
-    assert shifted.shift_reason is not None and "22/06/2018" in shifted.shift_reason
+    assert shifted.shift_reason is not None and "22/09/2018" in shifted.shift_reason
     # Nobody entered the day of a plaque: task 21 sends nothing.
     assert not any(n.obligation.task_number == 21 for n in year_notices)
 
@@ -512,7 +512,7 @@ def test_done_stops_the_later_notices(
     notices = task_3_notices(
         obligations, calendar, plan, {(key(3, WARD), "once"): date(2018, 1, 4)}
     )
-    assert notices_of(notices, 3, WARD) == [(Kind.REMINDER, 2, date(2018, 1, 3))]
+    assert notices_of(notices, 3, WARD) == [(Kind.REMINDER, 2, date(2018, 1, 2))]
     # Another ward that did not report it done is still reminded and chased.
     assert len(notices_of(notices, 3, OTHER_WARD)) == 2 + 1 + 5
 
@@ -521,7 +521,7 @@ def test_done_on_the_due_day_stops_that_days_notice(
     obligations: list[Obligation], calendar: WorkingCalendar, plan: Plan
 ) -> None:
     notices = task_3_notices(
-        obligations, calendar, plan, {(key(3, WARD), "once"): date(2018, 1, 8)}
+        obligations, calendar, plan, {(key(3, WARD), "once"): date(2018, 1, 5)}
     )
     assert [kind for kind, _, _ in notices_of(notices, 3, WARD)] == [Kind.REMINDER, Kind.REMINDER]
 
@@ -530,10 +530,10 @@ def test_done_late_stops_the_overdue_notices(
     obligations: list[Obligation], calendar: WorkingCalendar, plan: Plan
 ) -> None:
     notices = task_3_notices(
-        obligations, calendar, plan, {(key(3, WARD), "once"): date(2018, 1, 10)}
+        obligations, calendar, plan, {(key(3, WARD), "once"): date(2018, 1, 9)}
     )
     overdue = [(n, d) for kind, n, d in notices_of(notices, 3, WARD) if kind is Kind.OVERDUE]
-    assert overdue == [(1, date(2018, 1, 9))]
+    assert overdue == [(1, date(2018, 1, 8))]
 
 
 def test_overdue_notices_stop_at_the_configured_maximum(
@@ -542,9 +542,9 @@ def test_overdue_notices_stop_at_the_configured_maximum(
     settings = ReminderSettings(offsets=(2,), due_day_notice=False, max_overdue=2)
     notices = task_3_notices(obligations, calendar, plan, {}, settings)
     assert notices_of(notices, 3, WARD) == [
-        (Kind.REMINDER, 1, date(2018, 1, 4)),
-        (Kind.OVERDUE, 1, date(2018, 1, 9)),
-        (Kind.OVERDUE, 2, date(2018, 1, 10)),
+        (Kind.REMINDER, 1, date(2018, 1, 3)),
+        (Kind.OVERDUE, 1, date(2018, 1, 8)),
+        (Kind.OVERDUE, 2, date(2018, 1, 9)),
     ]
 
 

@@ -112,12 +112,13 @@ def test_recurring_texts_accept_a_comma_without_space() -> None:
         "Trước ngày 31/02/2018",
         "Trước ngày 15/13/2018",
         "Sau ngày 31/12/2018",
-        "31/12/2018",
+        "Trước ngày 31/12",
         "Trước ngày 2018-12-31",
         "Hồ sơ gửi trước 90 ngày dự kiến khai mạc",
         "Hồ sơ gửi sau 90 ngày dự kiến trao tặng",
         "Hàng năm",
-        "Hàng quý",
+        "Trong tháng 13",
+        "Quý V/2018",
         "Khi cần thiết",
     ],
 )
@@ -460,6 +461,16 @@ FIRING_CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
         "due text that is not a rule",
         _set("plan.tasks[0].due", "Sau ngày 31/12/2017"),
         [("plan.tasks[0].due", "due.unparseable")],
+    ),
+    (
+        "due text that names no day",
+        _set("plan.tasks[0].due", "Theo kế hoạch của Thành phố"),
+        [("plan.tasks[0].due", "due.undated")],
+    ),
+    (
+        "a year in the task's text that contradicts the plan's",
+        _set("plan.tasks[0].content", "Các cụm thi đua ký giao ước thi đua năm 2017"),
+        [("plan.tasks[0].content", "task.year_contradicts_plan")],
     ),
     (
         "due day that is not on the calendar",

@@ -83,7 +83,9 @@ def test_plan_file_is_utf8_in_nfc() -> None:
     assert unicodedata.is_normalized("NFC", text)
 
 
-def test_the_only_problems_are_the_plans_own_impossible_dates(document: PlanDocument) -> None:
+def test_the_only_problems_are_the_impossible_dates_and_task_4s_year(
+    document: PlanDocument,
+) -> None:
     found = [
         (problem.location, problem.code, dict(problem.params)) for problem in document.problems
     ]
@@ -97,6 +99,12 @@ def test_the_only_problems_are_the_plans_own_impossible_dates(document: PlanDocu
                 "day": "2017-01-08",
                 "issued_on": "2017-12-15",
             },
+        ),
+        (
+            # "Các cụm thi đua ký cam kết giao ước thi đua năm 2017": a pact for a past year.
+            "plan.tasks[3].content",
+            "task.year_contradicts_plan",
+            {"task": "4", "year": "2017", "plan_year": "2018"},
         ),
         (
             "plan.tasks[3].due",
