@@ -9,7 +9,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.org import Campaign, Cluster, Council, Organisation, Unit
+from core.org import (
+    Campaign,
+    Cluster,
+    Council,
+    Organisation,
+    Share,
+    SuccessionBasis,
+    Successor,
+    Unit,
+)
 from core.plan import (
     AbsoluteDue,
     DueRule,
@@ -47,7 +56,15 @@ class SqlOrganisationRepository(OrganisationRepository):
         campaigns = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.position))
         return Organisation(
             council=to_entity(Council, council),
-            units=tuple(to_entity(Unit, row, aliases=tuple(row.aliases)) for row in units),
+            units=tuple(
+                to_entity(
+                    Unit,
+                    row,
+                    aliases=tuple(row.aliases),
+                    successors=tuple(_successor(item) for item in row.successors or ()),
+                )
+                for row in units
+            ),
             clusters=tuple(
                 to_entity(Cluster, row, member_keys=tuple(row.member_keys)) for row in clusters
             ),
@@ -66,7 +83,12 @@ class SqlOrganisationRepository(OrganisationRepository):
         await self._replace_all(
             UnitRow,
             [
-                to_values(unit, position=position, aliases=list(unit.aliases))
+                to_values(
+                    unit,
+                    position=position,
+                    aliases=list(unit.aliases),
+                    successors=[_successor_json(item) for item in unit.successors],
+                )
                 for position, unit in enumerate(organisation.units)
             ],
         )
@@ -154,6 +176,24 @@ class SqlOrganisationRepository(OrganisationRepository):
         if row is None:
             return None
         return to_entity(Plan, row, tasks=tuple(_plan_task(task) for task in row.tasks))
+
+
+def _successor_json(successor: Successor) -> dict[str, str | None]:
+    return {
+        "unit_key": successor.unit_key,
+        "name": successor.name,
+        "share": successor.share.value,
+        "basis": successor.basis.value,
+    }
+
+
+def _successor(data: dict[str, Any]) -> Successor:
+    return Successor(
+        data.get("unit_key"),
+        data.get("name"),
+        Share(data.get("share", Share.WHOLE.value)),
+        SuccessionBasis(data.get("basis", SuccessionBasis.UNIT.value)),
+    )
 
 
 def _plan_task(row: PlanTaskRow) -> PlanTask:
