@@ -157,12 +157,15 @@ class SqlOrganisationRepository(OrganisationRepository):
         await self._session.flush()
 
     async def current_plan(self) -> Plan | None:
-        """Return the plan of the latest year (the last issued if several), or None."""
-        key = await self._session.scalar(
-            select(PlanRow.key)
-            .order_by(PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
-            .limit(1)
-        )
+        """Return the stored council's plan of the latest year (the last issued if several).
+
+        Plans of another council (loaded from another file before) come only when the
+        stored council has none; None when no plan was loaded.
+        """
+        council = await self._session.scalar(select(CouncilRow.key).order_by(CouncilRow.key))
+        latest = (PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
+        ours = () if council is None else ((PlanRow.council_key == council).desc(),)
+        key = await self._session.scalar(select(PlanRow.key).order_by(*ours, *latest).limit(1))
         return await self.get_plan(key) if key is not None else None
 
     async def get_plan(self, key: str) -> Plan | None:
