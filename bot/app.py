@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot, Update
@@ -81,17 +82,20 @@ async def build_runtime(
     *,
     clock: Callable[[], datetime] = system_clock,
     token: str | None = None,
+    plan_file: Path | None = None,
 ) -> Runtime:
     """Build everything handlers need; load the demo plan into an empty database.
 
-    ``token`` is the bot's token when it is not the one in ``settings`` (``ntvt chat``).
+    ``token`` is the bot's token when it is not the one in ``settings`` (``ntvt chat``);
+    ``plan_file`` a plan file loaded at start in place of what is stored (``ntvt chat``).
     """
     async with db.uow() as uow:
         organisation = await uow.organisation.load()
         plan = await uow.organisation.current_plan()
-    if organisation is None:
-        log.info("no plan loaded yet: loading the demo plan %s", DEMO_PLAN.name)
-        document = read_plan_file(DEMO_PLAN)
+    if plan_file is not None or organisation is None:
+        chosen = plan_file or DEMO_PLAN
+        log.info("loading the plan file %s", chosen.name)
+        document = read_plan_file(chosen)
         await load_plan(db, document)
         organisation, plan = document.organisation, document.plan
     renderer = Renderer(timezone=settings.tz, default_locale=settings.default_locale)
@@ -300,6 +304,7 @@ async def running_bot(
     retention: bool = True,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     budget: SendBudget | None = None,
+    plan_file: Path | None = None,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits.
 
@@ -308,10 +313,11 @@ async def running_bot(
     the daily purge of what is kept past its time (``retention``, bot.retention).
     ``sleep`` is how the sender waits out back-offs, ``budget`` the send budget (by default
     ``NTVT_SEND_RATE`` with Telegram's per-chat limits): tests choose their own.
+    ``plan_file`` is loaded at start in place of the stored organisation and plan.
     """
     db = await open_database(settings.database_url, wait=settings.database_wait)
     try:
-        rt = await build_runtime(settings, db, clock=clock, token=token)
+        rt = await build_runtime(settings, db, clock=clock, token=token, plan_file=plan_file)
         journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand) if polling else None
         application = build_application(rt, token, journal=journal, sleep=sleep, budget=budget)
         sender = rt.sender

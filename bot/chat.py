@@ -11,6 +11,7 @@ import asyncio
 import html
 import re
 import sys
+from pathlib import Path
 
 from bot.app import running_bot
 from bot.local_api import LocalBotApi
@@ -102,13 +103,20 @@ class TerminalChat:
         return True
 
 
-async def run_chat(settings: Settings, *, user_name: str, language: str) -> None:
-    """Run the bot against an in-process Bot API and chat with it on stdin/stdout."""
+async def run_chat(
+    settings: Settings, *, user_name: str, language: str, plan: Path | None = None
+) -> None:
+    """Run the bot against an in-process Bot API and chat with it on stdin/stdout.
+
+    ``plan``: a plan file loaded at start (``ntvt chat`` gives today's organisation).
+    """
     async with LocalBotApi() as api:
         local = settings.model_copy(
             update={"telegram_api_url": api.base_url, "telegram_file_url": api.file_base_url}
         )
-        async with running_bot(local, token=api.token, polling=True, poll_timeout=1):
+        async with running_bot(
+            local, token=api.token, polling=True, poll_timeout=1, plan_file=plan
+        ):
             user = api.user(CHAT_USER_ID, first_name=user_name, language_code=language)
             chat = TerminalChat(api, user, color=sys.stdout.isatty())
             print(HELP)

@@ -111,14 +111,26 @@ def serve(
 def chat(
     user_name: Annotated[str, typer.Option("--name", help="Your name in the chat.")] = "Bạn",
     language: Annotated[str, typer.Option("--lang", help="vi or en.")] = "vi",
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="A plan file to load first; by default today's organisation "
+            "(storage/plans/phuong-hoan-kiem-2027.yaml).",
+        ),
+    ] = None,
 ) -> None:
     """Chat with the bot in this terminal: no Telegram token needed."""
     from bot.chat import run_chat
+    from bot.plans import TODAY_PLAN
 
     settings = _settings()
     logging.basicConfig(level=logging.WARNING)
     try:
-        asyncio.run(run_chat(settings, user_name=user_name, language=language))
+        asyncio.run(
+            run_chat(settings, user_name=user_name, language=language, plan=plan or TODAY_PLAN)
+        )
     except (KeyboardInterrupt, EOFError):
         typer.echo()
 
@@ -146,6 +158,30 @@ def plan_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)
     typer.echo(f"{units} units, {tasks} tasks, {len(document.problems)} problems")
     if document.problems:
         raise typer.Exit(1)
+
+
+@plan_app.command("new")
+def plan_new(
+    ward: Annotated[str, typer.Option(help='The ward\'s name, e.g. "Phường Hoàn Kiếm".')],
+    year: Annotated[int, typer.Option(help="The plan's year.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write it (default: ward-slug-YEAR.yaml)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented plan skeleton for a ward's council, to fill in and load."""
+    from bot.plan_skeleton import skeleton, skeleton_file_name
+
+    if not ward.strip() or not 1945 <= year <= 9999:
+        typer.echo("ntvt: give the ward's name and a year such as 2027", err=True)
+        raise typer.Exit(2)
+    target = output or Path(skeleton_file_name(ward, year))
+    if target.exists() and not force:
+        typer.echo(f"ntvt: {target} exists (use --force to overwrite)", err=True)
+        raise typer.Exit(1)
+    target.write_text(skeleton(ward, year), encoding="utf-8")
+    typer.echo(f"ntvt: wrote {target}: fill it in, then ntvt plan check {target}")
 
 
 @plan_app.command("load")

@@ -10,7 +10,13 @@ from core.deadlines import NoReminderReason, undated_tasks
 from core.plan import Plan, PlanDocument, load_plan_document
 from storage.uow import Database
 
-DEMO_PLAN = Path(__file__).resolve().parent.parent / "storage" / "plans" / "hoan-kiem-2018.yaml"
+PLANS = Path(__file__).resolve().parent.parent / "storage" / "plans"
+DEMO_PLAN = PLANS / "hoan-kiem-2018.yaml"
+"""The district's 2018 plan: what an empty database is given at start (and what the tests'
+bot works with); its wards end on 30/6/2025 and name the wards that took over their area."""
+TODAY_PLAN = PLANS / "phuong-hoan-kiem-2027.yaml"
+"""The organisation of today: a ward's council since 1/7/2025, with an illustrative 2027 plan;
+what ``ntvt chat`` loads unless ``--plan`` names another."""
 
 
 def read_plan_file(path: Path) -> PlanDocument:

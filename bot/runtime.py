@@ -33,8 +33,8 @@ from bot.transport import call_bot_api
 from core.calendar import WorkingCalendar
 from core.deadlines import ReminderSettings
 from core.inbound import TURN_RETRY_PAUSES, turn_failed
-from core.matching import Candidate, FuzzyMatcher
-from core.org import Campaign, Organisation, Unit
+from core.matching import FuzzyMatcher, UnitFinder, UnitMatch
+from core.org import Campaign, Council, CouncilLevel, Organisation, Unit, UnitKind
 from core.outbox import OutgoingMessage
 from core.people import SUPPORTED_LOCALES, User
 from core.plan import Plan
@@ -71,28 +71,52 @@ class Directory:
     def __init__(self, organisation: Organisation | None, plan: Plan | None = None) -> None:
         self.organisation = organisation
         self.plan = plan
-        units = organisation.units if organisation else ()
-        self._matchers: dict[tuple[str, ...], FuzzyMatcher] = {}
-        self._all_units = tuple(units)
+        self._all_units = organisation.units if organisation else ()
+        self._finder = UnitFinder(organisation)
 
     def units_on(self, day: date) -> tuple[Unit, ...]:
-        """Return the units that existed on ``day``, or every unit if none did.
+        """Return the units that existed on ``day`` (none, if none did).
 
-        A deed is filed under the unit where it happened at the time; a plan file that does
-        not reach that day still lets residents pick from the units it knows.
+        A deed is filed under the unit where it happened at the time, and only there: a
+        unit abolished by then is not offered (:meth:`find` says where its area went).
         """
-        active = tuple(u for u in self._all_units if u.validity.contains(day))
-        return active or self._all_units
+        return self._finder.units_on(day)
 
     def matcher_on(self, day: date) -> FuzzyMatcher:
         """Return a matcher over the units of ``day`` (built once per distinct set)."""
-        units = self.units_on(day)
-        key = tuple(u.key for u in units)
-        matcher = self._matchers.get(key)
-        if matcher is None:
-            matcher = FuzzyMatcher(Candidate(u.key, u.name, tuple(u.aliases)) for u in units)
-            self._matchers[key] = matcher
-        return matcher
+        return self._finder.matcher_on(day)
+
+    def find(self, text: str, day: date) -> UnitMatch:
+        """Match a resident's words to the units of ``day``, recognising one that ended."""
+        return self._finder.find(text, day)
+
+    def council_on(self, day: date) -> Council | None:
+        """Return the council that exists on ``day``, if the organisation has it then."""
+        return self.organisation.council_on(day) if self.organisation else None
+
+    def ward_level(self, day: date) -> bool:
+        """Tell whether the council of ``day`` is a ward's.
+
+        Its units are then residential groups and bodies of the ward, not wards: messages
+        say "tổ dân phố" rather than "phường".
+        """
+        council = self.council_on(day)
+        return council is not None and council.level is CouncilLevel.WARD
+
+    def example_unit(self, day: date) -> str | None:
+        """Return a unit of ``day`` as a resident would type it (no diacritics), for examples.
+
+        A residential group, else a ward, else any unit but the council's standing office:
+        the first short form the plan file gives it.
+        """
+        council = self.council_on(day)
+        secretariat = council.secretariat_key if council else None
+        units = [u for u in self.units_on(day) if u.key != secretariat]
+        for kind in (UnitKind.RESIDENTIAL_GROUP, UnitKind.WARD, None):
+            chosen = next((u for u in units if kind is None or u.kind is kind), None)
+            if chosen is not None:
+                return fold(chosen.aliases[0] if chosen.aliases else chosen.name)
+        return None
 
     def unit_name(self, key: str) -> str:
         """Return a unit's name, or its key if the plan no longer lists it."""

@@ -38,10 +38,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: str = "vi"
     # Shown in the privacy notice. The controller: who decides on the data (by default the
-    # council's standing office as the loaded organisation names it); the contact: where
-    # residents exercise their rights, with a phone, an e-mail and an address when set.
+    # standing office of the council that exists that day, as the loaded organisation names
+    # it, never an abolished one); the contact: where residents exercise their rights (by
+    # default that same office), with a phone, an e-mail and an address when set.
     privacy_controller: str | None = None
-    privacy_contact: str = "Phòng Nội vụ, Cơ quan thường trực Hội đồng Thi đua - Khen thưởng"
+    privacy_contact: str | None = None
     privacy_phone: str | None = None
     privacy_email: str | None = None
     privacy_address: str | None = None

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from core.org import Organisation, TakenOver, Unit
 from core.text import fold, sound_key
 
 # WRatio takes the best of plain, partial and token-based ratios: it forgives typos, word
@@ -169,3 +171,65 @@ class FuzzyMatcher:
         if top_two[0] >= STRONG_SCORE and top_two[0] - runner_up >= MARGIN:
             return "confident"
         return "ambiguous"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMatch:
+    """What a resident's words name among the units of a day.
+
+    `result` ranks the units that exist on the day. `ended` is set when the words name a
+    unit that had ended by then (and no living unit as well): `taken_over` then says where
+    its area lies that day, for the resident to choose from.
+    """
+
+    result: MatchResult
+    ended: Unit | None = None
+    taken_over: tuple[TakenOver, ...] = ()
+
+
+class UnitFinder:
+    """Matches words to the units of an organisation as they were on a given day.
+
+    Units are matched among those that exist on the day, never silently among all: a unit
+    that had ended is only recognised to say so, with its successors.
+    """
+
+    def __init__(self, organisation: Organisation | None) -> None:
+        self.organisation = organisation
+        self._units = organisation.units if organisation is not None else ()
+        self._matchers: dict[tuple[str, ...], FuzzyMatcher] = {}
+
+    def units_on(self, day: date) -> tuple[Unit, ...]:
+        """Return the units that exist on `day`, in file order (none if none does)."""
+        return tuple(unit for unit in self._units if unit.active_on(day))
+
+    def matcher_on(self, day: date) -> FuzzyMatcher:
+        """Return a matcher over the units that exist on `day` (built once per set)."""
+        return self._matcher(self.units_on(day))
+
+    def find(self, text: str, day: date, limit: int = 5) -> UnitMatch:
+        """Match `text` to the units of `day`; recognise a unit that had ended by then."""
+        living = self.matcher_on(day).match(text, limit)
+        if living.kind == "exact" or self.organisation is None:
+            return UnitMatch(living)
+        ended_units = tuple(unit for unit in self._units if unit.ended_before(day))
+        if not ended_units:
+            return UnitMatch(living)
+        ended = self._matcher(ended_units).match(text, 1)
+        sure = ended.kind == "exact" or (
+            ended.kind == "confident" and living.kind in ("ambiguous", "none")
+        )
+        if not sure or ended.best is None:
+            return UnitMatch(living)
+        unit = self.organisation.find_unit(ended.best.key)
+        if unit is None:  # pragma: no cover - the matcher holds the organisation's units
+            return UnitMatch(living)
+        return UnitMatch(living, unit, self.organisation.taken_over(unit, day))
+
+    def _matcher(self, units: tuple[Unit, ...]) -> FuzzyMatcher:
+        key = tuple(unit.key for unit in units)
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            matcher = FuzzyMatcher(Candidate(u.key, u.name, tuple(u.aliases)) for u in units)
+            self._matchers[key] = matcher
+        return matcher

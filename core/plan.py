@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 # Re-exported: the due rules were defined here before `core.due_rules` existed.
 from core.due_rules import (
@@ -66,8 +66,12 @@ from core.org import (
     Campaign,
     Cluster,
     Council,
+    CouncilLevel,
     Organisation,
     OrganisationError,
+    Share,
+    SuccessionBasis,
+    Successor,
     Unit,
     UnitKind,
     Validity,
@@ -240,6 +244,8 @@ class ProblemCode(StrEnum):
     DUE_AFTER_PLAN_YEAR = "due.after_plan_year"
     DUE_UNDATED = "due.undated"
     TASK_YEAR_CONTRADICTS_PLAN = "task.year_contradicts_plan"
+    SUCCESSOR_WITHOUT_END = "successor.without_end"
+    SUCCESSOR_NOT_AFTER = "successor.not_after"
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,8 +293,11 @@ than that, a date is a typo. Task 16 of the 2018 plan ("Trước ngày 30/12/201
 """
 
 _ENTRY_NOTES = frozenset({"source", "note"})
-_COUNCIL_FIELDS = frozenset({"key", "name", "secretariat_key", "valid_from", "valid_to"})
-_UNIT_FIELDS = frozenset({"key", "name", "kind", "aliases", "parent_key", "valid_from", "valid_to"})
+_COUNCIL_FIELDS = frozenset({"key", "name", "secretariat_key", "level", "valid_from", "valid_to"})
+_UNIT_FIELDS = frozenset(
+    {"key", "name", "kind", "aliases", "parent_key", "valid_from", "valid_to", "successors"}
+)
+_SUCCESSOR_FIELDS = frozenset({"key", "name", "share", "basis"})
 _CLUSTER_FIELDS = frozenset(
     {"key", "name", "member_keys", "chief_key", "deputy_key", "valid_from", "valid_to"}
 )
@@ -297,6 +306,9 @@ _PLAN_FIELDS = frozenset({"key", "number", "title", "year", "issued_on", "counci
 _TASK_FIELDS = frozenset({"number", "quarter", "content", "lead", "coordinating", "due"})
 _DOCUMENT_FIELDS = frozenset({"council", "units", "clusters", "campaigns", "plan"})
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 def _is_list(value: object) -> bool:
@@ -511,10 +523,32 @@ class _Loader:
         key = self.slug(entry, "key", "council", required=True)
         name = self.text(entry, "name", "council", required=True)
         secretariat_key = self.slug(entry, "secretariat_key", "council", required=True)
+        level = self.choice(entry, "level", "council", CouncilLevel)
         validity = self.validity(entry, "council")
         if key is None or name is None or secretariat_key is None or validity is None:
             return None
-        return Council(key, name, secretariat_key, validity)
+        return Council(key, name, secretariat_key, validity, level)
+
+    def choice(
+        self, entry: Mapping[str, Any], name: str, location: str, enum: type[_Choice]
+    ) -> _Choice | None:
+        """Read an optional field that takes one of an enumeration's values."""
+        value = self.text(entry, name, location, required=False)
+        if value is None:
+            return None
+        try:
+            return enum(value)
+        except ValueError:
+            where = f"{location}.{name}"
+            allowed = ", ".join(member.value for member in enum)
+            self.report(
+                where,
+                ProblemCode.FIELD_INVALID,
+                f"{where}: {value!r} is not one of {allowed}",
+                field=name,
+                value=value,
+            )
+            return None
 
     def units(self, data: Mapping[str, Any]) -> list[tuple[str, Unit]]:
         found: list[tuple[str, Unit]] = []
@@ -527,14 +561,85 @@ class _Loader:
             aliases = self.texts(entry, "aliases", location, required=False)
             parent_key = self.slug(entry, "parent_key", location, required=False)
             validity = self.validity(entry, location)
+            successors = self.successors(entry, location)
             if key is None or name is None or kind is None or validity is None:
                 continue
             if self.unique(key, seen, "unit", location):
                 alias_texts = tuple(alias for _, alias in aliases or ())
-                unit = Unit(key, name, kind, alias_texts, parent_key, validity)
+                unit = Unit(key, name, kind, alias_texts, parent_key, validity, successors)
                 found.append((location, unit))
         found = self.without_ambiguous_names(found)
-        return self.with_known_parents(found)
+        return self.with_known_successors(self.with_known_parents(found))
+
+    def successors(self, entry: Mapping[str, Any], location: str) -> tuple[Successor, ...]:
+        """Read a unit's successors: a unit key, or a mapping with key or name, share, basis."""
+        found: list[Successor] = []
+        for where, item in self.entries(
+            entry, "successors", f"{location}.successors", required=False
+        ):
+            self.known_fields(item, where, _SUCCESSOR_FIELDS)
+            key = self.slug(item, "key", where, required=False)
+            name = self.text(item, "name", where, required=False)
+            share = self.choice(item, "share", where, Share) or Share.WHOLE
+            basis = self.choice(item, "basis", where, SuccessionBasis) or SuccessionBasis.UNIT
+            if key is None and name is None:
+                self.report(
+                    f"{where}.key",
+                    ProblemCode.FIELD_MISSING,
+                    f"{where}: a successor needs a unit key, or a name when it is outside",
+                    field="key",
+                )
+                continue
+            found.append(Successor(key, name, share, basis))
+        return tuple(found)
+
+    def with_known_successors(self, units: list[tuple[str, Unit]]) -> list[tuple[str, Unit]]:
+        """Keep the successors that can be right.
+
+        A unit with successors must have ended; each successor is a unit of the file that
+        exists the day after, or a body outside it, named.
+        """
+        known = {unit.key: unit for _, unit in units}
+        checked: list[tuple[str, Unit]] = []
+        for location, unit in units:
+            if not unit.successors:
+                checked.append((location, unit))
+                continue
+            end = unit.validity.valid_to
+            if end is None:
+                where = f"{location}.successors"
+                self.report(
+                    where,
+                    ProblemCode.SUCCESSOR_WITHOUT_END,
+                    f"{where}: unit {unit.key!r} has successors but no valid_to (ignored)",
+                    unit=unit.key,
+                )
+                checked.append((location, replace(unit, successors=())))
+                continue
+            day_after = end + timedelta(days=1)
+            kept: list[Successor] = []
+            for index, successor in enumerate(unit.successors):
+                where = f"{location}.successors[{index}]"
+                if successor.unit_key is None:
+                    kept.append(successor)
+                    continue
+                target = known.get(successor.unit_key)
+                if target is None:
+                    self.unknown_unit(f"{where}.key", successor.unit_key)
+                    continue
+                if not target.active_on(day_after):
+                    self.report(
+                        f"{where}.key",
+                        ProblemCode.SUCCESSOR_NOT_AFTER,
+                        f"{where}: successor {target.key!r} does not exist on "
+                        f"{day_after.isoformat()}, the day after {unit.key!r} ended",
+                        key=target.key,
+                        day=day_after.isoformat(),
+                    )
+                    continue
+                kept.append(successor)
+            checked.append((location, replace(unit, successors=tuple(kept))))
+        return checked
 
     def unit_kind(self, entry: Mapping[str, Any], location: str) -> UnitKind | None:
         value = self.text(entry, "kind", location, required=True)

@@ -20,7 +20,16 @@ from core.due_rules import (
     RelativeDue,
     UndatedDue,
 )
-from core.org import Campaign, Cluster, Council, Organisation, Unit
+from core.org import (
+    Campaign,
+    Cluster,
+    Council,
+    Organisation,
+    Share,
+    SuccessionBasis,
+    Successor,
+    Unit,
+)
 from core.plan import Plan, PlanTask, UnitGroup, UnitRef
 from core.ports import OrganisationRepository
 from storage.mapping import to_entity, to_values
@@ -48,7 +57,15 @@ class SqlOrganisationRepository(OrganisationRepository):
         campaigns = await self._session.scalars(select(CampaignRow).order_by(CampaignRow.position))
         return Organisation(
             council=to_entity(Council, council),
-            units=tuple(to_entity(Unit, row, aliases=tuple(row.aliases)) for row in units),
+            units=tuple(
+                to_entity(
+                    Unit,
+                    row,
+                    aliases=tuple(row.aliases),
+                    successors=tuple(_successor(item) for item in row.successors or ()),
+                )
+                for row in units
+            ),
             clusters=tuple(
                 to_entity(Cluster, row, member_keys=tuple(row.member_keys)) for row in clusters
             ),
@@ -67,7 +84,12 @@ class SqlOrganisationRepository(OrganisationRepository):
         await self._replace_all(
             UnitRow,
             [
-                to_values(unit, position=position, aliases=list(unit.aliases))
+                to_values(
+                    unit,
+                    position=position,
+                    aliases=list(unit.aliases),
+                    successors=[_successor_json(item) for item in unit.successors],
+                )
                 for position, unit in enumerate(organisation.units)
             ],
         )
@@ -136,12 +158,15 @@ class SqlOrganisationRepository(OrganisationRepository):
         await self._session.flush()
 
     async def current_plan(self) -> Plan | None:
-        """Return the plan of the latest year (the last issued if several), or None."""
-        key = await self._session.scalar(
-            select(PlanRow.key)
-            .order_by(PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
-            .limit(1)
-        )
+        """Return the stored council's plan of the latest year (the last issued if several).
+
+        Plans of another council (loaded from another file before) come only when the
+        stored council has none; None when no plan was loaded.
+        """
+        council = await self._session.scalar(select(CouncilRow.key).order_by(CouncilRow.key))
+        latest = (PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
+        ours = () if council is None else ((PlanRow.council_key == council).desc(),)
+        key = await self._session.scalar(select(PlanRow.key).order_by(*ours, *latest).limit(1))
         return await self.get_plan(key) if key is not None else None
 
     async def get_plan(self, key: str) -> Plan | None:
@@ -155,6 +180,24 @@ class SqlOrganisationRepository(OrganisationRepository):
         if row is None:
             return None
         return to_entity(Plan, row, tasks=tuple(_plan_task(task) for task in row.tasks))
+
+
+def _successor_json(successor: Successor) -> dict[str, str | None]:
+    return {
+        "unit_key": successor.unit_key,
+        "name": successor.name,
+        "share": successor.share.value,
+        "basis": successor.basis.value,
+    }
+
+
+def _successor(data: dict[str, Any]) -> Successor:
+    return Successor(
+        data.get("unit_key"),
+        data.get("name"),
+        Share(data.get("share", Share.WHOLE.value)),
+        SuccessionBasis(data.get("basis", SuccessionBasis.UNIT.value)),
+    )
 
 
 def _plan_task(row: PlanTaskRow) -> PlanTask:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -450,6 +451,8 @@ class CouncilRow(Base):
     secretariat_key: Mapped[str] = mapped_column(String(128))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # district or ward (core.org.CouncilLevel); null when the plan file does not say.
+    level: Mapped[str | None] = mapped_column(String(16))
 
 
 class UnitRow(Base):
@@ -465,6 +468,8 @@ class UnitRow(Base):
     parent_key: Mapped[str | None] = mapped_column(String(128))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # Who took over its area when it ended: a list of {"unit_key", "name", "share", "basis"}.
+    successors: Mapped[list[Any]] = mapped_column(server_default=text("'[]'"))
 
 
 class ClusterRow(Base):

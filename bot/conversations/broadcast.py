@@ -394,6 +394,8 @@ async def _ask(
     turn.say(
         "broadcasts/compose_ask",
         keyboard=inline_keyboard(rows),
+        example=turn.rt.directory.example_unit(turn.today),
+        ward_level=turn.rt.directory.ward_level(turn.today),
         step=step,
         launch=campaign is not None,
         title=(campaign or {}).get("title", ""),

@@ -404,20 +404,46 @@ def _phone(incoming: Incoming) -> str:
 
 
 def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
+    """Take the unit where the deed happened, among the units of the deed's day only.
+
+    A unit abolished by then is named back with where its area went (its successors living
+    that day, as buttons); no unit of another day is ever chosen silently.
+    """
     day = draft.deed_date or turn.today
-    units = turn.rt.directory.units_on(day)
+    directory = turn.rt.directory
+    units = directory.units_on(day)
     keys = {unit.key for unit in units}
+    words = _unit_words(turn, day)
+    if not units:
+        return Stay("nominate/unit_none", _unit_keyboard(turn, dialog, []), {"day": day})
     if incoming.kind == "button":
         if incoming.action == "pick" and incoming.arg in keys:
             draft.unit_key = incoming.arg
             return None
         if incoming.action == "list":
-            return Stay("nominate/unit_list", _unit_keyboard(turn, dialog, [u.key for u in units]))
+            return Stay(
+                "nominate/unit_list", _unit_keyboard(turn, dialog, [u.key for u in units]), words
+            )
         raise Problem("input.use_buttons")
-    result = turn.rt.directory.matcher_on(day).match(typed_text(incoming, 200))
+    found = directory.find(typed_text(incoming, 200), day)
+    result = found.result
     if result.kind == "exact" and result.best is not None:
         draft.unit_key = result.best.key
         return None
+    if found.ended is not None and found.ended.validity.valid_to is not None:
+        living = [t.unit.key for t in found.taken_over if t.unit is not None]
+        return Stay(
+            "nominate/unit_ended",
+            _unit_keyboard(turn, dialog, living, offer_list=True),
+            {
+                "typed": incoming.text,
+                "unit": found.ended.name,
+                "since": found.ended.validity.valid_to + timedelta(days=1),
+                "pickable": [t for t in found.taken_over if t.unit is not None],
+                "outside": [t for t in found.taken_over if t.unit is None],
+                **words,
+            },
+        )
     if result.candidates:
         choices = [scored.candidate.key for scored in result.candidates]
         return Stay(
@@ -428,8 +454,18 @@ def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
     return Stay(
         "nominate/unit_list",
         _unit_keyboard(turn, dialog, [u.key for u in units]),
-        {"typed": incoming.text},
+        {"typed": incoming.text, **words},
     )
+
+
+def _unit_words(turn: Turn, day: date) -> dict[str, Any]:
+    """Return how the unit step speaks of the units of ``day``.
+
+    The council's level says whether they are wards (a district's) or residential groups
+    and bodies (a ward's); the example is one of them as a resident would type it.
+    """
+    directory = turn.rt.directory
+    return {"ward_level": directory.ward_level(day), "example": directory.example_unit(day)}
 
 
 def _evidence(
@@ -505,6 +541,7 @@ def ask(
         params=params,
         draft=draft,
         limit=MAX_EVIDENCE,
+        **(_unit_words(turn, draft.deed_date or turn.today) if step == "unit" else {}),
     )
 
 

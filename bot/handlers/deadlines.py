@@ -289,6 +289,8 @@ async def file_dossier(turn: Turn) -> None:
             "deadlines/dossier_refused",
             units=[turn.rt.directory.unit_name(u) for u in refused.unit_keys],
             year=plan.year,
+            plan_number=plan.number,
+            council=_council_name(turn, plan.council_key),
         )
         return
     names = [turn.rt.directory.unit_name(u) for u in units]
@@ -336,3 +338,11 @@ def flow() -> Flow:
         ),
         on_button=on_done,
     )
+
+
+def _council_name(turn: Turn, key: str) -> str:
+    """Return the name of the plan's council (the words a refusal quotes the rule with)."""
+    organisation = turn.rt.directory.organisation
+    if organisation is not None and organisation.council.key == key:
+        return organisation.council.name
+    return key

@@ -212,7 +212,7 @@ async def show_search(turn: Turn, query: str, *, page: int) -> None:
         return
     key = fit_data(fold(query), FIND_QUERY_BYTES).strip()
     if len(key.replace(" ", "")) < FIND_MIN_CHARS:
-        turn.say("officer/find_usage")
+        turn.say("officer/find_usage", example=turn.rt.directory.example_unit(turn.today))
         return
     result = await turn.rt.search.search(
         turn.uow, key, unit_keys=units, limit=FIND_PAGE, offset=page * FIND_PAGE
@@ -258,13 +258,21 @@ async def invite_command(turn: Turn) -> None:
     words = turn.command_args.split(maxsplit=1)
     role = next((r for r in Role if words and r.value == words[0].lower()), None)
     if role is None:
-        turn.say("officer/invite_usage", roles=[r.value for r in Role])
+        turn.say(
+            "officer/invite_usage",
+            roles=[r.value for r in Role],
+            example=turn.rt.directory.example_unit(turn.today),
+        )
         return
     unit_key = None
     if role is Role.OFFICER:
         matched = turn.rt.directory.matcher_on(turn.today).match(words[1] if len(words) > 1 else "")
         if matched.best is None:
-            turn.say("officer/invite_usage", roles=[r.value for r in Role])
+            turn.say(
+                "officer/invite_usage",
+                roles=[r.value for r in Role],
+                example=turn.rt.directory.example_unit(turn.today),
+            )
             return
         unit_key = matched.best.key
     code, invitation = await invite(

@@ -200,11 +200,11 @@ def _privacy_notice(turn: Turn, *, then: str, earlier: Consent | None = None) ->
         ]
     )
     settings = turn.rt.settings
+    # The council of today, never an abolished one: after the district level ended the
+    # district's council controls nothing, and the notice names no one rather than it.
     organisation = turn.rt.directory.organisation
-    council = organisation.council if organisation else None
-    secretariat = (
-        organisation.find_unit(council.secretariat_key) if organisation and council else None
-    )
+    council = organisation.council_on(turn.today) if organisation else None
+    secretariat = organisation.secretariat_on(turn.today) if organisation else None
     turn.say(
         "consent/notice",
         keyboard=keyboard,

@@ -42,7 +42,13 @@ async def subscribe_command(turn: Turn) -> None:
     rows = [[Button(turn.label(ALL_LABEL), button_data(FLOW, 0, "all"))]]
     for campaign in turn.rt.directory.campaigns_on(turn.today):
         rows.append([Button(campaign.title[:60], campaign_button_data(campaign.key))])
-    turn.say("subscriptions/offer", keyboard=inline_keyboard(rows))
+    directory = turn.rt.directory
+    turn.say(
+        "subscriptions/offer",
+        keyboard=inline_keyboard(rows),
+        example=directory.example_unit(turn.today),
+        ward_level=directory.ward_level(turn.today),
+    )
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:

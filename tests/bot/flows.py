@@ -55,7 +55,7 @@ async def answer_steps(
     until: str | None = None,
     *,
     name: str = "Nguyen Van Binh",
-    ward: str = "hang bac",
+    ward: str = "hoan kiem",
     deed_day: str = "Hôm qua",
     role: str = "Người dân",
     under_16: bool = False,
@@ -94,7 +94,7 @@ async def fill_nomination(
     user: SimUser,
     *,
     name: str = "Nguyen Van Binh",
-    ward: str = "hang bac",
+    ward: str = "hoan kiem",
     role: str = "Người dân",
     under_16: bool = False,
 ) -> BotMessage:

@@ -21,7 +21,7 @@ from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start, fill_nomination, press, say
 
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
-HANG_BAC = "phuong-hang-bac"
+HANG_BAC = "phuong-hoan-kiem"  # Hàng Bạc's area since 1/7/2025
 NOMINATOR = "Lê Thị Ẩn"
 SUPPORTER = "Phan Ủng Hộ"
 QUESTION = "Anh/Chị có ảnh chụp lúc trả ví không?"
@@ -33,7 +33,7 @@ VIEWERS: dict[str, tuple[int, str, Role | None, str | None]] = {
     "supporter": (1102, SUPPORTER, None, None),
     "resident": (1103, "Dân Khác", None, None),
     "officer": (1104, "Cán bộ Bạc", Role.OFFICER, HANG_BAC),
-    "other_officer": (1105, "Cán bộ Gai", Role.OFFICER, "phuong-hang-gai"),
+    "other_officer": (1105, "Cán bộ Gai", Role.OFFICER, "phuong-cua-nam-2025"),
     "secretariat": (1106, "Thư ký", Role.SECRETARIAT, None),
     "council_member": (1107, "Ủy viên", Role.COUNCIL_MEMBER, None),
     "admin": (1108, "Quản trị", Role.ADMIN, None),
@@ -70,7 +70,7 @@ async def _grant(
 
 async def _nominate(user: SimUser, *, anonymous: bool) -> str:
     await agree_and_start(user)
-    await fill_nomination(user, name="Nguyễn Văn Bình", ward="hang bac")
+    await fill_nomination(user, name="Nguyễn Văn Bình", ward="hoan kiem")
     if anonymous:
         await press(user, "✏️ Sửa")
         await press(user, "Giữ kín danh tính")
@@ -84,7 +84,7 @@ async def _nominate(user: SimUser, *, anonymous: bool) -> str:
 
 async def _support(user: SimUser, code: str) -> None:
     await agree_and_start(user)
-    await fill_nomination(user, name="nguyen van binh", ward="hang bac")
+    await fill_nomination(user, name="nguyen van binh", ward="hoan kiem")
     offer = await press(user, "✅ Gửi")
     assert code in offer.text
     thanks = await press(user, f"🤝 Ủng hộ hồ sơ {code}")

@@ -183,23 +183,23 @@ async def test_a_ward_announcement_reaches_the_wards_and_the_all_subscribers_onl
     rt = bot.runtime
     everything = await add_subscribers(api, rt, [7301], now=clock.now)
     hang_bac = await add_subscribers(
-        api, rt, [7302, 7303], now=clock.now, scope=Scope.WARD, target="phuong-hang-bac"
+        api, rt, [7302, 7303], now=clock.now, scope=Scope.WARD, target="phuong-hoan-kiem"
     )
     hang_gai = await add_subscribers(
-        api, rt, [7304], now=clock.now, scope=Scope.WARD, target="phuong-hang-gai"
+        api, rt, [7304], now=clock.now, scope=Scope.WARD, target="phuong-cua-nam-2025"
     )
     officer = await _secretary(bot, clock, api.user(7300, "Thư ký"))
     await _compose(officer, "Họp dân phố Hàng Bạc tối thứ Bảy.")
     ask = await press(officer, BY_WARD)
     assert "gõ tên phường" in ask.text
-    unknown = await say(officer, "hang bac, khu vuc khong co")
+    unknown = await say(officer, "hoan kiem, khu vuc khong co")
     assert "Chưa tìm thấy: «khu vuc khong co»" in unknown.text
     assert "gõ tên phường" in unknown.text  # the same question again
 
-    await officer.send_text("hàng bạc")
+    await officer.send_text("hoàn kiếm")
     announcement, summary = await officer.wait_for_messages(2)
     assert "Họp dân phố" in announcement.text
-    assert "Phường Hàng Bạc" in summary.text and "Sẽ gửi tới 3 người" in summary.text
+    assert "Phường Hoàn Kiếm" in summary.text and "Sẽ gửi tới 3 người" in summary.text
     number, _ = await _send(officer)
     await _until_done(rt, number)
     assert _received(api, "Họp dân phố", officer) == dict.fromkeys(everything + hang_bac, 1)
@@ -212,16 +212,16 @@ async def test_several_wards_and_officers_of_units_are_audiences(
     rt = bot.runtime
     await add_subscribers(api, rt, [7401], now=clock.now)
     bac, gai, dao = api.user(7402, "Cán bộ Bạc"), api.user(7403, "Cán bộ Gai"), api.user(7404)
-    await _officer_of(bot, clock, bac, "phuong-hang-bac")
-    await _officer_of(bot, clock, gai, "phuong-hang-gai")
+    await _officer_of(bot, clock, bac, "phuong-hoan-kiem")
+    await _officer_of(bot, clock, gai, "phuong-cua-nam-2025")
     await _officer_of(bot, clock, dao, "phuong-hang-dao")
     officer = await _secretary(bot, clock, api.user(7400, "Thư ký"))
 
     await _compose(officer, "Nhắc các phường nộp báo cáo tháng.")
     await press(officer, BY_UNIT)
-    await officer.send_text("hang bac, hang gai")
+    await officer.send_text("hoan kiem, cua nam")
     _, summary = await officer.wait_for_messages(2)
-    assert "cán bộ của Phường Hàng Bạc, Phường Hàng Gai" in summary.text
+    assert "cán bộ của Phường Hoàn Kiếm, Phường Cửa Nam" in summary.text
     assert "Sẽ gửi tới 2 người" in summary.text
     number, _ = await _send(officer)
     await _until_done(rt, number)

@@ -24,7 +24,7 @@ from tests.bot.flows import say
 from tests.unit.test_flows import OFFICERS, RESIDENTS
 
 OPERATOR = Actor.operator()
-HANG_BAC = "phuong-hang-bac"
+HANG_BAC = "phuong-hoan-kiem"  # Hàng Bạc's area since 1/7/2025
 
 
 def _menu(api: LocalBotApi, chat_id: int | None = None, language: str = "") -> dict[str, str]:

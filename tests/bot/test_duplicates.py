@@ -18,7 +18,7 @@ CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 async def _submit(user: SimUser, name: str) -> str:
     await agree_and_start(user)
-    await fill_nomination(user, name=name, ward="hang bac")
+    await fill_nomination(user, name=name, ward="hoan kiem")
     done = await press(user, "✅ Gửi")
     found = CODE.search(done.text)
     assert found is not None, done.text
@@ -32,7 +32,7 @@ async def _officer(bot: RunningBot, clock: FakeClock, user: SimUser) -> None:
             OPERATOR,
             user_id=user.id,
             role=Role.OFFICER,
-            unit_key="phuong-hang-bac",
+            unit_key="phuong-hoan-kiem",
             now=clock(),
         )
         await uow.commit()
@@ -46,7 +46,7 @@ async def test_a_second_report_can_support_the_first_instead_of_a_copy(
     code = await _submit(first, "Nguyễn Văn Bình")
 
     await agree_and_start(second)
-    await fill_nomination(second, name="nguyen van binh", ward="hang bac")
+    await fill_nomination(second, name="nguyen van binh", ward="hoan kiem")
     offer = await press(second, "✅ Gửi")
     assert code in offer.text and "ủng hộ" in offer.text
     assert "Quyên" not in offer.text  # nothing about the other nominator
@@ -67,7 +67,7 @@ async def test_a_different_nominee_is_not_called_a_duplicate(
     await _submit(api.user(1004, "Cúc"), "Nguyễn Văn Bình")
     other = api.user(1005, "Dung")
     await agree_and_start(other)
-    await fill_nomination(other, name="Trần Thị Hoa", ward="hang bac")
+    await fill_nomination(other, name="Trần Thị Hoa", ward="hoan kiem")
     done = await press(other, "✅ Gửi")
     assert CODE.search(done.text) and "Đã gửi đề cử" in done.text
 
@@ -79,7 +79,7 @@ async def test_an_officer_merges_a_copy_and_both_nominators_are_told(
     await _officer(bot, clock, officer)
     survivor = await _submit(first, "Lê Văn Tám")
     await agree_and_start(second)
-    await fill_nomination(second, name="Le Van Tam", ward="hang bac")
+    await fill_nomination(second, name="Le Van Tam", ward="hoan kiem")
     await press(second, "✅ Gửi")
     sent = await press(second, "📨 Vẫn gửi đề cử mới")
     copy = CODE.search(sent.text)

@@ -45,7 +45,7 @@ async def _nominate(user: SimUser) -> str:
     await answer_steps(user, until="deed")
     await say(user, DEED)
     await press(user, "Hôm qua")
-    await say(user, "hang bac")
+    await say(user, "hoan kiem")
     await press(user, "Bỏ qua")  # place
     await press(user, "Bỏ qua")  # evidence
     await say(user, PHONE)
@@ -106,7 +106,7 @@ async def test_a_resident_sees_withdraws_and_erases_and_nothing_of_them_is_left(
     user, office = api.user(RESIDENT_ID, NAME), api.user(1601, "Văn phòng Hà")
     await grant(bot, clock, office, Role.SECRETARIAT)
     code = await _nominate(user)
-    await say(user, "/subscribe hang bac")
+    await say(user, "/subscribe hoan kiem")
     await say(user, "/yeucau")
     await press(user, "Sửa thông tin hồ sơ đã có quyết định")
     filed = await say(user, f"Xin sửa lời kể: {WORD} là việc của em tôi.")
@@ -199,7 +199,7 @@ async def test_a_confirmation_pressed_after_the_data_changed_erases_nothing(
     user = api.user(1603, "Vân")
     await agree_and_start(user)
     asked = await say(user, "/xoadulieu")
-    await say(user, "/subscribe hang bac")
+    await say(user, "/subscribe hoan kiem")
 
     await user.press_on(asked, ERASE)
     again = await user.next_message()

@@ -94,7 +94,7 @@ async def test_a_resident_sees_each_group_and_gets_the_full_copy_and_their_files
     await fill_nomination(mai, name="le thi hoa")
     await press(mai, "✅ Gửi")  # the same deed: offered to support it
     await press(mai, f"🤝 Ủng hộ hồ sơ {supported}")
-    await say(mai, "/subscribe hang bac")
+    await say(mai, "/subscribe hoan kiem")
     await say(mai, "/lienhe")
     asked = re.search(r"câu hỏi số (\d+)", (await say(mai, QUESTION)).text)
     assert asked is not None
@@ -117,7 +117,7 @@ async def test_a_resident_sees_each_group_and_gets_the_full_copy_and_their_files
         rf"{code} · {NOMINEE} · Đã tiếp nhận · \d\d/\d\d/\d{{4}} · SĐT {re.escape(PHONE)}", text
     )
     assert f"{supported} · {SUPPORTED}" in text
-    assert "Phường Hàng Bạc" in text
+    assert "Phường Hoàn Kiếm" in text
     assert f"Số {asked.group(1)} · " in text and "Chưa trả lời" in text and QUESTION in text
     assert shown.buttons == [[COPY], [FILES], ["✏️ Sửa"]]
 
@@ -199,7 +199,7 @@ async def test_who_opened_my_case_is_told_by_role_and_a_withdrawn_consent_by_its
     shown = await say(resident, "/dulieu")
 
     assert "Ai đã mở hồ sơ của Anh/Chị</b> (1)" in shown.html
-    opened = f"{code} · 20/11/2026 · Cán bộ của Phường Hàng Bạc · thẻ hồ sơ"
+    opened = f"{code} · 20/11/2026 · Cán bộ của Phường Hoàn Kiếm · thẻ hồ sơ"
     assert f"{opened} · thấy số điện thoại của Anh/Chị" in shown.text
     assert "Phạm Minh" not in shown.text and str(officer.id) not in shown.text
     assert f"phiên bản thông báo {PRIVACY_NOTICE_VERSION} · đã rút 20/11/2026" in shown.text

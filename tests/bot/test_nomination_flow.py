@@ -19,10 +19,10 @@ async def test_resident_completes_a_nomination_and_gets_a_tracking_code(
     assert "Bước 1/10" in first.text
     assert first.buttons[-1] == ["✖️ Hủy"]
 
-    summary = await fill_nomination(user, name="nguyễn văn bình", ward="hang bac")
+    summary = await fill_nomination(user, name="nguyễn văn bình", ward="hoan kiem")
     assert "Xin Anh/Chị kiểm tra lại đề cử" in summary.text
     assert "nguyễn văn bình" in summary.text
-    assert "Phường Hàng Bạc" in summary.text
+    assert "Phường Hoàn Kiếm" in summary.text  # Hàng Bạc's area since 01/07/2025
     assert "19/11/2026" in summary.text  # "Hôm qua" on 20/11/2026, Hà Nội time
     assert DEED in summary.text
 
@@ -48,8 +48,8 @@ async def test_every_step_shows_where_the_resident_is(api: LocalBotApi, bot: Run
 async def test_ward_typed_without_diacritics_resolves(api: LocalBotApi, bot: RunningBot) -> None:
     user = api.user(503, "Hoa")
     await agree_and_start(user)
-    summary = await fill_nomination(user, ward="phuong hang bai")
-    assert "Phường Hàng Bài" in summary.text
+    summary = await fill_nomination(user, ward="phuong hong ha")
+    assert "Phường Hồng Hà" in summary.text
 
 
 async def test_a_misspelled_ward_is_offered_for_confirmation(
@@ -62,9 +62,9 @@ async def test_a_misspelled_ward_is_offered_for_confirmation(
     await press(user, "Bỏ qua")
     await say(user, DEED)
     await press(user, "Hôm nay")
-    offer = await say(user, "hang bak")
-    assert offer.buttons[0] == ["Phường Hàng Bạc"]
-    place = await press(user, "Phường Hàng Bạc")
+    offer = await say(user, "hoan kim")
+    assert offer.buttons[0] == ["Phường Hoàn Kiếm"]
+    place = await press(user, "Phường Hoàn Kiếm")
     assert "Địa điểm" in place.text
 
 

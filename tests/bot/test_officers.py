@@ -16,7 +16,7 @@ from tests.bot.flows import agree_and_start, fill_nomination, press, say
 OPERATOR = Actor.operator()
 
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
-HANG_BAC = "phuong-hang-bac"
+HANG_BAC = "phuong-hoan-kiem"  # Hàng Bạc's area since 1/7/2025
 
 
 async def _invitation(bot: RunningBot, clock: FakeClock, role: Role, unit: str | None) -> str:
@@ -36,12 +36,12 @@ async def _grant(
 
 async def _nominate(user: SimUser, *, anonymous: bool = False) -> str:
     await agree_and_start(user)
-    summary = await fill_nomination(user, name="Nguyễn Văn Bình", ward="hang bac")
+    summary = await fill_nomination(user, name="Nguyễn Văn Bình", ward="hoan kiem")
     if anonymous:
         await press(user, "✏️ Sửa")
         await press(user, "Giữ kín danh tính")
         summary = await press(user, "🔒 Có, giữ kín")
-    assert "Phường Hàng Bạc" in summary.text
+    assert "Phường Hoàn Kiếm" in summary.text
     done = await press(user, "✅ Gửi")
     found = CODE.search(done.text)
     assert found is not None
@@ -54,7 +54,7 @@ async def test_an_invitation_link_makes_the_opener_the_wards_officer_once(
     code = await _invitation(bot, clock, Role.OFFICER, HANG_BAC)
     officer, other = api.user(901, "Cán bộ An"), api.user(902, "Người khác")
     welcome = await say(officer, f"/start {code}")
-    assert "cán bộ của Phường Hàng Bạc" in welcome.text
+    assert "cán bộ của Phường Hoàn Kiếm" in welcome.text
     reused = await say(other, f"/start {code}")
     assert "không còn hiệu lực" in reused.text
     queue = await say(other, "/queue")
@@ -155,7 +155,7 @@ async def test_an_officer_of_another_ward_sees_only_the_status(
     api: LocalBotApi, bot: RunningBot, clock: FakeClock
 ) -> None:
     resident, stranger_officer = api.user(909, "Mai"), api.user(910, "Cán bộ Gai")
-    await _grant(bot, clock, stranger_officer, Role.OFFICER, "phuong-hang-gai")
+    await _grant(bot, clock, stranger_officer, Role.OFFICER, "phuong-cua-nam-2025")
     code = await _nominate(resident)
     view = await say(stranger_officer, f"/status {code}")
     assert "Nguyễn Văn Bình" not in view.text and "Đã tiếp nhận" in view.text
@@ -244,15 +244,15 @@ async def test_an_admin_invites_an_officer_in_chat_and_others_cannot(
 ) -> None:
     admin, resident, newcomer = api.user(920, "Admin"), api.user(921, "Dân"), api.user(922, "Mới")
     await _grant(bot, clock, admin, Role.ADMIN)
-    refused = await say(resident, "/invite officer hang bac")
+    refused = await say(resident, "/invite officer hoan kiem")
     assert "không có quyền" in refused.text
     usage = await say(admin, "/invite king")
-    assert "/invite officer hang bac" in usage.text
-    reply = await say(admin, "/invite officer hang bac")
+    assert "/invite officer hoan kiem" in usage.text
+    reply = await say(admin, "/invite officer hoan kiem")
     link = re.search(r"https://t\.me/ntvt_test_bot\?start=(\S+)", reply.text)
-    assert link is not None and "Phường Hàng Bạc" in reply.text
+    assert link is not None and "Phường Hoàn Kiếm" in reply.text
     welcome = await say(newcomer, f"/start {link.group(1)}")
-    assert "cán bộ của Phường Hàng Bạc" in welcome.text
+    assert "cán bộ của Phường Hoàn Kiếm" in welcome.text
 
 
 async def test_find_puts_the_right_case_first_despite_typos_and_missing_accents(
@@ -260,7 +260,7 @@ async def test_find_puts_the_right_case_first_despite_typos_and_missing_accents(
 ) -> None:
     officer, outsider = api.user(930, "Cán bộ Tìm"), api.user(931, "Cán bộ Gai")
     await _grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
-    await _grant(bot, clock, outsider, Role.OFFICER, "phuong-hang-gai")
+    await _grant(bot, clock, outsider, Role.OFFICER, "phuong-cua-nam-2025")
     codes = {}
     for user_id, name in (
         (932, "Nguyễn Văn Bình"),
@@ -269,16 +269,16 @@ async def test_find_puts_the_right_case_first_despite_typos_and_missing_accents(
     ):
         resident = api.user(user_id, "Dân")
         await agree_and_start(resident)
-        await fill_nomination(resident, name=name, ward="hang bac")
+        await fill_nomination(resident, name=name, ward="hoan kiem")
         done = await press(resident, "✅ Gửi")
         if "Đã có đề cử" in done.text:
             done = await press(resident, "📨 Vẫn gửi đề cử mới")
         codes[name] = CODE.search(done.text).group(0)  # type: ignore[union-attr]
 
-    found = await say(officer, "/find nguyen van bihn hang bac")
+    found = await say(officer, "/find nguyen van bihn hoan kiem")
     assert found.buttons[0][0].startswith(codes["Nguyễn Văn Bình"])
     # What the index ranked is shown as the database holds it: code, name and ward.
-    shown = f"{codes['Nguyễn Văn Bình']} · Nguyễn Văn Bình · Phường Hàng Bạc"
+    shown = f"{codes['Nguyễn Văn Bình']} · Nguyễn Văn Bình · Phường Hoàn Kiếm"
     assert shown in found.text
     by_code = await say(officer, f"/find {codes['Trần Thị Bình'].lower()}")
     assert by_code.buttons[0][0].startswith(codes["Trần Thị Bình"])

@@ -139,7 +139,7 @@ async def test_nobody_but_the_office_handles_a_request_and_a_refusal_tells_nothi
 ) -> None:
     resident, other = api.user(1711, "Lan"), api.user(1712, "Người khác")
     officer = api.user(1713, "Cán bộ phường")
-    await grant(bot, clock, officer, Role.OFFICER, "phuong-hang-bac")
+    await grant(bot, clock, officer, Role.OFFICER, "phuong-hoan-kiem")
     n, _ = await _file(resident)
     await _consent(other)
     await say(officer, "/help")

@@ -29,24 +29,24 @@ async def test_subscribing_is_an_explicit_opt_in_recorded_with_its_scope(
     await say(user, "/subscribe")
     done = await press(user, "🔔 Tất cả thông báo")
     assert "mọi thông báo" in done.text
-    ward = await say(user, "/subscribe hang bac")
-    assert "Phường Hàng Bạc" in ward.text
-    again = await say(user, "/subscribe phuong hang bac")
+    ward = await say(user, "/subscribe hoan kiem")
+    assert "Phường Hoàn Kiếm" in ward.text
+    again = await say(user, "/subscribe phuong hoan kiem")
     assert "đã đăng ký nhận thông báo này rồi" in again.text
     listing = await say(user, "/subscriptions")
-    assert "Tất cả thông báo" in listing.text and "Phường Hàng Bạc" in listing.text
+    assert "Tất cả thông báo" in listing.text and "Phường Hoàn Kiếm" in listing.text
     async with bot.runtime.uow() as uow:
         found = await uow.subscriptions.active_of(user.id)
     assert [(s.scope.value, s.target) for s in found] == [
         ("all", None),
-        ("ward", "phuong-hang-bac"),
+        ("ward", "phuong-hoan-kiem"),
     ]
 
 
 async def test_one_command_or_button_stops_everything(api: LocalBotApi, bot: RunningBot) -> None:
     user = api.user(1202, "Khải")
     await _consent(user)
-    await say(user, "/subscribe hang gai")
+    await say(user, "/subscribe cua nam")
     listing = await say(user, "/subscriptions")
     stopped = await press(user, listing.buttons[0][0])
     assert "Đã hủy 1 đăng ký" in stopped.text
@@ -58,9 +58,9 @@ async def test_an_ambiguous_ward_is_offered_as_buttons(api: LocalBotApi, bot: Ru
     user = api.user(1203, "Lâm")
     await _consent(user)
     offer = await say(user, "/subscribe hang")
-    assert ["Phường Hàng Bạc"] in offer.buttons
-    done = await press(user, "Phường Hàng Bạc")
-    assert "Phường Hàng Bạc" in done.text
+    assert ["Phường Hoàn Kiếm"] in offer.buttons
+    done = await press(user, "Phường Hoàn Kiếm")
+    assert "Phường Hoàn Kiếm" in done.text
 
 
 async def test_blocking_the_bot_is_remembered_and_unblocking_forgets_it(

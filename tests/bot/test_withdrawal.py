@@ -38,7 +38,7 @@ async def test_withdrawing_ends_subscriptions_drops_the_draft_and_keeps_the_proo
     user = api.user(1501, "Hằng")
     await agree_and_start(user)
     await press(user, "👤 Cá nhân")  # a draft at step 2
-    await say(user, "/subscribe hang bac")
+    await say(user, "/subscribe hoan kiem")
 
     done = await _withdraw(user)
 

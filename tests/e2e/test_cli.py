@@ -114,7 +114,7 @@ def test_plan_check_reports_the_impossible_dates_and_task_4s_year_of_the_2018_pl
         assert f"(task {task})" in line
         assert written in line
         assert "before the plan was issued on 2017-12-15" in line
-    assert lines[-1] == "21 units, 23 tasks, 4 problems"
+    assert lines[-1] == "26 units, 23 tasks, 4 problems"  # 21, and the 5 wards since 2025
     assert result.stderr == ""
 
 
@@ -161,8 +161,9 @@ async def test_plan_load_stores_the_council_with_its_18_wards(tmp_path: Path) ->
     assert organisation is not None
     assert organisation.council.name == "Hội đồng Thi đua - Khen thưởng quận Hoàn Kiếm"
     wards = [unit for unit in organisation.units if unit.kind is UnitKind.WARD]
-    assert len(wards) == 18
-    assert "Phường Hàng Bạc" in {ward.name for ward in wards}
+    ended = [ward for ward in wards if ward.successors]
+    assert len(ended) == 18  # and the 5 wards that took over the district's area in 2025
+    assert "Phường Hàng Bạc" in {ward.name for ward in ended}
     assert plan is not None
     assert len(plan.tasks) == int(loaded.group(1))
 
@@ -207,7 +208,8 @@ CHAT_SESSION = [
     "1",  # Người dân
     DEED,
     "2",  # Hôm qua
-    "hang bac",
+    "hang bac",  # abolished on 01/07/2025: its successor is offered
+    "1",  # Phường Hoàn Kiếm
     "1",  # place: Bỏ qua
     "1",  # evidence: Bỏ qua
     "1",  # phone: Bỏ qua
@@ -241,7 +243,10 @@ def test_chat_walks_a_nomination_to_its_tracking_code(
     for step in range(1, 11):
         assert f"Bước {step}/10" in out
     assert "Xin Anh/Chị kiểm tra lại đề cử" in out
-    assert "Phường Hàng Bạc" in out
+    # ntvt chat runs today's organisation: the old ward is named with where its area went.
+    assert "Phường Hàng Bạc không còn từ ngày 01/07/2025" in out
+    assert "tổ dân phố hoặc đơn vị" in out
+    assert "Phường Hoàn Kiếm" in out
     assert f"Đã gửi đề cử về {NOMINEE}" in out
     codes = CODE.findall(out)
     assert codes, out[-3000:]
@@ -258,3 +263,64 @@ def test_chat_shows_each_line_of_a_message_on_its_own_line(
     assert "Bước 1/10\nAnh/Chị muốn đề cử" in out
     assert "Ảnh, tài liệu: 0 tệp\nSố điện thoại: —\n" in out
     assert re.search(r"Mã hồ sơ: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
+
+
+# ntvt plan new: a ward's own plan -------------------------------------------------------------
+
+
+async def test_plan_new_writes_a_skeleton_that_checks_and_loads_once_filled(
+    tmp_path: Path,
+) -> None:
+    from storage.uow import open_database
+
+    made = run_ntvt("plan", "new", "--ward", "Phường Hồng Hà", "--year", "2027", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    skeleton = tmp_path / "phuong-hong-ha-2027.yaml"
+    text = skeleton.read_text(encoding="utf-8")
+    assert "Hội đồng Thi đua - Khen thưởng phường Hồng Hà" in text
+    assert "# ĐIỀN" in text and "successors" in text and "Hàng tháng" in text
+    again = run_ntvt("plan", "new", "--ward", "Phường Hồng Hà", "--year", "2027", cwd=tmp_path)
+    assert again.returncode == 1 and "exists" in again.stderr  # never overwritten silently
+
+    # The secretary fills it in: the real names, one more group, one more task.
+    filled = (
+        text.replace('"Trường Tiểu học ..."', '"Trường Tiểu học Hồng Hà"')
+        .replace(
+            "  - key: truong-tieu-hoc-1\n",
+            '  - {key: to-dan-pho-2, name: "Tổ dân phố số 2", kind: residential_group,'
+            ' valid_from: "2025-07-01"}\n  - key: truong-tieu-hoc-1\n',
+        )
+        .replace("member_keys: [to-dan-pho-1]", "member_keys: [to-dan-pho-1, to-dan-pho-2]")
+        + '    - number: 5\n      quarter: "III"\n'
+        '      content: "Sơ kết 6 tháng."\n      lead: [ALL_CLUSTERS]\n'
+        '      due: "Trước ngày 15/7/2027"\n'
+    )
+    skeleton.write_text(filled, encoding="utf-8")
+    checked = run_ntvt("plan", "check", str(skeleton), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout == "7 units, 5 tasks, 0 problems\n"
+
+    url = sqlite_url(tmp_path / "ward.db")
+    loaded = await asyncio.to_thread(
+        run_ntvt, "plan", "load", str(skeleton), cwd=tmp_path, NTVT_DATABASE_URL=url
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert loaded.stdout == "ntvt: loaded phuong-hong-ha-2027.yaml: 5 tasks, 0 problems\n"
+    db = await open_database(url, migrate=False)
+    try:
+        async with db.uow() as uow:
+            organisation = await uow.organisation.load()
+            plan = await uow.organisation.current_plan()
+    finally:
+        await db.dispose()
+    assert organisation is not None and plan is not None
+    assert organisation.council.name == "Hội đồng Thi đua - Khen thưởng phường Hồng Hà"
+    assert organisation.council.level is not None and organisation.council.level.value == "ward"
+    assert plan.key == "phuong-hong-ha-2027" and len(plan.tasks) == 5
+
+
+def test_plan_check_accepts_todays_demo_organisation(tmp_path: Path) -> None:
+    today = ROOT / "storage" / "plans" / "phuong-hoan-kiem-2027.yaml"
+    result = run_ntvt("plan", "check", str(today), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("13 tasks, 0 problems\n")

@@ -232,3 +232,20 @@ async def test_every_kind_of_due_rule_comes_back_equal(database: Database) -> No
 
     async with database.uow() as uow:
         assert await uow.organisation.get_plan(plan.key) == plan
+
+
+async def test_the_demo_files_successors_and_council_level_come_back_equal(
+    database: Database,
+) -> None:
+    from bot.plans import DEMO_PLAN, TODAY_PLAN, read_plan_file
+
+    for path in (DEMO_PLAN, TODAY_PLAN):
+        organisation = read_plan_file(path).organisation
+        assert organisation is not None
+        assert any(unit.successors for unit in organisation.units)
+        assert organisation.council.level is not None
+        async with database.uow() as uow:
+            await uow.organisation.replace(organisation)
+            await uow.commit()
+        async with database.uow() as uow:
+            assert await uow.organisation.load() == organisation

@@ -13,17 +13,19 @@ from tests.bot.conftest import FakeClock, RunningBot
 from tests.bot.flows import agree_and_start, fill_nomination, press
 
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
-HANG_BAC = "phuong-hang-bac"
-HANG_GAI = "phuong-hang-gai"
+# The tests' clock is in 2026: the wards a deed is filed under are those since 1/7/2025 (the
+# demo plan names them as the successors of the district's wards).
+HANG_BAC = "phuong-hoan-kiem"  # where Hàng Bạc's area lies since 1/7/2025
+HANG_GAI = "phuong-cua-nam-2025"  # another ward
 NOMINEE = "Nguyễn Văn Bình"
 # Whatever a user may see when something broke inside: never any of these.
 ERROR_MARKS = ("Traceback", "Exception", "Error:", "gặp sự cố")
 
 
 async def nominate(user: SimUser, *, name: str = NOMINEE, anonymous: bool = False) -> str:
-    """Consent, nominate ``name`` in Hàng Bạc, send; return the tracking code."""
+    """Consent, nominate ``name`` in Phường Hoàn Kiếm, send; return the tracking code."""
     await agree_and_start(user)
-    await fill_nomination(user, name=name, ward="hang bac")
+    await fill_nomination(user, name=name, ward="hoan kiem")
     if anonymous:
         await press(user, "✏️ Sửa")
         await press(user, "Giữ kín danh tính")

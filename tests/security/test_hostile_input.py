@@ -37,7 +37,7 @@ STEP_ANSWERS: dict[str, tuple[Callable[[SimUser, str], Awaitable[BotMessage]], s
     "role": (press, "Người dân"),
     "deed": (say, "Anh đã nhặt được ví & trả lại <ngay> cho người đánh rơi ở chợ Đồng Xuân 🙏."),
     "date": (press, "Hôm qua"),
-    "unit": (say, "hang bac"),
+    "unit": (say, "hoan kiem"),
     "place": (say, "Chợ <Đồng Xuân> & phố Hàng Bạc"),
     "evidence": (press, "Bỏ qua"),
     "phone": (press, "Bỏ qua"),

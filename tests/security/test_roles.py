@@ -18,7 +18,7 @@ ABOVE_A_RESIDENT = {
     "/hoso": NOT_STAFF,
     "/find binh": NOT_STAFF,
     "/timkiem nguyen van binh": NOT_STAFF,
-    "/invite officer hang bac": NOT_ALLOWED,
+    "/invite officer hoan kiem": NOT_ALLOWED,
     "/invite admin": NOT_ALLOWED,
     "/broadcast": SECRETARIAT_ONLY,
     "/thongbao": SECRETARIAT_ONLY,
@@ -66,11 +66,11 @@ async def test_an_officer_of_another_ward_finds_and_queues_nothing_of_this_one(
     code = await nominate(victim)
     queue = await say(officer, "/queue")
     assert code not in queue.text and NOMINEE not in queue.text
-    for query in ("nguyen van binh", code, "hang bac"):
+    for query in ("nguyen van binh", code, "hoan kiem"):
         found = await say(officer, f"/find {query}")
         assert "Không tìm thấy" in found.text and NOMINEE not in found.text, found.text
         assert not found.inline_keyboard
-    for command in ("/compliance", "/invite officer hang bac", "/broadcast"):
+    for command in ("/compliance", "/invite officer hoan kiem", "/broadcast"):
         reply = await say(officer, command)
         assert NOT_ALLOWED in reply.text or SECRETARIAT_ONLY in reply.text, reply.text
     public = await say(officer, f"/status {code}")

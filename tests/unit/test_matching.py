@@ -1,8 +1,10 @@
 import unicodedata
+from dataclasses import replace
+from datetime import date
 
 import pytest
 
-from core.matching import Candidate, FuzzyMatcher, MatchResult
+from core.matching import Candidate, FuzzyMatcher, MatchResult, UnitFinder
 from core.text import fold
 
 # Quận Hoàn Kiếm's 18 wards in 2018, in the plan's order.
@@ -224,3 +226,49 @@ def test_strip_words_can_be_chosen() -> None:
 def test_candidate_keys_must_be_unique() -> None:
     with pytest.raises(ValueError, match="unique"):
         FuzzyMatcher([Candidate("a", "Hàng Bạc"), Candidate("a", "Hàng Bài")])
+
+
+# --- units of a day ---------------------------------------------------------------------------
+
+
+def _finder() -> UnitFinder:
+    from bot.plans import DEMO_PLAN, read_plan_file
+
+    return UnitFinder(read_plan_file(DEMO_PLAN).organisation)
+
+
+@pytest.mark.parametrize(
+    ("typed", "day", "key"),
+    [
+        ("Cửa Nam", date(2018, 5, 9), "phuong-cua-nam"),
+        ("cua nam", date(2025, 6, 30), "phuong-cua-nam"),
+        ("Cửa Nam", date(2025, 7, 1), "phuong-cua-nam-2025"),
+        ("p cua nam", date(2026, 11, 19), "phuong-cua-nam-2025"),
+    ],
+)
+def test_a_name_two_units_bore_matches_the_one_of_the_day(typed: str, day: date, key: str) -> None:
+    found = _finder().find(typed, day)
+    assert found.result.kind == "exact" and found.result.best is not None
+    assert found.result.best.key == key
+    assert found.ended is None
+
+
+@pytest.mark.parametrize("typed", ["hang bac", "Phường Hàng Bạc", "hang bak"])
+def test_an_abolished_ward_is_recognised_with_its_successor_never_chosen(typed: str) -> None:
+    found = _finder().find(typed, date(2026, 11, 19))
+    assert found.result.best is None
+    assert found.ended is not None and found.ended.key == "phuong-hang-bac"
+    assert [(t.name, t.share.value) for t in found.taken_over] == [("Phường Hoàn Kiếm", "whole")]
+    assert found.taken_over[0].unit is not None
+
+
+def test_units_of_a_day_without_any_are_none_not_every_unit() -> None:
+    finder = _finder()
+    assert finder.units_on(date(1990, 1, 1)) != ()  # the district's units have no start
+    organisation = finder.organisation
+    assert organisation is not None
+    gone = UnitFinder(
+        replace(organisation, units=tuple(u for u in organisation.units if u.successors))
+    )
+    assert gone.units_on(date(2026, 1, 1)) == ()
+    assert gone.find("hang bac", date(2026, 1, 1)).result.candidates == []

@@ -640,6 +640,34 @@ FIRING_CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
             ("plan.tasks[2].due", "due.before_issue_date"),
         ],
     ),
+    (
+        "successors of a unit that has not ended",
+        _set(
+            "units[3]",
+            {
+                "key": "phuong-cua-dong",
+                "name": "Phường Cửa Đông",
+                "kind": "ward",
+                "successors": [{"name": "Phường Ba Đình", "share": "part"}],
+            },
+        ),
+        [("units[3].successors", "successor.without_end")],
+    ),
+    (
+        "successor that does not exist the day after the unit ended",
+        _set("units[1].successors", [{"key": "phuong-hang-dao", "share": "part"}]),
+        [("units[1].successors[0].key", "successor.not_after")],
+    ),
+    (
+        "successor that is no unit of the file",
+        _set("units[1].successors", [{"key": "phuong-hoan-kiem"}]),
+        [("units[1].successors[0].key", "unit.unknown")],
+    ),
+    (
+        "successor share that is neither whole nor part",
+        _set("units[1].successors", [{"name": "Phường Hoàn Kiếm", "share": "half"}]),
+        [("units[1].successors[0].share", "field.invalid")],
+    ),
 ]
 
 

@@ -165,7 +165,67 @@ def test_the_18_wards_of_2018_have_their_exact_names(organisation: Organisation)
 
 def test_no_district_ward_remains_after_the_reform(organisation: Organisation) -> None:
     assert len(organisation.wards(date(2025, 6, 30))) == 18
-    assert organisation.wards(date(2025, 7, 1)) == ()
+    # Since 01/07/2025 the file lists only the wards that took over the district's area.
+    assert [ward.name for ward in organisation.wards(date(2025, 7, 1))] == [
+        "Phường Hoàn Kiếm",
+        "Phường Cửa Nam",
+        "Phường Ba Đình",
+        "Phường Hồng Hà",
+        "Phường Văn Miếu - Quốc Tử Giám",
+    ]
+    assert organisation.active_units(date(2025, 7, 1)) == ()  # none is under the district
+
+
+# Where each old ward went, as ../shared/REFERENCES.md states it ("part": the streets of the
+# split are not in the references).
+SUCCESSORS_2025 = {
+    "Phường Phúc Tân": [("Phường Hồng Hà", "whole")],
+    "Phường Đồng Xuân": [("Phường Hoàn Kiếm", "part"), ("Phường Ba Đình", "part")],
+    "Phường Hàng Mã": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Hàng Buồm": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Hàng Đào": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Hàng Bồ": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Cửa Đông": [("Phường Hoàn Kiếm", "part"), ("Phường Ba Đình", "part")],
+    "Phường Lý Thái Tổ": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Hàng Bạc": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Hàng Gai": [("Phường Hoàn Kiếm", "whole")],
+    "Phường Chương Dương": [("Phường Hồng Hà", "whole")],
+    "Phường Hàng Trống": [("Phường Hoàn Kiếm", "part"), ("Phường Cửa Nam", "part")],
+    "Phường Cửa Nam": [
+        ("Phường Hoàn Kiếm", "part"),
+        ("Phường Cửa Nam", "part"),
+        ("Phường Ba Đình", "part"),
+        ("Phường Văn Miếu - Quốc Tử Giám", "part"),
+    ],
+    "Phường Hàng Bông": [("Phường Hoàn Kiếm", "part"), ("Phường Cửa Nam", "part")],
+    "Phường Tràng Tiền": [("Phường Hoàn Kiếm", "part"), ("Phường Cửa Nam", "part")],
+    "Phường Trần Hưng Đạo": [("Phường Cửa Nam", "whole")],
+    "Phường Phan Chu Trinh": [("Phường Cửa Nam", "whole")],
+    "Phường Hàng Bài": [("Phường Cửa Nam", "whole")],
+}
+
+
+def test_each_old_ward_names_where_its_area_went_on_01_07_2025(
+    organisation: Organisation,
+) -> None:
+    day = date(2025, 7, 1)
+    found = {
+        ward.name: [(taken.name, taken.share.value) for taken in organisation.taken_over(ward, day)]
+        for ward in organisation.wards(date(2025, 6, 30))
+    }
+    assert found == SUCCESSORS_2025
+    for ward in organisation.wards(date(2025, 6, 30)):
+        assert all(taken.unit is not None for taken in organisation.taken_over(ward, day))
+
+
+def test_the_districts_departments_name_only_where_their_area_lies_now(
+    organisation: Organisation,
+) -> None:
+    noi_vu = organisation.find_unit("phong-noi-vu")
+    assert noi_vu is not None
+    taken = organisation.taken_over(noi_vu, date(2026, 1, 1))
+    assert {t.name for t in taken} >= {"Phường Hoàn Kiếm", "Phường Cửa Nam", "Phường Ba Đình"}
+    assert {(t.share.value, t.basis.value) for t in taken} == {("part", "area")}
 
 
 def test_departments_named_by_the_plan_answer_to_their_short_forms(
