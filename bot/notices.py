@@ -280,14 +280,14 @@ class _Run:
         leads with the same tasks.
         """
         times = await self.times()
+        officers = await self.officers()
         late = {
             user_id
-            for user_id, units in (await self.officers()).items()
+            for user_id in officers
             if wants_urgent_notices(times.get(user_id), self.settings)
         }
         if not late:
             return []
-        officers = await self.officers()
         tasks = {task.number: task for task in self.deadlines.plan.tasks}
         day_start = datetime.combine(self.today, time(0), self.settings.timezone)
         # Up to and including ``now``: a notice of 08:00 goes out in the 08:00 run.

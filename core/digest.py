@@ -19,7 +19,7 @@ What the officer of a unit is told, and when, decided here and rendered by the b
 - The monthly quota (the plan's "đề xuất giới thiệu Quận khen thưởng ít nhất 01") is not a
   notice of its own: the unit's standing is shown with the plan's monthly task of
   introducing exemplars (`quota_task`), and on the quota day a unit still short of it has
-  that task listed even outside the lead window.
+  that task listed even outside the lead window (unless it reported the month's task done).
 """
 
 from __future__ import annotations
@@ -270,7 +270,6 @@ class DigestPlanner:
         news = False
         standing = self.standing(unit_key) if self._quota > 0 else None
         short_today = self._quota_day and standing is not None and standing.short
-        quota_shown = False
         for obligation in obligations:
             if obligation.key.unit_key != unit_key:
                 continue
@@ -303,6 +302,7 @@ class DigestPlanner:
                         section = Section.OVERDUE
                         news = news or left == -1
                 elif left <= self._window or forced:
+                    # On the quota day a unit short of it is told, with the quota task.
                     section = Section.COMING
                     news = news or left in self._settings.offsets or forced
                 else:
@@ -310,7 +310,6 @@ class DigestPlanner:
                 if section is None:
                     continue
                 quota = standing if is_quota_task and this_month else None
-                quota_shown = quota_shown or (quota is not None and forced)
                 items.append(
                     DigestItem(
                         obligation.key,
@@ -323,7 +322,7 @@ class DigestPlanner:
                     )
                 )
         alone = standing if short_today and self._quota_task is None else None
-        news = news or alone is not None or quota_shown
+        news = news or alone is not None
         return UnitDigest(unit_key, tuple(items), older, alone, news)
 
 

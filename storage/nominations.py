@@ -150,9 +150,8 @@ class SqlNominationRepository(NominationRepository):
     ) -> dict[str, int]:
         """Count per unit the nominations proposed in [since, until) and now in ``statuses``.
 
-        The time of proposal is that of the ``propose`` audit entry; a case proposed twice
-        in the period (proposed, sent back, proposed again cannot happen today, but the
-        history allows it) counts once.
+        The time of proposal is that of the case's ``propose`` audit entry; a case counts
+        once however many such entries its history holds.
         """
         proposed = (
             select(AuditEntryRow.nomination_id)

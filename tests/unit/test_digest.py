@@ -227,3 +227,32 @@ def test_a_saturday_worked_in_exchange_brings_its_digest() -> None:
     sunday = date(2019, 1, 6)
     planner = DigestPlanner(CALENDAR, SETTINGS, sunday)
     assert not digest_of(sunday, [planner.unit_digest("u", [obligation], found, {})]).news
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_the_longest_digest_fits_one_telegram_message(locale: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.rendering import Renderer
+
+    longest = sorted(PLAN.tasks, key=lambda task: len(task.content))[-MAX_ITEMS:]
+    unit = "phuong-tran-hung-dao"
+    obligations = [Obligation(ObligationKey(PLAN.key, t.number, unit), True, t) for t in longest]
+    due = date(2018, 9, 21)
+    found = {
+        o.key: [Occurrence(o.key, "award_presentation@2099-12-31", due, due, None)]
+        for o in obligations
+    }
+    planner = DigestPlanner(CALENDAR, SETTINGS, due, quota=1, quota_task_number=19)
+    digest = digest_of(due, [planner.unit_digest(unit, obligations, found, {})] * 2)
+    assert len(digest.shown) == MAX_ITEMS and digest.more == MAX_ITEMS
+
+    text = Renderer(timezone=ZoneInfo("Asia/Ho_Chi_Minh")).render(
+        locale,
+        "notices/digest",
+        digest=digest,
+        unit_name=lambda key: "Phường Trần Hưng Đạo",
+        many_units=True,
+        max_overdue=5,
+    )
+    assert len(text) < 4096 and text.rstrip().endswith(("/gionhan.", "/digest."))
