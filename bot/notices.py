@@ -1,9 +1,11 @@
 """Deadline notices: what the plan makes due at an instant, to whom, sent once.
 
-Run every minute by the bot process, and by ``ntvt notices run-once``. Each notice to each
-officer is claimed by a unique (notice key, recipient) row in the same transaction as its
-outbox message: a restart resends nothing already sent and skips nothing due, and two
-processes at the same instant send each notice once. The reminders of residents' requests
+Run every minute by the bot process, and by ``ntvt notices run-once``. Each officer gets one
+digest per working day (what goes in it, and when, is :mod:`core.digest`'s to say); urgent
+single notices go only to officers whose digest comes after office time. Each digest and
+notice to each officer is claimed by a unique (key, recipient) row in the same transaction
+as its outbox message: a restart resends nothing already sent and skips nothing due, and two
+processes at the same instant send each once. The reminders of residents' requests
 (:mod:`bot.request_reminders`) go out in the same runs, claimed the same way.
 """
 
@@ -24,7 +26,7 @@ from bot.rendering import N_
 from bot.request_reminders import queue_request_reminders
 from bot.runtime import Runtime
 from core.calendar import WorkingCalendar
-from core.compliance import quota_notices
+from core.compliance import proposed_in_month, quota_summaries
 from core.deadlines import (
     NoticeKind,
     Obligation,
@@ -36,9 +38,19 @@ from core.deadlines import (
     occurrences,
     schedule,
 )
+from core.digest import (
+    Digest,
+    DigestPlanner,
+    UnitDigest,
+    digest_key,
+    digest_of,
+    officers_of_units,
+    quota_reminder_day,
+    quota_task,
+    wants_urgent_notices,
+)
 from core.plan import Plan, UnitGroup, UnitRef
 from core.ports import UnitOfWork
-from core.review import unit_officers
 
 log = logging.getLogger(__name__)
 
@@ -109,77 +121,231 @@ def due_between(
     )
 
 
-async def recipients(
-    uow: UnitOfWork, unit_key: str, on: date, cache: dict[str, list[int]]
-) -> list[int]:
-    """Return the officers in force for a unit, looked up once per run."""
-    if unit_key not in cache:
-        cache[unit_key] = await unit_officers(uow, unit_key, on)
-    return cache[unit_key]
-
-
 async def run_once(
     rt: Runtime, calendar: WorkingCalendar, settings: ReminderSettings, now: datetime
 ) -> list[int]:
-    """Queue every notice due by ``now`` that was not sent yet; return the outbox ids."""
+    """Queue every digest and notice due by ``now`` that was not sent yet; return the outbox ids.
+
+    On a working day: each officer's digest from their digest time to the end of office
+    hours; in office hours, the urgent single notices of officers whose digest comes later,
+    the residents' requests' reminders and the secretariat's monthly quota summary.
+    """
     queued: list[int] = []
     local = now.astimezone(settings.timezone)
-    if not in_office_hours(calendar, settings, local, rt.settings.office_end):
+    clock_time = local.time().replace(tzinfo=None)
+    office_end = rt.settings.office_end
+    office = in_office_hours(calendar, settings, local, office_end)
+    digests = calendar.is_working_day(local.date()) and (
+        earliest_digest_time(rt, settings) <= clock_time < office_end
+    )
+    if not office and not digests:
         return queued
     async with rt.uow() as uow:
-        # Residents' requests have clocks of their own, with or without a plan.
-        queued.extend(await queue_request_reminders(uow, rt, calendar, now, local.date()))
+        if office:
+            # Residents' requests have clocks of their own, with or without a plan.
+            queued.extend(await queue_request_reminders(uow, rt, calendar, now, local.date()))
         deadlines = await load_deadlines(uow, rt, calendar)
-        if deadlines is None:
-            await uow.commit()
-            return queued
-        tasks = {task.number: task for task in deadlines.plan.tasks}
-        today = now.astimezone(settings.timezone).date()
-        officers: dict[str, list[int]] = {}
-        # Up to and including ``now``: a notice of 08:00 goes out in the 08:00 run.
-        window_end = now + timedelta(microseconds=1)
-        day_start = datetime.combine(local.date(), time(0), settings.timezone)
-        for notice in due_between(deadlines, calendar, settings, day_start, window_end):
-            task = tasks[notice.obligation.task_number]
-            for user_id in await recipients(uow, notice.obligation.unit_key, today, officers):
-                if not await uow.deadlines.claim_notice(notice.key, recipient_id=user_id, at=now):
-                    continue
-                locale = await locale_of(uow, user_id, rt.settings.default_locale)
-                message = text_message(
-                    rt.renderer,
-                    user_id,
-                    locale,
-                    "notices/deadline",
-                    now=now,
-                    keyboard=_done_keyboard(rt, notice, locale),
-                    buttons=rt.buttons,
-                    notice=notice,
-                    task=task,
-                    unit=rt.directory.unit_name(notice.obligation.unit_key),
-                    lead=unit_names(rt, task.lead, locale),
-                    coordinating=unit_names(rt, task.coordinating, locale),
-                )
-                added = await uow.outbox.add(message)
-                assert added.id is not None
-                queued.append(added.id)
-        queued.extend(await _quota_notices(uow, rt, calendar, now, local.date()))
+        if deadlines is not None:
+            run = _Run(uow, rt, calendar, settings, deadlines, now, local)
+            queued.extend(await run.digests())
+            if office:
+                queued.extend(await run.urgent_notices())
+        if office:
+            queued.extend(await _quota_summaries(uow, rt, calendar, now, local.date()))
         await uow.commit()
     return queued
 
 
-async def _quota_notices(
+def earliest_digest_time(rt: Runtime, settings: ReminderSettings) -> time:
+    """Return the earliest time of day an officer may have their digest: when quiet hours end."""
+    return min(rt.settings.quiet_end, settings.office_time)
+
+
+class _Run:
+    """One run's digests and urgent notices, sharing the officers and digest times it reads."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        rt: Runtime,
+        calendar: WorkingCalendar,
+        settings: ReminderSettings,
+        deadlines: Deadlines,
+        now: datetime,
+        local: datetime,
+    ) -> None:
+        self.uow, self.rt, self.calendar, self.settings = uow, rt, calendar, settings
+        self.deadlines, self.now, self.local = deadlines, now, local
+        self.today = local.date()
+        self.time = local.time().replace(tzinfo=None)
+        self._officers: dict[int, tuple[str, ...]] | None = None
+        self._times: dict[int, time] | None = None
+
+    async def officers(self) -> dict[int, tuple[str, ...]]:
+        """Return each officer in force today with the units they serve that owe something."""
+        if self._officers is None:
+            units = [o.key.unit_key for o in self.deadlines.obligations]
+            self._officers = await officers_of_units(self.uow, units, self.today)
+        return self._officers
+
+    async def times(self) -> dict[int, time]:
+        """Return the digest times officers chose."""
+        if self._times is None:
+            self._times = await self.uow.deadlines.digest_times()
+        return self._times
+
+    async def digests(self) -> list[int]:
+        """Queue the digest of each officer whose time has come today and who has none yet."""
+        officers = await self.officers()
+        times = await self.times()
+        plan_key = self.deadlines.plan.key
+        keys = {
+            user_id: digest_key(plan_key, self.today, user_id)
+            for user_id in officers
+            if times.get(user_id, self.settings.office_time) <= self.time
+        }
+        claimed = await self.uow.deadlines.notices_claimed(list(keys.values()))
+        waiting = [user_id for user_id, key in keys.items() if key not in claimed]
+        if not waiting:
+            return []
+        planner = await self._planner()
+        obligations: dict[str, list[Obligation]] = {}
+        for obligation in self.deadlines.obligations:
+            obligations.setdefault(obligation.key.unit_key, []).append(obligation)
+        by_unit: dict[str, UnitDigest] = {}
+        queued: list[int] = []
+        for user_id in waiting:
+            units = []
+            for unit_key in officers[user_id]:
+                if unit_key not in by_unit:
+                    by_unit[unit_key] = planner.unit_digest(
+                        unit_key,
+                        obligations.get(unit_key, []),
+                        self.deadlines.occurrences,
+                        self.deadlines.completed,
+                    )
+                units.append(by_unit[unit_key])
+            digest = digest_of(self.today, units)
+            if not digest.news:
+                continue
+            if not await self.uow.deadlines.claim_notice(
+                keys[user_id], recipient_id=user_id, at=self.now
+            ):
+                continue
+            locale = await locale_of(self.uow, user_id, self.rt.settings.default_locale)
+            message = text_message(
+                self.rt.renderer,
+                user_id,
+                locale,
+                "notices/digest",
+                now=self.now,
+                keyboard=digest_keyboard(self.rt, digest, locale),
+                buttons=self.rt.buttons,
+                digest=digest,
+                unit_name=self.rt.directory.unit_name,
+                many_units=len(units) > 1,
+                max_overdue=self.settings.max_overdue,
+            )
+            added = await self.uow.outbox.add(message)
+            assert added.id is not None
+            queued.append(added.id)
+        return queued
+
+    async def _planner(self) -> DigestPlanner:
+        settings = self.rt.settings
+        plan = self.deadlines.plan
+        task = quota_task(plan)
+        quota_today = self.today == quota_reminder_day(
+            self.calendar, self.today, settings.quota_day
+        )
+        proposed = (
+            await proposed_in_month(self.uow, self.today, settings.tz)
+            if settings.monthly_quota > 0
+            else {}
+        )
+        return DigestPlanner(
+            self.calendar,
+            self.settings,
+            self.today,
+            quota=settings.monthly_quota,
+            quota_day=quota_today,
+            proposed=proposed,
+            quota_task_number=task.number if task is not None else None,
+        )
+
+    async def urgent_notices(self) -> list[int]:
+        """Queue the urgent single notices (due today, first day overdue) due by now.
+
+        Only to officers whose digest comes later than office time: the others' digest
+        leads with the same tasks.
+        """
+        times = await self.times()
+        officers = await self.officers()
+        late = {
+            user_id
+            for user_id in officers
+            if wants_urgent_notices(times.get(user_id), self.settings)
+        }
+        if not late:
+            return []
+        tasks = {task.number: task for task in self.deadlines.plan.tasks}
+        day_start = datetime.combine(self.today, time(0), self.settings.timezone)
+        # Up to and including ``now``: a notice of 08:00 goes out in the 08:00 run.
+        window_end = self.now + timedelta(microseconds=1)
+        queued: list[int] = []
+        notices = due_between(self.deadlines, self.calendar, self.settings, day_start, window_end)
+        for notice in notices:
+            if not _urgent(notice):
+                continue
+            task = tasks[notice.obligation.task_number]
+            unit_key = notice.obligation.unit_key
+            for user_id in sorted(late):
+                if unit_key not in officers[user_id]:
+                    continue
+                if not await self.uow.deadlines.claim_notice(
+                    notice.key, recipient_id=user_id, at=self.now
+                ):
+                    continue
+                locale = await locale_of(self.uow, user_id, self.rt.settings.default_locale)
+                message = text_message(
+                    self.rt.renderer,
+                    user_id,
+                    locale,
+                    "notices/deadline",
+                    now=self.now,
+                    keyboard=_done_keyboard(self.rt, notice, locale),
+                    buttons=self.rt.buttons,
+                    notice=notice,
+                    task=task,
+                    unit=self.rt.directory.unit_name(unit_key),
+                    lead=unit_names(self.rt, task.lead, locale),
+                    coordinating=unit_names(self.rt, task.coordinating, locale),
+                )
+                added = await self.uow.outbox.add(message)
+                assert added.id is not None
+                queued.append(added.id)
+        return queued
+
+
+def _urgent(notice: ScheduledNotice) -> bool:
+    """Tell whether a scheduled notice is one that still goes out on its own."""
+    return notice.kind is NoticeKind.DUE_TODAY or (
+        notice.kind is NoticeKind.OVERDUE and notice.number == 1
+    )
+
+
+async def _quota_summaries(
     uow: UnitOfWork, rt: Runtime, calendar: WorkingCalendar, now: datetime, today: date
 ) -> list[int]:
-    """Queue the monthly quota notices due today (who gets which is core's to say)."""
+    """Queue the secretariat's monthly quota summaries due today (core says who gets which)."""
     organisation = rt.directory.organisation
     if organisation is None:
         return []
-    due = await quota_notices(
+    due = await quota_summaries(
         uow,
         organisation,
         calendar,
         quota=rt.settings.monthly_quota,
-        quota_day=rt.settings.quota_day,
         today=today,
         tz=rt.settings.tz,
     )
@@ -187,16 +353,18 @@ async def _quota_notices(
     for notice in due:
         if not await uow.deadlines.claim_notice(notice.key, recipient_id=notice.user_id, at=now):
             continue
-        month = f"{notice.month:%m/%Y}"
-        context: dict[str, Any] = {"month": month, "quota": notice.quota}
-        if notice.unit is not None:
-            context["unit"] = notice.unit.name
-        else:
-            context["missing"] = [unit.name for unit in notice.short]
         locale = await locale_of(uow, notice.user_id, rt.settings.default_locale)
-        template = "notices/quota_summary" if notice.summary else "notices/quota"
         added = await uow.outbox.add(
-            text_message(rt.renderer, notice.user_id, locale, template, now=now, **context)
+            text_message(
+                rt.renderer,
+                notice.user_id,
+                locale,
+                "notices/quota_summary",
+                now=now,
+                month=f"{notice.month:%m/%Y}",
+                quota=notice.quota,
+                missing=[unit.name for unit in notice.short],
+            )
         )
         assert added.id is not None
         queued.append(added.id)
@@ -215,13 +383,42 @@ def in_office_hours(
     )
 
 
+def done_data(rt: Runtime, unit_key: str, task_number: int, occurrence: str) -> str:
+    """Return the data of the "done" button of one occurrence of a unit's task."""
+    return f"{DONE}:{task_number}:{occurrence}:{rt.directory.unit_index(unit_key)}"
+
+
+def done_label(rt: Runtime, locale: str, task_number: int, due: date) -> str:
+    """Return the label of a "done" button among several: the task and its due day."""
+    return f"{rt.renderer.text(locale, DONE_LABEL)} · {task_number} · {due:%d/%m}"
+
+
 def _done_keyboard(rt: Runtime, notice: ScheduledNotice, locale: str) -> dict[str, Any] | None:
     if notice.kind is NoticeKind.FYI:
         return None
-    index = rt.directory.unit_index(notice.obligation.unit_key)
-    data = f"{DONE}:{notice.obligation.task_number}:{notice.occurrence}:{index}"
-    label = rt.renderer.text(locale, DONE_LABEL)
-    return inline_keyboard([[Button(label, data)]])
+    data = done_data(
+        rt, notice.obligation.unit_key, notice.obligation.task_number, notice.occurrence
+    )
+    return inline_keyboard([[Button(rt.renderer.text(locale, DONE_LABEL), data)]])
+
+
+def digest_keyboard(rt: Runtime, digest: Digest, locale: str) -> dict[str, Any] | None:
+    """Return a digest's "done" buttons, one row per task listed that the unit leads.
+
+    A digest lists at most ``core.digest.MAX_ITEMS`` tasks, well within Telegram's 100
+    buttons; the data is the same as a single notice's button, so the same handler acts.
+    """
+    rows = [
+        [
+            Button(
+                done_label(rt, locale, item.task.number, item.due),
+                done_data(rt, item.unit_key, item.task.number, item.occurrence),
+            )
+        ]
+        for item in digest.shown
+        if item.lead
+    ]
+    return inline_keyboard(rows) if rows else None
 
 
 GROUP_LABELS = {

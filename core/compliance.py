@@ -8,9 +8,10 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from core.calendar import WorkingCalendar, month_of
 from core.deadlines import Obligation, ObligationKey, Occurrence
+from core.nomination import NominationStatus
 from core.org import Organisation, Unit
 from core.ports import UnitOfWork
-from core.review import secretariat_ids, unit_officers
+from core.review import secretariat_ids
 
 # The plan's section II.2: each unit proposes at least one exemplar a month.
 MONTHLY_QUOTA = 1
@@ -25,14 +26,14 @@ class UnitCompliance:
     late: int
     overdue: int
     pending: int
-    nominations: int
+    proposed: int
     quota: int
     registered: bool
 
     @property
     def below_quota(self) -> bool:
-        """Tell whether the unit proposed fewer exemplars this month than it must."""
-        return self.nominations < self.quota
+        """Tell whether the unit proposed fewer cases to the council this month than it must."""
+        return self.proposed < self.quota
 
     @property
     def behind(self) -> bool:
@@ -47,7 +48,7 @@ def compliance(
     *,
     units: Sequence[str],
     today: date,
-    nominations: Mapping[str, int],
+    proposed: Mapping[str, int],
     registered: Collection[str],
     quota: int = MONTHLY_QUOTA,
 ) -> list[UnitCompliance]:
@@ -75,7 +76,7 @@ def compliance(
             late=counts[unit][1],
             overdue=counts[unit][2],
             pending=counts[unit][3],
-            nominations=nominations.get(unit, 0),
+            proposed=proposed.get(unit, 0),
             quota=quota,
             registered=unit in registered,
         )
@@ -83,71 +84,67 @@ def compliance(
     ]
 
 
-async def nominations_in_month(uow: UnitOfWork, day: date, tz: tzinfo) -> dict[str, int]:
-    """Count each unit's nominations submitted in ``day``'s month, local time."""
+PROPOSED: frozenset[NominationStatus] = frozenset(
+    {
+        NominationStatus.PROPOSED,
+        NominationStatus.UNDER_REVIEW,
+        NominationStatus.COMMENDED,
+        NominationStatus.NOT_COMMENDED,
+    }
+)
+"""The statuses of a case the unit proposed to the council, whatever the council decided."""
+
+
+async def proposed_in_month(uow: UnitOfWork, day: date, tz: tzinfo) -> dict[str, int]:
+    """Count each unit's cases proposed to the council in ``day``'s month, local time.
+
+    What the quota counts (the plan: "đề xuất giới thiệu Quận khen thưởng ít nhất 01"):
+    a case proposed that month and still in the council's hands or decided by it. A
+    nomination a resident filed under the unit counts only once the unit proposes it;
+    rejected, withdrawn and merged ones never count.
+    """
     first, following = month_of(day)
-    return await uow.nominations.count_by_unit(
-        since=datetime.combine(first, time(0), tz), until=datetime.combine(following, time(0), tz)
+    return await uow.nominations.count_proposed_by_unit(
+        since=datetime.combine(first, time(0), tz),
+        until=datetime.combine(following, time(0), tz),
+        statuses=PROPOSED,
     )
 
 
 @dataclass(frozen=True, slots=True)
-class QuotaNotice:
-    """A notice about the monthly quota, sent once per ``key`` and recipient.
+class QuotaSummary:
+    """The month's summary of the quota for one member of the secretariat, sent once per key.
 
-    A unit's officers are reminded while it has proposed fewer exemplars than the quota
-    (``unit``); the secretariat gets the month's summary with the units still short
-    (``summary``, ``short``).
+    ``short``: the units still below the quota on the month's last working day. (A unit's
+    own reminder is part of its officers' digest, :mod:`core.digest`.)
     """
 
     key: str
     user_id: int
     month: date
     quota: int
-    unit: Unit | None = None
     short: tuple[Unit, ...] = ()
 
-    @property
-    def summary(self) -> bool:
-        """Tell whether this is the secretariat's summary rather than a unit's reminder."""
-        return self.unit is None
 
-
-async def quota_notices(
+async def quota_summaries(
     uow: UnitOfWork,
     organisation: Organisation,
     calendar: WorkingCalendar,
     *,
     quota: int,
-    quota_day: int,
     today: date,
     tz: tzinfo,
-) -> list[QuotaNotice]:
-    """Return the monthly quota notices due today.
-
-    Units still below the quota are reminded on the quota day (or the working day after
-    it); the secretariat gets the month's summary on its last working day.
-    """
+) -> list[QuotaSummary]:
+    """Return the month's quota summaries due today: on its last working day, to the secretariat."""
     units = organisation.active_units(today)
     if not units or quota == 0:
         return []
     first, following = month_of(today)
-    reminder_day = calendar.next_working_day(first.replace(day=quota_day))
-    summary_day = calendar.previous_working_day(following - timedelta(days=1))
-    if today not in (reminder_day, summary_day):
+    if today != calendar.previous_working_day(following - timedelta(days=1)):
         return []
-    counts = await nominations_in_month(uow, today, tz)
+    counts = await proposed_in_month(uow, today, tz)
     short = tuple(unit for unit in units if counts.get(unit.key, 0) < quota)
-    notices: list[QuotaNotice] = []
-    if today == reminder_day:
-        notices += [
-            QuotaNotice(f"quota:{first:%Y-%m}:{unit.key}", user_id, first, quota, unit=unit)
-            for unit in short
-            for user_id in await unit_officers(uow, unit.key, today)
-        ]
-    if today == summary_day:
-        notices += [
-            QuotaNotice(f"quota-summary:{first:%Y-%m}", user_id, first, quota, short=short)
-            for user_id in await secretariat_ids(uow, today)
-        ]
-    return notices
+    return [
+        QuotaSummary(f"quota-summary:{first:%Y-%m}", user_id, first, quota, short=short)
+        for user_id in await secretariat_ids(uow, today)
+    ]

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from core.calendar import WorkingCalendar
@@ -222,7 +223,15 @@ class DueNote:
     reason: str | None
 
 
-def due_note(task: PlanTask, occurrence: Occurrence | ScheduledNotice) -> DueNote:
+class Shifted(Protocol):
+    """Anything that says why its due day is not the day written (an occurrence, a notice)."""
+
+    @property
+    def shift_reason(self) -> str | None:
+        """Why the day moved, in one short clause; None when it did not."""
+
+
+def due_note(task: PlanTask, occurrence: Shifted) -> DueNote:
     """Return the plan's words for `task`'s due day and the reason of `occurrence`'s day.
 
     Any template that shows a due day calls it (the renderer offers it as `due_note`), so

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from storage.sql import dialect_insert, rowcount, upsert
 from storage.tables import (
     DeadlineCompletionRow,
     DeadlineEventRow,
+    DigestTimeRow,
     EmulationRegistrationRow,
     NoticeSentRow,
     YearEndDossierRow,
@@ -168,3 +169,17 @@ class SqlDeadlineRepository(DeadlineRepository):
             .group_by(NoticeSentRow.key)
         )
         return {key: at for key, at in rows}
+
+    async def digest_times(self) -> dict[int, time]:
+        """Return the local time of the daily digest each officer chose."""
+        rows = await self._session.execute(select(DigestTimeRow.user_id, DigestTimeRow.digest_at))
+        return {user_id: at for user_id, at in rows}
+
+    async def set_digest_time(self, user_id: int, at: time, *, changed_at: datetime) -> None:
+        """Record an officer's digest time, replacing an earlier choice."""
+        await upsert(
+            self._session,
+            DigestTimeRow,
+            {"user_id": user_id, "digest_at": at, "changed_at": changed_at},
+            key=["user_id"],
+        )

@@ -145,11 +145,29 @@ class SqlNominationRepository(NominationRepository):
             .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
         )
 
-    async def count_by_unit(self, *, since: datetime, until: datetime) -> dict[str, int]:
-        """Count nominations per unit submitted in [since, until)."""
+    async def count_proposed_by_unit(
+        self, *, since: datetime, until: datetime, statuses: Collection[NominationStatus]
+    ) -> dict[str, int]:
+        """Count per unit the nominations proposed in [since, until) and now in ``statuses``.
+
+        The time of proposal is that of the case's ``propose`` audit entry; a case counts
+        once however many such entries its history holds.
+        """
+        proposed = (
+            select(AuditEntryRow.nomination_id)
+            .where(
+                AuditEntryRow.action == "propose",
+                AuditEntryRow.at >= since,
+                AuditEntryRow.at < until,
+            )
+            .scalar_subquery()
+        )
         rows = await self._session.execute(
             select(NominationRow.unit_key, func.count())
-            .where(NominationRow.created_at >= since, NominationRow.created_at < until)
+            .where(
+                NominationRow.id.in_(proposed),
+                NominationRow.status.in_([status.value for status in statuses]),
+            )
             .group_by(NominationRow.unit_key)
         )
         return {unit_key: int(count) for unit_key, count in rows}

@@ -8,7 +8,7 @@ so adding a status is a code change, not a migration. The schema must match
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
     false,
@@ -592,6 +593,16 @@ class NoticeSentRow(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     recipient_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     sent_at: Mapped[datetime]
+
+
+class DigestTimeRow(Base):
+    """The local time an officer chose for their daily digest (none: the office time)."""
+
+    __tablename__ = "digest_times"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    digest_at: Mapped[time] = mapped_column(Time)
+    changed_at: Mapped[datetime]
 
 
 class SubscriptionRow(Base):

@@ -1,4 +1,4 @@
-"""Officers and their unit's deadlines: /deadlines, done, /event, /register; /compliance.
+"""Officers and their unit's deadlines: /deadlines, done, /event, /register, /gionhan; /compliance.
 
 Who may do each is decided in :mod:`core.reporting`; these handlers read, call, render.
 """
@@ -6,17 +6,26 @@ Who may do each is decided in :mod:`core.reporting`; these handlers read, call, 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.commands import OFFICE, STAFF
 from bot.conversations.incoming import Incoming
 from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
-from bot.notices import DONE, DONE_LABEL, Deadlines, load_deadlines
+from bot.notices import (
+    DONE,
+    Deadlines,
+    done_data,
+    done_label,
+    earliest_digest_time,
+    load_deadlines,
+)
 from bot.rendering import N_
 from bot.runtime import Turn
-from core.compliance import compliance, nominations_in_month
+from core.compliance import compliance, proposed_in_month
 from core.dates import parse_deed_date
 from core.deadlines import Occurrence, undated_tasks
+from core.digest import DigestTimeError, digest_time, parse_digest_time, set_digest_time
 from core.errors import DomainError
 from core.plan import Plan
 from core.reporting import (
@@ -72,7 +81,7 @@ async def show_deadlines(turn: Turn) -> None:
     rows = [
         [
             Button(
-                f"{turn.label(DONE_LABEL)} · {occurrence.key.task_number} · {occurrence.due:%d/%m}",
+                done_label(turn.rt, turn.locale, occurrence.key.task_number, occurrence.due),
                 _done_data(turn, occurrence),
             )
         ]
@@ -120,8 +129,8 @@ def _plan_deadlines(turn: Turn, deadlines: Deadlines) -> None:
 
 
 def _done_data(turn: Turn, occurrence: Occurrence) -> str:
-    index = turn.rt.directory.unit_index(occurrence.key.unit_key)
-    return f"{DONE}:{occurrence.key.task_number}:{occurrence.occurrence}:{index}"
+    key = occurrence.key
+    return done_data(turn.rt, key.unit_key, key.task_number, occurrence.occurrence)
 
 
 async def on_done(turn: Turn, incoming: Incoming) -> None:
@@ -197,6 +206,41 @@ async def set_event(turn: Turn) -> None:
     turn.say("deadlines/event_set", task=task, event=entered.event, due=entered.due)
 
 
+async def digest_time_setting(turn: Turn) -> None:
+    """``/gionhan [HH:MM]``: show, or set, the time of my daily digest of deadlines."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    if not declaring_units(actor):
+        turn.say("officer/not_allowed")
+        return
+    reminders = turn.rt.reminders
+    hours: dict[str, Any] = {
+        "earliest": f"{earliest_digest_time(turn.rt, reminders):%H:%M}",
+        "latest": f"{turn.rt.settings.office_end:%H:%M}",
+    }
+    typed = turn.command_args.strip()
+    if not typed:
+        current = await digest_time(turn.uow, turn.user.id, reminders.office_time)
+        turn.say("deadlines/digest_time", at=f"{current:%H:%M}", changed=False, **hours)
+        return
+    at = parse_digest_time(typed)
+    if at is not None:
+        try:
+            await set_digest_time(
+                turn.uow,
+                actor,
+                at,
+                earliest=earliest_digest_time(turn.rt, reminders),
+                latest=turn.rt.settings.office_end,
+                now=turn.now,
+            )
+        except DigestTimeError:
+            at = None
+    if at is None:
+        turn.say("deadlines/digest_time_usage", typed=typed, **hours)
+        return
+    turn.say("deadlines/digest_time", at=f"{at:%H:%M}", changed=True, **hours)
+
+
 async def show_compliance(turn: Turn) -> None:
     """``/compliance``: per unit, tasks on time, late, overdue; the monthly quota; registration."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
@@ -207,7 +251,7 @@ async def show_compliance(turn: Turn) -> None:
     if deadlines is None:
         turn.say("deadlines/none")
         return
-    counts = await nominations_in_month(turn.uow, turn.today, turn.rt.settings.tz)
+    counts = await proposed_in_month(turn.uow, turn.today, turn.rt.settings.tz)
     registered = await registered_units(turn.uow, actor, deadlines.plan.year)
     units = list(dict.fromkeys(o.key.unit_key for o in deadlines.obligations))
     rows = compliance(
@@ -216,7 +260,7 @@ async def show_compliance(turn: Turn) -> None:
         deadlines.completed,
         units=units,
         today=turn.today,
-        nominations=counts,
+        proposed=counts,
         registered=set(registered),
         quota=turn.rt.settings.monthly_quota,
     )
@@ -313,6 +357,13 @@ def flow() -> Flow:
                 set_event,
                 N_("Ghi ngày diễn ra sự kiện cho một hạn chót"),
                 N_("SỐ_NHIỆM_VỤ NGÀY"),
+                roles=STAFF,
+            ),
+            Command(
+                ("gionhan", "digest"),
+                digest_time_setting,
+                N_("Giờ nhận bản tin hạn chót hằng ngày"),
+                N_("GIỜ:PHÚT"),
                 roles=STAFF,
             ),
             Command(

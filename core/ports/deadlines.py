@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 
 class DeadlineRepository(abc.ABC):
@@ -65,3 +65,11 @@ class DeadlineRepository(abc.ABC):
     @abc.abstractmethod
     async def notices_claimed(self, keys: Sequence[str]) -> dict[str, datetime]:
         """Return when each of these notices was first claimed, for those that were."""
+
+    @abc.abstractmethod
+    async def digest_times(self) -> dict[int, time]:
+        """Return the local time of the daily digest each officer chose (others have none)."""
+
+    @abc.abstractmethod
+    async def set_digest_time(self, user_id: int, at: time, *, changed_at: datetime) -> None:
+        """Record (or replace) the local time of an officer's daily digest."""

@@ -60,8 +60,14 @@ class NominationRepository(abc.ABC):
         """Return nominations whose folded nominee name and unit are these, newest first."""
 
     @abc.abstractmethod
-    async def count_by_unit(self, *, since: datetime, until: datetime) -> dict[str, int]:
-        """Count nominations per unit submitted in [since, until)."""
+    async def count_proposed_by_unit(
+        self, *, since: datetime, until: datetime, statuses: Collection[NominationStatus]
+    ) -> dict[str, int]:
+        """Count per unit the nominations proposed to the council in [since, until).
+
+        Proposed: an audit entry of the ``propose`` action in the period; only nominations
+        whose status is now one of ``statuses`` count (a case withdrawn since does not).
+        """
 
     @abc.abstractmethod
     async def search_entries(self, *, after_id: int, limit: int) -> Sequence[SearchEntry]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -53,21 +53,26 @@ async def _run(bot: RunningBot, clock: FakeClock, day: str, hour: int = 8) -> in
     return len(ids)
 
 
-async def test_a_reminder_arrives_once_names_the_task_and_its_shifted_due_date(
+async def test_one_digest_arrives_once_with_each_task_its_plan_wording_and_button(
     api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
 ) -> None:
     officer = api.user(1101, "Cán bộ Bạc")
     await _officer(year_2018, clock, officer.id)
-    assert await _run(year_2018, clock, "2018-01-04") > 0
-    texts = [m.text for m in officer.messages]
-    task_3 = next(t for t in texts if "Nhiệm vụ 3:" in t)
-    # "Trước ngày 08/01/2018" (a Monday): due Friday 05/01, the last working day before it;
-    # the notice quotes the plan and says why the day is not Sunday 07/01.
-    assert "Hạn: 05/01/2018" in task_3 and "còn 1 ngày làm việc" in task_3
-    quoted = "Kế hoạch ghi: «Trước ngày 08/01/2018» (06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật)"
-    assert quoted in task_3
-    assert "Phòng Nội vụ" in task_3
-    assert await _run(year_2018, clock, "2018-01-04", 9) == 0  # nothing twice
+    assert await _run(year_2018, clock, "2018-01-02") == 1
+    (digest,) = officer.messages
+    assert "Bản tin hạn chót ngày 02/01/2018" in digest.text
+    # Task 1 ("Trước ngày 31/12/2017", due Friday 29/12) is one working day late: urgent,
+    # first. Task 3 ("Trước ngày 08/01/2018", a Monday): due Friday 05/01.
+    urgent, coming = digest.text.split("Sắp đến hạn")
+    assert "Cần làm ngay" in urgent and "Nhiệm vụ 1:" in urgent and "quá 1 ngày làm việc" in urgent
+    assert "Kế hoạch ghi: «Trước ngày 31/12/2017» (30/12/2017 là Thứ Bảy)" in urgent
+    assert "Nhiệm vụ 3:" in coming and "Hạn: 05/01/2018 · còn 3 ngày làm việc" in coming
+    assert "«Trước ngày 08/01/2018» (06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật)" in coming
+    assert [label for row in digest.buttons for label in row] == [
+        "✅ Đã hoàn thành · 1 · 29/12",
+        "✅ Đã hoàn thành · 3 · 05/01",
+    ]
+    assert await _run(year_2018, clock, "2018-01-02", 9) == 0  # nothing twice
 
 
 async def test_nothing_goes_out_on_a_weekend_or_outside_office_hours(
@@ -75,8 +80,9 @@ async def test_nothing_goes_out_on_a_weekend_or_outside_office_hours(
 ) -> None:
     await _officer(year_2018, clock, api.user(1102, "Cán bộ").id)
     assert await _run(year_2018, clock, "2018-01-06") == 0  # Saturday
-    assert await _run(year_2018, clock, "2018-01-04", 6) == 0  # before office hours
-    assert await _run(year_2018, clock, "2018-01-04", 20) == 0  # evening
+    assert await _run(year_2018, clock, "2018-01-05", 6) == 0  # before office hours
+    assert await _run(year_2018, clock, "2018-01-05", 20) == 0  # evening
+    assert await _run(year_2018, clock, "2018-01-03") == 0  # a working day with no news
 
 
 async def test_done_stops_the_reminders_and_tells_the_secretariat(
@@ -85,33 +91,89 @@ async def test_done_stops_the_reminders_and_tells_the_secretariat(
     officer, secretary = api.user(1103, "Cán bộ"), api.user(1104, "Thư ký")
     await _officer(year_2018, clock, officer.id)
     await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
-    await _run(year_2018, clock, "2018-01-04")
-    task_3 = next(m for m in officer.messages if "Nhiệm vụ 3:" in m.text)
+    await _run(year_2018, clock, "2018-01-02")
+    (digest,) = officer.messages
     officer.skip_pending()
-    await officer.press_on(task_3, "✅ Đã hoàn thành")
+    await officer.press_on(digest, "✅ Đã hoàn thành · 3 · 05/01")
     done = await officer.next_message()
     assert "hoàn thành nhiệm vụ 3" in done.text and "Cơ quan thường trực đã được báo" in done.text
     await api.wait_until_idle(timeout=5)
     told = [m.text for m in secretary.messages if "đã báo hoàn thành nhiệm vụ 3" in m.text]
     assert told and "Phường Hàng Bạc" in told[0]
     seen = len(officer.messages)
-    await _run(year_2018, clock, "2018-01-05")
-    await _run(year_2018, clock, "2018-01-08")
+    # Its reminder of 04/01, due day of 05/01 and first overdue day 08/01 are gone...
+    for day in ("2018-01-04", "2018-01-05", "2018-01-08"):
+        assert await _run(year_2018, clock, day) == 0, day
+    # ...while task 19's January deadline (31/01) is reminded 7 working days before.
+    assert await _run(year_2018, clock, "2018-01-22") == 1
     later = [m.text for m in officer.messages[seen:]]
-    assert later, "other tasks still send their notices"
-    assert [t for t in later if "Nhiệm vụ 3:" in t] == []
+    assert len(later) == 1 and "Nhiệm vụ 19:" in later[0]
+    assert "Nhiệm vụ 3:" not in later[0]
 
 
-async def test_overdue_notices_follow_a_missed_deadline(
+async def test_the_first_overdue_day_leads_the_digest(
     api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
 ) -> None:
     officer = api.user(1105, "Cán bộ")
     await _officer(year_2018, clock, officer.id)
-    # Task 3 was due Friday 05/01; Monday 08/01 is its first overdue day.
-    await _run(year_2018, clock, "2018-01-08")
-    overdue = [m.text for m in officer.messages if "Nhiệm vụ 3:" in m.text]
-    assert len(overdue) == 1  # the due-day notice of Friday is not sent days late
-    assert "Quá hạn" in overdue[0] and "quá 1 ngày làm việc" in overdue[0]
+    assert await _run(year_2018, clock, "2018-01-08") == 1
+    (digest,) = officer.messages
+    urgent = digest.text.split("Cần làm ngay")[1]
+    assert urgent.index("Nhiệm vụ 3:") < urgent.index("quá 1 ngày làm việc")
+    # Later overdue days are listed in digests that go for other news, never on their own.
+    assert await _run(year_2018, clock, "2018-01-09") == 0
+
+
+async def test_an_officer_sets_a_later_digest_and_gets_urgent_tasks_alone_at_office_time(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    late, punctual = api.user(1120, "Cán bộ chiều"), api.user(1121, "Cán bộ sáng")
+    await _officer(year_2018, clock, late.id)
+    await _officer(year_2018, clock, punctual.id)
+    shown = await say(late, "/gionhan")
+    assert "lúc 08:00" in shown.text and "/gionhan 07:30" in shown.text
+    for typed in ("25:00", "06:30", "17:00", "sáng mai"):
+        refused = await say(late, f"/gionhan {typed}")
+        assert "Chưa đổi được giờ nhận bản tin" in refused.text, typed
+        assert "từ 07:00 đến trước 17:00" in refused.text, typed
+    saved = await say(late, "/digest 14h")
+    assert "Đã ghi" in saved.text and "lúc 14:00" in saved.text
+    assert "lúc 14:00" in (await say(late, "/gionhan")).text
+    assert "không có quyền" in (await say(api.user(1122, "Dân"), "/gionhan 09:00")).text
+    late.skip_pending()
+    punctual.skip_pending()
+    seen = {user.id: len(user.messages) for user in (late, punctual)}
+
+    # Friday 05/01/2018: task 3 is due today.
+    assert await _run(year_2018, clock, "2018-01-05") == 2
+    (alone,) = late.messages[seen[late.id] :]
+    assert "Hạn chót hôm nay" in alone.text and "Nhiệm vụ 3:" in alone.text
+    assert "Bản tin hạn chót" not in alone.text
+    assert [label for row in alone.buttons for label in row] == ["✅ Đã hoàn thành"]
+    (digest,) = punctual.messages[seen[punctual.id] :]
+    assert "Bản tin hạn chót ngày 05/01/2018" in digest.text and "Nhiệm vụ 3:" in digest.text
+    assert await _run(year_2018, clock, "2018-01-05", 13) == 0
+    assert await _run(year_2018, clock, "2018-01-05", 14) == 1
+    (later,) = late.messages[seen[late.id] + 1 :]
+    assert "Bản tin hạn chót ngày 05/01/2018" in later.text and "Nhiệm vụ 3:" in later.text
+    assert await _run(year_2018, clock, "2018-01-05", 15) == 0
+
+
+async def test_a_digest_time_before_office_hours_brings_the_digest_early(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer = api.user(1123, "Cán bộ sớm")
+    await _officer(year_2018, clock, officer.id)
+    assert "lúc 07:30" in (await say(officer, "/gionhan 07:30")).text
+    officer.skip_pending()
+    clock.now = hanoi("2018-01-02", 7) + timedelta(minutes=30)
+    rt = year_2018.runtime
+    ids = await run_once(rt, rt.calendar, rt.reminders, clock())
+    assert rt.sender is not None
+    await rt.sender.send_ids(ids)
+    assert len(ids) == 1
+    assert "Bản tin hạn chót ngày 02/01/2018" in (await officer.next_message()).text
+    assert await _run(year_2018, clock, "2018-01-02") == 0  # no urgent notice besides
 
 
 async def test_deadlines_lists_what_is_coming_for_my_unit(
@@ -177,19 +239,25 @@ async def test_registration_and_compliance_show_who_is_late(
     assert "không có quyền" in refused.text
 
 
-async def test_units_at_zero_are_reminded_of_the_monthly_quota(
+async def test_the_monthly_quota_is_told_once_with_task_19_in_the_digest(
     api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
 ) -> None:
     officer, secretary = api.user(1112, "Cán bộ"), api.user(1113, "Thư ký")
     await _officer(year_2018, clock, officer.id)
     await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
-    await _run(year_2018, clock, "2018-03-19")
-    assert not [m for m in officer.messages if "chưa giới thiệu" in m.text]
-    await _run(year_2018, clock, "2018-03-20")  # the quota day, a Tuesday
-    quota = [m.text for m in officer.messages if "chưa giới thiệu" in m.text]
-    assert len(quota) == 1 and "03/2018" in quota[0] and "Phường Hàng Bạc" in quota[0]
-    await _run(year_2018, clock, "2018-03-20", 10)
-    assert len([m for m in officer.messages if "chưa giới thiệu" in m.text]) == 1
+    assert await _run(year_2018, clock, "2018-03-19") == 0
+    # The quota day, a Tuesday: task 19 (due 30/03, 8 working days ahead) is listed with
+    # the unit's standing, in its one digest; no separate quota notice.
+    assert await _run(year_2018, clock, "2018-03-20") == 1
+    (digest,) = officer.messages
+    assert "Nhiệm vụ 19:" in digest.text and "Kế hoạch ghi: «Hàng tháng»" in digest.text
+    assert "Tháng 03/2018: đã đề xuất lên Hội đồng 0/1 trường hợp" in digest.text
+    assert "✅ Đã hoàn thành · 19 · 30/03" in [label for row in digest.buttons for label in row]
+    assert await _run(year_2018, clock, "2018-03-20", 10) == 0
+    # Task 19's own reminder, 7 working days before: the standing comes with it again.
+    assert await _run(year_2018, clock, "2018-03-21") == 1
+    assert "Tháng 03/2018: đã đề xuất lên Hội đồng 0/1" in officer.messages[-1].text
+    assert len(officer.messages) == 2
     await _run(year_2018, clock, "2018-03-30")  # the month's last working day
     summary = [m.text for m in secretary.messages if "Tổng hợp đề cử tháng 03/2018" in m.text]
     assert len(summary) == 1 and "Phường Hàng Bạc" in summary[0]

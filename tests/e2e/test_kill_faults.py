@@ -26,10 +26,10 @@ pytestmark = pytest.mark.e2e
 
 RESIDENTS = range(7101, 7121)
 OFFICERS = range(5101, 5113)
-# 2018-01-04 08:00 in Hà Nội: each officer of Phường Hàng Bạc is owed two notices (task 1,
+# 2018-01-04 08:00 in Hà Nội: each officer of Phường Hàng Bạc is owed one digest (task 1,
 # due 29/12/2017, three working days overdue; task 3, due 05/01, one working day away).
 NOTICE_TIME = "2018-01-04T08:00:00+07:00"
-NOTICES_EACH = 2
+NOTICES_EACH = 1
 SLOW_API = 0.4
 REPLY_TIMEOUT = 30.0
 

@@ -41,7 +41,7 @@ def test_each_units_tasks_are_counted_on_time_late_overdue_and_pending() -> None
         completed,
         units=["a", "b"],
         today=date(2018, 1, 10),
-        nominations={"a": 2},
+        proposed={"a": 2},
         registered={"b"},
     )
     a, b = rows

@@ -58,7 +58,7 @@ RESIDENTS = {
     "deadlines",
     "cancel",
 }
-OFFICERS = {"queue", "find", "event", "register", "dossier"}
+OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan"}
 OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap", "xulyyeucau"}
 
 
