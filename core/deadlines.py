@@ -27,8 +27,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from core.calendar import WorkingCalendar
-from core.due_rules import ONCE as ONCE
-from core.due_rules import deadlines, has_no_day, parse_due_rule
+from core.due_rules import ONCE as ONCE, deadlines, has_no_day, parse_due_rule
 from core.org import Organisation, UnitKind
 from core.plan import Plan, PlanTask, UnitGroup, UnitRef
 

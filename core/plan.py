@@ -22,44 +22,18 @@ from typing import Any, TypeVar
 # Re-exported: the due rules were defined here before `core.due_rules` existed.
 from core.due_rules import (
     EVENT_AWARD_PRESENTATION as EVENT_AWARD_PRESENTATION,
-)
-from core.due_rules import (
     EVENT_PLAQUE_MOUNTING as EVENT_PLAQUE_MOUNTING,
-)
-from core.due_rules import (
     AbsoluteDue as AbsoluteDue,
-)
-from core.due_rules import (
     DueRule as DueRule,
-)
-from core.due_rules import (
     DueRuleError as DueRuleError,
-)
-from core.due_rules import (
     Frequency as Frequency,
-)
-from core.due_rules import (
     MonthDue as MonthDue,
-)
-from core.due_rules import (
     MonthlyDue as MonthlyDue,
-)
-from core.due_rules import (
     QuarterDue as QuarterDue,
-)
-from core.due_rules import (
     RecurringDue as RecurringDue,
-)
-from core.due_rules import (
     RelativeDue as RelativeDue,
-)
-from core.due_rules import (
     UndatedDue as UndatedDue,
-)
-from core.due_rules import (
     contradicting_years,
-)
-from core.due_rules import (
     parse_due_rule as parse_due_rule,
 )
 from core.org import (

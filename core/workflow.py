@@ -17,8 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import DomainError
-from core.nomination import Nomination
-from core.nomination import NominationStatus as S
+from core.nomination import Nomination, NominationStatus as S
 from core.roles import Actor, NotAllowedError, Role
 
 # A claim lapses when its holder has not acted for this long, so a case is never stuck

@@ -11,11 +11,14 @@ import time
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import event, exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine as _create_async_engine,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage import inline_sqlite

@@ -14,8 +14,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, select, update
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    cast as sql_cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 

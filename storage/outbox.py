@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
+    cast as sql_cast,
     delete,
     func,
     insert,
@@ -21,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import BroadcastStatus, Outcome

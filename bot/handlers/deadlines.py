@@ -32,14 +32,14 @@ from core.reporting import (
     NotRegisteredError,
     NotRelativeTaskError,
     declaring_units,
+    file_dossier as file_unit_dossier,
     mark_done,
     may_mark_done,
     may_see_every_unit,
+    register as register_units,
     registered_units,
     set_event_day,
 )
-from core.reporting import file_dossier as file_unit_dossier
-from core.reporting import register as register_units
 from core.review import actor_for, secretariat_ids
 from core.roles import Actor, NotAllowedError
 

@@ -18,9 +18,11 @@ from core.broadcasting import cancel, create, launch_campaign
 from core.broadcasts import Audience, Broadcast
 from core.calendar import WorkingCalendar
 from core.codes import TrackingCode
-from core.data_requests import acknowledge as acknowledge_request
-from core.data_requests import complete as complete_request
-from core.data_requests import open_requests
+from core.data_requests import (
+    acknowledge as acknowledge_request,
+    complete as complete_request,
+    open_requests,
+)
 from core.errors import DomainError
 from core.nomination import NominationDraft, NomineeKind
 from core.org import Campaign

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from core.people import PRIVACY_NOTICE_VERSION as VERSION
-from core.people import Consent, ConsentPurpose, User
+from core.people import PRIVACY_NOTICE_VERSION as VERSION, Consent, ConsentPurpose, User
 from storage.uow import Database
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -11,6 +11,7 @@ import yaml
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import (
     HANOI,
+    NoticeKind as Kind,
     Obligation,
     ObligationKey,
     Occurrence,
@@ -19,9 +20,6 @@ from core.deadlines import (
     expand_obligations,
     occurrences,
     schedule,
-)
-from core.deadlines import (
-    NoticeKind as Kind,
 )
 from core.org import Organisation, UnitKind
 from core.plan import Plan, load_plan_document
