@@ -41,6 +41,16 @@ class InvalidCalendarDateError(DateError):
         self.year = year
 
 
+class DateWhichDayError(DateError):
+    """The text names a span of days ("tuần trước"): the user must say which of ``days``."""
+
+    code = "date.which_day"
+
+    def __init__(self, days: tuple[date, ...]) -> None:
+        super().__init__(f"a span of days, from {days[-1].isoformat()} to {days[0].isoformat()}")
+        self.days = days
+
+
 class DateInFutureError(DateError):
     """The date is after today: a deed cannot be reported before it happens."""
 

@@ -5,10 +5,17 @@ Both sides are compared on folded keys (:func:`core.text.fold`) with leading gen
 words ("Phường", "P.", "UBND phường"...) stripped. An exact folded match wins outright;
 otherwise rapidfuzz ranks the candidates, and the result says how sure it is so the edge
 can confirm with the user or offer a choice.
+
+What was typed is read three ways: as typed, with Telex/VNI leftovers decoded ("Hangf
+Bacj", :func:`core.telex.decode_leftovers`), and without the address that follows the
+name ("Phường Hàng Bạc, quận Hoàn Kiếm": the part before the comma or before the higher
+level's word). An exact match of any of them counts, the one as typed first; the fuzzy
+score of a candidate is its best over all of them.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +24,8 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from core.org import Organisation, TakenOver, Unit
-from core.text import fold, sound_key
+from core.telex import decode_leftovers
+from core.text import fold, nfc, sound_key
 
 # WRatio takes the best of plain, partial and token-based ratios: it forgives typos, word
 # order ("hàng bạc phường") and a part of a name ("bạc" -> 90), but caps partial matches
@@ -55,6 +63,20 @@ DEFAULT_STRIP_WORDS: tuple[str, ...] = (
     "thanh pho",
     "tp",
     "phong",
+)
+
+# Words that begin the address after a unit's name: the levels above a ward. "phuong" and
+# "p" are not among them: a ward-level unit's own name goes on with them ("Công an phường
+# Hoàn Kiếm"); a comma still separates it.
+_HIGHER_LEVELS: tuple[tuple[str, ...], ...] = (
+    ("quan",),
+    ("q",),
+    ("huyen",),
+    ("thi", "xa"),
+    ("thanh", "pho"),
+    ("tp",),
+    ("tinh",),
+    ("ha", "noi"),
 )
 
 MatchKind = Literal["exact", "confident", "ambiguous", "none"]
@@ -114,11 +136,18 @@ class FuzzyMatcher:
         """Rank the candidates for ``text``; return at most ``limit`` of them."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
-        variants = self._variants(fold(text))
-        if not variants[0]:
+        readings = [self._variants(key) for key in _readings(text)]
+        if not readings:
             return MatchResult("none", None, [])
-        scores = self._fuzzy_scores(variants[-1]) if self._is_specific(variants[-1]) else {}
-        exact = next((self._exact[v] for v in variants if v in self._exact), set())
+        scores: dict[int, float] = {}
+        for variants in readings:
+            if self._is_specific(variants[-1]):
+                for index, score in self._fuzzy_scores(variants[-1]).items():
+                    scores[index] = max(scores.get(index, 0.0), score)
+        exact = next(
+            (self._exact[v] for variants in readings for v in variants if v in self._exact),
+            set(),
+        )
         for index in exact:
             scores[index] = 100.0
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
@@ -171,6 +200,41 @@ class FuzzyMatcher:
         if top_two[0] >= STRONG_SCORE and top_two[0] - runner_up >= MARGIN:
             return "confident"
         return "ambiguous"
+
+
+def _readings(text: str) -> list[str]:
+    """Return the folded keys ``text`` may mean: as typed, decoded, without the address."""
+    keys: list[str] = []
+    for whole in dict.fromkeys((text, decode_leftovers(text))):
+        keys.append(fold(whole))
+        head, comma, _ = whole.partition(",")
+        if comma:
+            keys.append(fold(head))
+        words = fold(head).split()
+        for start in range(1, len(words)):
+            if any(tuple(words[start : start + len(level)]) == level for level in _HIGHER_LEVELS):
+                keys.append(" ".join(words[:start]))
+                break
+    return [key for key in dict.fromkeys(keys) if key]
+
+
+def written_as_named(typed: str, names: Iterable[str]) -> bool:
+    """Tell whether ``typed`` spells the words it shares with ``names`` as they are written.
+
+    "Hàng Bạc" is written as "Phường Hàng Bạc"; "hang bac", "Hàng Bac" and "Hangf Bacj"
+    are not (matched on the folded key, or decoded): the edge shows such a match back.
+    """
+    written = {word for name in names for word in _written_words(name)}
+    by_key = {fold(word) for word in written}
+    shared = [word for word in _written_words(typed) if fold(word) in by_key]
+    return bool(shared) and all(word in written for word in shared)
+
+
+def _written_words(text: str) -> list[str]:
+    """Return the words of ``text`` in NFC, lower case, diacritics kept."""
+    lowered = nfc(text).casefold()
+    kept = (c if c.isalnum() or unicodedata.category(c).startswith("M") else " " for c in lowered)
+    return "".join(kept).split()
 
 
 @dataclass(frozen=True, slots=True)

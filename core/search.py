@@ -12,7 +12,10 @@ How a query is answered:
    nomination first, if it is in the officer's scope; its words leave the query. The
    index keeps no codes: the caller asks the database which of the codes the query may
    spell exist (:func:`tracking_codes_in`) and passes them in.
-2. Every other word is folded (:func:`core.text.fold`) and looked up in the vocabulary of
+2. Telex and VNI leftovers are decoded (:func:`core.telex.decode_leftovers`: "Nguyeenx
+   Vawn Binhf" is "Nguyễn Văn Bình"); a decoded word matches what it means and what it
+   spells as typed, whichever is closer.
+   Every other word is folded (:func:`core.text.fold`) and looked up in the vocabulary of
    folded words (names, units and deeds share it: Vietnamese is written in syllables, so
    a few thousand words cover everything). A word matches itself, the words that sound
    the same (:func:`core.text.sound_key`: "bak" for "bạc"), the words one edit away (a
@@ -54,6 +57,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from core.codes import TrackingCode, parse_tracking_code
 from core.matching import DEFAULT_STRIP_WORDS
+from core.telex import decode_leftovers
 from core.text import fold, sound_key
 
 # What one query word is worth, by what it matched (a full match counts 1 word).
@@ -650,7 +654,9 @@ class NominationIndex:
         officer probably has the wrong unit in mind, and every unit in scope is searched,
         the named one keeping its bonus, the words that named it counting nowhere else.
         """
-        query = [self._vocabulary.lookup(word) for word in words]
+        typed = words
+        words = _decoded(words)
+        query = [self._lookup(word, as_typed) for word, as_typed in zip(words, typed, strict=True)]
         if not any(word.similar for word in query):
             return []
         named = self._named_units(words, query, units)
@@ -672,6 +678,17 @@ class NominationIndex:
         unit_words = frozenset().union(*(plan.unit_words for plan in named))
         plain = [_Plan(unit, unit_words, 0.0, {}) for unit in units if unit.key not in named_keys]
         return self._rank_units(query, named + plain, denominator)
+
+    def _lookup(self, word: str, as_typed: str) -> _QueryWord:
+        """Return the matches of a decoded word merged with those of the word as typed."""
+        found = self._vocabulary.lookup(word)
+        if word == as_typed:
+            return found
+        similar = dict(found.similar)
+        for char, similarity in self._vocabulary.lookup(as_typed).similar.items():
+            similar[char] = max(similar.get(char, 0.0), similarity)
+        ranked = tuple(sorted(similar.items(), key=lambda item: -item[1]))
+        return _QueryWord(similar, ranked)
 
     def _named_units(
         self, words: list[str], query: list[_QueryWord], units: list[_Unit]
@@ -1026,6 +1043,12 @@ def _post(postings: dict[str, array[int]], chars: Iterable[str], slot: int) -> N
 
 def _query_words(query: str) -> list[str]:
     return fold(query).split()[:MAX_QUERY_WORDS]
+
+
+def _decoded(words: list[str]) -> list[str]:
+    """Return the folded query words with Telex/VNI leftovers decoded, one for one."""
+    decoded = fold(decode_leftovers(" ".join(words))).split()
+    return decoded if len(decoded) == len(words) else words
 
 
 def _code_spans(words: list[str]) -> Iterator[tuple[TrackingCode, int, int]]:

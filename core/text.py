@@ -7,6 +7,7 @@ Store :func:`nfc`; compare :func:`fold`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -32,6 +33,9 @@ _ONSETS = (
     ("s", "x"),
 )
 _VOWELS = frozenset("aeiouy")
+# After qu- the glide makes i and y one sound, and both spellings are in use ("quý"/"quí",
+# "quýt"/"quít"): the key writes y, the spelling of today's dictionaries.
+_QU_I = re.compile(r"\bqui")
 
 
 def _drop_controls(s: str) -> str:
@@ -49,12 +53,14 @@ def fold(s: str) -> str:
     """Return the matching key of ``s``: no diacritics, đ→d, lower case, words only.
 
     Punctuation becomes a space, so "P. Hàng Bạc", "p hang bac" and "P.HÀNG-BẠC" give
-    the same key "p hang bac". Old and new tone placement ("hoà"/"hòa") fold equal.
+    the same key "p hang bac". Old and new tone placement ("hoà"/"hòa") fold equal, and
+    so do the two spellings after qu- ("quý"/"quí" give "quy").
     """
     decomposed = unicodedata.normalize("NFD", nfc(s))
     bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     lowered = bare.translate(_D_WITH_STROKE).casefold()
-    return " ".join("".join(c if c.isalnum() else " " for c in lowered).split())
+    words = " ".join("".join(c if c.isalnum() else " " for c in lowered).split())
+    return _QU_I.sub("quy", words)
 
 
 def sound_key(s: str) -> str:

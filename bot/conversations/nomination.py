@@ -25,9 +25,10 @@ from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
 from bot.keyboards import Button, in_rows, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
-from core.dates import parse_deed_date
+from core.dates import check_deed_date, parse_deed_date
 from core.dialog import Dialog
-from core.errors import DomainError
+from core.errors import DateWhichDayError, DomainError
+from core.matching import written_as_named
 from core.nomination import (
     MAX_EVIDENCE,
     NominationDraft,
@@ -59,6 +60,16 @@ ROLE_LABELS = {
     NomineeRole.ENTERPRISE: N_("Doanh nghiệp, hộ kinh doanh"),
 }
 YESTERDAY = N_("Hôm qua")
+# The days offered for "tuần trước", by weekday (Monday first, as date.weekday() counts).
+WEEKDAY_LABELS = (
+    N_("Thứ Hai %(date)s"),
+    N_("Thứ Ba %(date)s"),
+    N_("Thứ Tư %(date)s"),
+    N_("Thứ Năm %(date)s"),
+    N_("Thứ Sáu %(date)s"),
+    N_("Thứ Bảy %(date)s"),
+    N_("Chủ nhật %(date)s"),
+)
 DONE = N_("✅ Xong")
 UNIT_LIST = N_("📋 Xem danh sách")
 SEND = N_("✅ Gửi")
@@ -91,6 +102,17 @@ EDIT_MENU = "edit"
 DUPLICATES = "duplicates"
 SUPPORT = N_("🤝 Ủng hộ hồ sơ %(code)s")
 SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The unit step took a unit matched without the resident's diacritics (or decoded).
+
+    The next question names it back ("Đơn vị: Phường Hàng Bạc"), so a wrong guess is seen
+    and changed with ⬅️ Quay lại before anything else is asked.
+    """
+
+    unit_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +205,8 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
         await turn.uow.dialogs.save(dialog)
         turn.say(outcome.template, keyboard=outcome.keyboard, **(outcome.context or {}))
         return
-    await _advance(turn, dialog, draft)
+    shown_unit = outcome.unit_key if isinstance(outcome, Matched) else None
+    await _advance(turn, dialog, draft, shown_unit=shown_unit)
 
 
 async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> bool:
@@ -223,13 +246,17 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
     return False
 
 
-async def _go(turn: Turn, dialog: Dialog, draft: NominationDraft, step: str) -> None:
+async def _go(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, step: str, shown_unit: str | None = None
+) -> None:
     dialog.move_to(step, turn.now)
     await turn.uow.dialogs.save(dialog)
-    ask(turn, dialog, draft)
+    ask(turn, dialog, draft, shown_unit=shown_unit)
 
 
-async def _advance(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
+async def _advance(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, *, shown_unit: str | None = None
+) -> None:
     steps = applicable_steps(turn, draft)
     if dialog.step == "role" and "age" in steps and draft.nominee_under_16 is None:
         # A student's age is asked right after the role, also when the role was edited.
@@ -237,10 +264,10 @@ async def _advance(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
         return
     if dialog.data.get(EDITING) or dialog.step not in steps:
         dialog.data.pop(EDITING, None)
-        await _go(turn, dialog, draft, SUMMARY)
+        await _go(turn, dialog, draft, SUMMARY)  # the summary names the unit anyway
         return
     following = steps[steps.index(dialog.step) + 1 :]
-    await _go(turn, dialog, draft, following[0] if following else SUMMARY)
+    await _go(turn, dialog, draft, following[0] if following else SUMMARY, shown_unit)
 
 
 async def _go_back(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
@@ -330,7 +357,7 @@ def _clear(draft: NominationDraft, step: str) -> None:
 
 async def _answer(
     turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
-) -> Stay | None:
+) -> Stay | Matched | None:
     step = dialog.step
     if step == "kind":
         kind = NomineeKind(_choice(turn, incoming, KIND_LABELS))
@@ -350,7 +377,7 @@ async def _answer(
     elif step == "deed":
         draft.deed = clean_deed(typed_text(incoming, MAX_INPUT_CHARS))
     elif step == "date":
-        draft.deed_date = _date(turn, incoming)
+        return _date(turn, dialog, draft, incoming)
     elif step == "unit":
         return _unit(turn, dialog, draft, incoming)
     elif step == "place":
@@ -387,12 +414,43 @@ def _choice(turn: Turn, incoming: Incoming, options: dict[Any, str]) -> str:
     raise Problem("input.use_buttons")
 
 
-def _date(turn: Turn, incoming: Incoming) -> date:
+def _date(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
+    """Take the deed's day: a button, or typed; "tuần trước" offers the last seven days."""
     if incoming.kind == "button" and incoming.action == "pick":
         offset = {"today": 0, "yesterday": 1}.get(incoming.arg or "")
         if offset is not None:
-            return turn.today - timedelta(days=offset)
-    return parse_deed_date(typed_text(incoming, 100), turn.today)
+            draft.deed_date = turn.today - timedelta(days=offset)
+            return None
+        picked = _picked_day(incoming.arg)
+        if picked is not None:
+            check_deed_date(picked, turn.today)  # a day pressed long after it was offered
+            draft.deed_date = picked
+            return None
+    try:
+        draft.deed_date = parse_deed_date(typed_text(incoming, 100), turn.today)
+    except DateWhichDayError as span:
+        return Stay("nominate/date_which_day", _days_keyboard(turn, dialog, span.days))
+    return None
+
+
+def _picked_day(arg: str | None) -> date | None:
+    try:
+        return date.fromisoformat(arg or "")
+    except ValueError:
+        return None
+
+
+def _days_keyboard(turn: Turn, dialog: Dialog, days: Sequence[date]) -> dict[str, Any]:
+    """Return a button per day, "Thứ Năm 19/11", the latest first, under the next token."""
+    token = dialog.token + 1
+    buttons = [
+        Button(
+            turn.label(WEEKDAY_LABELS[day.weekday()], date=f"{day.day:02d}/{day.month:02d}"),
+            button_data(FLOW, token, "pick", day.isoformat()),
+        )
+        for day in days
+    ]
+    return inline_keyboard([*in_rows(buttons, 2), _nav_row(turn, token, back=True)])
 
 
 def _phone(incoming: Incoming) -> str:
@@ -403,11 +461,15 @@ def _phone(incoming: Incoming) -> str:
     return normalize_phone(typed_text(incoming, 50))
 
 
-def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
+def _unit(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
+) -> Stay | Matched | None:
     """Take the unit where the deed happened, among the units of the deed's day only.
 
     A unit abolished by then is named back with where its area went (its successors living
-    that day, as buttons); no unit of another day is ever chosen silently.
+    that day, as buttons); no unit of another day is ever chosen silently. A unit matched
+    on the folded key (typed without its diacritics, or in Telex) is named back in the
+    next question.
     """
     day = draft.deed_date or turn.today
     directory = turn.rt.directory
@@ -425,11 +487,14 @@ def _unit(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming
                 "nominate/unit_list", _unit_keyboard(turn, dialog, [u.key for u in units]), words
             )
         raise Problem("input.use_buttons")
-    found = directory.find(typed_text(incoming, 200), day)
+    typed = typed_text(incoming, 200)
+    found = directory.find(typed, day)
     result = found.result
     if result.kind == "exact" and result.best is not None:
         draft.unit_key = result.best.key
-        return None
+        if written_as_named(typed, (result.best.name, *result.best.aliases)):
+            return None
+        return Matched(result.best.key)
     if found.ended is not None and found.ended.validity.valid_to is not None:
         living = [t.unit.key for t in found.taken_over if t.unit is not None]
         return Stay(
@@ -495,9 +560,19 @@ def _evidence(
 
 
 def ask(
-    turn: Turn, dialog: Dialog, draft: NominationDraft, problem: str | None = None, **params: Any
+    turn: Turn,
+    dialog: Dialog,
+    draft: NominationDraft,
+    problem: str | None = None,
+    *,
+    shown_unit: str | None = None,
+    **params: Any,
 ) -> None:
-    """Ask the question of the dialog's current step, after explaining a problem if any."""
+    """Ask the question of the dialog's current step, after explaining a problem if any.
+
+    ``shown_unit``: the key of the unit just matched on its folded key, named back above
+    the question with how to change it.
+    """
     step = dialog.step
     if step == SUMMARY:
         _summary(turn, dialog, draft, problem)
@@ -541,6 +616,7 @@ def ask(
         params=params,
         draft=draft,
         limit=MAX_EVIDENCE,
+        shown_unit=turn.rt.directory.unit_name(shown_unit) if shown_unit else None,
         **(_unit_words(turn, draft.deed_date or turn.today) if step == "unit" else {}),
     )
 

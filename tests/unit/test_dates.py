@@ -2,12 +2,13 @@ from datetime import date, datetime
 
 import pytest
 
-from core.dates import format_date_vi, parse_deed_date
+from core.dates import format_date_vi, parse_deed_date, recent_days
 from core.errors import (
     DateError,
     DateFormatError,
     DateInFutureError,
     DateTooOldError,
+    DateWhichDayError,
     DomainError,
     InvalidCalendarDateError,
 )
@@ -78,14 +79,15 @@ def test_day_and_month_without_year_mean_the_most_recent_such_day(
         "",
         "   ",
         "mai",
-        "tuần trước",
         "20",
         "20/11/2026/1",
         "20/11/202",
         "2026/11",
         "20/11/20266",
         "hôm nay 20/11",
-        "20/11/2026 14:30",
+        "sáng",
+        "lúc 8h",
+        "tuần sau",
         "²⁰/11",
         "ngày",
     ],
@@ -184,3 +186,56 @@ def test_dates_are_shown_day_month_year_zero_padded(day: date, shown: str) -> No
 def test_a_shown_date_reads_back_as_the_same_day() -> None:
     day = date(2026, 3, 8)
     assert parse_deed_date(format_date_vi(day), TODAY) == day
+
+
+# --- the forms of issue 15: the part of the day, "thg", a time, "tuần trước" -------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("sáng nay", date(2026, 11, 25)),
+        ("sang nay", date(2026, 11, 25)),
+        ("trưa nay", date(2026, 11, 25)),
+        ("tối qua", date(2026, 11, 24)),
+        ("toi qua", date(2026, 11, 24)),
+        ("đêm qua", date(2026, 11, 24)),
+        ("chiều hôm qua", date(2026, 11, 24)),
+        ("chieu hom qua", date(2026, 11, 24)),
+        ("Chiều hôm qua.", date(2026, 11, 24)),
+        ("sáng hôm kia", date(2026, 11, 23)),
+        ("8h30 sáng hôm qua", date(2026, 11, 24)),
+        ("20 thg 11", date(2026, 11, 20)),
+        ("20 Thg 11 năm 2025", date(2025, 11, 20)),
+        ("ngày 20 thg 11", date(2026, 11, 20)),
+        ("20/11/2026 lúc 8h", date(2026, 11, 20)),
+        ("20/11/2026 luc 8h", date(2026, 11, 20)),
+        ("20/11/2026 lúc 8h30", date(2026, 11, 20)),
+        ("20/11/2026 14:30", date(2026, 11, 20)),
+        ("20/11 lúc 8 giờ 30 phút", date(2026, 11, 20)),
+        ("vào lúc 20g15 ngày 20/11/2026", date(2026, 11, 20)),
+        ("hôm 20/11", date(2026, 11, 20)),
+        ("toois qua", date(2026, 11, 24)),  # Telex left in: "tối qua"
+    ],
+)
+def test_the_part_of_the_day_and_the_time_are_read_past(typed: str, expected: date) -> None:
+    assert parse_deed_date(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize("typed", ["tuần trước", "tuan truoc", "Tuần rồi", "tối tuần trước"])
+def test_last_week_asks_which_of_the_last_seven_days(typed: str) -> None:
+    with pytest.raises(DateWhichDayError) as caught:
+        parse_deed_date(typed, TODAY)
+    assert caught.value.days == tuple(date(2026, 11, day) for day in range(24, 17, -1))
+    assert caught.value.code == "date.which_day"
+
+
+def test_the_days_offered_are_none_too_old() -> None:
+    assert recent_days(date(2026, 11, 25), max_age_years=0) == ()
+    assert len(recent_days(date(2026, 11, 25))) == 7
+
+
+def test_a_time_later_today_is_still_today_but_a_later_day_is_refused() -> None:
+    assert parse_deed_date("25/11/2026 lúc 23h", TODAY) == TODAY
+    with pytest.raises(DateInFutureError):
+        parse_deed_date("26/11/2026 lúc 8h", TODAY)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from core.matching import Candidate, FuzzyMatcher, MatchResult, UnitFinder
+from core.matching import Candidate, FuzzyMatcher, MatchResult, UnitFinder, written_as_named
 from core.text import fold
 
 # Quận Hoàn Kiếm's 18 wards in 2018, in the plan's order.
@@ -83,7 +83,7 @@ def test_ward_typed_with_k_for_c_resolves_to_hang_bac_ahead_of_hang_bai(
     ("typed", "meant"),
     [
         ("hang bacc", "Hàng Bạc"),
-        ("Hang Boong", "Hàng Bông"),
+        ("Hang Bongg", "Hàng Bông"),
         ("li thai to", "Lý Thái Tổ"),
         ("chang tien", "Tràng Tiền"),
         ("hàng bạc phường", "Hàng Bạc"),
@@ -272,3 +272,74 @@ def test_units_of_a_day_without_any_are_none_not_every_unit() -> None:
     )
     assert gone.units_on(date(2026, 1, 1)) == ()
     assert gone.find("hang bac", date(2026, 1, 1)).result.candidates == []
+
+
+# --- Telex and VNI leftovers, the address after the name (issue 15) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Hangf Bacj", "Hàng Bạc"),
+        ("hangf bacj", "Hàng Bạc"),
+        ("Ha2ng Ba5c", "Hàng Bạc"),
+        ("p. Ha2ng Ba5c", "Hàng Bạc"),
+        ("Hang Boong", "Hàng Bông"),
+        ("Cuwar Ddoong", "Cửa Đông"),
+        ("Tra2ng Tie62n", "Tràng Tiền"),
+    ],
+)
+def test_telex_and_vni_leftovers_match_the_ward_exactly(
+    wards: FuzzyMatcher, typed: str, meant: str
+) -> None:
+    result = wards.match(typed)
+    assert result.kind == "exact"
+    assert result.best == ward(meant)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Phường Hàng Bạc, quận Hoàn Kiếm",
+        "phuong hang bac quan hoan kiem",
+        "P. Hàng Bạc, Q. Hoàn Kiếm, Hà Nội",
+        "Hàng Bạc, Hoàn Kiếm",
+        "Hàng Bạc Hà Nội",
+        "Phuwowngf Hangf Bacj, quaajn Hoanf Kieems",
+    ],
+)
+def test_a_ward_with_its_district_matches_the_ward_not_a_department(typed: str) -> None:
+    found = _finder().find(typed, date(2020, 5, 5))
+    assert found.result.kind == "exact"
+    assert found.result.best is not None and found.result.best.key == "phuong-hang-bac"
+
+
+def test_a_ward_with_its_district_after_the_reform_is_the_abolished_ward() -> None:
+    found = _finder().find("Phường Hàng Bạc, quận Hoàn Kiếm", date(2026, 11, 19))
+    assert found.result.kind != "exact"
+    assert found.ended is not None and found.ended.key == "phuong-hang-bac"
+    assert [t.name for t in found.taken_over] == ["Phường Hoàn Kiếm"]
+
+
+def test_a_department_named_in_full_with_its_district_is_still_the_department() -> None:
+    found = _finder().find("Phòng Nội vụ quận Hoàn Kiếm", date(2020, 5, 5))
+    assert found.result.kind == "exact"
+    assert found.result.best is not None and found.result.best.key.startswith("phong-noi-vu")
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("Hàng Bạc", True),
+        ("hàng bạc", True),
+        ("P. Hàng Bạc", True),
+        ("Phường Hàng Bạc", True),
+        ("hang bac", False),
+        ("Hàng Bac", False),
+        ("phuong Hàng Bạc", False),
+        ("Hangf Bacj", False),
+        ("Ha2ng Ba5c", False),
+    ],
+)
+def test_a_match_on_the_folded_key_is_not_written_as_named(typed: str, written: bool) -> None:
+    assert written_as_named(typed, ["Phường Hàng Bạc", "Hàng Bạc", "P. Hàng Bạc"]) is written

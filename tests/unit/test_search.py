@@ -538,3 +538,38 @@ def test_reading_only_the_promising_lists_finds_what_scoring_everything_finds(
         everything = index.search(query, unit_keys=scope, limit=40)
         assert page.total == everything.total, query
         assert page.hits == everything.hits, query
+
+
+# --- Telex and VNI leftovers (issue 15) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Nguyeenx Vawn Binhf",
+        "Nguye65n Va8n Bi2nh",
+        "nguyeenx vawn binhf",
+    ],
+)
+def test_telex_and_vni_leftovers_find_nguyen_van_binh(index: NominationIndex, query: str) -> None:
+    page = index.search(query)
+    as_typed = index.search("nguyen van binh")
+    assert ids(page) == ids(as_typed)
+    assert {e.nominee_name for e in shown(page)[:5]} == {"Nguyễn Văn Bình"}
+    assert page.hits[0].score == 100.0
+
+
+@pytest.mark.parametrize(
+    "query", ["Nguyeenx Vawn Binhf Hangf Bacj", "Nguye65n Va8n Bi2nh Ha2ng Ba5c"]
+)
+def test_leftovers_of_name_and_ward_put_the_case_first(index: NominationIndex, query: str) -> None:
+    page = index.search(query)
+    assert ids(page)[0] == 1
+    assert page.hits[0].score > page.hits[1].score
+
+
+def test_a_word_that_only_looks_like_telex_still_finds_itself_as_typed() -> None:
+    # "max" decodes to "mã" beside a Telex word; the foreign name as typed still counts.
+    index = NominationIndex([entry(1, "Max Müller"), entry(2, "Mã Thị Hoa")])
+    assert ids(index.search("max muller hangf bacj"))[0] == 1
+    assert ids(index.search("max hoa hangf bacj"))[0] == 2

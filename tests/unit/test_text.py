@@ -118,3 +118,20 @@ def test_multiline_clean_text_keeps_paragraphs_and_drops_extra_blank_lines() -> 
 
 def test_single_line_clean_text_joins_lines() -> None:
     assert clean_text("Cứu người\nđuối nước", max_len=100).text == "Cứu người đuối nước"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("quý", "quí"), ("Quý", "QUÍ"), ("quýt", "quít"), ("Nguyễn Thị Quý", "nguyen thi qui")],
+)
+def test_the_two_spellings_after_qu_fold_equal(one: str, other: str) -> None:
+    assert fold(one) == fold(other)
+    assert fold(one).split()[-1].startswith("quy")
+
+
+@pytest.mark.parametrize(
+    ("word", "key"),
+    [("Quỳnh", "quynh"), ("quyết", "quyet"), ("quân", "quan"), ("Bùi Thị Thu", "bui thi thu")],
+)
+def test_folding_qu_changes_no_other_word(word: str, key: str) -> None:
+    assert fold(word) == key
