@@ -34,7 +34,7 @@ from tests.bot.conftest import FakeClock, RunningBot
 SCALE = 60.0  # clock seconds per wall-clock second
 HANG_BAC = "phuong-hang-bac"
 # A working morning of the demo plan, when deadline notices are due (tests/bot/test_deadlines).
-MORNING = datetime.fromisoformat("2018-01-03T08:00:00+07:00").astimezone(UTC)
+MORNING = datetime.fromisoformat("2018-01-04T08:00:00+07:00").astimezone(UTC)
 
 
 class FastClock:

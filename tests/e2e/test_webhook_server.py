@@ -106,9 +106,9 @@ async def test_a_resident_nominates_through_the_webhook(
 
     first = await agree_and_start(user)
     assert "Bước 1/10" in first.text
-    summary = await fill_nomination(user, name="Đỗ Văn Hùng", ward="hang bac")
+    summary = await fill_nomination(user, name="Đỗ Văn Hùng", ward="hoan kiem")
     assert "Đỗ Văn Hùng" in summary.text
-    assert "Phường Hàng Bạc" in summary.text
+    assert "Phường Hoàn Kiếm" in summary.text
     assert DEED in summary.text
     done = await press(user, "✅ Gửi")
     code = CODE.search(done.text)
