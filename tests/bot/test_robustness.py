@@ -52,7 +52,7 @@ async def test_a_30_mb_document_is_refused_and_a_photo_is_kept(
 ) -> None:
     user = api.user(604, "Phong")
     await agree_and_start(user)
-    ask_evidence = await answer_steps(user, "evidence", ward="hang gai")
+    ask_evidence = await answer_steps(user, "evidence", ward="hoan kiem")
     assert "ảnh hoặc tài liệu" in ask_evidence.text
     await user.send_document("video.mp4", "video/mp4", 30 * 1024 * 1024)
     too_big = await user.next_message()
@@ -80,7 +80,7 @@ async def test_phone_and_location_are_read_and_normalised(
 ) -> None:
     user = api.user(606, "Hải")
     await agree_and_start(user)
-    await answer_steps(user, "place", ward="trang tien")
+    await answer_steps(user, "place", ward="hoan kiem")
     await user.send_location(21.0245, 105.8562)
     await user.next_message()
     await press(user, "Bỏ qua")
@@ -167,7 +167,7 @@ async def fill_rest(user: object, *, individual: bool) -> object:
         await press(user, "Bỏ qua")  # type: ignore[arg-type]
     await say(user, DEED)  # type: ignore[arg-type]
     await press(user, "Hôm qua")  # type: ignore[arg-type]
-    await say(user, "hang dao")  # type: ignore[arg-type]
+    await say(user, "hoan kiem")  # type: ignore[arg-type]
     await press(user, "Bỏ qua")  # type: ignore[arg-type]
     await press(user, "Bỏ qua")  # type: ignore[arg-type]
     await press(user, "Bỏ qua")  # type: ignore[arg-type]
