@@ -1,8 +1,12 @@
 """``ntvt chat``: talk to the real bot in a terminal, with no Telegram token.
 
-The bot runs exactly as in production (PTB, our update processor, the database), but talks to
-the local Bot API server in this process instead of Telegram. Inline buttons are shown
-numbered; type the number to press one.
+The bot runs exactly as in production (PTB, our update processing, the database), but talks
+to the local Bot API server in this process instead of Telegram. Inline buttons are shown
+numbered; type the number to press one. ``:vai officer`` (or ``--as officer``) types as a
+member of staff instead, with a few demo cases filed (:mod:`bot.demo`).
+
+No typed line ends the chat but ``:thoat`` (or the end of input): a number with no button to
+press is sent as text, and anything that fails in this window is told in one line.
 """
 
 from __future__ import annotations
@@ -11,23 +15,39 @@ import asyncio
 import html
 import re
 import sys
+import time
 from pathlib import Path
 
 from bot.app import running_bot
+from bot.budget import SendBudget
+from bot.demo import PERSONAS, RESIDENT, Persona, demo_unit, persona, seed
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage
 from bot.local_api.users import SimUser
+from bot.runtime import Runtime
 from bot.settings import Settings
+from core.services import my_nominations
 
-CHAT_USER_ID = 100_001
+CHAT_USER_ID = RESIDENT.user_id
 _TAG = re.compile(r"<[^>]+>")
 _BOLD = re.compile(r"</?(b|strong)>")
 
 HELP = """\
 Gõ tin nhắn như trong Telegram. Nút bấm hiện kèm số: gõ số để bấm.
 Lệnh riêng của cửa sổ này: :anh (gửi một ảnh), :tep (gửi một tệp), :vitri (gửi vị trí),
-:sdt (chia sẻ số điện thoại), :thoat (thoát).
-Type as you would in Telegram; type a button's number to press it; :thoat quits."""
+:sdt (chia sẻ số điện thoại), :nhandan (một nhãn dán), :ghiam (một tin nhắn thoại),
+:vai (đổi vai: nguoidan, canbo, thuongtruc, hoidong), :thoat (thoát).
+Type as you would in Telegram; type a button's number to press it; :vai officer|secretariat|council
+switches to the officers' side (demo cases are filed); :thoat quits."""
+
+# A case's state in the terminal's list of demo cases.
+STATES = {
+    "submitted": "mới gửi, chờ cán bộ tiếp nhận",
+    "verifying": "đang xác minh",
+    "needs_info": "chờ người đề cử bổ sung",
+    "proposed": "đã đề xuất lên Hội đồng",
+    "under_review": "Hội đồng đang xét",
+}
 
 
 def to_terminal(text: str, *, color: bool) -> str:
@@ -40,16 +60,56 @@ def to_terminal(text: str, *, color: bool) -> str:
 FIRST_REPLY_WAIT = 3.0
 
 
-class TerminalChat:
-    """Shows the bot's messages and turns typed lines into a simulated user's actions."""
+class _Seat:
+    """What the window keeps for one persona: their chat, what was shown, their buttons."""
 
-    def __init__(self, api: LocalBotApi, user: SimUser, *, color: bool) -> None:
+    def __init__(self, user: SimUser) -> None:
+        self.user = user
+        self.shown = 0
+        self.keyboard: BotMessage | None = None  # the message whose buttons were numbered
+        self.labels: list[str] = []
+        self.menu: list[list[str]] | None = None
+        self.greeted = False
+
+
+class TerminalChat:
+    """Shows the bot's messages and turns typed lines into a simulated user's actions.
+
+    ``rt``: the running bot's runtime, needed only to file the demo's roles and cases when
+    the window switches to a member of staff.
+    """
+
+    def __init__(
+        self,
+        api: LocalBotApi,
+        user: SimUser,
+        *,
+        color: bool,
+        rt: Runtime | None = None,
+        language: str = "vi",
+    ) -> None:
         self._api = api
-        self._user = user
         self._color = color
-        self._shown = 0
-        self._buttons: list[str] = []
-        self._menu: list[list[str]] | None = None
+        self._rt = rt
+        self._language = language
+        self._resident_name = user.first_name
+        self._seats: dict[str, _Seat] = {RESIDENT.key: _Seat(user)}
+        self._current = RESIDENT
+        self._seeded = False
+
+    @property
+    def user(self) -> SimUser:
+        """The simulated user typing now."""
+        return self._seat.user
+
+    @property
+    def persona(self) -> Persona:
+        """Who types now."""
+        return self._current
+
+    @property
+    def _seat(self) -> _Seat:
+        return self._seats[self._current.key]
 
     async def show_new(self) -> None:
         """Print the bot's messages that arrived since the last call.
@@ -57,71 +117,215 @@ class TerminalChat:
         Waits for the first new message (up to ``FIRST_REPLY_WAIT``: a busy bot may take a
         moment between taking the update and answering), then until the bot is idle.
         """
-        shown = self._shown
+        seat = self._seat
+        shown = seat.shown
         await self._api.state.signal.wait_for(
-            lambda: len(self._user.messages) > shown, FIRST_REPLY_WAIT
+            lambda: len(seat.user.messages) > shown, FIRST_REPLY_WAIT
         )
         await self._api.wait_until_idle(timeout=10)
-        messages = self._user.messages
-        for message in messages[self._shown :]:
-            self._print(message)
-        self._shown = len(messages)
+        self._print_unseen(seat)
+        self._tell_others()
 
-    def _print(self, message: BotMessage) -> None:
+    def _print_unseen(self, seat: _Seat) -> None:
+        messages = seat.user.messages
+        for message in messages[seat.shown :]:
+            self._print(seat, message)
+        seat.shown = len(messages)
+
+    def _print(self, seat: _Seat, message: BotMessage) -> None:
         print()
         print(to_terminal(message.html, color=self._color))
         labels = [label for row in message.buttons for label in row]
         if labels:
-            self._buttons = labels
+            seat.keyboard, seat.labels = message, labels
             print("  ".join(f"[{number}] {label}" for number, label in enumerate(labels, 1)))
-        menu = self._user.reply_keyboard
-        if menu and menu != self._menu:
-            self._menu = menu
+        menu = seat.user.reply_keyboard
+        if menu and menu != seat.menu:
+            seat.menu = menu
             print("Menu: " + " | ".join(label for row in menu for label in row))
 
+    def _tell_others(self) -> None:
+        """Say in one line who else has new messages (a notice an act of this persona sent)."""
+        waiting = [
+            p
+            for p in PERSONAS
+            if p is not self._current
+            and p.key in self._seats
+            and len(self._seats[p.key].user.messages) > self._seats[p.key].shown
+        ]
+        if waiting:
+            names = ", ".join(f"{p.title} (:vai {p.key})" for p in waiting)
+            print(f"\n(Có tin mới cho: {names})")
+
     async def handle(self, line: str) -> bool:
-        """Act on one typed line; return False to quit."""
+        """Act on one typed line; return False to quit. Nothing typed raises."""
         line = line.strip()
         if line in (":thoat", ":quit", ":q"):
             return False
-        if line.isdigit() and 1 <= int(line) <= len(self._buttons):
-            await self._user.press(self._buttons[int(line) - 1])
+        if not line:
+            return True  # Telegram sends no empty message
+        try:
+            if line == ":vai" or line.startswith(":vai ") or line.startswith(":as "):
+                await self._switch_typed(line.partition(" ")[2])
+                return True
+            await self._send(line)
+            await self.show_new()
+        except Exception as error:  # the window outlives any one line
+            print(f"\n(Cửa sổ chat: chưa làm được «{line[:40]}»: {_one_line(error)})")
+        return True
+
+    async def _send(self, line: str) -> None:
+        user = self.user
+        target = self._button(line)
+        if target is not None:
+            message, label = target
+            await user.press_on(message, label)
         elif line == ":anh":
-            await self._user.send_photo(file_size=350_000)
+            await user.send_photo(file_size=350_000)
         elif line == ":tep":
-            await self._user.send_document("bien-ban.pdf", "application/pdf", 120_000)
+            await user.send_document("bien-ban.pdf", "application/pdf", 120_000)
         elif line == ":vitri":
-            await self._user.send_location(21.0333, 105.8520)
+            await user.send_location(21.0333, 105.8520)
         elif line == ":sdt":
-            await self._user.send_contact("0912345678", own=True)
+            await user.send_contact("0912345678", own=True)
+        elif line == ":nhandan":
+            await user.send_sticker()
+        elif line == ":ghiam":
+            await user.send_voice()
         elif line.startswith("/"):
             command, _, payload = line.partition(" ")
-            await self._user.send_command(command, payload or None)
-        elif line:
-            await self._user.send_text(line)
+            await user.send_command(command, payload or None)
+        else:
+            await user.send_text(line)
+
+    def pressing(self, line: str) -> bool:
+        """Tell whether typing ``line`` now presses a button (else it is sent as typed)."""
+        return self._button(line.strip()) is not None
+
+    def _button(self, line: str) -> tuple[BotMessage, str] | None:
+        """Return the button a typed number presses, if that button is still there.
+
+        The number counts the buttons last shown; a button removed since (the step moved
+        on) or a number past them presses nothing: the number is then sent as text.
+        """
+        seat = self._seat
+        if not (line.isascii() and line.isdigit()) or seat.keyboard is None:
+            return None
+        number = int(line)
+        if not 1 <= number <= len(seat.labels) or seat.keyboard.deleted:
+            return None
+        label = seat.labels[number - 1]
+        still = [text for row in seat.keyboard.buttons for text in row]
+        return (seat.keyboard, label) if label in still else None
+
+    async def _switch_typed(self, typed: str) -> None:
+        chosen = persona(typed) if typed.strip() else None
+        if chosen is None:
+            print("\nVai: " + ", ".join(f"{p.key} ({p.title})" for p in PERSONAS))
+            print("Ví dụ: :vai canbo, :vai thuongtruc, :vai hoidong, :vai nguoidan")
+            return
+        await self.switch(chosen)
+
+    async def switch(self, chosen: Persona) -> None:
+        """Type as ``chosen`` from now on: file the demo first for a member of staff."""
+        if chosen.role is not None:
+            await self._seed()
+        seat = self._seats.get(chosen.key)
+        if seat is None:
+            user = self._api.user(
+                chosen.user_id, first_name=chosen.name, language_code=self._language
+            )
+            seat = self._seats[chosen.key] = _Seat(user)
+        self._current = chosen
+        print(f"\n— Bạn đang là: {self._describe(chosen)} —")
+        print(chosen.hint)
+        if not seat.greeted:
+            seat.greeted = True
+            # The first look: the welcome for a resident, their commands for staff.
+            await seat.user.send_command("/start" if chosen.role is None else "/help")
+            await self.show_new()
+        else:
+            self._print_unseen(seat)
+            self._tell_others()
+
+    async def start(self) -> None:
+        """Greet the resident: ``/start``, as a new user would."""
+        self._seat.greeted = True
+        await self.user.send_command("/start")
         await self.show_new()
-        return True
+
+    def _describe(self, chosen: Persona) -> str:
+        name = self._resident_name if chosen is RESIDENT else chosen.name
+        if chosen.role is not None and chosen.role.value == "officer" and self._rt is not None:
+            unit = demo_unit(self._rt, self._rt.today())
+            if unit is not None:
+                return f"{chosen.title} {name}, {unit.name}"
+        return f"{chosen.title} {name}"
+
+    async def _seed(self) -> None:
+        """File the demo's roles and cases (once per database), and list the cases."""
+        if self._seeded or self._rt is None:
+            return
+        self._seeded = True
+        rt = self._rt
+        await seed(rt, resident_name=self._resident_name, language=self._language)
+        async with rt.uow() as uow:
+            cases = await my_nominations(uow, RESIDENT.user_id, limit=10)
+        listed = [c for c in cases if c.status.value in STATES]
+        if listed:
+            print(f"\nHồ sơ mẫu (người đề cử: {RESIDENT.title}, :vai nguoidan):")
+            for case in listed:
+                print(f"  {case.code}  {case.nominee.name}: {STATES[case.status.value]}")
+
+
+def first_update_id(now: float | None = None) -> int:
+    """Return the id of this session's first update: above those of every earlier session.
+
+    The database (``ntvt.db``) outlives the session, and the bot takes an update whose id it
+    stored before for one it has processed: a second ``ntvt chat`` whose ids started again
+    from the same number got no answer at all. Milliseconds since the epoch grow faster than
+    anyone types, and stay far below the 52 bits an ``update_id`` may have.
+    """
+    return int((time.time() if now is None else now) * 1000)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__
 
 
 async def run_chat(
-    settings: Settings, *, user_name: str, language: str, plan: Path | None = None
+    settings: Settings,
+    *,
+    user_name: str,
+    language: str,
+    plan: Path | None = None,
+    as_role: str | None = None,
 ) -> None:
     """Run the bot against an in-process Bot API and chat with it on stdin/stdout.
 
-    ``plan``: a plan file loaded at start (``ntvt chat`` gives today's organisation).
+    ``plan``: a plan file loaded at start (``ntvt chat`` gives today's organisation);
+    ``as_role``: the persona typing first (``officer``, ``secretariat``, ``council``), the
+    resident when None.
     """
-    async with LocalBotApi() as api:
+    chosen = persona(as_role) if as_role else None
+    async with LocalBotApi(first_update_id=first_update_id()) as api:
         local = settings.model_copy(
             update={"telegram_api_url": api.base_url, "telegram_file_url": api.file_base_url}
         )
+        # No pace per chat: the local Bot API limits nothing, and a person at a terminal
+        # should not wait a second between the lines of one answer.
+        budget = SendBudget(settings.send_rate, chat_interval=0.0)
         async with running_bot(
-            local, token=api.token, polling=True, poll_timeout=1, plan_file=plan
-        ):
+            local, token=api.token, polling=True, poll_timeout=1, plan_file=plan, budget=budget
+        ) as (_application, rt):
             user = api.user(CHAT_USER_ID, first_name=user_name, language_code=language)
-            chat = TerminalChat(api, user, color=sys.stdout.isatty())
+            chat = TerminalChat(api, user, color=sys.stdout.isatty(), rt=rt, language=language)
             print(HELP)
-            await user.send_command("/start")
-            await chat.show_new()
+            if chosen is None or chosen is RESIDENT:
+                await chat.start()
+            else:
+                await chat.switch(chosen)
             while True:
                 line = await asyncio.to_thread(_read_line)
                 if line is None or not await chat.handle(line):

@@ -120,16 +120,34 @@ def chat(
             "(storage/plans/phuong-hoan-kiem-2027.yaml).",
         ),
     ] = None,
+    as_role: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Type as a member of staff, with demo cases filed: officer, secretariat or "
+            "council (resident by default; ':vai ROLE' switches inside the chat).",
+        ),
+    ] = None,
 ) -> None:
     """Chat with the bot in this terminal: no Telegram token needed."""
     from bot.chat import run_chat
+    from bot.demo import PERSONAS, persona
     from bot.plans import TODAY_PLAN
 
+    if as_role is not None and persona(as_role) is None:
+        names = ", ".join(p.key for p in PERSONAS)
+        _fail(f"--as {as_role}: not a role of the chat (one of {names})", 2)
     settings = _settings()
     logging.basicConfig(level=logging.WARNING)
     try:
         asyncio.run(
-            run_chat(settings, user_name=user_name, language=language, plan=plan or TODAY_PLAN)
+            run_chat(
+                settings,
+                user_name=user_name,
+                language=language,
+                plan=plan or TODAY_PLAN,
+                as_role=as_role,
+            )
         )
     except (KeyboardInterrupt, EOFError):
         typer.echo()

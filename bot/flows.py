@@ -37,6 +37,8 @@ Step = Callable[[Turn], Awaitable[None]]
 OnButton = Callable[[Turn, Incoming], Awaitable[None]]
 OnInput = Callable[[Turn, Dialog, Incoming], Awaitable[None]]
 OnCancel = Callable[[Turn, Dialog], Awaitable[None]]
+# Asks the open dialog's current question again, after the explanation of a problem.
+AskAgain = Callable[[Turn, Dialog, str], Awaitable[None]]
 Handler = BaseHandler[Any, ContextTypes.DEFAULT_TYPE, Any]
 Menu = Callable[[Turn, str], Step | None]
 # Shows the new privacy notice to a resident who agreed to an earlier one; True if it did.
@@ -44,6 +46,8 @@ Renewal = Callable[[Turn], Awaitable[bool]]
 
 CANCEL_COMMAND = ("cancel", "huy")
 CANCEL = Listing(CANCEL_COMMAND, N_("Hủy thao tác đang làm"))
+# The problem explained above the question asked again after a command the bot does not know.
+UNKNOWN_COMMAND = "input.unknown_command"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,10 @@ class Flow:
     ``on_button``: a press of one of its buttons while its dialog is not the one open.
     ``on_input``: what the resident sends while its dialog is open, its buttons included.
     ``on_cancel``: ``/cancel`` in its dialog; by default the dialog is dropped and
-    ``cancelled`` said. ``on_chat_member``: the bot added to or removed from a chat.
+    ``cancelled`` said. ``ask_again``: its dialog's current question asked again, the dialog
+    unchanged, after the explanation of a problem (a code of ``_problem.j2``): what the
+    router does with an input no step of any flow takes (an unknown command), so the person
+    is never left without the question. ``on_chat_member``: the bot added to or removed from a chat.
     ``before_renewal``: its commands and buttons run even while the person's consent is to
     an earlier privacy notice, which every other step shows first (the notice itself, and
     rights used whatever was agreed: withdrawing, seeing one's data, the language).
@@ -90,6 +97,7 @@ class Flow:
     on_button: OnButton | None = None
     on_input: OnInput | None = None
     on_cancel: OnCancel | None = None
+    ask_again: AskAgain | None = None
     cancelled: str = "status/cancelled"
     on_chat_member: Step | None = None
     before_renewal: bool = False
@@ -199,6 +207,18 @@ class Flows:
         cancelled = flow.cancelled if flow is not None else "status/cancelled"
         turn.say(cancelled, keyboard=turn.main_menu())
 
+    async def unknown_command(self, turn: Turn) -> None:
+        """Say there is no such command; in a dialog, ask its question again.
+
+        The open dialog is left as it was: the person answers the question, or cancels.
+        """
+        dialog = await turn.uow.dialogs.get(turn.chat_id)
+        flow = self.get(dialog.flow) if dialog is not None else None
+        if dialog is not None and flow is not None and flow.ask_again is not None:
+            await flow.ask_again(turn, dialog, UNKNOWN_COMMAND)
+            return
+        turn.say("start/unknown_command", keyboard=turn.main_menu())
+
     async def _renews(self, turn: Turn) -> bool:
         """Show the new privacy notice first if the person must agree again; True if shown.
 
@@ -246,7 +266,7 @@ class Flows:
             CallbackQueryHandler(rt.handler(self.on_button)),
             MessageHandler(private & ~filters.COMMAND, rt.handler(self.on_message)),
             MessageHandler(
-                private & filters.COMMAND, rt.handler(self._renewed_first(_unknown_command))
+                private & filters.COMMAND, rt.handler(self._renewed_first(self.unknown_command))
             ),
             TypeHandler(Update, rt.handler(_ignore)),
         ]
@@ -258,11 +278,6 @@ def stale_button(turn: Turn) -> None:
     turn.clear_buttons()
     turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
     turn.say("start/stale_button", keyboard=turn.main_menu())
-
-
-async def _unknown_command(turn: Turn) -> None:
-    """Answer a command the bot does not know."""
-    turn.say("start/unknown_command", keyboard=turn.main_menu())
 
 
 async def _ignore(turn: Turn) -> None:

@@ -57,9 +57,16 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
             await _send(turn, dialog, code)
             return
     problem, params = _collect(data, incoming)
-    dialog.move_to(dialog.step, turn.now)
-    await turn.uow.dialogs.save(dialog)
+    if problem is None:  # taken: the buttons shown so far are of an earlier state
+        dialog.move_to(dialog.step, turn.now)
+        await turn.uow.dialogs.save(dialog)
     _ask(turn, dialog, code=code, problem=problem, params=params)
+
+
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask for the answer again (what was collected so far kept), after ``problem``."""
+    code = str((await find_case(turn.uow, int(dialog.data["id"]))).code)
+    _ask(turn, dialog, code=code, problem=problem)
 
 
 def _collect(data: dict[str, object], incoming: Incoming) -> tuple[str | None, dict[str, object]]:

@@ -356,6 +356,11 @@ def _clusters(turn: Turn) -> tuple[Cluster, ...]:
 # asking -----------------------------------------------------------------------------------
 
 
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask the current step's question (or show the preview) again, after ``problem``."""
+    await _ask(turn, dialog, problem=problem)
+
+
 async def _ask(
     turn: Turn,
     dialog: Dialog,

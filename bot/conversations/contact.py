@@ -127,6 +127,11 @@ async def _take_answer(turn: Turn, dialog: Dialog, text: str) -> None:
     )
 
 
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask the dialog's question again, after explaining ``problem``."""
+    _ask(turn, dialog, problem=problem)
+
+
 def _ask(
     turn: Turn, dialog: Dialog, *, problem: str | None, params: dict[str, object] | None = None
 ) -> None:
@@ -148,4 +153,5 @@ def flow() -> Flow:
         commands=(Command(("lienhe", "contact"), start, N_("Hỏi Văn phòng thường trực")),),
         on_button=on_button,
         on_input=on_input,
+        ask_again=ask_again,
     )

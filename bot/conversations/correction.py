@@ -276,6 +276,11 @@ async def _go(turn: Turn, dialog: Dialog, step: str) -> None:
 # --- questions -----------------------------------------------------------------------------
 
 
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask what the dialog's step asks again, after explaining ``problem``."""
+    await _ask(turn, dialog, problem=problem)
+
+
 async def _ask(
     turn: Turn, dialog: Dialog, *, problem: str | None = None, params: dict[str, Any] | None = None
 ) -> None:
@@ -448,4 +453,5 @@ def flow() -> Flow:
         on_button=on_button,
         on_input=on_input,
         on_cancel=on_cancel,
+        ask_again=ask_again,
     )

@@ -171,9 +171,9 @@ def offer_resume(turn: Turn, dialog: Dialog) -> None:
     )
 
 
-def ask_again(turn: Turn, dialog: Dialog) -> None:
+async def ask_again(turn: Turn, dialog: Dialog, problem: str | None = None) -> None:
     """Ask the current step's question again (the dialog unchanged), with its buttons."""
-    ask(turn, dialog, _draft(dialog))
+    ask(turn, dialog, _draft(dialog), problem=problem)
 
 
 async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:

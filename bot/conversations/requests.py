@@ -215,6 +215,11 @@ def _keyboard(turn: Turn, requests: Sequence[DataRequest]) -> dict[str, object] 
     return inline_keyboard(rows) if rows else None
 
 
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask the dialog's question again, after explaining ``problem``."""
+    _ask(turn, dialog, problem=problem)
+
+
 def _ask(
     turn: Turn, dialog: Dialog, *, problem: str | None, params: dict[str, object] | None = None
 ) -> None:
@@ -250,4 +255,5 @@ def flow() -> Flow:
         ),
         on_button=on_button,
         on_input=on_input,
+        ask_again=ask_again,
     )

@@ -193,6 +193,11 @@ def _text(incoming: Incoming) -> str:
     return cleaned.text
 
 
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask for the note, award detail or code again, after explaining ``problem``."""
+    _ask(turn, dialog, problem=problem)
+
+
 def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
     token = dialog.token
     rows: list[list[Button]] = []

@@ -131,6 +131,11 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     turn.say("status/contact_stopped", code=str(stopped.code), at=stopped.contact_stopped_at)
 
 
+async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
+    """Ask for the code again, after explaining ``problem``."""
+    _ask(turn, dialog, problem=problem)
+
+
 def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
     keyboard = inline_keyboard([[cancel_button(turn, FLOW, dialog.token)]])
     turn.say("status/ask_code", keyboard=keyboard, problem=problem)

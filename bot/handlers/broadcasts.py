@@ -133,6 +133,7 @@ def flow() -> Flow:
         ),
         on_input=broadcast.handle,
         on_cancel=broadcast.cancel,
+        ask_again=broadcast.ask_again,
     )
 
 

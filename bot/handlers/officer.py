@@ -301,7 +301,7 @@ def flows() -> list[Flow]:
         ),
         Flow("case card", key=CARD, on_button=_refusing(_open_card)),
         Flow("case action", key=ACT, on_button=_refusing(_act)),
-        Flow("review", key=review.FLOW, on_input=_review_input),
+        Flow("review", key=review.FLOW, on_input=_review_input, ask_again=review.ask_again),
         Flow(
             "search",
             key=FIND,
@@ -321,6 +321,7 @@ def flows() -> list[Flow]:
             key=answer.FLOW,
             on_button=_refusing(_answer_button),
             on_input=_answer_input,
+            ask_again=answer.ask_again,
         ),
         Flow(
             "access log",

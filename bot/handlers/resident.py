@@ -30,6 +30,8 @@ LANGUAGE_NAMES = {"vi": "🇻🇳 Tiếng Việt", "en": "🇬🇧 English"}
 MY_LIMIT = 10
 # The consent buttons' argument when the notice was shown because its version changed.
 RENEWED = "r"
+# The action of the button under the thanks: what to do next (nominate).
+NEXT = "next"
 
 
 async def start(turn: Turn) -> None:
@@ -160,6 +162,9 @@ async def renew_consent(turn: Turn) -> bool:
 
 async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
     turn.clear_buttons()
+    if incoming.action == NEXT:
+        await nominate(turn)  # the thanks' button: the menu's first action
+        return
     renewing = incoming.arg == RENEWED
     if incoming.action != "yes":
         turn.say("consent/declined", keyboard=turn.main_menu(), renewing=renewing)
@@ -171,9 +176,13 @@ async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
     if renewing:
         await _go_on(turn)
         return
-    turn.say("consent/thanks")
     if incoming.arg == nomination.FLOW:
+        turn.say("consent/thanks", next_step=False)
         await nominate(turn)
+        return
+    # Never a dead end: what to do next, the menu's first action as a button.
+    first = Button(turn.label(MENU_NOMINATE), button_data(CONSENT, 0, NEXT))
+    turn.say("consent/thanks", keyboard=inline_keyboard([[first]]), next_step=True)
 
 
 async def _go_on(turn: Turn) -> None:
@@ -185,7 +194,7 @@ async def _go_on(turn: Turn) -> None:
     dialog = await turn.uow.dialogs.get(turn.chat_id)
     turn.say("consent/renewed", dialog=dialog is not None, keyboard=turn.main_menu())
     if dialog is not None and dialog.flow == nomination.FLOW:
-        nomination.ask_again(turn, dialog)
+        await nomination.ask_again(turn, dialog)
 
 
 def _privacy_notice(turn: Turn, *, then: str, earlier: Consent | None = None) -> None:
@@ -254,6 +263,7 @@ def flows() -> list[Flow]:
                 ),
             ),
             on_input=nomination.handle,
+            ask_again=nomination.ask_again,
             cancelled="nominate/cancelled",
         ),
         Flow(
@@ -266,6 +276,7 @@ def flows() -> list[Flow]:
             ),
             on_input=status_lookup.handle,
             on_button=status_lookup.on_button,
+            ask_again=status_lookup.ask_again,
         ),
         Flow(
             "mine",

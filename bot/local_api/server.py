@@ -162,6 +162,8 @@ class LocalBotApi:
         webhook_timeout: seconds to wait for the webhook's answer.
         allow_http_webhooks: accept ``http://`` webhook URLs (Telegram needs HTTPS; a local
             receiver has none).
+        first_update_id: the ``update_id`` of the first update; a bot whose database kept
+            the updates of an earlier server must be given ids above those.
 
     """
 
@@ -179,6 +181,7 @@ class LocalBotApi:
         webhook_timeout: float = 10.0,
         allow_http_webhooks: bool = True,
         spec: BotApiSpec | None = None,
+        first_update_id: int = 100_000_001,
     ) -> None:
         match = _TOKEN_RE.fullmatch(token)
         if match is None:
@@ -209,7 +212,7 @@ class LocalBotApi:
         self.users: dict[int, SimUser] = {}
         self.groups: dict[int, SimGroup] = {}
         self._pending: list[_Pending] = []
-        self._next_update_id = 100_000_001
+        self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] | None = None
         self._webhook: _Webhook | None = None
         self._webhook_in_flight = 0

@@ -131,6 +131,11 @@ async def test_help_lists_what_the_reader_is_shown_and_nothing_above_their_role(
 
     for name in RESIDENTS:
         assert f"/{name}" in for_resident.text and f"/{name}" in for_officer.text
+    # Announcements and the rights over one's data, from the one registry of commands.
+    for name in ("subscribe", "subscriptions", "unsubscribe", "dulieu", "rutdongy"):
+        assert f"\n/{name}" in for_resident.text
+    for name in ("xoadulieu", "suadulieu", "yeucau"):
+        assert f"\n/{name}" in for_resident.text
     assert "/subscribe [PHƯỜNG] (hoặc /nhantin): Đăng ký nhận thông báo" in for_resident.text
     assert "/queue" not in for_resident.text and "Dành cho cán bộ" not in for_resident.text
     assert "Dành cho cán bộ" in for_officer.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from core.org import UnitKind
 from tests.bot.flows import DEED
+from tests.bot.test_terminal_chat import RANDOM_LINES, SEED, random_line
 from tests.e2e.conftest import CODE, NTVT, clean_env, sqlite_url
 
 pytestmark = pytest.mark.e2e
@@ -263,6 +265,67 @@ def test_chat_shows_each_line_of_a_message_on_its_own_line(
     assert "Bước 1/10\nAnh/Chị muốn đề cử" in out
     assert "Ảnh, tài liệu: 0 tệp\nSố điện thoại: —\n" in out
     assert re.search(r"Mã hồ sơ: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
+
+
+def test_chat_outlives_200_random_lines_as_a_resident_and_as_staff(tmp_path: Path) -> None:
+    """The real ``ntvt chat``: numbers, commands, emoji, empty lines, roles; it never exits."""
+    rng = random.Random(SEED)
+    lines = [random_line(rng) for _ in range(RANDOM_LINES)]
+    # A few switches of role and the window's own inputs, at seeded places.
+    for extra in (":vai canbo", ":vai thuongtruc", ":vai nguoidan", ":vai hoidong", ":anh"):
+        lines.insert(rng.randrange(len(lines)), extra)
+    lines.insert(rng.randrange(len(lines)), ":vai ai-do")  # no such role: the roles are listed
+    result = run_ntvt(
+        "chat",
+        cwd=tmp_path,
+        input="".join(f"{line}\n" for line in lines),
+        NTVT_DATABASE_URL=sqlite_url(tmp_path / "chat.db"),
+    )
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:] + result.stderr
+    assert result.stderr == "", result.stderr[-3000:]
+    assert "Traceback" not in out and "Cửa sổ chat:" not in out, out[-3000:]
+    # Every line was read, and the prompt came back after each (then the end of input).
+    assert out.count("\n> ") == len(lines) + 1
+    assert "Bạn đang là: Cán bộ" in out and "Vai: resident" in out
+
+
+def test_chat_as_an_officer_opens_the_demo_queue_and_a_card(tmp_path: Path) -> None:
+    session = ["/queue", "1", ":vai hoidong", ":thoat"]
+    result = run_ntvt(
+        "chat",
+        "--as",
+        "officer",
+        cwd=tmp_path,
+        input="".join(f"{line}\n" for line in session),
+        NTVT_DATABASE_URL=sqlite_url(tmp_path / "chat.db"),
+    )
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:] + result.stderr
+    assert "Bạn đang là: Cán bộ Trần Thị Hoa, Tổ dân phố số 1" in out
+    assert "Dành cho cán bộ" in out  # the officer's commands, from /help
+    for name in ("Nguyễn Văn Bình", "Trần Thị Mai", "Lê Minh Tuấn", "Đỗ Thị Lan"):
+        assert name in out
+    assert "Lịch sử" in out  # a case card
+    assert "Bạn đang là: Thành viên Hội đồng" in out
+    assert "Traceback" not in out
+
+
+def test_chat_answers_a_second_session_on_the_same_database(tmp_path: Path) -> None:
+    # Regression: the second session's updates reused the first one's ids; the bot took
+    # them for updates it had processed and answered nothing.
+    database = sqlite_url(tmp_path / "ntvt.db")
+    first = run_ntvt("chat", cwd=tmp_path, input="1\n:thoat\n", NTVT_DATABASE_URL=database)
+    assert "Cảm ơn Anh/Chị đã đồng ý" in first.stdout, first.stdout[-2000:] + first.stderr
+    again = run_ntvt("chat", cwd=tmp_path, input="/my\n:thoat\n", NTVT_DATABASE_URL=database)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr
+    assert "Xin chào Bạn" in again.stdout
+    assert "chưa gửi đề cử nào" in again.stdout, again.stdout[-2000:]
+
+
+def test_chat_as_an_unknown_role_is_one_clear_line(tmp_path: Path) -> None:
+    result = run_ntvt("chat", "--as", "mayor", cwd=tmp_path)
+    assert_one_line_error(result, "--as mayor", "officer, secretariat, council")
 
 
 # ntvt plan new: a ward's own plan -------------------------------------------------------------
