@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.conversations.common import (
     BACK,
+    CANCEL,
     SKIP,
     TODAY,
     Problem,
@@ -22,7 +23,7 @@ from bot.conversations.common import (
     typed_text,
 )
 from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
-from bot.keyboards import Button, in_rows, inline_keyboard
+from bot.keyboards import Button, in_rows, inline_keyboard, request_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.dates import parse_deed_date
@@ -90,6 +91,19 @@ SUMMARY = "summary"
 EDIT_MENU = "edit"
 DUPLICATES = "duplicates"
 SUPPORT = N_("🤝 Ủng hộ hồ sơ %(code)s")
+SHARE_PHONE = N_("📱 Gửi số điện thoại của tôi")
+SHARE_LOCATION = N_("📍 Gửi vị trí hiện tại")
+PHONE_PLACEHOLDER = N_("Gõ số điện thoại, hoặc bấm nút bên dưới")
+PLACE_PLACEHOLDER = N_("Gõ địa chỉ, hoặc bấm nút bên dưới")
+# Steps that ask, in a private chat, with Telegram's own button on a reply keyboard: the
+# user's number (request_contact), the place the phone is at (request_location). Their
+# skip, back and cancel ride on the same keyboard (typed, they work too); the main menu
+# comes back once the step is left.
+KEYBOARD_STEPS = {
+    "place": (SHARE_LOCATION, "location", PLACE_PLACEHOLDER),
+    "phone": (SHARE_PHONE, "contact", PHONE_PLACEHOLDER),
+}
+_TYPED_NAVIGATION = {SKIP: "skip", BACK: "back", CANCEL: "cancel"}
 SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
 
 
@@ -169,6 +183,11 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     if dialog.step == SUMMARY:
         ask(turn, dialog, draft, problem="input.use_buttons")
         return
+    typed_action = _typed_navigation(turn, dialog, incoming)
+    if typed_action is not None:
+        pressed = Incoming("button", flow=FLOW, token=dialog.token, action=typed_action)
+        if await _navigate(turn, dialog, draft, pressed):
+            return
     try:
         outcome = await _answer(turn, dialog, draft, incoming)
     except Problem as problem:
@@ -223,10 +242,51 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
     return False
 
 
-async def _go(turn: Turn, dialog: Dialog, draft: NominationDraft, step: str) -> None:
+def _typed_navigation(turn: Turn, dialog: Dialog, incoming: Incoming) -> str | None:
+    """Return the navigation a reply-keyboard label stands for, typed or tapped, at its step."""
+    if dialog.step not in KEYBOARD_STEPS or incoming.kind != "text" or not incoming.text:
+        return None
+    typed = fold(incoming.text)
+    for label, action in _TYPED_NAVIGATION.items():
+        if typed in (fold(label), fold(turn.label(label))):
+            return action
+    return None
+
+
+async def _go(
+    turn: Turn, dialog: Dialog, draft: NominationDraft, step: str, *, back: bool = False
+) -> None:
+    left = dialog.step
     dialog.move_to(step, turn.now)
     await turn.uow.dialogs.save(dialog)
+    if left in KEYBOARD_STEPS and step not in KEYBOARD_STEPS and _may_request(turn):
+        _menu_back(turn, draft, left, back=back)
     ask(turn, dialog, draft)
+
+
+def _may_request(turn: Turn) -> bool:
+    """Tell whether Telegram lets this chat have contact and location buttons (private only)."""
+    chat = turn.update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+def _menu_back(turn: Turn, draft: NominationDraft, step: str, *, back: bool) -> None:
+    """Say what the keyboard step took, with the main menu back in place of its keyboard."""
+    if back:
+        taken = "back"
+    elif step == "phone":
+        taken = "phone" if draft.phone else "skipped"
+    elif draft.location is not None:
+        taken = "location"
+    else:
+        taken = "place" if draft.place else "skipped"
+    turn.say(
+        "nominate/step_taken",
+        keyboard=turn.main_menu(),
+        taken=taken,
+        step_label=turn.label(STEP_LABELS[step]),
+        draft=draft,
+    )
 
 
 async def _advance(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
@@ -252,7 +312,7 @@ async def _go_back(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
         target = steps[steps.index(dialog.step) - 1]
     else:
         target = steps[0]
-    await _go(turn, dialog, draft, target)
+    await _go(turn, dialog, draft, target, back=True)
 
 
 async def _submit(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
@@ -355,10 +415,12 @@ async def _answer(
         return _unit(turn, dialog, draft, incoming)
     elif step == "place":
         if incoming.kind == "location" and incoming.location is not None:
-            draft.location = incoming.location
+            draft.place, draft.location = None, incoming.location  # one answer replaces another
         else:
             typed = typed_text(incoming, MAX_INPUT_CHARS, expected="input.place_expected")
-            draft.place = clean_place(typed)
+            if fold(typed) in (fold(SHARE_LOCATION), fold(turn.label(SHARE_LOCATION))):
+                raise Problem("input.place_expected")  # the button's words, sent as text
+            draft.place, draft.location = clean_place(typed), None
     elif step == "evidence":
         return _evidence(turn, dialog, draft, incoming)
     elif step == "campaign":
@@ -532,9 +594,13 @@ def ask(
     elif step in OPTIONAL:
         rows.append([nav_button(turn, FLOW, token, SKIP, "skip")])
     rows.append(_nav_row(turn, token, back=position > 1 or bool(dialog.data.get(EDITING))))
+    keyboard = inline_keyboard(rows)
+    if step in KEYBOARD_STEPS and _may_request(turn):
+        keyboard = _request_keyboard(turn, step, rows)
     turn.say(
         f"nominate/ask_{step}",
-        keyboard=inline_keyboard(rows),
+        keyboard=keyboard,
+        shares=keyboard is not None and "keyboard" in keyboard,
         step=position,
         total=len(steps),
         problem=problem,
@@ -542,6 +608,20 @@ def ask(
         draft=draft,
         limit=MAX_EVIDENCE,
         **(_unit_words(turn, draft.deed_date or turn.today) if step == "unit" else {}),
+    )
+
+
+def _request_keyboard(turn: Turn, step: str, rows: list[list[Button]]) -> dict[str, Any]:
+    """Return the step's reply keyboard: Telegram's own button, then the inline rows' labels.
+
+    The labels come back as typed text, read by :func:`_typed_navigation`.
+    """
+    label, request, placeholder = KEYBOARD_STEPS[step]
+    return request_keyboard(
+        turn.label(label),
+        request,
+        [[button.label for button in row] for row in rows],
+        placeholder=turn.label(placeholder),
     )
 
 
