@@ -24,11 +24,13 @@ from bot.conversations.common import (
 )
 from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
 from bot.keyboards import Button, in_rows, inline_keyboard, request_keyboard
+from bot.names import name_table
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.dates import parse_deed_date
 from core.dialog import Dialog
 from core.errors import DomainError
+from core.names import restore_diacritics
 from core.nomination import (
     MAX_EVIDENCE,
     NominationDraft,
@@ -37,6 +39,7 @@ from core.nomination import (
     clean_deed,
     clean_name,
     clean_place,
+    looks_like_sentence,
 )
 from core.phones import normalize_phone
 from core.services import likely_duplicates, submit_nomination, support
@@ -45,6 +48,8 @@ from core.text import fold
 FLOW = "n"
 DRAFT = "draft"
 EDITING = "editing"
+# The name typed and questioned (a sentence, or a written form offered), kept for the press.
+NAME_OFFER = "name_offer"
 
 KIND_LABELS = {
     NomineeKind.INDIVIDUAL: N_("👤 Cá nhân"),
@@ -104,6 +109,9 @@ KEYBOARD_STEPS = {
     "phone": (SHARE_PHONE, "contact", PHONE_PLACEHOLDER),
 }
 _TYPED_NAVIGATION = {SKIP: "skip", BACK: "back", CANCEL: "cancel"}
+NAME_IS_RIGHT = N_("✅ Đúng, giữ nguyên")
+NAME_RETYPE = N_("✏️ Nhập lại")
+NAME_AS_TYPED = N_("Giữ như đã gõ: %(name)s")
 SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
 
 
@@ -231,6 +239,10 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
         return True
     if action == "support" and dialog.step == DUPLICATES and (incoming.arg or "").isdigit():
         await _support(turn, dialog, draft, int(incoming.arg or 0))
+        return True
+    if action == "name" and dialog.step == "name" and incoming.arg == "retype":
+        dialog.data.pop(NAME_OFFER, None)
+        await _go(turn, dialog, draft, "name")
         return True
     if action == "edit" and dialog.step == SUMMARY:
         await _go(turn, dialog, draft, EDIT_MENU)
@@ -398,7 +410,7 @@ async def _answer(
             draft.nominee_role, draft.nominee_under_16 = None, None
         draft.nominee_kind = kind
     elif step == "name":
-        draft.nominee_name = clean_name(typed_text(incoming, MAX_INPUT_CHARS))
+        return _name(turn, dialog, draft, incoming)
     elif step == "role":
         role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
         if role is not draft.nominee_role:
@@ -433,6 +445,59 @@ async def _answer(
         draft.anonymous = answer == "yes"
     elif step == EDIT_MENU:
         raise Problem("input.use_buttons")
+    return None
+
+
+def _name(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
+    """Take the nominee's name, after one question when it reads as a sentence or lacks accents.
+
+    A sentence (:func:`core.nomination.looks_like_sentence`) is asked about once: confirmed,
+    or typed again as it was, it is taken. A person's name typed without any diacritic is
+    offered its likeliest written form (:mod:`core.names`) next to the form typed.
+    """
+    offer: dict[str, str] = dialog.data.pop(NAME_OFFER, None) or {}
+    if incoming.kind == "button":
+        chosen = {"keep": offer.get("typed"), "suggested": offer.get("suggested")}
+        name = chosen.get(incoming.arg or "") if incoming.action == "name" else None
+        if name is None:
+            raise Problem("input.use_buttons")
+        draft.nominee_name = name
+        return None
+    name = clean_name(typed_text(incoming, MAX_INPUT_CHARS))
+    asked_already = offer.get("typed") == name  # typed again as it was: the resident insists
+    token = dialog.token + 1  # the reply is shown after the dialog moves on
+    if looks_like_sentence(name) and not asked_already:
+        dialog.data[NAME_OFFER] = {"typed": name}
+        buttons = [
+            Button(turn.label(NAME_IS_RIGHT), button_data(FLOW, token, "name", "keep")),
+            Button(turn.label(NAME_RETYPE), button_data(FLOW, token, "name", "retype")),
+        ]
+        return Stay(
+            "nominate/name_sentence",
+            inline_keyboard([buttons, _nav_row(turn, token, back=True)]),
+            {"typed": name, "collective": draft.nominee_kind is NomineeKind.COLLECTIVE},
+        )
+    suggested = None
+    if draft.nominee_kind is not NomineeKind.COLLECTIVE and not asked_already:
+        suggested = restore_diacritics(name, name_table())
+    if suggested is not None:
+        dialog.data[NAME_OFFER] = {"typed": name, "suggested": suggested}
+        rows = [
+            [Button(f"✅ {suggested}", button_data(FLOW, token, "name", "suggested"))],
+            [
+                Button(
+                    turn.label(NAME_AS_TYPED, name=name),
+                    button_data(FLOW, token, "name", "keep"),
+                )
+            ],
+            _nav_row(turn, token, back=True),
+        ]
+        return Stay(
+            "nominate/name_suggest",
+            inline_keyboard(rows),
+            {"typed": name, "suggested": suggested},
+        )
+    draft.nominee_name = name
     return None
 
 

@@ -60,6 +60,15 @@ async def agree_and_start(user: SimUser) -> BotMessage:
     return await user.next_message()
 
 
+async def answer_name(user: SimUser, name: str) -> BotMessage:
+    """Type the nominee's name; keep it as typed if a written form with accents is offered."""
+    reply = await say(user, name)
+    keep = f"Giữ như đã gõ: {name}"
+    if any(keep in row for row in reply.buttons):
+        reply = await press(user, keep)
+    return reply
+
+
 # The standard answers of an individual's nomination, step by step (button or typed text).
 # "age" (under 16?) is asked of a student only.
 STEPS = (
@@ -96,7 +105,7 @@ async def answer_steps(
     """
     answers = {
         "kind": (press, "👤 Cá nhân"),
-        "name": (say, name),
+        "name": (answer_name, name),
         "role": (press, role),
         "age": (press, "Có, dưới 16 tuổi" if under_16 else "Không, từ 16 tuổi trở lên"),
         "deed": (say, DEED),
