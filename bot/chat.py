@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from bot.app import running_bot
+from bot.budget import SendBudget
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage
 from bot.local_api.users import SimUser
@@ -114,8 +115,11 @@ async def run_chat(
         local = settings.model_copy(
             update={"telegram_api_url": api.base_url, "telegram_file_url": api.file_base_url}
         )
+        # One person at a keyboard, no Telegram: a turn's replies (a step's answer taken,
+        # then the next question) are shown together, not one a second.
+        unpaced = SendBudget(chat_burst=1_000_000)
         async with running_bot(
-            local, token=api.token, polling=True, poll_timeout=1, plan_file=plan
+            local, token=api.token, polling=True, poll_timeout=1, plan_file=plan, budget=unpaced
         ):
             user = api.user(CHAT_USER_ID, first_name=user_name, language_code=language)
             chat = TerminalChat(api, user, color=sys.stdout.isatty())

@@ -72,7 +72,7 @@ async def test_kill_9_after_step_3_resumes_at_step_4_and_completes(
 
     assert "Bước 5/10" in (await say(user, DEED)).text
     assert "Bước 6/10" in (await press(user, "Hôm qua")).text
-    assert "Bước 7/10" in (await say(user, "hang bac")).text
+    assert "Bước 7/10" in (await say(user, "hoan kiem")).text
     assert "Bước 8/10" in (await leave(user, "Bỏ qua")).text  # place
     assert "Bước 9/10" in (await press(user, "Bỏ qua")).text  # evidence
     assert "Bước 10/10" in (await leave(user, "Bỏ qua")).text  # phone
@@ -80,7 +80,7 @@ async def test_kill_9_after_step_3_resumes_at_step_4_and_completes(
     assert "Xin Anh/Chị kiểm tra lại đề cử" in summary.text
     assert NAME in summary.text  # typed before the kill
     assert "Người dân" in summary.text  # pressed before the kill
-    assert "Phường Hàng Bạc" in summary.text
+    assert "Phường Hoàn Kiếm" in summary.text
     assert DEED in summary.text
 
     done = await press(user, "✅ Gửi")
