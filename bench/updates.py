@@ -77,18 +77,20 @@ STARTUP_TIMEOUT = 60.0
 TARGET_RSS_MB = 200.0
 TARGET_RSS_STORED = 100_000  # the RSS target holds with this many stored nominations
 
-# The nomination's steps after the first question: (press a button | type a text, answer).
-ANSWERS: tuple[tuple[str, str], ...] = (
-    ("press", "👤 Cá nhân"),
-    ("text", "Nguyen Van Binh"),
-    ("press", "Người dân"),
-    ("text", DEED),
-    ("press", "Hôm qua"),
-    ("text", "hang bac"),
-    ("press", "Bỏ qua"),
-    ("press", "Bỏ qua"),
-    ("press", "Bỏ qua"),
-    ("press", "Không cần"),
+# The nomination's steps after the first question: (press a button | type a text, answer,
+# the bot's messages in reply). Leaving the place and phone steps, whose reply keyboard has
+# Telegram's own button, the bot says what it took with the main menu, then asks on.
+ANSWERS: tuple[tuple[str, str, int], ...] = (
+    ("press", "👤 Cá nhân", 1),
+    ("text", "Nguyễn Văn Bình", 1),
+    ("press", "Người dân", 1),
+    ("text", DEED, 1),
+    ("press", "Hôm qua", 1),
+    ("text", "hang bac", 1),
+    ("press", "Bỏ qua", 2),
+    ("press", "Bỏ qua", 1),
+    ("press", "Bỏ qua", 2),
+    ("press", "Không cần", 1),
 )
 FLOW_UPDATES = 3 + len(ANSWERS) + 1  # /start, agree, /nominate, the steps, "✅ Gửi"
 
@@ -252,8 +254,8 @@ class Load:
         await user.send_command("/start")
         seen += 2  # welcome and privacy notice
         await self.wait(user, seen)
-        steps: list[tuple[str, str]] = [("press", "✅ Tôi đồng ý"), ("command", "/nominate")]
-        for act, answer in [*steps, *ANSWERS, ("press", "✅ Gửi")]:
+        steps = [("press", "✅ Tôi đồng ý", 1), ("command", "/nominate", 1)]
+        for act, answer, replies in [*steps, *ANSWERS, ("press", "✅ Gửi", 1)]:
             await self.pace()
             if act == "press":
                 await user.press(answer)
@@ -261,7 +263,7 @@ class Load:
                 await user.send_command(answer)
             else:
                 await user.send_text(answer)
-            seen += 1
+            seen += replies
             await self.wait(user, seen)
         for k in range(burst):
             await self.pace()

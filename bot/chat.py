@@ -68,6 +68,8 @@ class _Seat:
         self.shown = 0
         self.keyboard: BotMessage | None = None  # the message whose buttons were numbered
         self.labels: list[str] = []
+        # The numbered buttons are a step's own reply keyboard (📱, 📍...), tapped, not pressed.
+        self.tapped = False
         self.menu: list[list[str]] | None = None
         self.greeted = False
 
@@ -136,11 +138,16 @@ class TerminalChat:
         print()
         print(to_terminal(message.html, color=self._color))
         labels = [label for row in message.buttons for label in row]
+        tapped = not labels and _asks_with_keyboard(seat.user, message)
+        if tapped:
+            labels = [label for row in seat.user.reply_keyboard or [] for label in row]
         if labels:
-            seat.keyboard, seat.labels = message, labels
+            seat.keyboard, seat.labels, seat.tapped = message, labels, tapped
             print("  ".join(f"[{number}] {label}" for number, label in enumerate(labels, 1)))
         menu = seat.user.reply_keyboard
-        if menu and menu != seat.menu:
+        if tapped:
+            seat.menu = menu  # numbered above: not the menu
+        elif menu and menu != seat.menu:
             seat.menu = menu
             print("Menu: " + " | ".join(label for row in menu for label in row))
 
@@ -177,7 +184,9 @@ class TerminalChat:
     async def _send(self, line: str) -> None:
         user = self.user
         target = self._button(line)
-        if target is not None:
+        if target is not None and self._seat.tapped:
+            await user.tap(target[1])  # a step's reply keyboard: its text, contact or place
+        elif target is not None:
             message, label = target
             await user.press_on(message, label)
         elif line == ":anh":
@@ -198,6 +207,11 @@ class TerminalChat:
         else:
             await user.send_text(line)
 
+    @property
+    def numbered(self) -> list[str]:
+        """Return the labels of the buttons last numbered, in their numbers' order."""
+        return list(self._seat.labels)
+
     def pressing(self, line: str) -> bool:
         """Tell whether typing ``line`` now presses a button (else it is sent as typed)."""
         return self._button(line.strip()) is not None
@@ -215,7 +229,8 @@ class TerminalChat:
         if not 1 <= number <= len(seat.labels) or seat.keyboard.deleted:
             return None
         label = seat.labels[number - 1]
-        still = [text for row in seat.keyboard.buttons for text in row]
+        shown = [seat.user.reply_keyboard or []] if seat.tapped else [seat.keyboard.buttons]
+        still = [text for rows in shown for row in rows for text in row]
         return (seat.keyboard, label) if label in still else None
 
     async def _switch_typed(self, typed: str) -> None:
@@ -337,3 +352,14 @@ def _read_line() -> str | None:
         return input("\n> ")
     except EOFError:
         return None
+
+
+def _asks_with_keyboard(user: SimUser, message: BotMessage) -> bool:
+    """Tell whether the message brought a step's own reply keyboard (one use: 📱, 📍...).
+
+    Telegram's Message carries inline keyboards only: the reply keyboard a message set is
+    the chat's current one, when the message is the chat's latest.
+    """
+    markup = user.reply_keyboard_markup
+    latest = user.messages[-1] if user.messages else None
+    return latest is message and markup is not None and bool(markup.get("one_time_keyboard"))

@@ -143,3 +143,32 @@ def reply_keyboard(
     if placeholder:
         markup["input_field_placeholder"] = placeholder[:64]
     return markup
+
+
+def request_keyboard(
+    label: str,
+    request: str,
+    rows: Sequence[Sequence[str]] = (),
+    *,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    """Return a reply keyboard whose first button shares the user's own data, then ``rows``.
+
+    ``request``: ``"contact"`` (the user's own phone number) or ``"location"`` (where the
+    phone is). Telegram offers these buttons in private chats only and only on a reply
+    keyboard (an inline button cannot ask for them). The keyboard is one-time: the app
+    hides it once used, and the bot sends the main menu back after the step.
+    """
+    if request not in ("contact", "location"):
+        raise ValueError(f"no request_{request} button in the Bot API")
+    markup: dict[str, Any] = {
+        "keyboard": [
+            [{"text": label, f"request_{request}": True}],
+            *([{"text": text} for text in row] for row in rows if row),
+        ],
+        "resize_keyboard": True,
+        "one_time_keyboard": True,
+    }
+    if placeholder:
+        markup["input_field_placeholder"] = placeholder[:64]
+    return markup

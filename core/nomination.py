@@ -288,6 +288,26 @@ def clean_name(text: str) -> str:
     return name
 
 
+# A name of more words than this, or ending in a period, reads as a sentence (a deed typed
+# where the name was asked): the resident is asked once whether it is really the name.
+NAME_MAX_WORDS = 7
+
+
+def looks_like_sentence(name: str) -> bool:
+    """Tell whether ``name`` reads as a sentence rather than a name.
+
+    More than :data:`NAME_MAX_WORDS` words, or a final period ("Anh Bình giúp cụ qua
+    đường."); a final initial ("Nguyễn Văn B.") is a name written short, not a sentence.
+    """
+    words = name.split()
+    if len(words) > NAME_MAX_WORDS:
+        return True
+    if not words or not words[-1].endswith("."):
+        return False
+    last = words[-1].rstrip(".")
+    return not (len(last) == 1 and last.isalpha())
+
+
 def clean_deed(text: str) -> str:
     """Return the deed's description in NFC, paragraphs kept, or raise :class:`DeedLengthError`."""
     deed = clean_text(text, max_len=DEED_MAX_CHARS, multiline=True)

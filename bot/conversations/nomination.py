@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.conversations.common import (
     BACK,
+    CANCEL,
     SKIP,
     TODAY,
     Problem,
@@ -22,13 +23,15 @@ from bot.conversations.common import (
     typed_text,
 )
 from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
-from bot.keyboards import Button, in_rows, inline_keyboard
+from bot.keyboards import Button, in_rows, inline_keyboard, request_keyboard
+from bot.names import name_table
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.dates import check_deed_date, parse_deed_date
 from core.dialog import Dialog
 from core.errors import DateWhichDayError, DomainError
 from core.matching import written_as_named
+from core.names import restore_diacritics
 from core.nomination import (
     MAX_EVIDENCE,
     NominationDraft,
@@ -37,6 +40,7 @@ from core.nomination import (
     clean_deed,
     clean_name,
     clean_place,
+    looks_like_sentence,
 )
 from core.phones import normalize_phone
 from core.services import likely_duplicates, submit_nomination, support
@@ -45,6 +49,8 @@ from core.text import fold
 FLOW = "n"
 DRAFT = "draft"
 EDITING = "editing"
+# The name typed and questioned (a sentence, or a written form offered), kept for the press.
+NAME_OFFER = "name_offer"
 
 KIND_LABELS = {
     NomineeKind.INDIVIDUAL: N_("👤 Cá nhân"),
@@ -101,6 +107,22 @@ SUMMARY = "summary"
 EDIT_MENU = "edit"
 DUPLICATES = "duplicates"
 SUPPORT = N_("🤝 Ủng hộ hồ sơ %(code)s")
+SHARE_PHONE = N_("📱 Gửi số điện thoại của tôi")
+SHARE_LOCATION = N_("📍 Gửi vị trí hiện tại")
+PHONE_PLACEHOLDER = N_("Gõ số điện thoại, hoặc bấm nút bên dưới")
+PLACE_PLACEHOLDER = N_("Gõ địa chỉ, hoặc bấm nút bên dưới")
+# Steps that ask, in a private chat, with Telegram's own button on a reply keyboard: the
+# user's number (request_contact), the place the phone is at (request_location). Their
+# skip, back and cancel ride on the same keyboard (typed, they work too); the main menu
+# comes back once the step is left.
+KEYBOARD_STEPS = {
+    "place": (SHARE_LOCATION, "location", PLACE_PLACEHOLDER),
+    "phone": (SHARE_PHONE, "contact", PHONE_PLACEHOLDER),
+}
+_TYPED_NAVIGATION = {SKIP: "skip", BACK: "back", CANCEL: "cancel"}
+NAME_IS_RIGHT = N_("✅ Đúng, giữ nguyên")
+NAME_RETYPE = N_("✏️ Nhập lại")
+NAME_AS_TYPED = N_("Giữ như đã gõ: %(name)s")
 SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
 
 
@@ -191,6 +213,11 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     if dialog.step == SUMMARY:
         ask(turn, dialog, draft, problem="input.use_buttons")
         return
+    typed_action = _typed_navigation(turn, dialog, incoming)
+    if typed_action is not None:
+        pressed = Incoming("button", flow=FLOW, token=dialog.token, action=typed_action)
+        if await _navigate(turn, dialog, draft, pressed):
+            return
     try:
         outcome = await _answer(turn, dialog, draft, incoming)
     except Problem as problem:
@@ -236,6 +263,10 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
     if action == "support" and dialog.step == DUPLICATES and (incoming.arg or "").isdigit():
         await _support(turn, dialog, draft, int(incoming.arg or 0))
         return True
+    if action == "name" and dialog.step == "name" and incoming.arg == "retype":
+        dialog.data.pop(NAME_OFFER, None)
+        await _go(turn, dialog, draft, "name")
+        return True
     if action == "edit" and dialog.step == SUMMARY:
         await _go(turn, dialog, draft, EDIT_MENU)
         return True
@@ -246,12 +277,57 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
     return False
 
 
+def _typed_navigation(turn: Turn, dialog: Dialog, incoming: Incoming) -> str | None:
+    """Return the navigation a reply-keyboard label stands for, typed or tapped, at its step."""
+    if dialog.step not in KEYBOARD_STEPS or incoming.kind != "text" or not incoming.text:
+        return None
+    typed = fold(incoming.text)
+    for label, action in _TYPED_NAVIGATION.items():
+        if typed in (fold(label), fold(turn.label(label))):
+            return action
+    return None
+
+
 async def _go(
-    turn: Turn, dialog: Dialog, draft: NominationDraft, step: str, shown_unit: str | None = None
+    turn: Turn,
+    dialog: Dialog,
+    draft: NominationDraft,
+    step: str,
+    shown_unit: str | None = None,
+    *,
+    back: bool = False,
 ) -> None:
+    left = dialog.step
     dialog.move_to(step, turn.now)
     await turn.uow.dialogs.save(dialog)
+    if left in KEYBOARD_STEPS and step not in KEYBOARD_STEPS and _may_request(turn):
+        _menu_back(turn, draft, left, back=back)
     ask(turn, dialog, draft, shown_unit=shown_unit)
+
+
+def _may_request(turn: Turn) -> bool:
+    """Tell whether Telegram lets this chat have contact and location buttons (private only)."""
+    chat = turn.update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+def _menu_back(turn: Turn, draft: NominationDraft, step: str, *, back: bool) -> None:
+    """Say what the keyboard step took, with the main menu back in place of its keyboard."""
+    if back:
+        taken = "back"
+    elif step == "phone":
+        taken = "phone" if draft.phone else "skipped"
+    elif draft.location is not None:
+        taken = "location"
+    else:
+        taken = "place" if draft.place else "skipped"
+    turn.say(
+        "nominate/step_taken",
+        keyboard=turn.main_menu(),
+        taken=taken,
+        step_label=turn.label(STEP_LABELS[step]),
+        draft=draft,
+    )
 
 
 async def _advance(
@@ -279,7 +355,7 @@ async def _go_back(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
         target = steps[steps.index(dialog.step) - 1]
     else:
         target = steps[0]
-    await _go(turn, dialog, draft, target)
+    await _go(turn, dialog, draft, target, back=True)
 
 
 async def _submit(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
@@ -365,7 +441,7 @@ async def _answer(
             draft.nominee_role, draft.nominee_under_16 = None, None
         draft.nominee_kind = kind
     elif step == "name":
-        draft.nominee_name = clean_name(typed_text(incoming, MAX_INPUT_CHARS))
+        return _name(turn, dialog, draft, incoming)
     elif step == "role":
         role = NomineeRole(_choice(turn, incoming, ROLE_LABELS))
         if role is not draft.nominee_role:
@@ -382,10 +458,12 @@ async def _answer(
         return _unit(turn, dialog, draft, incoming)
     elif step == "place":
         if incoming.kind == "location" and incoming.location is not None:
-            draft.location = incoming.location
+            draft.place, draft.location = None, incoming.location  # one answer replaces another
         else:
             typed = typed_text(incoming, MAX_INPUT_CHARS, expected="input.place_expected")
-            draft.place = clean_place(typed)
+            if fold(typed) in (fold(SHARE_LOCATION), fold(turn.label(SHARE_LOCATION))):
+                raise Problem("input.place_expected")  # the button's words, sent as text
+            draft.place, draft.location = clean_place(typed), None
     elif step == "evidence":
         return _evidence(turn, dialog, draft, incoming)
     elif step == "campaign":
@@ -398,6 +476,59 @@ async def _answer(
         draft.anonymous = answer == "yes"
     elif step == EDIT_MENU:
         raise Problem("input.use_buttons")
+    return None
+
+
+def _name(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming: Incoming) -> Stay | None:
+    """Take the nominee's name, after one question when it reads as a sentence or lacks accents.
+
+    A sentence (:func:`core.nomination.looks_like_sentence`) is asked about once: confirmed,
+    or typed again as it was, it is taken. A person's name typed without any diacritic is
+    offered its likeliest written form (:mod:`core.names`) next to the form typed.
+    """
+    offer: dict[str, str] = dialog.data.pop(NAME_OFFER, None) or {}
+    if incoming.kind == "button":
+        chosen = {"keep": offer.get("typed"), "suggested": offer.get("suggested")}
+        name = chosen.get(incoming.arg or "") if incoming.action == "name" else None
+        if name is None:
+            raise Problem("input.use_buttons")
+        draft.nominee_name = name
+        return None
+    name = clean_name(typed_text(incoming, MAX_INPUT_CHARS))
+    asked_already = offer.get("typed") == name  # typed again as it was: the resident insists
+    token = dialog.token + 1  # the reply is shown after the dialog moves on
+    if looks_like_sentence(name) and not asked_already:
+        dialog.data[NAME_OFFER] = {"typed": name}
+        buttons = [
+            Button(turn.label(NAME_IS_RIGHT), button_data(FLOW, token, "name", "keep")),
+            Button(turn.label(NAME_RETYPE), button_data(FLOW, token, "name", "retype")),
+        ]
+        return Stay(
+            "nominate/name_sentence",
+            inline_keyboard([buttons, _nav_row(turn, token, back=True)]),
+            {"typed": name, "collective": draft.nominee_kind is NomineeKind.COLLECTIVE},
+        )
+    suggested = None
+    if draft.nominee_kind is not NomineeKind.COLLECTIVE and not asked_already:
+        suggested = restore_diacritics(name, name_table())
+    if suggested is not None:
+        dialog.data[NAME_OFFER] = {"typed": name, "suggested": suggested}
+        rows = [
+            [Button(f"✅ {suggested}", button_data(FLOW, token, "name", "suggested"))],
+            [
+                Button(
+                    turn.label(NAME_AS_TYPED, name=name),
+                    button_data(FLOW, token, "name", "keep"),
+                )
+            ],
+            _nav_row(turn, token, back=True),
+        ]
+        return Stay(
+            "nominate/name_suggest",
+            inline_keyboard(rows),
+            {"typed": name, "suggested": suggested},
+        )
+    draft.nominee_name = name
     return None
 
 
@@ -607,9 +738,13 @@ def ask(
     elif step in OPTIONAL:
         rows.append([nav_button(turn, FLOW, token, SKIP, "skip")])
     rows.append(_nav_row(turn, token, back=position > 1 or bool(dialog.data.get(EDITING))))
+    keyboard = inline_keyboard(rows)
+    if step in KEYBOARD_STEPS and _may_request(turn):
+        keyboard = _request_keyboard(turn, step, rows)
     turn.say(
         f"nominate/ask_{step}",
-        keyboard=inline_keyboard(rows),
+        keyboard=keyboard,
+        shares=keyboard is not None and "keyboard" in keyboard,
         step=position,
         total=len(steps),
         problem=problem,
@@ -618,6 +753,20 @@ def ask(
         limit=MAX_EVIDENCE,
         shown_unit=turn.rt.directory.unit_name(shown_unit) if shown_unit else None,
         **(_unit_words(turn, draft.deed_date or turn.today) if step == "unit" else {}),
+    )
+
+
+def _request_keyboard(turn: Turn, step: str, rows: list[list[Button]]) -> dict[str, Any]:
+    """Return the step's reply keyboard: Telegram's own button, then the inline rows' labels.
+
+    The labels come back as typed text, read by :func:`_typed_navigation`.
+    """
+    label, request, placeholder = KEYBOARD_STEPS[step]
+    return request_keyboard(
+        turn.label(label),
+        request,
+        [[button.label for button in row] for row in rows],
+        placeholder=turn.label(placeholder),
     )
 
 

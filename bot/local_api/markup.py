@@ -15,7 +15,9 @@ __all__ = [
     "MAX_INLINE_BUTTONS",
     "button_labels",
     "inline_rows",
+    "keyboard_button",
     "parse_reply_markup",
+    "refuse_private_requests",
 ]
 
 MAX_INLINE_BUTTONS = 100
@@ -42,6 +44,9 @@ REPLY_ACTIONS = (
     "request_poll",
     "web_app",
 )
+# A button that sends the user's phone number or place: Boolean, Telegram refuses anything else.
+_BOOLEAN_REQUESTS = ("request_contact", "request_location")
+_KEYBOARD_FLAGS = ("is_persistent", "resize_keyboard", "one_time_keyboard", "selective")
 _URL_RE = re.compile(r"(?:(?:https?|tg|ton)://\S+|[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?)")
 _MARKUP_ERROR = "can't parse reply keyboard markup JSON object"
 
@@ -107,6 +112,9 @@ def _keyboard_button(button: Any) -> dict[str, Any]:
         raise bad_request(prefix + 'Field "text" must be of type String')
     if not text.strip():
         raise bad_request(prefix + "Text must be non-empty")
+    for key in _BOOLEAN_REQUESTS:
+        if key in button and button[key] is not None and not isinstance(button[key], bool):
+            raise bad_request(prefix + f'Field "{key}" must be of type Boolean')
     cleaned = {
         key: value for key, value in button.items() if value is not None and value is not False
     }
@@ -122,6 +130,9 @@ def _reply_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
         raise bad_request(
             'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays'
         )
+    for key in _KEYBOARD_FLAGS:
+        if markup.get(key) is not None and not isinstance(markup[key], bool):
+            raise bad_request(f'Field "{key}" must be of type Boolean')
     cleaned = {key: value for key, value in markup.items() if value is not None}
     cleaned["keyboard"] = [[_keyboard_button(b) for b in row] for row in rows if row]
     if not cleaned["keyboard"]:
@@ -182,3 +193,38 @@ def inline_rows(markup: dict[str, Any] | None) -> list[list[dict[str, Any]]]:
 def button_labels(rows: list[list[dict[str, Any]]]) -> list[list[str]]:
     """Return the labels of keyboard buttons, row by row."""
     return [[str(button.get("text", "")) for button in row] for row in rows]
+
+
+def keyboard_button(markup: dict[str, Any] | None, label: str) -> dict[str, Any] | None:
+    """Return the button labelled ``label`` of a reply keyboard, or None."""
+    if not markup or "keyboard" not in markup:
+        return None
+    rows: list[list[dict[str, Any]]] = markup["keyboard"]
+    return next((b for row in rows for b in row if b.get("text") == label), None)
+
+
+# What Telegram answers when a button asking for the user's own data is sent outside a
+# private chat ("Available in private chats only", KeyboardButton).
+_PRIVATE_ONLY = {
+    "request_contact": "Phone number can be requested in private chats only",
+    "request_location": "Location can be requested in private chats only",
+    "request_poll": "Poll can be requested in private chats only",
+    "request_users": "Users can be requested in private chats only",
+    "request_chat": "Chat can be requested in private chats only",
+}
+
+
+def refuse_private_requests(markup: dict[str, Any] | None, chat_type: str) -> None:
+    """Refuse a reply keyboard with a private-chat-only button sent to any other chat.
+
+    Raises:
+        ApiError: 400, as Telegram answers.
+
+    """
+    if chat_type == "private" or not markup or "keyboard" not in markup:
+        return
+    for row in markup["keyboard"]:
+        for button in row:
+            for key, description in _PRIVATE_ONLY.items():
+                if button.get(key):
+                    raise bad_request(description)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.local_api.errors import ApiError, bad_request
-from bot.local_api.markup import parse_reply_markup
+from bot.local_api.markup import parse_reply_markup, refuse_private_requests
 from bot.local_api.models import (
     BotMessage,
     CallbackAnswer,
@@ -176,6 +176,7 @@ class MethodHandlers:
         chat = self.state.resolve_chat(params["chat_id"], for_sending=True)
         content = build(chat)
         markup = parse_reply_markup(params.get("reply_markup"))
+        refuse_private_requests(markup, str(chat.chat.get("type")))
         reply_to = self._reply_target(chat, params.get("reply_parameters"))
         if markup and "inline_keyboard" in markup:
             content["reply_markup"] = markup

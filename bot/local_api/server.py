@@ -362,8 +362,13 @@ class LocalBotApi:
         username: str | None = None,
         *,
         last_name: str | None = None,
+        phone_number: str | None = None,
     ) -> SimUser:
-        """Create (or return) a user who has a private chat with the bot."""
+        """Create (or return) a user who has a private chat with the bot.
+
+        ``phone_number``: what a «request_contact» button shares (Telegram's digits, no
+        "+"); by default a Vietnamese mobile made from the id.
+        """
         existing = self.users.get(user_id)
         if existing is not None:
             return existing
@@ -375,7 +380,7 @@ class LocalBotApi:
                 chat[key] = value
         if language_code is not None:
             user["language_code"] = language_code
-        sim = SimUser(self, user, self.state.add_chat(chat, user))
+        sim = SimUser(self, user, self.state.add_chat(chat, user), phone_number=phone_number)
         self.users[user_id] = sim
         return sim
 
@@ -456,15 +461,17 @@ class LocalBotApi:
         content: dict[str, Any],
         *,
         reply_to: BotMessage | None = None,
+        tapped: bool = False,
     ) -> dict[str, Any]:
-        """Store a message written by ``sender`` in ``chat`` and deliver it as an update."""
+        """Store a message written by ``sender`` in ``chat`` and deliver it as an update.
+
+        ``tapped``: sent by a reply-keyboard button (a contact or a location one included);
+        a one-time keyboard hides once used, as a text matching one of its buttons does.
+        """
         keyboard = chat.reply_keyboard
-        if (
-            keyboard is not None
-            and keyboard.get("one_time_keyboard")
-            and "text" in content
-            and any(b.get("text") == content["text"] for row in keyboard["keyboard"] for b in row)
-        ):
+        labels = [b.get("text") for row in (keyboard or {}).get("keyboard", []) for b in row]
+        used = tapped or ("text" in content and content["text"] in labels)
+        if keyboard is not None and keyboard.get("one_time_keyboard") and used:
             chat.reply_keyboard = None
         message = self.state.add_message(chat, content, sender=sender.user, reply_to=reply_to)
         raw = message.snapshot()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bot.local_api.html import utf16_len
-from bot.local_api.markup import button_labels
+from bot.local_api.markup import button_labels, keyboard_button
 from bot.local_api.models import BotMessage, BotUser, CallbackAnswer, ChatState
 from bot.local_api.state import BotState
 from bot.local_api.text import detect_entities
@@ -31,6 +31,7 @@ class ChatServer(Protocol):
         content: dict[str, Any],
         *,
         reply_to: BotMessage | None = None,
+        tapped: bool = False,
     ) -> dict[str, Any]:
         """Store a message written by ``sender`` in ``chat`` and deliver it as an update."""
 
@@ -195,9 +196,18 @@ class SimChat:
 class SimUser(SimChat):
     """A Telegram user in a private chat with the bot (chat id == user id)."""
 
-    def __init__(self, api: ChatServer, user: dict[str, Any], chat: ChatState) -> None:
+    def __init__(
+        self,
+        api: ChatServer,
+        user: dict[str, Any],
+        chat: ChatState,
+        *,
+        phone_number: str | None = None,
+    ) -> None:
         super().__init__(api, chat)
         self.user = user
+        # Telegram shares the number as digits with the country code and no "+".
+        self.phone_number = phone_number or f"849{int(user['id']) % 10**8:08d}"
 
     def __repr__(self) -> str:
         return f"<SimUser {self.id} {self.first_name!r}>"
@@ -358,6 +368,44 @@ class SimUser(SimChat):
             contact["user_id"] = user_id
         return await self._send({"contact": contact})
 
+    async def tap(
+        self, label: str, *, latitude: float = 21.0287, longitude: float = 105.8524
+    ) -> dict[str, Any]:
+        """Tap a button of the reply keyboard shown, as the Telegram app does.
+
+        A plain button sends its text; «request_contact» shares the user's own contact
+        (:attr:`phone_number`, with their id, as Telegram does); «request_location» the
+        place the phone is at (``latitude``, ``longitude``; by default Hoàn Kiếm lake).
+
+        Raises:
+            NoReplyError: no reply keyboard is shown, or it has no such button.
+
+        """
+        button = keyboard_button(self._chat.reply_keyboard, label)
+        if button is None:
+            shown = self.reply_keyboard
+            raise NoReplyError(f"no reply-keyboard button {label!r}; shown: {shown!r}")
+        content: dict[str, Any]
+        if button.get("request_contact"):
+            contact: dict[str, Any] = {
+                "phone_number": self.phone_number,
+                "first_name": self.first_name,
+                "user_id": self.id,
+            }
+            if "last_name" in self.user:
+                contact["last_name"] = self.user["last_name"]
+            content = {"contact": contact}
+        elif button.get("request_location"):
+            content = {"location": {"latitude": latitude, "longitude": longitude}}
+        elif any(key.startswith("request_") or key == "web_app" for key in button):
+            raise NotImplementedError(f"the simulated app cannot tap {button!r}")
+        else:
+            content = {"text": label}
+            entities = detect_entities(label)
+            if entities:
+                content["entities"] = entities
+        return await self._api.send_user_message(self, self._chat, content, tapped=True)
+
     async def edit_text(self, message: dict[str, Any], text: str) -> dict[str, Any]:
         """Edit one of the user's own text messages (an ``edited_message`` update)."""
         return await self._api.edit_user_message(self, self._chat, message, text)
@@ -373,8 +421,17 @@ class SimUser(SimChat):
     async def press(self, text_or_data: str) -> dict[str, Any]:
         """Press a button of the latest bot message that has an inline keyboard.
 
-        Matches the button label exactly, else its ``callback_data``.
+        Matches the button label exactly, else its ``callback_data``. When the bot's latest
+        message has no inline keyboard and the reply keyboard shown has a button with that
+        label, that button is tapped instead (:meth:`tap`): the one the user sees.
         """
+        messages = self.messages
+        if (
+            messages
+            and not messages[-1].inline_keyboard
+            and keyboard_button(self._chat.reply_keyboard, text_or_data) is not None
+        ):
+            return await self.tap(text_or_data)
         return await self.press_on(self._last_with_keyboard(), text_or_data)
 
     async def press_on(self, message: BotMessage, text_or_data: str) -> dict[str, Any]:

@@ -20,6 +20,34 @@ async def press(user: SimUser, label: str) -> BotMessage:
     return await user.next_message()
 
 
+# The steps that show Telegram's own button on a reply keyboard (see ``leave``).
+KEYBOARD_STEPS = ("place", "phone")
+
+
+async def leave(user: SimUser, label: str) -> BotMessage:
+    """Press ``label`` at a step with Telegram's own button (place, phone); return what follows.
+
+    Leaving such a step, the bot says what it took with the main menu back in place of the
+    step's reply keyboard, then asks the next question: that question is returned.
+    """
+    await user.press(label)
+    return await left(user)
+
+
+async def say_and_leave(user: SimUser, text: str) -> BotMessage:
+    """Answer a step with Telegram's own button by typing ``text``; return the next question."""
+    await user.send_text(text)
+    return await left(user)
+
+
+async def left(user: SimUser) -> BotMessage:
+    """Read what the bot says on leaving a keyboard step; return the next question."""
+    taken, question = await user.wait_for_messages(2)
+    menu = user.reply_keyboard_markup or {}
+    assert menu.get("is_persistent"), f"no main menu after {taken.text!r}"  # the step's is not
+    return question
+
+
 async def agree_and_start(user: SimUser) -> BotMessage:
     """/start, agree to the privacy notice, start a nomination; return the first question."""
     await user.send_command("/start")
@@ -30,6 +58,15 @@ async def agree_and_start(user: SimUser) -> BotMessage:
     await user.next_message()  # thanks
     await user.send_command("/nominate")
     return await user.next_message()
+
+
+async def answer_name(user: SimUser, name: str) -> BotMessage:
+    """Type the nominee's name; keep it as typed if a written form with accents is offered."""
+    reply = await say(user, name)
+    keep = f"Giữ như đã gõ: {name}"
+    if any(keep in row for row in reply.buttons):
+        reply = await press(user, keep)
+    return reply
 
 
 # The standard answers of an individual's nomination, step by step (button or typed text).
@@ -68,15 +105,15 @@ async def answer_steps(
     """
     answers = {
         "kind": (press, "👤 Cá nhân"),
-        "name": (say, name),
+        "name": (answer_name, name),
         "role": (press, role),
         "age": (press, "Có, dưới 16 tuổi" if under_16 else "Không, từ 16 tuổi trở lên"),
         "deed": (say, DEED),
         "date": (press, deed_day),
         "unit": (say, ward),
-        "place": (press, "Bỏ qua"),
+        "place": (leave, "Bỏ qua"),
         "evidence": (press, "Bỏ qua"),
-        "phone": (press, "Bỏ qua"),
+        "phone": (leave, "Bỏ qua"),
         "anonymous": (press, "Không cần"),
     }
     reply = user.last_message

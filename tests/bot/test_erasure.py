@@ -25,7 +25,7 @@ from core.roles import Role
 from core.workflow import Action
 from storage.tables import Base
 from tests.bot.conftest import FakeClock, RunningBot
-from tests.bot.flows import agree_and_start, answer_steps, press, say
+from tests.bot.flows import agree_and_start, answer_steps, leave, press, say, say_and_leave
 from tests.security.people import HANG_BAC, grant
 
 CODE = re.compile(r"NT-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -46,9 +46,9 @@ async def _nominate(user: SimUser) -> str:
     await say(user, DEED)
     await press(user, "Hôm qua")
     await say(user, "hoan kiem")
-    await press(user, "Bỏ qua")  # place
+    await leave(user, "Bỏ qua")  # place
     await press(user, "Bỏ qua")  # evidence
-    await say(user, PHONE)
+    await say_and_leave(user, PHONE)
     await press(user, "Không cần")
     done = await press(user, "✅ Gửi")
     found = CODE.search(done.text)

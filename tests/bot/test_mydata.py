@@ -24,7 +24,14 @@ from core.personal_data import CopyFormat
 from core.roles import Role
 from storage.tables import OutboxRow
 from tests.bot.conftest import NOW, FakeClock, RunningBot, StartBot
-from tests.bot.flows import agree_and_start, answer_steps, fill_nomination, press, say
+from tests.bot.flows import (
+    agree_and_start,
+    answer_steps,
+    fill_nomination,
+    press,
+    say,
+    say_and_leave,
+)
 from tests.security.people import CODE, HANG_BAC, grant
 from tests.security.test_buttons import STALE, signed
 
@@ -50,7 +57,7 @@ async def _nominates_with_phone_and_photo(user: SimUser) -> tuple[str, str]:
     sent = await user.send_photo(file_size=300_000)
     await user.next_message()
     await press(user, "✅ Xong")
-    await say(user, "0912 345 678")
+    await say_and_leave(user, "0912 345 678")
     summary = await press(user, "Không cần")
     assert PHONE in summary.text
     return await _submitted(user), str(sent["photo"][-1]["file_id"])

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from core.people import PRIVACY_NOTICE_VERSION, Consent, ConsentPurpose
 from core.roles import Role
 from tests.bot.conftest import FakeClock, RunningBot, unpaced_budget
-from tests.bot.flows import agree_and_start, answer_steps, press, say
+from tests.bot.flows import agree_and_start, answer_steps, leave, press, say
 from tests.security.people import HANG_BAC, grant
 
 WARD = "Ủy ban nhân dân phường Hoàn Kiếm"
@@ -87,7 +87,7 @@ async def test_the_place_and_photo_steps_say_why_before_asking(
     await agree_and_start(user)
 
     place = await answer_steps(user, "place")
-    evidence = await press(user, "Bỏ qua")
+    evidence = await leave(user, "Bỏ qua")
 
     assert "Địa điểm" in place.text and "không công bố" in place.text
     assert "không cần gửi vị trí hiện tại" in place.text

@@ -91,9 +91,7 @@ class Window:
 
     def number(self, label: str) -> str:
         """Return what to type to press the shown button whose label contains ``label``."""
-        labels = [text for row in self.chat.user.messages[-1].buttons for text in row]
-        if not labels:
-            labels = [text for m in self.chat.user.messages for row in m.buttons for text in row]
+        labels = self.chat.numbered
         for number, text in enumerate(labels, 1):
             if label in text:
                 return str(number)

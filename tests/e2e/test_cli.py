@@ -212,9 +212,9 @@ CHAT_SESSION = [
     "2",  # Hôm qua
     "hang bac",  # abolished on 01/07/2025: its successor is offered
     "1",  # Phường Hoàn Kiếm
-    "1",  # place: Bỏ qua
+    "Bỏ qua",  # place: on the reply keyboard, with «📍 Gửi vị trí hiện tại»
     "1",  # evidence: Bỏ qua
-    "1",  # phone: Bỏ qua
+    "Bỏ qua",  # phone: on the reply keyboard, with «📱 Gửi số điện thoại của tôi»
     "2",  # anonymous: Không cần
     "1",  # ✅ Gửi
     "/my",

@@ -12,7 +12,7 @@ import signal
 import pytest
 
 from bot.local_api import BotMessage, LocalBotApi, SimUser
-from tests.bot.flows import DEED, agree_and_start, press, say
+from tests.bot.flows import DEED, agree_and_start, leave, press, say
 from tests.e2e.conftest import CODE, NtvtProcess, StartNtvt, start_polling_bot, telegram_env
 
 pytestmark = pytest.mark.e2e
@@ -73,9 +73,9 @@ async def test_kill_9_after_step_3_resumes_at_step_4_and_completes(
     assert "Bước 5/10" in (await say(user, DEED)).text
     assert "Bước 6/10" in (await press(user, "Hôm qua")).text
     assert "Bước 7/10" in (await say(user, "hoan kiem")).text
-    assert "Bước 8/10" in (await press(user, "Bỏ qua")).text  # place
+    assert "Bước 8/10" in (await leave(user, "Bỏ qua")).text  # place
     assert "Bước 9/10" in (await press(user, "Bỏ qua")).text  # evidence
-    assert "Bước 10/10" in (await press(user, "Bỏ qua")).text  # phone
+    assert "Bước 10/10" in (await leave(user, "Bỏ qua")).text  # phone
     summary = await press(user, "Không cần")
     assert "Xin Anh/Chị kiểm tra lại đề cử" in summary.text
     assert NAME in summary.text  # typed before the kill

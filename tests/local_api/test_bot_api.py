@@ -129,6 +129,26 @@ async def test_callback_data_over_64_bytes_is_refused(bot: telegram.Bot, api: Lo
         ),
         ({"inline_keyboard": [[{"text": "x", "url": "not a url"}]]}, "Button_url_invalid"),
         ({"sth": 1}, "Can't parse reply keyboard markup json object"),
+        (
+            {"keyboard": [[{"text": "📱", "request_contact": "yes"}]]},
+            'Field "request_contact" must be of type Boolean',
+        ),
+        (
+            {"keyboard": [[{"text": "📍", "request_location": 1}]]},
+            'Field "request_location" must be of type Boolean',
+        ),
+        (
+            {"keyboard": [[{"text": "x", "request_contact": True, "request_location": True}]]},
+            "at most one of the optional fields",
+        ),
+        ({"keyboard": [["x"]], "one_time_keyboard": "true"}, 'Field "one_time_keyboard"'),
+        ({"keyboard": [["x"]], "input_field_placeholder": "x" * 65}, "placeholder"),
+        ({"keyboard": [[]]}, "keyboard must be non-empty"),
+        ({"keyboard": [[{"text": " ", "request_contact": True}]]}, "Text must be non-empty"),
+        (
+            {"inline_keyboard": [[{"text": "📱", "request_contact": True}]]},
+            "Text buttons are unallowed in the inline keyboard",
+        ),
     ],
 )
 async def test_invalid_keyboards_are_refused(
@@ -164,6 +184,48 @@ async def test_reply_keyboards_are_tracked_not_echoed(bot: telegram.Bot, api: Lo
     await bot.send_message(1001, "Trả lời", reply_markup=ForceReply())
     await bot.send_message(1001, "ẩn", reply_markup=ReplyKeyboardRemove())
     assert user.reply_keyboard is None
+
+
+async def test_contact_and_location_buttons_work_in_private_chats_only(
+    bot: telegram.Bot, api: LocalBotApi
+) -> None:
+    user = api.user(1001, "Lan", phone_number="84912345678")
+    group = api.group(-100500)
+    markup = ReplyKeyboardMarkup(
+        [
+            [KeyboardButton("📱 Gửi số điện thoại của tôi", request_contact=True)],
+            [KeyboardButton("📍 Gửi vị trí hiện tại", request_location=True)],
+            ["Bỏ qua"],
+        ],
+        one_time_keyboard=True,
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder="Gõ số hoặc bấm nút",
+    )
+    await bot.send_message(1001, "Số điện thoại?", reply_markup=markup)
+    assert user.reply_keyboard_markup is not None
+    assert user.reply_keyboard_markup["input_field_placeholder"] == "Gõ số hoặc bấm nút"
+    for button, refusal in (
+        (KeyboardButton("📱", request_contact=True), "Phone number can be requested"),
+        (KeyboardButton("📍", request_location=True), "Location can be requested"),
+    ):
+        with pytest.raises(BadRequest, match=f"{refusal} in private chats only"):
+            await bot.send_message(-100500, "?", reply_markup=ReplyKeyboardMarkup([[button]]))
+    assert group.messages == []
+
+    await user.tap("📱 Gửi số điện thoại của tôi")  # the user's own number, with their id
+    contact = api.pending_updates[-1]["message"]["contact"]
+    assert contact == {"phone_number": "84912345678", "first_name": "Lan", "user_id": 1001}
+    assert user.reply_keyboard is None  # one-time: hidden once used
+    await bot.send_message(1001, "Địa điểm?", reply_markup=markup)
+    await user.tap("📍 Gửi vị trí hiện tại", latitude=21.0245, longitude=105.8562)
+    location = api.pending_updates[-1]["message"]["location"]
+    assert location == {"latitude": 21.0245, "longitude": 105.8562}
+    await bot.send_message(1001, "Địa điểm?", reply_markup=markup)
+    await user.press("Bỏ qua")  # no inline keyboard on the latest message: the reply one
+    assert api.pending_updates[-1]["message"]["text"] == "Bỏ qua"
+    with pytest.raises(AssertionError, match="no reply-keyboard button"):
+        await user.tap("📱 Gửi số điện thoại của tôi")
 
 
 async def test_edits_and_their_refusals(bot: telegram.Bot, api: LocalBotApi) -> None:

@@ -16,7 +16,7 @@ from bot.local_api.users import SimUser
 from core.codes import TrackingCode
 from core.roles import Role
 from tests.bot.conftest import FakeClock, RunningBot
-from tests.bot.flows import agree_and_start, press, say
+from tests.bot.flows import KEYBOARD_STEPS, agree_and_start, leave, press, say, say_and_leave
 from tests.security.people import CODE, ERROR_MARKS, HANG_BAC, grant, nominate
 
 HTML = '<b>Đậm</b> <a href="https://lua-dao.example">bấm vào</a> & <script>x</script> &amp;'
@@ -38,9 +38,9 @@ STEP_ANSWERS: dict[str, tuple[Callable[[SimUser, str], Awaitable[BotMessage]], s
     "deed": (say, "Anh đã nhặt được ví & trả lại <ngay> cho người đánh rơi ở chợ Đồng Xuân 🙏."),
     "date": (press, "Hôm qua"),
     "unit": (say, "hoan kiem"),
-    "place": (say, "Chợ <Đồng Xuân> & phố Hàng Bạc"),
+    "place": (say_and_leave, "Chợ <Đồng Xuân> & phố Hàng Bạc"),
     "evidence": (press, "Bỏ qua"),
-    "phone": (press, "Bỏ qua"),
+    "phone": (leave, "Bỏ qua"),
     "anonymous": (press, "Không cần"),
 }
 
@@ -67,6 +67,8 @@ async def test_hostile_text_at_every_step_of_a_nomination(
             reply = await say(user, text)
             polite(reply)
             if await step_of(bot, user) != step:
+                if step in KEYBOARD_STEPS:  # what it took, then the next question
+                    polite(await user.next_message())
                 # Taken as the answer (a name may well hold emoji): back to try the next one.
                 polite(await press(user, "⬅️ Quay lại"))
                 assert await step_of(bot, user) == step, (step, text[:40])
