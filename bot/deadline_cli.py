@@ -51,7 +51,7 @@ async def preview(settings: Settings, start: str, end: str, unit: str | None) ->
             f"task {notice.obligation.task_number:>2}  "
             f"{rt.directory.unit_name(notice.obligation.unit_key)}  "
             f"due {notice.due:%d/%m/%Y} ({notice.working_days_left:+d} working days)  "
-            f"«{note.as_written}»"
+            f"“{note.as_written}”"
         )
         if note.reason:
             line += f"  [{note.reason}]"

@@ -56,7 +56,7 @@ CONFIRM = "confirm"
 MY_PHONE = "phone"
 MY_NAME = "name"
 CASE = "case"
-# The action of a button that opens the menu from elsewhere (``/dulieu``'s «✏️ Sửa»).
+# The action of a button that opens the menu from elsewhere (``/dulieu``'s “✏️ Sửa”).
 START = "start"
 
 MY_PHONE_LABEL = N_("📞 Số điện thoại của tôi")
@@ -79,7 +79,7 @@ async def start(turn: Turn) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """«✏️ Sửa» under ``/dulieu`` (no dialog open): open the menu; any other press is stale."""
+    """“✏️ Sửa” under ``/dulieu`` (no dialog open): open the menu; any other press is stale."""
     if incoming.action != START:
         stale_button(turn)
         return

@@ -119,7 +119,7 @@ async def show(turn: Turn, text: str) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """«Không liên hệ tôi về hồ sơ này nữa»: the nominator objects to more contact about it."""
+    """“Không liên hệ tôi về hồ sơ này nữa”: the nominator objects to more contact about it."""
     turn.clear_buttons()
     if incoming.action != STOP_ACTION or not (incoming.arg or "").isdigit():
         refuse_case(turn)

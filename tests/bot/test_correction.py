@@ -102,9 +102,9 @@ async def test_a_typo_in_a_nomination_is_fixed_and_its_officer_sees_it_in_the_hi
     confirm = await say(resident, "Nguyễn Văn Bình")
     assert "Trước: Nguyen Van Bihn" in confirm.text and "Sau: Nguyễn Văn Bình" in confirm.text
     saved = await press(resident, "✅ Lưu thay đổi")
-    assert f"Hồ sơ {code}: đã sửa mục «Tên người được đề cử»" in saved.text
+    assert f"Hồ sơ {code}: đã sửa mục “Tên người được đề cử”" in saved.text
     told = await officer.next_message()
-    assert f"Người đề cử vừa sửa mục «Tên người được đề cử» của hồ sơ {code}" in told.text
+    assert f"Người đề cử vừa sửa mục “Tên người được đề cử” của hồ sơ {code}" in told.text
     assert "Bình" not in told.text and told.buttons == [["📂 Mở hồ sơ"]]
 
     card = await say(officer, f"/status {code}")
@@ -135,7 +135,7 @@ async def test_a_case_past_verification_is_refused_with_the_way_to_ask_an_office
     data = next(d for row in menu.callback_data for d in row if d and ":case:" in d)
     await resident.send_callback(data, menu)
     refused = await resident.next_message()
-    assert f"Hồ sơ {code} đang ở trạng thái «Đã đề xuất lên Hội đồng»" in refused.text
+    assert f"Hồ sơ {code} đang ở trạng thái “Đã đề xuất lên Hội đồng”" in refused.text
     assert "/lienhe" in refused.text
     again = await say(resident, "/suadulieu")
     assert not any(code in label for row in again.buttons for label in row)
@@ -212,7 +212,7 @@ async def test_a_correction_under_way_continues_after_a_restart(
         confirm = await user.next_message(timeout=10)
         assert "Sau: " + NEW_DEED in confirm.text
         saved = await press(user, "✅ Lưu thay đổi")
-        assert "đã sửa mục «Việc tốt»" in saved.text
+        assert "đã sửa mục “Việc tốt”" in saved.text
         async with runtime.uow() as uow:
             case = await uow.nominations.get_by_code(TrackingCode(code))
     assert case is not None and case.deed == NEW_DEED

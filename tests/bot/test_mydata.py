@@ -59,7 +59,7 @@ async def _nominates_with_phone_and_photo(user: SimUser) -> tuple[str, str]:
 async def _copies(
     api: LocalBotApi, user: SimUser, label: str = COPY
 ) -> dict[str, tuple[BotMessage, bytes]]:
-    """Press «📦», wait for the two documents; return each by its extension, with its bytes."""
+    """Press “📦”, wait for the two documents; return each by its extension, with its bytes."""
     await user.press(label)
     found = {}
     for message in await user.wait_for_messages(2):

@@ -143,7 +143,7 @@ async def test_plan_load_stores_the_council_with_its_18_wards(tmp_path: Path) ->
     assert len(errors) == 4 + 3, result.stderr  # the problems, then the tasks not reminded
     assert errors[4:] == [
         f"ntvt: WARNING task {task} gets NO REMINDER until its due text is fixed: "
-        f"«{written}» (its due day lies outside the plan's time)"
+        f"“{written}” (its due day lies outside the plan's time)"
         for task, written in (
             (2, "Trước ngày 08/01/2017"),
             (4, "Trước ngày 31/01/2017"),
