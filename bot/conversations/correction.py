@@ -60,7 +60,7 @@ CASE = "case"
 START = "start"
 
 MY_PHONE_LABEL = N_("📞 Số điện thoại của tôi")
-MY_NAME_LABEL = N_("👤 Tên Bot lưu cho tôi")
+MY_NAME_LABEL = N_("👤 Tên hệ thống lưu cho tôi")
 SAVE = N_("✅ Lưu thay đổi")
 RETYPE = N_("✏️ Gõ lại")
 # Longest nominee name shown on a case's button.

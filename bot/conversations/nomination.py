@@ -89,7 +89,7 @@ OPTIONAL = frozenset({"role", "place", "evidence", "campaign", "phone"})
 SUMMARY = "summary"
 EDIT_MENU = "edit"
 DUPLICATES = "duplicates"
-SUPPORT = N_("🤝 Ủng hộ hồ sơ %(code)s")
+SUPPORT = N_("🤝 Cùng đề cử %(code)s")
 SEND_ANYWAY = N_("📨 Vẫn gửi đề cử mới")
 
 

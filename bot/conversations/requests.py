@@ -45,7 +45,7 @@ ACK = "ack"
 DONE = "done"
 KIND_LABELS = {
     RequestKind.COMPLAINT: N_("Khiếu nại về việc xử lý dữ liệu"),
-    RequestKind.CORRECTION: N_("Sửa thông tin hồ sơ đã có quyết định"),
+    RequestKind.CORRECTION: N_("Sửa thông tin đề cử đã có quyết định"),
     RequestKind.OTHER: N_("Yêu cầu khác về dữ liệu của tôi"),
 }
 ACK_LABEL = N_("📥 Tiếp nhận số %(number)s")

@@ -21,7 +21,7 @@ from core.workflow import Action, allowed_actions
 
 FLOW = "s"
 STOP_ACTION = "quiet"
-STOP_CONTACT = N_("🔕 Không liên hệ tôi về hồ sơ này nữa")
+STOP_CONTACT = N_("🔕 Không liên hệ tôi về đề cử này nữa")
 STEP = "code"
 
 

@@ -232,9 +232,9 @@ async def test_registration_and_compliance_show_who_is_late(
     lines = report.text.splitlines()
     hang_bac = lines[lines.index("🔴 Phường Hàng Bạc") + 1]
     # Tasks 1 (due 29/12/2017) and 3 (due 05/01) are overdue on 10/01.
-    assert "ĐK: có" in hang_bac and "📝 0/1" in hang_bac and "⚠️ 2" in hang_bac
+    assert "Đăng ký thi đua: có" in hang_bac and "📝 0/1" in hang_bac and "⚠️ 2" in hang_bac
     hang_gai = lines[lines.index("🔴 Phường Hàng Gai") + 1]
-    assert "ĐK: chưa" in hang_gai
+    assert "Đăng ký thi đua: chưa" in hang_gai
     refused = await say(officer, "/compliance")
     assert "không có quyền" in refused.text
 

@@ -127,7 +127,7 @@ async def test_an_officer_reviews_a_case_to_commended_and_the_nominator_hears_ea
     for step in (
         "Tiếp nhận, xác minh",
         "Yêu cầu bổ sung",
-        "Người đề cử bổ sung",
+        "Người đề cử đã bổ sung thông tin",
         "Đề xuất lên Hội đồng",
         "Đưa ra Hội đồng xét",
         "Khen thưởng",

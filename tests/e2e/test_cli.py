@@ -262,7 +262,7 @@ def test_chat_shows_each_line_of_a_message_on_its_own_line(
     out = chat_session.stdout
     assert "Bước 1/10\nAnh/Chị muốn đề cử" in out
     assert "Ảnh, tài liệu: 0 tệp\nSố điện thoại: —\n" in out
-    assert re.search(r"Mã hồ sơ: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
+    assert re.search(r"Mã đề cử: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
 
 
 # ntvt plan new: a ward's own plan -------------------------------------------------------------
