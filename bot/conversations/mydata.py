@@ -88,7 +88,9 @@ def flow() -> Flow:
     return Flow(
         "mydata",
         key=FLOW,
-        commands=(Command(("dulieu", "mydata"), show, N_("Xem dữ liệu của tôi mà hệ thống đang lưu")),),
+        commands=(
+            Command(("dulieu", "mydata"), show, N_("Xem dữ liệu của tôi mà hệ thống đang lưu")),
+        ),
         on_button=on_button,
         before_renewal=True,  # the right of access, whatever notice was agreed to
     )

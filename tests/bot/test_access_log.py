@@ -45,7 +45,10 @@ async def test_the_office_reads_who_opened_a_case_and_what_they_saw(
     assert f"Ai đã mở hồ sơ {code}" in log.text
     lines = [line for line in log.text.splitlines() if "·" in line]
     assert len(lines) == 1, log.text  # the officer's card; not the nominator's own look
-    assert "Cán bộ Xuân · thông tin hồ sơ · thấy số điện thoại người đề cử · để xử lý hồ sơ" in lines[0]
+    assert (
+        "Cán bộ Xuân · thông tin hồ sơ · thấy số điện thoại người đề cử · để xử lý hồ sơ"
+        in lines[0]
+    )
     assert "Vân" not in log.text
 
 

@@ -169,7 +169,9 @@ async def test_every_viewer_sees_the_nominator_only_where_the_rule_allows(
         assert member.shows("history", "🔒 Người đề cử · Người đề cử đã bổ sung thông tin")
         assert member.shows("card", "giữ kín danh tính")
     for key in VERIFYING_STAFF:
-        assert seen[key].shows("history", f"{NOMINATOR} · Người đề cử đã bổ sung thông tin: {ANSWER}")
+        assert seen[key].shows(
+            "history", f"{NOMINATOR} · Người đề cử đã bổ sung thông tin: {ANSWER}"
+        )
     # The officers are told that the nominator answered, never by whom.
     assert seen["officer"].shows("notices", ANSWER)
     # Residents and other units' officers see a status, not the case.
