@@ -54,7 +54,7 @@ async def preview(settings: Settings, start: str, end: str, unit: str | None) ->
             f"“{note.as_written}”"
         )
         if note.reason:
-            line += f"  [{note.reason}]"
+            line += f"  [{rt.renderer.render('vi', 'deadlines/shift_reason', reason=note.reason)}]"
         lines.append(line)
     return lines or ["no notices in this period"]
 
