@@ -12,17 +12,19 @@ from bot.runtime import system_clock
 from bot.settings import Settings
 from core.matching import Candidate, FuzzyMatcher
 from core.review import all_grants, grant_role, invite, revoke_role
-from core.roles import Actor, Role
+from core.roles import Actor, Role, read_role
 from storage.uow import Database, open_database
 
 
 def parse_role(text: str) -> Role:
-    """Return the role named ``text`` or raise ValueError listing the roles."""
-    try:
-        return Role(text.strip().lower())
-    except ValueError:
-        names = ", ".join(role.value for role in Role)
-        raise ValueError(f"unknown role {text!r}: use one of {names}") from None
+    """Return the role named ``text`` ("cán bộ", "can bo", "officer"...) or raise ValueError."""
+    read = read_role(text)
+    if read is None or read[1]:
+        raise ValueError(
+            f"unknown role {text!r}: use cán bộ, thường trực, thành viên hội đồng or quản trị"
+            " (diacritics optional), or officer, secretariat, council_member or admin"
+        )
+    return read[0]
 
 
 async def resolve_unit(db: Database, text: str) -> tuple[str, str]:

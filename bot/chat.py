@@ -178,7 +178,7 @@ class TerminalChat:
             await self._send(line)
             await self.show_new()
         except Exception as error:  # the window outlives any one line
-            print(f"\n(Cửa sổ chat: chưa làm được «{line[:40]}»: {_one_line(error)})")
+            print(f"\n(Cửa sổ chat: chưa làm được “{line[:40]}”: {_one_line(error)})")
         return True
 
     async def _send(self, line: str) -> None:

@@ -39,6 +39,11 @@ updates_app = typer.Typer(
 )
 app.add_typer(updates_app, name="updates")
 
+ROLE_HELP = (
+    "cán bộ (officer), thường trực (secretariat), thành viên hội đồng (council_member) "
+    "or quản trị (admin); diacritics optional."
+)
+
 
 def _settings() -> Settings:
     try:
@@ -232,7 +237,7 @@ def plan_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
 
 @app.command()
 def invite(
-    role: Annotated[str, typer.Option(help="officer, secretariat, council_member or admin.")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
     unit: Annotated[str | None, typer.Option(help="The officer's unit, by name.")] = None,
     days: Annotated[int, typer.Option(help="Days before the link expires.")] = 7,
 ) -> None:
@@ -277,7 +282,7 @@ def officers_revoke(
 @officers_app.command("grant")
 def officers_grant(
     user: Annotated[int, typer.Option(help="The Telegram user id.")],
-    role: Annotated[str, typer.Option(help="officer, secretariat, council_member or admin.")],
+    role: Annotated[str, typer.Option(help=ROLE_HELP)],
     unit: Annotated[str | None, typer.Option(help="The officer's unit, by name.")] = None,
     valid_from: Annotated[
         str | None, typer.Option(help="First day the role applies, YYYY-MM-DD (default today).")

@@ -51,10 +51,10 @@ async def preview(settings: Settings, start: str, end: str, unit: str | None) ->
             f"task {notice.obligation.task_number:>2}  "
             f"{rt.directory.unit_name(notice.obligation.unit_key)}  "
             f"due {notice.due:%d/%m/%Y} ({notice.working_days_left:+d} working days)  "
-            f"«{note.as_written}»"
+            f"“{note.as_written}”"
         )
         if note.reason:
-            line += f"  [{note.reason}]"
+            line += f"  [{rt.renderer.render('vi', 'deadlines/shift_reason', reason=note.reason)}]"
         lines.append(line)
     return lines or ["no notices in this period"]
 

@@ -75,7 +75,7 @@ PERSONAS = (
         "Lê Văn Nam",
         "Thường trực Hội đồng",
         Role.SECRETARIAT,
-        "/queue: mọi hồ sơ; hồ sơ «đang xét» chờ quyết định khen thưởng. /broadcast: soạn "
+        "/queue: mọi hồ sơ; hồ sơ “đang xét” chờ quyết định khen thưởng. /broadcast: soạn "
         "thông báo tới người đăng ký; /compliance: tiến độ các đơn vị; /deadlines.",
     ),
     Persona(

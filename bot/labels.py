@@ -8,7 +8,7 @@ from core.workflow import Action
 ACTION_LABELS = {
     Action.VERIFY: N_("Tiếp nhận, xác minh"),
     Action.ASK_INFO: N_("Yêu cầu bổ sung"),
-    Action.ANSWER_INFO: N_("Người đề cử bổ sung"),
+    Action.ANSWER_INFO: N_("Người đề cử đã bổ sung thông tin"),
     Action.PROPOSE: N_("Đề xuất lên Hội đồng"),
     Action.START_REVIEW: N_("Đưa ra Hội đồng xét"),
     Action.COMMEND: N_("Khen thưởng"),

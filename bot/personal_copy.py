@@ -1,6 +1,6 @@
 """The full copy of a person's data, made as it is sent: the outbox holds only a reference.
 
-``/dulieu``'s «📦 Nhận bản sao đầy đủ» queues ``sendDocument`` messages whose parameters
+``/dulieu``'s “📦 Nhận bản sao đầy đủ” queues ``sendDocument`` messages whose parameters
 name the person, the format and the language (:class:`CopyReference`), not the file. At
 each attempt the sender asks :class:`PersonalCopies` (a :class:`bot.sender.FileMaker`) to
 make the file from the database as it is then, through the same core service as the chat

@@ -53,6 +53,6 @@ def no_reminder_lines(plan: Plan | None) -> list[str]:
         return []
     return [
         f"ntvt: WARNING task {item.task.number} gets NO REMINDER until its due text is fixed: "
-        f"«{item.task.due_as_written}» ({_NO_REMINDER_WHY[item.reason]})"
+        f"“{item.task.due_as_written}” ({_NO_REMINDER_WHY[item.reason]})"
         for item in undated_tasks(plan)
     ]

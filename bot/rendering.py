@@ -88,6 +88,8 @@ class Renderer:
         env.filters["day"] = self._format_day
         env.filters["isodate"] = lambda value: format_date_vi(date.fromisoformat(value))
         env.globals["label"] = lambda msgid: self.text(locale, msgid)
+        # Holidays' names come from core in Vietnamese and English: templates pick by this.
+        env.globals["locale"] = locale
         # Any template showing a due day quotes the plan's words and why the day moved.
         env.globals["due_note"] = due_note
         return env

@@ -52,7 +52,7 @@ UNSENT_LOOKED_AT = 20
 
 MENU_NOMINATE = N_("📝 Đề cử người tốt, việc tốt")
 MENU_MINE = N_("📋 Đề cử của tôi")
-MENU_STATUS = N_("🔎 Tra cứu hồ sơ")
+MENU_STATUS = N_("🔎 Tra cứu đề cử")
 MENU_HELP = N_("ℹ️ Hướng dẫn")
 MENU_LABELS = (MENU_NOMINATE, MENU_MINE, MENU_STATUS, MENU_HELP)
 

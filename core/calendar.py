@@ -18,8 +18,9 @@ its exchange stay consistent.
 Periods follow the Civil Code 2015, Art. 148(5): a period whose last day is a weekend day
 or public holiday ends at the end of the next working day (`shift_deadline`, used for
 residents' requests). A plan's fixed "trước ngày X" is not a period and never moves forward:
-`core.due_rules` makes it due the last working day strictly before X, and
-`days_off_clause` says why in the notice.
+`core.due_rules` makes it due the last working day strictly before X, and a `ShiftReason`
+says why: which days are off and of what kind, with the holidays' names in Vietnamese and
+English. The templates word it in the reader's language (`locales/templates/_due.j2`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 from types import MappingProxyType
 
 import holidays
@@ -35,6 +37,8 @@ from core.dates import format_date_vi
 
 DAY_OFF_LABEL = "Nghỉ bù"
 """The name of a configured extra day off that has no label of its own."""
+DAY_OFF_LABEL_EN = "compensatory day off"
+"""Its English name."""
 WEEKDAY_NAMES: tuple[str, ...] = (
     "Thứ Hai",
     "Thứ Ba",
@@ -84,18 +88,104 @@ class CalendarConfig:
         object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
 
 
+class DayOffKind(StrEnum):
+    """Why offices are closed on a day."""
+
+    WEEKEND = "weekend"
+    """A Saturday or Sunday that is not worked."""
+    HOLIDAY = "holiday"
+    """A public holiday the `holidays` package names ("Quốc khánh")."""
+    SWAPPED = "swapped"
+    """A weekday off the package knows was paid back by a Saturday worked."""
+    DECIDED = "decided"
+    """An extra day off configured in `CalendarConfig` (the government's yearly decision)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayOff:
+    """A day offices are closed: its kind and, for a holiday, its name in each language.
+
+    `name` is the Vietnamese name (the package's, or the configured label); `name_en` the
+    package's English name where it has one. A weekend day has neither: its weekday says it.
+    """
+
+    day: date
+    kind: DayOffKind
+    name: str | None = None
+    name_en: str | None = None
+
+    def name_in(self, language: str) -> str | None:
+        """Return the day's name in `language` ("vi" or "en"), Vietnamese when none."""
+        if language == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class ShiftKind(StrEnum):
+    """Why a due day is not simply the day the words name."""
+
+    DAYS_OFF = "days_off"
+    """The last day the words allow, and maybe days before it, are off: due the day before."""
+    PERIOD_END = "period_end"
+    """Due the last working day of a month (`month`) or a quarter (`quarter`) of `year`."""
+    BEFORE_EVENT = "before_event"
+    """Due `days` days before the expected day of an event (`event_day`), then `days_off`."""
+    MOVED_FORWARD = "moved_forward"
+    """A period ending on a day off ends on the next working day, `moved_to`."""
+    MOVED_BACK = "moved_back"
+    """A deadline on a day off moves to the working day before it, `moved_to`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftReason:
+    """Why a deadline is due on its day, as codes and values; the catalogues word it.
+
+    `days_off` are the days off the deadline moved across, in order.
+    """
+
+    kind: ShiftKind
+    days_off: tuple[DayOff, ...] = ()
+    days: int | None = None
+    event_day: date | None = None
+    month: int | None = None
+    quarter: int | None = None
+    year: int | None = None
+    moved_to: date | None = None
+
+    @property
+    def first_day_off(self) -> date | None:
+        """Return the first day off the deadline moved across, or None."""
+        return self.days_off[0].day if self.days_off else None
+
+    @property
+    def last_day_off(self) -> date | None:
+        """Return the last day off the deadline moved across, or None."""
+        return self.days_off[-1].day if self.days_off else None
+
+    @property
+    def weekend_only(self) -> bool:
+        """Tell whether every day off moved across is a plain Saturday or Sunday."""
+        return bool(self.days_off) and all(d.kind is DayOffKind.WEEKEND for d in self.days_off)
+
+    def holiday_names(self, language: str) -> list[str]:
+        """Return the distinct names of the days off other than weekends, in order."""
+        names = (d.name_in(language) for d in self.days_off if d.kind is not DayOffKind.WEEKEND)
+        return list(dict.fromkeys(name for name in names if name))
+
+
 @dataclass(frozen=True, slots=True)
 class Shift:
     """Where a deadline lands: `day`, and why it moved (`reason` is None if it did not)."""
 
     day: date
-    reason: str | None = None
+    reason: ShiftReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Year:
     holidays: Mapping[date, str]
     worked_saturdays: frozenset[date]
+    english: Mapping[date, str]
 
 
 class WorkingCalendar:
@@ -121,7 +211,7 @@ class WorkingCalendar:
             worked = frozenset(
                 day for day in getattr(table, "weekend_workdays", ()) if day.year == year
             )
-            cached = _Year(MappingProxyType(names), worked)
+            cached = _Year(MappingProxyType(names), worked, _english_names(year))
             self._years[year] = cached
         return cached
 
@@ -165,51 +255,35 @@ class WorkingCalendar:
             return DAY_OFF_LABEL
         return WEEKDAY_NAMES[d.weekday()]
 
-    def _day_off_phrase(self, d: date) -> str:
-        """Say what kind of day off `d` is: "ngày nghỉ lễ (Quốc khánh)"."""
-        name = self.holiday_name(d)
+    def day_off(self, d: date) -> DayOff | None:
+        """Say what day off `d` is (None on a working day), with its names."""
+        if self.is_working_day(d):
+            return None
+        label = self.config.labels.get(d)
+        public = self.public_holiday_name(d)
+        english = self._year(d.year).english.get(d) if public is not None else None
         if d in self.config.extra_days_off:
-            return f"ngày nghỉ ({name})"
-        if self.public_holiday_name(d) is not None:
-            if name is not None and name.casefold().startswith("ngày nghỉ"):
-                # A swapped day off the package knows: "Ngày nghỉ (thay cho ngày ...)".
-                return name[0].lower() + name[1:]
-            return f"ngày nghỉ lễ ({name})"
-        return f"ngày nghỉ cuối tuần ({name})"
+            if label is None and public is None:
+                return DayOff(d, DayOffKind.DECIDED, DAY_OFF_LABEL, DAY_OFF_LABEL_EN)
+            return DayOff(d, DayOffKind.DECIDED, label or public, english)
+        if public is None:
+            return DayOff(d, DayOffKind.WEEKEND)
+        # A swapped day off the package knows is named "Ngày nghỉ (thay cho ngày ...)".
+        swapped = public.casefold().startswith("ngày nghỉ")
+        kind = DayOffKind.SWAPPED if swapped else DayOffKind.HOLIDAY
+        return DayOff(d, kind, label or public, english)
 
-    def _day_off_name(self, d: date) -> str:
-        """Say briefly what day off `d` is: "Chủ nhật", "ngày nghỉ lễ (Quốc khánh)"."""
-        if (
-            d.weekday() >= _SATURDAY
-            and d not in self.config.extra_days_off
-            and self.public_holiday_name(d) is None
-        ):
-            return WEEKDAY_NAMES[d.weekday()]
-        return self._day_off_phrase(d)
-
-    def days_off_clause(self, first: date, last: date) -> str:
-        """Say in one short clause why the days from `first` to `last` are all off.
-
-        "30/12/2017 là Thứ Bảy"; "06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật"; "từ
-        14/02/2018 đến 20/02/2018 là ngày nghỉ (29 Tết, Giao thừa Tết Nguyên Đán, …)". Meant
-        for a deadline moved off those days, in any notice that quotes the plan's words.
-        """
+    def days_off(self, first: date, last: date) -> tuple[DayOff, ...]:
+        """Return the days off from `first` to `last`, which must all be off."""
         if last < first:
             raise CalendarError("the days off end before they start")
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        if first == last:
-            return f"{format_date_vi(first)} là {self._day_off_name(first)}"
-        weekend = all(self._day_off_name(day) in WEEKDAY_NAMES for day in days)
-        labels = dict.fromkeys(self.holiday_name(day) or "" for day in days)
-        special = [name for name in labels if name and name not in WEEKDAY_NAMES]
-        shown = ", ".join(special[:2]) + (", …" if len(special) > 2 else "")
-        if len(days) == 2:
-            span = f"{format_date_vi(first)} và {format_date_vi(last)}"
-            kind = ", ".join(labels) if weekend else f"ngày nghỉ ({shown})"
-        else:
-            span = f"từ {format_date_vi(first)} đến {format_date_vi(last)}"
-            kind = "ngày nghỉ cuối tuần" if weekend else f"ngày nghỉ ({shown})"
-        return f"{span} là {kind}"
+        found = []
+        for n in range((last - first).days + 1):
+            day_off = self.day_off(first + timedelta(days=n))
+            if day_off is None:
+                raise CalendarError(f"{format_date_vi(first + timedelta(days=n))} is worked")
+            found.append(day_off)
+        return tuple(found)
 
     # -- moving through days --------------------------------------------------------------
 
@@ -262,30 +336,32 @@ class WorkingCalendar:
     def shift_deadline(self, d: date) -> Shift:
         """Move a deadline that falls on a day off to the next working day (Civil Code 148).
 
-        The reason reads "30/04/2018 là ngày nghỉ lễ (Ngày Chiến thắng); hạn chuyển sang
-        02/05/2018".
+        The reason names the days off and the day it moved to: "30/04/2018 là ngày nghỉ lễ
+        (Ngày Chiến thắng); hạn chuyển sang 02/05/2018", as the catalogue words it.
         """
         day = self.next_working_day(d)
         if day == d:
             return Shift(d)
-        reason = (
-            f"{format_date_vi(d)} là {self._day_off_phrase(d)}; "
-            f"hạn chuyển sang {format_date_vi(day)}"
-        )
-        return Shift(day, reason)
+        days_off = self.days_off(d, day - _ONE_DAY)
+        return Shift(day, ShiftReason(ShiftKind.MOVED_FORWARD, days_off, moved_to=day))
 
-    def shift_deadline_back(self, d: date, why: str) -> Shift:
+    def shift_deadline_back(self, d: date) -> Shift:
         """Move a deadline that falls on a day off to the working day before it.
 
         For deadlines that must keep a minimum lead time before an event, or stay within a
-        month, where moving them later would break the rule they come from. `why` finishes
-        the reason: "để đủ 90 ngày trước ngày dự kiến".
+        month, where moving them later would break the rule they come from.
         """
         day = self.previous_working_day(d)
         if day == d:
             return Shift(d)
-        reason = (
-            f"{format_date_vi(d)} là {self._day_off_phrase(d)}; "
-            f"hạn chuyển về {format_date_vi(day)} {why}"
-        )
-        return Shift(day, reason)
+        days_off = self.days_off(day + _ONE_DAY, d)
+        return Shift(day, ShiftReason(ShiftKind.MOVED_BACK, days_off, moved_to=day))
+
+
+def _english_names(year: int) -> Mapping[date, str]:
+    """Return the package's English names of Vietnam's holidays in `year` (none if it has none)."""
+    try:
+        table = holidays.country_holidays("VN", years=year, language="en_US")
+    except (KeyError, NotImplementedError, ValueError):  # a release without the translation
+        return MappingProxyType({})
+    return MappingProxyType({day: str(name) for day, name in table.items() if day.year == year})

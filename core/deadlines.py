@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from core.calendar import WorkingCalendar
+from core.calendar import ShiftReason, WorkingCalendar
 from core.due_rules import ONCE as ONCE, deadlines, has_no_day, parse_due_rule
 from core.org import Organisation, UnitKind
 from core.plan import Plan, PlanTask, UnitGroup, UnitRef
@@ -169,15 +169,15 @@ class Occurrence:
 
     `occurrence` names it within the obligation ("once", "2018-03", "2018-Q1",
     "award_presentation@2018-09-20"); `nominal_due` is the last day the plan's words allow,
-    `due` the working day it is due, and `shift_reason` says in one short clause why `due`
-    is that day when the words do not name it ("30/12/2017 là Thứ Bảy"), or is None.
+    `due` the working day it is due, and `shift_reason` says why `due` is that day when the
+    words do not name it (30/12/2017 is a Saturday), or is None.
     """
 
     key: ObligationKey
     occurrence: str
     nominal_due: date
     due: date
-    shift_reason: str | None
+    shift_reason: ShiftReason | None
 
 
 def occurrences(
@@ -214,20 +214,20 @@ class DueNote:
     """What a notice says of a due day besides the day: the plan's words, and why.
 
     `as_written` is the task's "Thời gian thực hiện" as the plan prints it ("Hồ sơ gửi
-    trước ngày 01/7/2018"); `reason` one short clause saying why the day is not simply the
-    one written ("30/06/2018 là Thứ Bảy"), or None when it is.
+    trước ngày 01/7/2018"); `reason` why the day is not simply the one written (30/06/2018
+    is a Saturday), or None when it is; the templates word it (`_due.j2`).
     """
 
     as_written: str
-    reason: str | None
+    reason: ShiftReason | None
 
 
 class Shifted(Protocol):
     """Anything that says why its due day is not the day written (an occurrence, a notice)."""
 
     @property
-    def shift_reason(self) -> str | None:
-        """Why the day moved, in one short clause; None when it did not."""
+    def shift_reason(self) -> ShiftReason | None:
+        """Why the day moved; None when it did not."""
 
 
 def due_note(task: PlanTask, occurrence: Shifted) -> DueNote:
@@ -305,7 +305,7 @@ class ScheduledNotice:
     send_at: datetime
     due: date
     working_days_left: int
-    shift_reason: str | None
+    shift_reason: ShiftReason | None
 
 
 def notice_key(obligation: ObligationKey, occurrence: str, kind: NoticeKind, number: int) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from core.calendar import WorkingCalendar, month_of
+from core.calendar import ShiftReason, WorkingCalendar, month_of
 from core.deadlines import Obligation, ObligationKey, Occurrence, ReminderSettings
 from core.errors import DomainError
 from core.plan import Frequency, Plan, PlanTask, RecurringDue, UnitGroup
@@ -84,7 +84,7 @@ class DigestItem:
     section: Section
     quota: QuotaStanding | None = None
     # Why `due` is not the day the plan wrote, in one clause (core.deadlines.due_note).
-    shift_reason: str | None = None
+    shift_reason: ShiftReason | None = None
 
     @property
     def unit_key(self) -> str:

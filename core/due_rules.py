@@ -55,8 +55,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypeAlias
 
-from core.calendar import WorkingCalendar
-from core.dates import format_date_vi
+from core.calendar import ShiftKind, ShiftReason, WorkingCalendar
 from core.text import fold
 
 # --------------------------------------------------------------------------------------------
@@ -352,20 +351,18 @@ class Deadline:
 
     `name` tells it apart from the rule's other due days ("once", "2018-03", "2018-Q1",
     "award_presentation@2018-09-20"); `nominal` is the last day the words allow, `due` the
-    working day it is due; `reason`, one short Vietnamese clause, says why `due` is that
-    day when the words do not name it ("30/12/2017 là Thứ Bảy"), or is None.
+    working day it is due; `reason` says why `due` is that day when the words do not name
+    it (30/12/2017 is a Saturday), or is None: codes and values, which the catalogues word.
     """
 
     name: str
     nominal: date
     due: date
-    reason: str | None
+    reason: ShiftReason | None
 
 
 ONCE = "once"
 """The name of the one due day of a task done once."""
-
-_QUARTER_NAMES = ("I", "II", "III", "IV")
 
 
 def _month_end(year: int, month: int) -> date:
@@ -373,29 +370,28 @@ def _month_end(year: int, month: int) -> date:
     return first_of_next - timedelta(days=1)
 
 
-def by_day(calendar: WorkingCalendar, last_day: date) -> tuple[date, str | None]:
+def by_day(calendar: WorkingCalendar, last_day: date) -> tuple[date, ShiftReason | None]:
     """Return the last working day on or before `last_day`, and why if it is not that day.
 
-    The reason names the days off in between: "30/12/2017 là Thứ Bảy".
+    The reason names the days off in between (30/12/2017, a Saturday).
     """
     due = calendar.previous_working_day(last_day)
     if due == last_day:
         return due, None
-    return due, calendar.days_off_clause(due + timedelta(days=1), last_day)
-
-
-def _period_end(calendar: WorkingCalendar, name: str, last_day: date, period: str) -> Deadline:
-    due = calendar.previous_working_day(last_day)
-    return Deadline(name, last_day, due, f"ngày làm việc cuối cùng của {period}")
+    days_off = calendar.days_off(due + timedelta(days=1), last_day)
+    return due, ShiftReason(ShiftKind.DAYS_OFF, days_off)
 
 
 def _month(calendar: WorkingCalendar, name: str, year: int, month: int) -> Deadline:
-    return _period_end(calendar, name, _month_end(year, month), f"tháng {month}/{year}")
+    last = _month_end(year, month)
+    reason = ShiftReason(ShiftKind.PERIOD_END, month=month, year=year)
+    return Deadline(name, last, calendar.previous_working_day(last), reason)
 
 
 def _quarter(calendar: WorkingCalendar, name: str, year: int, quarter: int) -> Deadline:
     last = _month_end(year, quarter * 3)
-    return _period_end(calendar, name, last, f"quý {_QUARTER_NAMES[quarter - 1]}/{year}")
+    reason = ShiftReason(ShiftKind.PERIOD_END, quarter=quarter, year=year)
+    return Deadline(name, last, calendar.previous_working_day(last), reason)
 
 
 def _monthly_by_day(calendar: WorkingCalendar, rule: MonthlyDue, year: int) -> list[Deadline]:
@@ -427,8 +423,12 @@ def deadlines(
                 return []
             nominal = rule.due_for(event_day)
             due, moved = by_day(calendar, nominal)
-            why = f"{rule.days_before} ngày trước ngày dự kiến {format_date_vi(event_day)}"
-            reason = f"{why}; {moved}" if moved else why
+            reason = ShiftReason(
+                ShiftKind.BEFORE_EVENT,
+                moved.days_off if moved else (),
+                days=rule.days_before,
+                event_day=event_day,
+            )
             return [Deadline(f"{rule.event}@{event_day.isoformat()}", nominal, due, reason)]
         case MonthDue():
             return [_month(calendar, ONCE, rule.year or year, rule.month)]

@@ -11,7 +11,7 @@ from enum import StrEnum
 ERASED_PERSON = 0
 
 # Bump when the privacy notice's text changes: a consent proves agreement to one version only.
-PRIVACY_NOTICE_VERSION = "2026-12-04"
+PRIVACY_NOTICE_VERSION = "2026-12-04b"
 
 SUPPORTED_LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"

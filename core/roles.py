@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 from core.errors import DomainError
 from core.org import Validity
+from core.text import fold
 
 
 class Role(StrEnum):
@@ -20,6 +22,46 @@ class Role(StrEnum):
     SECRETARIAT = "secretariat"  # the council's standing office: every unit
     COUNCIL_MEMBER = "council_member"  # reads what is proposed to the council
     ADMIN = "admin"  # grants roles
+
+
+# How people type a role, folded (`core.text.fold`): the Vietnamese names, with or without
+# diacritics ("cán bộ", "can bo"), the English names the catalogue shows, and the code's own
+# values. A role is shown by its Vietnamese name; the code's value is for the code only.
+ROLE_NAMES: Mapping[str, Role] = MappingProxyType(
+    {
+        "can bo": Role.OFFICER,
+        "can bo don vi": Role.OFFICER,
+        "officer": Role.OFFICER,
+        "thuong truc": Role.SECRETARIAT,
+        "co quan thuong truc": Role.SECRETARIAT,
+        "van phong thuong truc": Role.SECRETARIAT,
+        "can bo thuong truc": Role.SECRETARIAT,
+        "standing office": Role.SECRETARIAT,
+        "secretariat": Role.SECRETARIAT,
+        "thanh vien hoi dong": Role.COUNCIL_MEMBER,
+        "hoi dong": Role.COUNCIL_MEMBER,
+        "council member": Role.COUNCIL_MEMBER,
+        "quan tri": Role.ADMIN,
+        "quan tri vien": Role.ADMIN,
+        "admin": Role.ADMIN,
+    }
+)
+_LONGEST_ROLE_NAME = max(len(name.split()) for name in ROLE_NAMES)
+
+
+def read_role(text: str) -> tuple[Role, str] | None:
+    """Read the role named at the start of ``text``; return it and the words after it.
+
+    "thành viên hội đồng", "thanh vien hoi dong" and "council_member" all name the same
+    role; the longest name wins, so "cán bộ thường trực hang bac" is the standing office's
+    officer with "hang bac" left over. None when ``text`` starts with no role's name.
+    """
+    words = text.split()
+    for count in range(min(len(words), _LONGEST_ROLE_NAME), 0, -1):
+        role = ROLE_NAMES.get(fold(" ".join(words[:count])))
+        if role is not None:
+            return role, " ".join(words[count:])
+    return None
 
 
 # Roles whose holder acts on nominations of every unit.

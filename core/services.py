@@ -147,7 +147,7 @@ async def has_consent(uow: UnitOfWork, user_id: int) -> bool:
 async def consent_to_renew(uow: UnitOfWork, user_id: int, *, today: date) -> Consent | None:
     """Return the resident's consent if it is to an earlier privacy notice: ask them again.
 
-    A new version of the notice is shown, with «Tôi đồng ý», at the person's next
+    A new version of the notice is shown, with “Tôi đồng ý”, at the person's next
     interaction, whatever it is. Not to someone who withdrew (nothing rests on their consent
     any more), nor who never agreed (they are shown the notice where something needs it),
     nor to a member of staff holding a role today: their work with the bot rests on their

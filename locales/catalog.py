@@ -4,6 +4,10 @@
 ``N_("...")`` labels in ``bot/`` and updates ``vi`` and ``en``: new messages are added (in
 Vietnamese, the source language, ``msgstr`` starts equal to ``msgid``; in English it starts
 empty and a test fails until it is translated), obsolete ones dropped.
+
+Counted messages come from ``ngettext(singular, plural, n, ...)`` in templates: their id is
+the pair, and each catalog holds as many forms as its ``Plural-Forms`` says (Vietnamese one,
+English two).
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ LOCALES = ("vi", "en")
 _METHODS = [("**.py", "python")]
 _TEMPLATE_METHODS = [("**.j2", "jinja2.ext:babel_extract")]
 _TEMPLATE_OPTIONS = {"**.j2": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
-_KEYWORDS = {"N_": None, "_": None, "gettext": None}
+_KEYWORDS = {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2)}
+
+MessageId = str | tuple[str, str]
+"""A message's id: its text, or the singular and plural of a counted message."""
 
 
-def extract() -> dict[str, list[tuple[str, int]]]:
+def extract() -> dict[MessageId, list[tuple[str, int]]]:
     """Return every message id with the places it comes from."""
-    found: dict[str, list[tuple[str, int]]] = {}
+    found: dict[MessageId, list[tuple[str, int]]] = {}
     sources = [
         (LOCALES_DIR / "templates", _TEMPLATE_METHODS, _TEMPLATE_OPTIONS, "locales/templates"),
         (ROOT / "bot", _METHODS, {}, "bot"),
@@ -38,7 +45,10 @@ def extract() -> dict[str, list[tuple[str, int]]]:
         for filename, lineno, message, _comments, _context in extract_from_dir(
             str(folder), methods, options, keywords=_KEYWORDS, strip_comment_tags=True
         ):
-            if isinstance(message, str) and message:
+            if isinstance(message, tuple) and len(message) == 2 and all(message):
+                singular, plural = message
+                found.setdefault((singular, plural), []).append((f"{prefix}/{filename}", lineno))
+            elif isinstance(message, str) and message:
                 found.setdefault(message, []).append((f"{prefix}/{filename}", lineno))
     return found
 
@@ -57,6 +67,13 @@ def read_catalog(locale: str) -> Catalog:
         return read_po(po_file, locale=locale, domain=DOMAIN)
 
 
+def is_translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    """Tell whether a message's translation has every form it needs."""
+    if isinstance(string, (tuple, list)):
+        return bool(string) and all(string)
+    return bool(string)
+
+
 def update() -> dict[str, int]:
     """Bring both catalogs in step with the sources; return how many messages each lacks."""
     messages = extract()
@@ -64,18 +81,42 @@ def update() -> dict[str, int]:
     for locale in LOCALES:
         old = read_catalog(locale)
         new = Catalog(locale=locale, domain=DOMAIN, project="ntvt-bot", fuzzy=False)
-        for msgid, locations in sorted(messages.items()):
+        forms = new.num_plurals
+        for msgid, locations in sorted(messages.items(), key=lambda item: _sort_key(item[0])):
             previous = old.get(msgid)
-            translation = previous.string if previous is not None and previous.string else ""
-            if locale == SOURCE_LOCALE and not translation:
+            translation: str | tuple[str, ...] = ""
+            if previous is not None and is_translated(previous.string):
+                kept = previous.string
+                translation = kept if isinstance(kept, str) else tuple(kept or ())
+            if isinstance(msgid, tuple):
+                translation = _plural_forms(msgid, translation, forms, locale == SOURCE_LOCALE)
+            elif locale == SOURCE_LOCALE and not translation:
                 translation = msgid
             new.add(msgid, translation, locations=sorted(set(locations)))
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as po_file:
             write_po(po_file, new, width=100, omit_header=False, sort_output=True)
-        untranslated[locale] = sum(1 for m in new if m.id and not m.string)
+        untranslated[locale] = sum(1 for m in new if m.id and not is_translated(m.string))
     return untranslated
+
+
+def _sort_key(msgid: MessageId) -> str:
+    return msgid[0] if isinstance(msgid, tuple) else msgid
+
+
+def _plural_forms(
+    msgid: tuple[str, str], previous: str | tuple[str, ...], forms: int, source: bool
+) -> tuple[str, ...]:
+    """Return a counted message's forms: the earlier ones if right in number, else blanks.
+
+    In the source language every form starts as the singular (Vietnamese has one form).
+    """
+    if isinstance(previous, tuple) and len(previous) == forms:
+        return previous
+    if source:
+        return (msgid[0],) * forms
+    return ("",) * forms
 
 
 if __name__ == "__main__":

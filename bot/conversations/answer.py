@@ -22,7 +22,7 @@ ANSWER_MAX = 2000
 
 
 def start_data(nomination_id: int) -> str:
-    """Return the data of the nominator's «answer the officer» button for a case."""
+    """Return the data of the nominator's “answer the officer” button for a case."""
     return button_data(FLOW, 0, "start", str(nomination_id))
 
 

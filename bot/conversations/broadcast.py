@@ -283,7 +283,7 @@ def _typed_units(turn: Turn, typed: str) -> list[str]:
             if result.best.key not in keys:
                 keys.append(result.best.key)
             continue
-        missing.append(f"«{name[:60]}»")
+        missing.append(f"“{name[:60]}”")
         close.extend(
             s.candidate.name for s in result.candidates[:3] if s.candidate.name not in close
         )

@@ -41,5 +41,5 @@ def nav_button(turn: Turn, flow: str, token: int, label: str, action: str) -> Bu
 
 
 def cancel_button(turn: Turn, flow: str, token: int) -> Button:
-    """Build the dialog's «✖️ Hủy» button."""
+    """Build the dialog's “✖️ Hủy” button."""
     return nav_button(turn, flow, token, CANCEL, "cancel")

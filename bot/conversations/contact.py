@@ -1,7 +1,7 @@
 """``/lienhe``: a resident's question to the ward, and the standing office's answer, in chat.
 
 The resident types the question (one step); the secretariat is told, each with a
-«✍️ Trả lời» button; whoever presses it first types the answer (one step), which goes
+“✍️ Trả lời” button; whoever presses it first types the answer (one step), which goes
 back to the resident. Who may answer, and that a question is answered once, is
 :mod:`core.contact`'s to decide.
 """
@@ -62,7 +62,7 @@ async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """«✍️ Trả lời» under a question: open the answer for whoever may give it."""
+    """“✍️ Trả lời” under a question: open the answer for whoever may give it."""
     turn.clear_buttons()
     if incoming.action != "reply" or not (incoming.arg or "").isdigit():
         stale_button(turn)

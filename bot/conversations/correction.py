@@ -56,11 +56,11 @@ CONFIRM = "confirm"
 MY_PHONE = "phone"
 MY_NAME = "name"
 CASE = "case"
-# The action of a button that opens the menu from elsewhere (``/dulieu``'s «✏️ Sửa»).
+# The action of a button that opens the menu from elsewhere (``/dulieu``'s “✏️ Sửa”).
 START = "start"
 
 MY_PHONE_LABEL = N_("📞 Số điện thoại của tôi")
-MY_NAME_LABEL = N_("👤 Tên Bot lưu cho tôi")
+MY_NAME_LABEL = N_("👤 Tên hệ thống lưu cho tôi")
 SAVE = N_("✅ Lưu thay đổi")
 RETYPE = N_("✏️ Gõ lại")
 # Longest nominee name shown on a case's button.
@@ -79,7 +79,7 @@ async def start(turn: Turn) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """«✏️ Sửa» under ``/dulieu`` (no dialog open): open the menu; any other press is stale."""
+    """“✏️ Sửa” under ``/dulieu`` (no dialog open): open the menu; any other press is stale."""
     if incoming.action != START:
         stale_button(turn)
         return

@@ -1,8 +1,8 @@
 """``/xoadulieu`` (``/erase``): a person erases their data, after seeing what goes and what stays.
 
 One message shows the plan (:func:`core.personal_data.plan_erasure`: which cases are erased,
-which are kept for the council's record and why) with «🗑 Xóa dữ liệu của tôi» and «Giữ
-nguyên». The buttons carry the plan's fingerprint: pressed after the plan changed (a case
+which are kept for the council's record and why) with “🗑 Xóa dữ liệu của tôi” and “Giữ
+nguyên”. The buttons carry the plan's fingerprint: pressed after the plan changed (a case
 proposed to the council meanwhile, say), they erase nothing and the new plan is shown.
 
 The answer to the erasure is the last thing the bot says to someone it no longer knows: it

@@ -1,9 +1,9 @@
 """``/dulieu`` (``/mydata``): what the bot holds about me, and the full copy as files.
 
 The person sees their data grouped and short (:func:`core.personal_data.personal_data`
-decides what that is and that only they see it, in their private chat). «📦 Nhận bản sao
-đầy đủ» queues the copy as two documents made when they are sent (:mod:`bot.personal_copy`);
-«🖼 Gửi lại ảnh, tài liệu» re-sends the files they sent, by Telegram's file ids; «✏️ Sửa»
+decides what that is and that only they see it, in their private chat). “📦 Nhận bản sao
+đầy đủ” queues the copy as two documents made when they are sent (:mod:`bot.personal_copy`);
+“🖼 Gửi lại ảnh, tài liệu” re-sends the files they sent, by Telegram's file ids; “✏️ Sửa”
 opens the correction (:mod:`bot.conversations.correction`).
 
 The buttons name nobody: a press gives the presser's own data or nothing. They are signed
@@ -88,7 +88,9 @@ def flow() -> Flow:
     return Flow(
         "mydata",
         key=FLOW,
-        commands=(Command(("dulieu", "mydata"), show, N_("Xem dữ liệu của tôi mà Bot đang lưu")),),
+        commands=(
+            Command(("dulieu", "mydata"), show, N_("Xem dữ liệu của tôi mà hệ thống đang lưu")),
+        ),
         on_button=on_button,
         before_renewal=True,  # the right of access, whatever notice was agreed to
     )

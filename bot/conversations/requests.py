@@ -3,7 +3,7 @@
 The resident picks the kind (a complaint, the correction of a decided case, something else)
 and types the request; they are told its number and its two last days (acknowledged within
 2 working days, done within 15 days: :mod:`core.requests` counts them). The secretariat is
-told, each with «📥 Tiếp nhận» and «✅ Trả kết quả»; ``/xulyyeucau`` lists what is open with
+told, each with “📥 Tiếp nhận” and “✅ Trả kết quả”; ``/xulyyeucau`` lists what is open with
 its clocks. Acknowledging tells the resident at once; closing asks the officer for the
 outcome (one step), which goes to the resident. Who may handle a request, and that each
 step happens once, is :mod:`core.data_requests`'s to decide; the reminders before each clock
@@ -45,7 +45,7 @@ ACK = "ack"
 DONE = "done"
 KIND_LABELS = {
     RequestKind.COMPLAINT: N_("Khiếu nại về việc xử lý dữ liệu"),
-    RequestKind.CORRECTION: N_("Sửa thông tin hồ sơ đã có quyết định"),
+    RequestKind.CORRECTION: N_("Sửa thông tin đề cử đã có quyết định"),
     RequestKind.OTHER: N_("Yêu cầu khác về dữ liệu của tôi"),
 }
 ACK_LABEL = N_("📥 Tiếp nhận số %(number)s")
@@ -94,7 +94,7 @@ async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """«📥 Tiếp nhận» or «✅ Trả kết quả» under a request: for whoever handles requests."""
+    """“📥 Tiếp nhận” or “✅ Trả kết quả” under a request: for whoever handles requests."""
     turn.clear_buttons()
     if incoming.action not in (ACK, DONE) or not (incoming.arg or "").isdigit():
         stale_button(turn)

@@ -90,7 +90,7 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
         action = None
     # A correction (Action.CORRECT) is no transition an officer's button can make.
     if action is None or action not in TRANSITIONS or incoming.token != version(nomination):
-        turn.callback_notice = turn.label(N_("Hồ sơ đã thay đổi. Xin xem thẻ mới."))
+        turn.callback_notice = turn.label(N_("Hồ sơ đã thay đổi. Xin xem thông tin mới nhất."))
         await _after(turn, actor, nomination, "officer/stale")
         return
     requirement = TRANSITIONS[action].requires

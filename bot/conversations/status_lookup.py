@@ -21,7 +21,7 @@ from core.workflow import Action, allowed_actions
 
 FLOW = "s"
 STOP_ACTION = "quiet"
-STOP_CONTACT = N_("🔕 Không liên hệ tôi về hồ sơ này nữa")
+STOP_CONTACT = N_("🔕 Không liên hệ tôi về đề cử này nữa")
 STEP = "code"
 
 
@@ -119,7 +119,7 @@ async def show(turn: Turn, text: str) -> None:
 
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
-    """«Không liên hệ tôi về hồ sơ này nữa»: the nominator objects to more contact about it."""
+    """“Không liên hệ tôi về hồ sơ này nữa”: the nominator objects to more contact about it."""
     turn.clear_buttons()
     if incoming.action != STOP_ACTION or not (incoming.arg or "").isdigit():
         refuse_case(turn)

@@ -1,6 +1,6 @@
 """``/rutdongy``: a resident takes back their consent, after one sentence on what that stops.
 
-Two buttons, no dialog: «✅ Rút lại đồng ý» withdraws at once, «Giữ nguyên» keeps it. What
+Two buttons, no dialog: “✅ Rút lại đồng ý” withdraws at once, “Giữ nguyên” keeps it. What
 withdrawing stops is :func:`core.services.withdraw_consent`'s to decide.
 """
 

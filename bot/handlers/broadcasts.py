@@ -138,6 +138,6 @@ def flow() -> Flow:
 
 
 def stop_flow() -> Flow:
-    """Return the flow of the «stop this announcement» buttons."""
+    """Return the flow of the “stop this announcement” buttons."""
     # Objecting to announcements needs no agreement to a new privacy notice first.
     return Flow("broadcast stop", key=STOP, on_button=on_stop, before_renewal=True)

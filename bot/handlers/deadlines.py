@@ -346,7 +346,7 @@ async def file_dossier(turn: Turn) -> None:
 
 
 def flow() -> Flow:
-    """Return the deadlines' flow: its commands and the «done» buttons of notices."""
+    """Return the deadlines' flow: its commands and the “done” buttons of notices."""
     return Flow(
         "deadlines",
         key=DONE,

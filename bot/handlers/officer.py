@@ -25,7 +25,7 @@ from core.review import (
     visible_case,
     who_saw,
 )
-from core.roles import INVITATION_PREFIX, NotAllowedError, Role, may_manage_roles
+from core.roles import INVITATION_PREFIX, NotAllowedError, Role, may_manage_roles, read_role
 from core.text import fold
 from core.workflow import ClaimedByOtherError
 
@@ -255,22 +255,22 @@ async def invite_command(turn: Turn) -> None:
     if not may_manage_roles(actor):
         turn.say("officer/not_allowed")
         return
-    words = turn.command_args.split(maxsplit=1)
-    role = next((r for r in Role if words and r.value == words[0].lower()), None)
-    if role is None:
+    read = read_role(turn.command_args)
+    if read is None:
         turn.say(
             "officer/invite_usage",
-            roles=[r.value for r in Role],
+            roles=list(Role),
             example=turn.rt.directory.example_unit(turn.today),
         )
         return
+    role, unit_words = read
     unit_key = None
     if role is Role.OFFICER:
-        matched = turn.rt.directory.matcher_on(turn.today).match(words[1] if len(words) > 1 else "")
+        matched = turn.rt.directory.matcher_on(turn.today).match(unit_words)
         if matched.best is None:
             turn.say(
                 "officer/invite_usage",
-                roles=[r.value for r in Role],
+                roles=list(Role),
                 example=turn.rt.directory.example_unit(turn.today),
             )
             return

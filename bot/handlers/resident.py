@@ -271,7 +271,7 @@ def flows() -> list[Flow]:
             key=status_lookup.FLOW,
             commands=(
                 Command(
-                    ("status", "tracuu"), status, N_("Tra cứu hồ sơ theo mã"), N_("[MÃ_HỒ_SƠ]")
+                    ("status", "tracuu"), status, N_("Tra cứu đề cử theo mã"), N_("[MÃ_ĐỀ_CỬ]")
                 ),
             ),
             on_input=status_lookup.handle,

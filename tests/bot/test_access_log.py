@@ -11,14 +11,14 @@ from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
 from core.roles import Role
 from tests.bot.conftest import FakeClock, RunningBot
-from tests.bot.flows import agree_and_start, answer_steps, press, say
+from tests.bot.flows import agree_and_start, answer_steps, press, say, say_and_leave
 from tests.security.people import CODE, HANG_BAC, grant
 
 
 async def _file_with_phone(user: SimUser) -> str:
     await agree_and_start(user)
     await answer_steps(user, "phone", name="Trần Văn Dũng")
-    await say(user, "0912 345 678")
+    await say_and_leave(user, "0912 345 678")
     await press(user, "Không cần")
     done = await press(user, "✅ Gửi")
     found = CODE.search(done.text)
@@ -45,7 +45,10 @@ async def test_the_office_reads_who_opened_a_case_and_what_they_saw(
     assert f"Ai đã mở hồ sơ {code}" in log.text
     lines = [line for line in log.text.splitlines() if "·" in line]
     assert len(lines) == 1, log.text  # the officer's card; not the nominator's own look
-    assert "Cán bộ Xuân · thẻ hồ sơ · thấy số điện thoại người đề cử · để xử lý hồ sơ" in lines[0]
+    assert (
+        "Cán bộ Xuân · thông tin hồ sơ · thấy số điện thoại người đề cử · để xử lý hồ sơ"
+        in lines[0]
+    )
     assert "Vân" not in log.text
 
 

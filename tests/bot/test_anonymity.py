@@ -87,7 +87,7 @@ async def _support(user: SimUser, code: str) -> None:
     await fill_nomination(user, name="nguyen van binh", ward="hoan kiem")
     offer = await press(user, "✅ Gửi")
     assert code in offer.text
-    thanks = await press(user, f"🤝 Ủng hộ hồ sơ {code}")
+    thanks = await press(user, f"🤝 Cùng đề cử {code}")
     assert "Cảm ơn" in thanks.text
 
 
@@ -119,7 +119,7 @@ async def _look(user: SimUser, code: str, seen: Seen) -> None:
     card = await say(user, f"/status {code}")
     seen.add("card", card.text)
     if "Lịch sử" in card.text:
-        seen.add("history", card.text.split("Lịch sử", 1)[1].split("Người ủng hộ", 1)[0])
+        seen.add("history", card.text.split("Lịch sử", 1)[1].split("Số người cùng đề cử", 1)[0])
     files = [label for row in card.buttons for label in row if label.startswith("📎")]
     if files:
         await user.press_on(card, files[0])
@@ -163,13 +163,15 @@ async def test_every_viewer_sees_the_nominator_only_where_the_rule_allows(
         assert views.shows("card", SUPPORTER) == (key in VERIFYING_STAFF), (key, views.views)
 
     member = seen["council_member"]
-    assert member.shows("history", "Người đề cử bổ sung: " + ANSWER)
+    assert member.shows("history", "Người đề cử đã bổ sung thông tin: " + ANSWER)
     assert member.shows("files", "") and member.shows("card", "Nguyễn Văn Bình")
     if anonymous:
-        assert member.shows("history", "🔒 Người đề cử · Người đề cử bổ sung")
+        assert member.shows("history", "🔒 Người đề cử · Người đề cử đã bổ sung thông tin")
         assert member.shows("card", "giữ kín danh tính")
     for key in VERIFYING_STAFF:
-        assert seen[key].shows("history", f"{NOMINATOR} · Người đề cử bổ sung: {ANSWER}")
+        assert seen[key].shows(
+            "history", f"{NOMINATOR} · Người đề cử đã bổ sung thông tin: {ANSWER}"
+        )
     # The officers are told that the nominator answered, never by whom.
     assert seen["officer"].shows("notices", ANSWER)
     # Residents and other units' officers see a status, not the case.

@@ -193,7 +193,7 @@ async def test_a_ward_announcement_reaches_the_wards_and_the_all_subscribers_onl
     ask = await press(officer, BY_WARD)
     assert "gõ tên phường" in ask.text
     unknown = await say(officer, "hoan kiem, khu vuc khong co")
-    assert "Chưa tìm thấy: «khu vuc khong co»" in unknown.text
+    assert "Chưa tìm thấy: “khu vuc khong co”" in unknown.text
     assert "gõ tên phường" in unknown.text  # the same question again
 
     await officer.send_text("hoàn kiếm")
@@ -357,7 +357,7 @@ async def test_a_campaign_is_launched_and_a_resident_subscribes_from_its_announc
     assert "Ngày kết thúc phải từ ngày bắt đầu (20/11/2026)" in before.text
     await say(officer, "31/12/2026")
     text_ask = await say(officer, "Trồng và chăm sóc cây xanh ở mọi tổ dân phố.")
-    assert f"phát động phong trào «{title}»" in text_ask.text
+    assert f"phát động phong trào “{title}”" in text_ask.text
 
     await officer.send_text("Hưởng ứng phong trào Hà Nội xanh!")
     announcement, summary = await officer.wait_for_messages(2)
@@ -366,7 +366,7 @@ async def test_a_campaign_is_launched_and_a_resident_subscribes_from_its_announc
     assert "Thời gian: từ 20/11/2026 đến 31/12/2026" in summary.text
     assert "Sẽ gửi tới 1 người" in summary.text
     number, sent = await _send(officer)
-    assert f"Đã phát động phong trào «{title}»" in sent
+    assert f"Đã phát động phong trào “{title}”" in sent
     await _until_done(rt, number)
 
     received = await resident.next_message(timeout=10)

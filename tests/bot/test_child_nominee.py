@@ -31,7 +31,7 @@ async def _support(user: SimUser, code: str) -> None:
     await agree_and_start(user)
     await fill_nomination(user, name="tran thu ha")
     offer = await press(user, "✅ Gửi")
-    await press(user, f"🤝 Ủng hộ hồ sơ {code}")
+    await press(user, f"🤝 Cùng đề cử {code}")
     assert code in offer.text
 
 

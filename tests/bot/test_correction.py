@@ -54,10 +54,10 @@ async def test_a_resident_fixes_their_phone_on_every_case_being_verified(
     assert ["✏️ Sửa"] in data.buttons
     menu = await press(user, "✏️ Sửa")
     assert "Sửa dữ liệu của Anh/Chị" in menu.text and "Đề cử đang xác minh: 2" in menu.text
-    assert ["📞 Số điện thoại của tôi", "👤 Tên Bot lưu cho tôi"] in menu.buttons
+    assert ["📞 Số điện thoại của tôi", "👤 Tên hệ thống lưu cho tôi"] in menu.buttons
     asked = await press(user, "📞 Số điện thoại của tôi")
     assert "<b>Số điện thoại</b> của Anh/Chị" in asked.html, "the nomination's own question"
-    assert "Bước" not in asked.text and "Hiện Bot đang lưu: (để trống)" in asked.text
+    assert "Bước" not in asked.text and "Hiện hệ thống đang lưu: (để trống)" in asked.text
 
     wrong = await say(user, "12345")
     assert "Số điện thoại chưa đúng" in wrong.text, "re-asked with the reason"
@@ -94,17 +94,17 @@ async def test_a_typo_in_a_nomination_is_fixed_and_its_officer_sees_it_in_the_hi
     await _open_case(resident, code)
     asked = await press(resident, "Tên người được đề cử")
     assert "<b>họ và tên</b> người được đề cử" in asked.html, "the nomination's own question"
-    assert "Hiện Bot đang lưu: Nguyen Van Bihn" in asked.text
+    assert "Hiện hệ thống đang lưu: Nguyen Van Bihn" in asked.text
     short = await say(resident, "B")
     assert "Tên cần có từ 2 đến 200 ký tự" in short.text
     same = await say(resident, "Nguyen Van Bihn")
-    assert "giống hệt nội dung Bot đang lưu" in same.text
+    assert "giống hệt nội dung hệ thống đang lưu" in same.text
     confirm = await say(resident, "Nguyễn Văn Bình")
     assert "Trước: Nguyen Van Bihn" in confirm.text and "Sau: Nguyễn Văn Bình" in confirm.text
     saved = await press(resident, "✅ Lưu thay đổi")
-    assert f"Hồ sơ {code}: đã sửa mục «Tên người được đề cử»" in saved.text
+    assert f"Đề cử {code}: đã sửa mục “Tên người được đề cử”" in saved.text
     told = await officer.next_message()
-    assert f"Người đề cử vừa sửa mục «Tên người được đề cử» của hồ sơ {code}" in told.text
+    assert f"Người đề cử vừa sửa mục “Tên người được đề cử” của hồ sơ {code}" in told.text
     assert "Bình" not in told.text and told.buttons == [["📂 Mở hồ sơ"]]
 
     card = await say(officer, f"/status {code}")
@@ -135,7 +135,7 @@ async def test_a_case_past_verification_is_refused_with_the_way_to_ask_an_office
     data = next(d for row in menu.callback_data for d in row if d and ":case:" in d)
     await resident.send_callback(data, menu)
     refused = await resident.next_message()
-    assert f"Hồ sơ {code} đang ở trạng thái «Đã đề xuất lên Hội đồng»" in refused.text
+    assert f"Đề cử {code} đang ở trạng thái “Đã đề xuất lên Hội đồng”" in refused.text
     assert "/lienhe" in refused.text
     again = await say(resident, "/suadulieu")
     assert not any(code in label for row in again.buttons for label in row)
@@ -179,14 +179,14 @@ async def test_the_name_chosen_stays_whatever_telegram_calls_them(
     user = api.user(4141, "Lan 🌸")
     await nominate(user)
     await say(user, "/suadulieu")
-    asked = await press(user, "👤 Tên Bot lưu cho tôi")
-    assert "Hiện Bot đang lưu: Lan 🌸" in asked.text
+    asked = await press(user, "👤 Tên hệ thống lưu cho tôi")
+    assert "Hiện hệ thống đang lưu: Lan 🌸" in asked.text
     digits = await say(user, "12345")
     assert "Tên cần có từ 2 đến 200 ký tự và có chữ cái" in digits.text
     confirm = await say(user, "Trần Thị Lan")
     assert "Trước: Lan 🌸" in confirm.text and "Sau: Trần Thị Lan" in confirm.text
     saved = await press(user, "✅ Lưu thay đổi")
-    assert "Từ nay Bot lưu tên của Anh/Chị là Trần Thị Lan" in saved.text
+    assert "Từ nay hệ thống lưu tên của Anh/Chị là Trần Thị Lan" in saved.text
 
     await user.send_command("/start")
     welcome = await user.next_message()
@@ -212,7 +212,7 @@ async def test_a_correction_under_way_continues_after_a_restart(
         confirm = await user.next_message(timeout=10)
         assert "Sau: " + NEW_DEED in confirm.text
         saved = await press(user, "✅ Lưu thay đổi")
-        assert "đã sửa mục «Việc tốt»" in saved.text
+        assert "đã sửa mục “Việc tốt”" in saved.text
         async with runtime.uow() as uow:
             case = await uow.nominations.get_by_code(TrackingCode(code))
     assert case is not None and case.deed == NEW_DEED

@@ -401,9 +401,9 @@ def test_a_year_of_digests_one_per_officer_per_working_day_none_on_days_off(
     # Every task of a digest quotes the plan's own words for its time.
     for digest in everything:
         lead = [i for i in digest.items if i.section != "fyi"]
-        assert digest.text.count("Kế hoạch ghi: «") >= len(lead), digest.text
+        assert digest.text.count("Kế hoạch ghi: “") >= len(lead), digest.text
     task_14_text = next(d.text for d in digests[LY_THAI_TO] if d.of(14))
-    assert "Kế hoạch ghi: «Trước ngày 02/11/2018»" in task_14_text
+    assert "Kế hoạch ghi: “Trước ngày 02/11/2018”" in task_14_text
 
     # A task nobody reports done: the cluster chief's year-end review (task 14, "Trước
     # ngày 02/11/2018", due Thursday 01/11) is in the digests of its reminder days, of its

@@ -65,9 +65,9 @@ async def test_one_digest_arrives_once_with_each_task_its_plan_wording_and_butto
     # first. Task 3 ("Trước ngày 08/01/2018", a Monday): due Friday 05/01.
     urgent, coming = digest.text.split("Sắp đến hạn")
     assert "Cần làm ngay" in urgent and "Nhiệm vụ 1:" in urgent and "quá 1 ngày làm việc" in urgent
-    assert "Kế hoạch ghi: «Trước ngày 31/12/2017» (30/12/2017 là Thứ Bảy)" in urgent
+    assert "Kế hoạch ghi: “Trước ngày 31/12/2017” (30/12/2017 là Thứ Bảy)" in urgent
     assert "Nhiệm vụ 3:" in coming and "Hạn: 05/01/2018 · còn 3 ngày làm việc" in coming
-    assert "«Trước ngày 08/01/2018» (06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật)" in coming
+    assert "“Trước ngày 08/01/2018” (06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật)" in coming
     assert [label for row in digest.buttons for label in row] == [
         "✅ Đã hoàn thành · 1 · 29/12",
         "✅ Đã hoàn thành · 3 · 05/01",
@@ -183,7 +183,7 @@ async def test_deadlines_lists_what_is_coming_for_my_unit(
     await _officer(year_2018, clock, officer.id)
     listing = await say(officer, "/deadlines")
     assert "Nhiệm vụ 3:" in listing.text and "hạn 05/01/2018" in listing.text
-    assert "Kế hoạch ghi: «Trước ngày 08/01/2018»" in listing.text
+    assert "Kế hoạch ghi: “Trước ngày 08/01/2018”" in listing.text
     assert any(label.startswith("✅ Đã hoàn thành · 3") for row in listing.buttons for label in row)
     done = await press(
         officer,
@@ -200,7 +200,7 @@ async def test_deadlines_lists_what_is_coming_for_my_unit(
     assert "Nhiệm vụ 3:" not in again.text
     resident = await say(api.user(1107, "Dân"), "/deadlines")
     assert "Các hạn sắp tới của Kế hoạch" in resident.text and "05/01/2018" in resident.text
-    assert "«Trước ngày 08/01/2018»" in resident.text
+    assert "“Trước ngày 08/01/2018”" in resident.text
     assert resident.buttons == []
 
 
@@ -232,9 +232,9 @@ async def test_registration_and_compliance_show_who_is_late(
     lines = report.text.splitlines()
     hang_bac = lines[lines.index("🔴 Phường Hàng Bạc") + 1]
     # Tasks 1 (due 29/12/2017) and 3 (due 05/01) are overdue on 10/01.
-    assert "ĐK: có" in hang_bac and "📝 0/1" in hang_bac and "⚠️ 2" in hang_bac
+    assert "Đăng ký thi đua: có" in hang_bac and "📝 0/1" in hang_bac and "⚠️ 2" in hang_bac
     hang_gai = lines[lines.index("🔴 Phường Hàng Gai") + 1]
-    assert "ĐK: chưa" in hang_gai
+    assert "Đăng ký thi đua: chưa" in hang_gai
     refused = await say(officer, "/compliance")
     assert "không có quyền" in refused.text
 
@@ -250,7 +250,7 @@ async def test_the_monthly_quota_is_told_once_with_task_19_in_the_digest(
     # the unit's standing, in its one digest; no separate quota notice.
     assert await _run(year_2018, clock, "2018-03-20") == 1
     (digest,) = officer.messages
-    assert "Nhiệm vụ 19:" in digest.text and "Kế hoạch ghi: «Hàng tháng»" in digest.text
+    assert "Nhiệm vụ 19:" in digest.text and "Kế hoạch ghi: “Hàng tháng”" in digest.text
     assert "Tháng 03/2018: đã đề xuất lên Hội đồng 0/1 trường hợp" in digest.text
     assert "✅ Đã hoàn thành · 19 · 30/03" in [label for row in digest.buttons for label in row]
     assert await _run(year_2018, clock, "2018-03-20", 10) == 0
@@ -304,7 +304,7 @@ async def test_the_secretariat_sees_which_tasks_nobody_will_be_reminded_of(
         (4, "Trước ngày 31/01/2017"),
         (7, "Hồ sơ gửi trước ngày 25/4/2017"),
     ):
-        line = f"❗ Nhiệm vụ {task}: «{written}» · ngày ghi nằm ngoài thời gian của kế hoạch"
+        line = f"❗ Nhiệm vụ {task}: “{written}” · ngày ghi nằm ngoài thời gian của kế hoạch"
         assert line in listing.text, listing.text
     # A unit's officer is not the one to correct the plan: their list stays theirs.
     assert "Không ai được nhắc" not in (await say(officer, "/deadlines")).text

@@ -48,17 +48,17 @@ async def test_a_second_report_can_support_the_first_instead_of_a_copy(
     await agree_and_start(second)
     await fill_nomination(second, name="nguyen van binh", ward="hoan kiem")
     offer = await press(second, "✅ Gửi")
-    assert code in offer.text and "ủng hộ" in offer.text
+    assert code in offer.text and "cùng đề cử" in offer.text
     assert "Quyên" not in offer.text  # nothing about the other nominator
-    thanks = await press(second, f"🤝 Ủng hộ hồ sơ {code}")
+    thanks = await press(second, f"🤝 Cùng đề cử {code}")
     assert code in thanks.text and "Cảm ơn" in thanks.text
 
     card = await say(officer, f"/status {code}")
-    assert "Người ủng hộ: 1" in card.text and "Bảo" in card.text
+    assert "Số người cùng đề cử: 1" in card.text and "Bảo" in card.text
     await press(officer, "🔍 Tiếp nhận, xác minh")
     assert "đang được xác minh" in (await first.next_message()).text
     supporter_notice = await second.next_message()
-    assert f"Về đề cử {code} mà Anh/Chị ủng hộ" in supporter_notice.text
+    assert f"Về đề cử {code} mà Anh/Chị cùng đề cử" in supporter_notice.text
 
 
 async def test_a_different_nominee_is_not_called_a_duplicate(
@@ -89,11 +89,11 @@ async def test_an_officer_merges_a_copy_and_both_nominators_are_told(
     ask = await press(officer, "🔗 Gộp hồ sơ")
     assert "mã hồ sơ sẽ giữ lại" in ask.text
     merged_card = await say(officer, survivor.lower())
-    assert "Đã gộp vào hồ sơ khác" in merged_card.text
+    assert "Đã gộp vào đề cử khác" in merged_card.text
     told_copy = await second.next_message()
     assert survivor in told_copy.text and "gộp" in told_copy.text
     told_survivor = await first.next_message()
     assert copy.group(0) in told_survivor.text
 
     card = await say(officer, f"/status {survivor}")
-    assert "Người ủng hộ: 1" in card.text and "Khoa" in card.text
+    assert "Số người cùng đề cử: 1" in card.text and "Khoa" in card.text

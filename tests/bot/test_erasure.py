@@ -108,7 +108,7 @@ async def test_a_resident_sees_withdraws_and_erases_and_nothing_of_them_is_left(
     code = await _nominate(user)
     await say(user, "/subscribe hoan kiem")
     await say(user, "/yeucau")
-    await press(user, "Sửa thông tin hồ sơ đã có quyết định")
+    await press(user, "Sửa thông tin đề cử đã có quyết định")
     filed = await say(user, f"Xin sửa lời kể: {WORD} là việc của em tôi.")
     assert "Đã nhận yêu cầu số" in filed.text
     told = await office.next_message()

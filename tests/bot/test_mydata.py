@@ -66,7 +66,7 @@ async def _nominates_with_phone_and_photo(user: SimUser) -> tuple[str, str]:
 async def _copies(
     api: LocalBotApi, user: SimUser, label: str = COPY
 ) -> dict[str, tuple[BotMessage, bytes]]:
-    """Press «📦», wait for the two documents; return each by its extension, with its bytes."""
+    """Press “📦”, wait for the two documents; return each by its extension, with its bytes."""
     await user.press(label)
     found = {}
     for message in await user.wait_for_messages(2):
@@ -100,7 +100,7 @@ async def test_a_resident_sees_each_group_and_gets_the_full_copy_and_their_files
     await say(mai, "/nominate")
     await fill_nomination(mai, name="le thi hoa")
     await press(mai, "✅ Gửi")  # the same deed: offered to support it
-    await press(mai, f"🤝 Ủng hộ hồ sơ {supported}")
+    await press(mai, f"🤝 Cùng đề cử {supported}")
     await say(mai, "/subscribe hoan kiem")
     await say(mai, "/lienhe")
     asked = re.search(r"câu hỏi số (\d+)", (await say(mai, QUESTION)).text)
@@ -159,7 +159,7 @@ async def test_a_resident_sees_each_group_and_gets_the_full_copy_and_their_files
         assert personal not in stored, "the outbox holds a reference, not the copy"
 
     again = await press(mai, FILES)
-    assert "Bot gửi lại 1 ảnh, tài liệu" in again.text
+    assert "Hệ thống gửi lại 1 ảnh, tài liệu" in again.text
     resent = await mai.next_message()
     assert resent.kind == "photo" and resent.raw["photo"][-1]["file_id"] == photo
 
@@ -198,15 +198,15 @@ async def test_who_opened_my_case_is_told_by_role_and_a_withdrawn_consent_by_its
     await grant(bot, clock, officer, Role.OFFICER, HANG_BAC)
     code, _photo = await _nominates_with_phone_and_photo(resident)
     before = await say(resident, "/dulieu")
-    assert "Ngoài Anh/Chị, chưa ai mở hồ sơ của Anh/Chị." in before.text
+    assert "Ngoài Anh/Chị, chưa ai mở đề cử của Anh/Chị." in before.text
 
     await say(officer, f"/status {code}")
     await say(resident, "/rutdongy")
     await press(resident, "✅ Rút lại đồng ý")
     shown = await say(resident, "/dulieu")
 
-    assert "Ai đã mở hồ sơ của Anh/Chị</b> (1)" in shown.html
-    opened = f"{code} · 20/11/2026 · Cán bộ của Phường Hoàn Kiếm · thẻ hồ sơ"
+    assert "Ai đã mở đề cử của Anh/Chị</b> (1)" in shown.html
+    opened = f"{code} · 20/11/2026 · Cán bộ của Phường Hoàn Kiếm · thông tin hồ sơ"
     assert f"{opened} · thấy số điện thoại của Anh/Chị" in shown.text
     assert "Phạm Minh" not in shown.text and str(officer.id) not in shown.text
     assert f"phiên bản thông báo {PRIVACY_NOTICE_VERSION} · đã rút 20/11/2026" in shown.text
@@ -224,7 +224,7 @@ async def test_before_consent_it_says_what_little_it_keeps_and_offers_no_copy(
     assert "chưa đồng ý với thông báo về dữ liệu cá nhân" in shown.text
     assert f"Mã Telegram: {stranger.id}" in shown.text and "Tiếng Việt" in shown.text
     assert "Khách" not in shown.text and "Tên hiển thị" not in shown.text, "no name kept"
-    assert "Mã hồ sơ Anh/Chị tra mà không có (lưu một giờ để chống dò mã): 1 lần" in shown.text
+    assert "Mã đề cử Anh/Chị tra mà không có (lưu một giờ để chống dò mã): 1 lần" in shown.text
     assert shown.inline_keyboard == []
     pressed = await stranger.send_callback(signed(bot, stranger, "pd:0:copy"), shown)
     assert pressed is not None

@@ -127,7 +127,7 @@ async def test_an_officer_reviews_a_case_to_commended_and_the_nominator_hears_ea
     for step in (
         "Tiếp nhận, xác minh",
         "Yêu cầu bổ sung",
-        "Người đề cử bổ sung",
+        "Người đề cử đã bổ sung thông tin",
         "Đề xuất lên Hội đồng",
         "Đưa ra Hội đồng xét",
         "Khen thưởng",
@@ -247,8 +247,12 @@ async def test_an_admin_invites_an_officer_in_chat_and_others_cannot(
     refused = await say(resident, "/invite officer hoan kiem")
     assert "không có quyền" in refused.text
     usage = await say(admin, "/invite king")
-    assert "/invite officer hoan kiem" in usage.text
-    reply = await say(admin, "/invite officer hoan kiem")
+    assert "/invite cán bộ hoan kiem" in usage.text
+    assert "Vai trò: cán bộ, thường trực, thành viên hội đồng, quản trị" in usage.text
+    assert "officer" not in usage.text
+    council = await say(admin, "/invite thanh vien hoi dong")
+    assert "Lời mời vai trò thành viên hội đồng" in council.text
+    reply = await say(admin, "/invite Cán bộ hoan kiem")
     link = re.search(r"https://t\.me/ntvt_test_bot\?start=(\S+)", reply.text)
     assert link is not None and "Phường Hoàn Kiếm" in reply.text
     welcome = await say(newcomer, f"/start {link.group(1)}")

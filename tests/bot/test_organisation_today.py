@@ -119,7 +119,7 @@ async def test_the_notice_names_no_abolished_council_after_the_reform(
 
     assert "quận" not in notice.text
     assert "Phòng Nội vụ" not in notice.text
-    assert "Bên kiểm soát dữ liệu: cơ quan thường trực Hội đồng Thi đua - Khen thưởng." in (
+    assert "Cơ quan xử lý dữ liệu: cơ quan thường trực Hội đồng Thi đua - Khen thưởng." in (
         notice.text
     )
 
@@ -133,7 +133,7 @@ async def test_with_todays_organisation_the_ward_council_speaks_and_old_wards_po
         await user.send_command("/start")
         _welcome, notice = await user.wait_for_messages(2)
         assert (
-            "Bên kiểm soát dữ liệu: Văn phòng HĐND và UBND phường Hoàn Kiếm, cơ quan thường "
+            "Cơ quan xử lý dữ liệu: Văn phòng HĐND và UBND phường Hoàn Kiếm, cơ quan thường "
             "trực của Hội đồng Thi đua - Khen thưởng phường Hoàn Kiếm." in notice.text
         )
         assert "Liên hệ: Văn phòng HĐND và UBND phường Hoàn Kiếm." in notice.text

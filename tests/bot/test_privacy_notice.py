@@ -45,13 +45,13 @@ async def test_the_notice_names_the_controller_purposes_recipients_transfer_righ
 
     text = notice.text
     assert f"phiên bản {PRIVACY_NOTICE_VERSION}" in text
-    assert f"Bên kiểm soát dữ liệu: {WARD}." in text
+    assert f"Cơ quan xử lý dữ liệu: {WARD}." in text
     for heading in (
-        "Dữ liệu và nguồn:",
+        "Dữ liệu được thu thập:",
         "Mục đích:",
-        "Ai được xem:",
+        "Người được tiếp cận dữ liệu:",
         "Chuyển ra nước ngoài:",
-        "Thời gian lưu:",
+        "Thời hạn lưu trữ:",
         "Quyền của Anh/Chị:",
         "Thời hạn trả lời:",
     ):

@@ -35,7 +35,7 @@ from tests.security.test_buttons import signed
 HOLIDAY = "2026-11-24"
 TEXT = "Hồ sơ NT-AB12-CD34 đã có quyết định nhưng ghi sai tên tôi: Trần Thị Lan."
 OUTCOME = "Đã sửa tên trong hồ sơ thành Trần Thị Lan; quyết định khen thưởng được in lại."
-CORRECTION = "Sửa thông tin hồ sơ đã có quyết định"
+CORRECTION = "Sửa thông tin đề cử đã có quyết định"
 NUMBER = re.compile(r"Đã nhận yêu cầu số (\d+)")
 REMINDER = "của người dân:"  # in every reminder, in no other message
 

@@ -108,7 +108,7 @@ async def test_a_future_date_is_refused(api: LocalBotApi, bot: RunningBot) -> No
     await agree_and_start(user)
     await answer_steps(user, "date")
     reply = await say(user, "25/12/2026")
-    assert "chưa đến" in reply.text and "Bước 5/10" in reply.text
+    assert "ngày việc tốt đã diễn ra" in reply.text and "Bước 5/10" in reply.text
     ok = await say(user, "2/11")
     assert "Bước 6/10" in ok.text
 

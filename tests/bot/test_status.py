@@ -38,7 +38,7 @@ async def test_the_nominator_sees_everything_a_stranger_only_the_status(
 async def test_an_unknown_code_says_so(api: LocalBotApi, bot: RunningBot) -> None:
     user = api.user(703, "Dũng")
     reply = await say(user, "/status NT-0000-0000")
-    assert "Không tìm thấy hồ sơ" in reply.text and "NT-0000-0000" in reply.text
+    assert "Không tìm thấy đề cử" in reply.text and "NT-0000-0000" in reply.text
     malformed = await say(user, "/status xyz")
     assert "chưa đúng dạng" in malformed.text
 
@@ -47,7 +47,7 @@ async def test_status_without_a_code_asks_for_it(api: LocalBotApi, bot: RunningB
     user = api.user(704, "Lực")
     code = await _nominate(user, "Trịnh Thị Duyên")
     ask = await say(user, "/status")
-    assert "gõ mã hồ sơ" in ask.text
+    assert "gõ mã đề cử" in ask.text
     wrong = await say(user, "không nhớ")
     assert "chưa đúng dạng" in wrong.text
     shown = await say(user, code)

@@ -305,7 +305,7 @@ async def test_a_failure_in_the_window_is_told_in_one_line_and_the_chat_goes_on(
         assert await window.chat.handle("xin chào")
     told = [line for line in capsys.readouterr().out.splitlines() if "Cửa sổ chat" in line]
     said = "RuntimeError: the local server went away"
-    assert told == [f"(Cửa sổ chat: chưa làm được «xin chào»: {said})"]
+    assert told == [f"(Cửa sổ chat: chưa làm được “xin chào”: {said})"]
     again = await window.press("Tôi đồng ý")
     assert "Cảm ơn Anh/Chị đã đồng ý" in again.text
 

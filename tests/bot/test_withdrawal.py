@@ -161,7 +161,7 @@ async def test_a_nominator_who_objects_is_not_contacted_about_that_case_only(
     told = await nominate(other, name="Lê Thị Hoa")
 
     view = await say(resident, f"/status {quiet}")
-    assert ["🔕 Không liên hệ tôi về hồ sơ này nữa"] in view.buttons
+    assert ["🔕 Không liên hệ tôi về đề cử này nữa"] in view.buttons
     await other.send_callback(
         next(d for row in view.callback_data for d in row if d and ":quiet:" in d),
         other.messages[-1],
@@ -170,10 +170,10 @@ async def test_a_nominator_who_objects_is_not_contacted_about_that_case_only(
     async with bot.runtime.uow() as uow:
         untouched = await uow.nominations.get_by_code(TrackingCode(quiet))
     assert untouched is not None and untouched.contact_stopped_at is None
-    stopped = await press(resident, "🔕 Không liên hệ tôi về hồ sơ này nữa")
-    assert f"không ai liên hệ hay nhắn tin cho Anh/Chị về hồ sơ {quiet}" in stopped.text
+    stopped = await press(resident, "🔕 Không liên hệ tôi về đề cử này nữa")
+    assert f"không ai liên hệ hay nhắn tin cho Anh/Chị về đề cử {quiet}" in stopped.text
     again = await say(resident, f"/status {quiet}")
-    assert "Anh/Chị đã đề nghị không liên hệ về hồ sơ này" in again.text
+    assert "Anh/Chị đã đề nghị không liên hệ về đề cử này" in again.text
     heard = len(resident.all_messages)
 
     await say(officer, f"/status {quiet}")

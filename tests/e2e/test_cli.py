@@ -145,7 +145,7 @@ async def test_plan_load_stores_the_council_with_its_18_wards(tmp_path: Path) ->
     assert len(errors) == 4 + 3, result.stderr  # the problems, then the tasks not reminded
     assert errors[4:] == [
         f"ntvt: WARNING task {task} gets NO REMINDER until its due text is fixed: "
-        f"«{written}» (its due day lies outside the plan's time)"
+        f"“{written}” (its due day lies outside the plan's time)"
         for task, written in (
             (2, "Trước ngày 08/01/2017"),
             (4, "Trước ngày 31/01/2017"),
@@ -264,7 +264,7 @@ def test_chat_shows_each_line_of_a_message_on_its_own_line(
     out = chat_session.stdout
     assert "Bước 1/10\nAnh/Chị muốn đề cử" in out
     assert "Ảnh, tài liệu: 0 tệp\nSố điện thoại: —\n" in out
-    assert re.search(r"Mã hồ sơ: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
+    assert re.search(r"Mã đề cử: NT-[0-9A-Z]{4}-[0-9A-Z]{4}\n", out), out[-1500:]
 
 
 def test_chat_outlives_200_random_lines_as_a_resident_and_as_staff(tmp_path: Path) -> None:

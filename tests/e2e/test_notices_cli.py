@@ -91,7 +91,7 @@ def test_preview_lists_task_3_due_on_the_friday_before_quoting_the_plan(
     ], result.stdout
     # "Trước ngày 08/01/2018" (a Monday): due Friday 05/01, never on the Monday; each line
     # quotes the plan's words and says why the day is not the Sunday before.
-    quoted = "«Trước ngày 08/01/2018»  [06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật]"
+    quoted = "“Trước ngày 08/01/2018”  [06/01/2018 và 07/01/2018 là Thứ Bảy, Chủ nhật]"
     for line in task_3:
         assert "due 05/01/2018" in line and line.endswith(quoted), line
     assert task_3[0].startswith("02/01/2018 08:00") and "(+3 working days)" in task_3[0]

@@ -138,6 +138,6 @@ def _tokens(messages: list[Any]) -> list[str]:
     found = []
     for message in messages:
         body = message.text or ""
-        if "«k" in body:
-            found.append(body.split("«", 1)[1].split("»", 1)[0])
+        if "“k" in body:
+            found.append(body.split("“", 1)[1].split("”", 1)[0])
     return found

@@ -23,7 +23,7 @@ from core.workflow import Action
 LARGEST_ID = 2**63 - 1
 LARGEST_TOKEN = 99_999  # a dialog's token grows by one a step
 LARGEST_VERSION = (10**8 - 1) * 16 + len(NominationStatus) - 1
-LONG_TITLE = "Phong trào thi đua «Người tốt, việc tốt» " * 10
+LONG_TITLE = "Phong trào thi đua “Người tốt, việc tốt” " * 10
 
 
 def _longest_campaign_key() -> str:

@@ -21,8 +21,8 @@ from tests.bot.flows import say
 from tests.security.people import NOMINEE, nominate
 
 Starter = Callable[..., AbstractAsyncContextManager[Any]]
-UNKNOWN = "Không tìm thấy hồ sơ"
-THROTTLED = "nhập sai mã hồ sơ"
+UNKNOWN = "Không tìm thấy đề cử"
+THROTTLED = "nhập sai mã đề cử"
 ALLOWED = 10
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.calendar import CalendarConfig, WorkingCalendar
+from core.calendar import (
+    CalendarConfig,
+    DayOff,
+    DayOffKind,
+    ShiftKind,
+    ShiftReason,
+    WorkingCalendar,
+)
 from core.deadlines import (
     NoReminderReason,
     ObligationKey,
@@ -33,6 +40,7 @@ from core.due_rules import (
 )
 from core.plan import Plan, load_plan_document
 from core.text import fold
+from tests.unit.reasons import words
 
 PLAN_FILE = Path(__file__).resolve().parents[2] / "storage" / "plans" / "hoan-kiem-2018.yaml"
 TET_2018 = frozenset(date(2018, 2, 14) + timedelta(days=i) for i in range(7))
@@ -163,7 +171,7 @@ def test_a_fixed_day_is_due_on_a_working_day_never_after_the_words(
     text: str, due: date, reason: str | None, calendar: WorkingCalendar
 ) -> None:
     [deadline] = deadlines(parse_due_rule(text), calendar, year=2018)
-    assert (deadline.name, deadline.due, deadline.reason) == ("once", due, reason)
+    assert (deadline.name, deadline.due, words(deadline.reason)) == ("once", due, reason)
 
 
 def test_quarterly_is_due_the_last_working_day_of_each_quarter(calendar: WorkingCalendar) -> None:
@@ -283,12 +291,12 @@ def test_a_notice_quotes_the_plans_words_and_says_why_the_day_moved(plan: Plan) 
     task = plan.find_task(11)
     assert task is not None
     key = ObligationKey(plan.key, 11, "phong-noi-vu")
-    occurrence = Occurrence(
-        key, "once", date(2018, 6, 30), date(2018, 6, 29), "30/06/2018 là Thứ Bảy"
-    )
+    saturday = ShiftReason(ShiftKind.DAYS_OFF, (DayOff(date(2018, 6, 30), DayOffKind.WEEKEND),))
+    occurrence = Occurrence(key, "once", date(2018, 6, 30), date(2018, 6, 29), saturday)
     note = due_note(task, occurrence)
     assert note.as_written == "Hồ sơ gửi trước ngày 01/7/2018"
-    assert note.reason == "30/06/2018 là Thứ Bảy"
+    assert words(note.reason) == "30/06/2018 là Thứ Bảy"
+    assert words(note.reason, "en") == "30/06/2018 is a Saturday"
 
 
 def test_tasks_that_cannot_be_dated_are_listed_with_why(plan: Plan) -> None:
