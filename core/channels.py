@@ -162,6 +162,21 @@ def zalo_capabilities(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelIdentity:
+    """A person's account on one channel, and our user id for them.
+
+    ``last_inbound_at``: when they last wrote on this channel (from the channel's own
+    timestamp), which opens the channel's free-messaging window (:func:`earliest_send`).
+    """
+
+    channel: Channel
+    external_id: str
+    user_id: int
+    created_at: datetime
+    last_inbound_at: datetime | None = None
+
+
 def free_window_end(
     last_user_message_at: datetime | None, capabilities: Capabilities
 ) -> datetime | None:
