@@ -365,9 +365,14 @@ class LocalZaloOA:
             )
         )
 
-    async def unfollow(self, user_id: str) -> int:
-        """Make the person unfollow the OA: messages to them are refused from now on."""
+    async def unfollow(self, user_id: str, *, notify: bool = True) -> int:
+        """Make the person unfollow the OA: messages to them are refused from now on.
+
+        ``notify=False``: no event is POSTed (for a client test without a webhook); 0.
+        """
         self._person(user_id).following = False
+        if not notify:
+            return 0
         return await self.deliver(
             self._envelope("unfollow", {"oa_id": self.oa_id, "follower": {"id": user_id}})
         )
