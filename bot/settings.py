@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.channels import Capabilities, QuietHours, zalo_capabilities
 from core.people import SUPPORTED_LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./ntvt.db"
@@ -104,6 +105,37 @@ class Settings(BaseSettings):
     update_sweep: float = Field(default=60.0, gt=0)
     # How long a starting process waits for an unreachable database before giving up.
     database_wait: float = Field(default=60.0, ge=0)
+    # A Zalo Official Account (README, "Zalo"); POST /zalo/webhook answers only once the app
+    # id and the OA secret key are set. The app's secret key (zalo_app_secret) refreshes the
+    # OA's access token; the OA's secret key (zalo_secret_key) signs the webhook's events.
+    zalo_app_id: str | None = None
+    zalo_app_secret: SecretStr | None = None
+    zalo_secret_key: SecretStr | None = None
+    zalo_oa_id: str | None = None
+    zalo_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    # Zalo's sending rules as public sources give them (check with Zalo before launch): no
+    # message between the quiet hours (local time), none freely to a person silent for more
+    # than the free window; then only the ZNS template, if one is configured.
+    zalo_quiet_start: time = time(22, 0)
+    zalo_quiet_end: time = time(6, 0)
+    zalo_free_window_days: int = Field(default=7, ge=1, le=365)
+    zalo_zns_template_id: str | None = None
+    # How far an event's timestamp may be from our clock, in seconds, either way.
+    zalo_signature_skew: float = Field(default=600.0, ge=1, le=7 * 86400)
+    # Refresh the access token when less than this many seconds of it are left.
+    zalo_token_margin: float = Field(default=600.0, ge=0, le=86400)
+    # Photos and files residents send on Zalo are downloaded on arrival (Zalo's URLs expire)
+    # into this directory, each at most this many bytes; kept like the other evidence.
+    zalo_media_dir: str = "./zalo-media"
+    zalo_media_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+
+    @field_validator("zalo_api_url", "zalo_oauth_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -184,6 +216,19 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """Return the local time zone (Hà Nội by default)."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def zalo_enabled(self) -> bool:
+        """Tell whether a Zalo OA is configured well enough to take its webhook's events."""
+        return bool(self.zalo_app_id) and self.zalo_secret_key is not None
+
+    def zalo_capabilities(self) -> Capabilities:
+        """Return the Zalo channel's capabilities with the configured sending rules."""
+        return zalo_capabilities(
+            quiet_hours=QuietHours(self.zalo_quiet_start, self.zalo_quiet_end),
+            free_window_days=self.zalo_free_window_days,
+            template_id=self.zalo_zns_template_id,
+        )
 
     def token(self) -> str:
         """Return the bot token, or raise :class:`SettingsError` saying how to set it."""

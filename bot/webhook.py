@@ -23,8 +23,10 @@ from bot.failures import Unreadable, describe, parse_update
 from bot.health import HealthCheck
 from bot.journal import UpdateJournal
 from bot.monitoring import monitoring_routes
+from bot.request_body import body_at_most
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
+from bot.zalo.webhook import zalo_router
 from core.inbound import shape_problem
 
 log = logging.getLogger(__name__)
@@ -37,25 +39,6 @@ MAX_BODY = 1024 * 1024
 
 def _refuse(status: int, description: str) -> JSONResponse:
     return JSONResponse({"ok": False, "description": description}, status_code=status)
-
-
-async def _body_at_most(request: Request, limit: int) -> bytes | None:
-    """Return the request's body, or None as soon as it is known to exceed ``limit`` bytes.
-
-    A declared Content-Length is checked before anything is read; a chunked body is counted
-    as it streams, so neither is ever held whole when too large.
-    """
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -112,7 +95,7 @@ def create_app(
         """Store the update durably, acknowledge it, then process it."""
         if secret_token is None or not hmac.compare_digest(secret_token.encode(), secret.encode()):
             return _refuse(403, "forbidden")
-        body = await _body_at_most(request, MAX_BODY)
+        body = await body_at_most(request, MAX_BODY)
         if body is None:
             return _refuse(413, f"an update is at most {MAX_BODY} bytes")
         try:
@@ -144,4 +127,9 @@ def create_app(
         return JSONResponse({"ok": True})
 
     app.include_router(monitoring_routes())  # /healthz and /metrics
+    if settings.zalo_enabled:
+        # POST /zalo/webhook: a Zalo OA's events, stored before they are acknowledged.
+        app.include_router(
+            zalo_router(settings, uow=lambda request: request.app.state.runtime.uow(), clock=clock)
+        )
     return app

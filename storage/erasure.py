@@ -38,6 +38,7 @@ from storage.tables import (
     AccessRow,
     AuditEntryRow,
     BlockedChatRow,
+    ChannelIdentityRow,
     ConsentRow,
     DataRequestRow,
     DialogRow,
@@ -51,6 +52,7 @@ from storage.tables import (
     SubscriptionRow,
     SupporterRow,
     UserRow,
+    ZaloEventRow,
 )
 
 _OUTBOX = cast(Table, OutboxRow.__table__)
@@ -92,8 +94,24 @@ class SqlErasureRepository(ErasureRepository):
             messages=messages,
         )
         await self._delete(BlockedChatRow, BlockedChatRow.user_id == user)
+        await self._forget_channels(user)
         await self._delete(UserRow, UserRow.id == user)
         return counts
+
+    async def _forget_channels(self, user_id: int) -> None:
+        """Forget the person's accounts on other channels and the events they sent there.
+
+        Their minted id stays taken (never given again) but names nobody any more.
+        """
+        accounts = (
+            await self._session.execute(
+                select(ChannelIdentityRow.external_id).where(ChannelIdentityRow.user_id == user_id)
+            )
+        ).scalars()
+        external = list(accounts)
+        if external:
+            await self._delete(ZaloEventRow, ZaloEventRow.sender_id.in_(external))
+        await self._delete(ChannelIdentityRow, ChannelIdentityRow.user_id == user_id)
 
     async def anonymise_cases(
         self,

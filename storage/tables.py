@@ -649,3 +649,64 @@ class EmulationRegistrationRow(Base):
     titles: Mapped[list[Any]]
     registered_by: Mapped[int] = mapped_column(BigInteger)
     registered_at: Mapped[datetime]
+
+
+class ChannelIdentityRow(Base):
+    """A person's account on a channel other than Telegram, mapped to our user id.
+
+    No foreign key to ``users``: the mapping is made when the person first writes, before
+    the turn that creates their users row (see :mod:`core.identity`).
+    """
+
+    __tablename__ = "channel_identities"
+    # One account per channel for a user; also the index of "where do I send to this user".
+    __table_args__ = (UniqueConstraint("user_id", "channel"),)
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    # When the person last wrote (Zalo's own timestamp): opens the free-messaging window.
+    last_inbound_at: Mapped[datetime | None]
+
+
+class MintedUserIdRow(Base):
+    """The sequence minted user ids are made from (core.identity.minted_user_id).
+
+    Never deleted, and AUTOINCREMENT on SQLite: no number is ever given twice, not even
+    after the person it went to erased their data.
+    """
+
+    __tablename__ = "minted_user_ids"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy's own attribute)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    minted_at: Mapped[datetime]
+
+
+class ZaloTokenRow(Base):
+    """A Zalo OA's access token and its single-use refresh token."""
+
+    __tablename__ = "zalo_tokens"
+
+    oa_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime]
+    refresh_expires_at: Mapped[datetime | None]
+    refreshed_at: Mapped[datetime]
+
+
+class ZaloEventRow(Base):
+    """An event Zalo POSTed to the webhook, stored before the 200 (see core.zalo.event_id_of)."""
+
+    __tablename__ = "zalo_events"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event_name: Mapped[str] = mapped_column(String(64))
+    sender_id: Mapped[str | None] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -16,6 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.ports import UnitOfWork
 from storage.access import SqlAccessLogRepository
 from storage.announcements import SqlBroadcastRepository, SqlSubscriptionRepository
+from storage.channels import (
+    SqlChannelIdentityRepository,
+    SqlZaloEventRepository,
+    SqlZaloTokenRepository,
+)
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
 from storage.dialogs import SqlDialogRepository
@@ -118,6 +123,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.data_requests = SqlDataRequestRepository(session)
         self.access_log = SqlAccessLogRepository(session)
         self.erasure = SqlErasureRepository(session)
+        self.identities = SqlChannelIdentityRepository(session)
+        self.zalo_tokens = SqlZaloTokenRepository(session)
+        self.zalo_events = SqlZaloEventRepository(session)
         return self
 
     async def __aexit__(
@@ -209,6 +217,8 @@ PERSONAL_TABLES = (
     "inbound_updates",
     "outbox",
     "access_log",
+    "channel_identities",
+    "zalo_events",
 )
 
 

@@ -8,6 +8,11 @@ and :mod:`core.ports.uow` the unit of work over them all; everything is imported
 
 from core.ports.access import AccessLogRepository
 from core.ports.broadcasts import BroadcastRepository, SubscriptionRepository
+from core.ports.channels import (
+    ChannelIdentityRepository,
+    ZaloEventRepository,
+    ZaloTokenRepository,
+)
 from core.ports.deadlines import DeadlineRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
@@ -33,6 +38,7 @@ __all__ = [
     "AccessLogRepository",
     "AuditRepository",
     "BroadcastRepository",
+    "ChannelIdentityRepository",
     "ConsentRepository",
     "DataRequestRepository",
     "DeadlineRepository",
@@ -51,4 +57,6 @@ __all__ = [
     "SupporterRepository",
     "UnitOfWork",
     "UserRepository",
+    "ZaloEventRepository",
+    "ZaloTokenRepository",
 ]

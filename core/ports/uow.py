@@ -9,6 +9,11 @@ from typing import Self
 
 from core.ports.access import AccessLogRepository
 from core.ports.broadcasts import BroadcastRepository, SubscriptionRepository
+from core.ports.channels import (
+    ChannelIdentityRepository,
+    ZaloEventRepository,
+    ZaloTokenRepository,
+)
 from core.ports.deadlines import DeadlineRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
@@ -53,6 +58,9 @@ class UnitOfWork(abc.ABC):
     inquiries: InquiryRepository
     erasure: ErasureRepository
     data_requests: DataRequestRepository
+    identities: ChannelIdentityRepository
+    zalo_tokens: ZaloTokenRepository
+    zalo_events: ZaloEventRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -1,0 +1,72 @@
+"""Where residents' photos and files from Zalo are kept: downloaded on arrival, by content.
+
+Zalo hands out a URL for each photo or file a person sends, and the URL expires (hours or
+days; not documented): a nomination's evidence must be copied at once. The media store is a
+directory (``NTVT_ZALO_MEDIA_DIR``); each file is named by the SHA-256 of its content, so
+the same photo sent twice is kept once, and a name never comes from what a resident typed.
+Files are written to a temporary name and renamed, so a crash never leaves half a file.
+
+Retention (for the next step): the store holds evidence like Telegram's file ids do; a
+nomination's files must be deleted with it by the retention purge and by erasure, which today
+only know Telegram file ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+_KEY = re.compile(r"[0-9a-f]{64}(\.[a-z0-9]{1,8})?")
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,8})$")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMedia:
+    """A file in the media store: ``key`` names it there; ``name`` is what the sender gave."""
+
+    key: str
+    size: int
+    content_type: str
+    name: str
+
+
+class MediaStore:
+    """A directory of files named by their content's SHA-256 (two levels, 256 folders)."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+
+    async def save(self, data: bytes, *, name: str, content_type: str) -> StoredMedia:
+        """Keep ``data``; return its record (the same key for the same bytes)."""
+        digest = hashlib.sha256(data).hexdigest()
+        match = _EXTENSION.search(name)
+        key = digest + ("." + match.group(1).lower() if match else "")
+        await asyncio.to_thread(self._write, key, data)
+        return StoredMedia(key=key, size=len(data), content_type=content_type, name=name[:256])
+
+    def path_of(self, key: str) -> Path:
+        """Return where the file of ``key`` is; refuse a key this store cannot have made."""
+        if not _KEY.fullmatch(key):
+            raise ValueError("not a media key")
+        return self.directory / key[:2] / key
+
+    async def read(self, key: str) -> bytes:
+        """Return the bytes of the file of ``key``."""
+        return await asyncio.to_thread(self.path_of(key).read_bytes)
+
+    def _write(self, key: str, data: bytes) -> None:
+        path = self.path_of(key)
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{key}.{secrets.token_hex(4)}.part")
+        with open(temporary, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
