@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.commands import EVERYONE, Listing
+from bot.conversations.dialogs import close_dialog
 from bot.conversations.incoming import Incoming
 from bot.rendering import N_
 from bot.runtime import Runtime, Turn
@@ -203,9 +204,10 @@ class Flows:
         if flow is not None and flow.on_cancel is not None:
             await flow.on_cancel(turn, dialog)
             return
-        await turn.uow.dialogs.delete(turn.chat_id)
+        # A short dialog opened over a nomination draft gives the draft back.
+        kept = await close_dialog(turn, dialog)
         cancelled = flow.cancelled if flow is not None else "status/cancelled"
-        turn.say(cancelled, keyboard=turn.main_menu())
+        turn.say(cancelled, keyboard=turn.main_menu(), draft_kept=kept)
 
     async def unknown_command(self, turn: Turn) -> None:
         """Say there is no such command; in a dialog, ask its question again.

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversations.nomination import FLOW as DRAFT_FLOW
 from bot.runtime import Turn
 from core.dialog import Dialog
 
 SUSPENDED = "suspended"
+# The nomination flow's key (bot.conversations.nomination.FLOW takes it from here): a
+# dialog of that flow is a draft worth keeping.
+DRAFT_FLOW = "n"
 
 
 async def open_dialog(turn: Turn, flow: str, step: str, data: dict[str, Any]) -> Dialog:

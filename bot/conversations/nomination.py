@@ -22,6 +22,7 @@ from bot.conversations.common import (
     nav_button,
     typed_text,
 )
+from bot.conversations.dialogs import DRAFT_FLOW
 from bot.conversations.incoming import MAX_INPUT_CHARS, Incoming, button_data
 from bot.keyboards import Button, in_rows, inline_keyboard, request_keyboard
 from bot.names import name_table
@@ -46,7 +47,7 @@ from core.phones import normalize_phone
 from core.services import likely_duplicates, submit_nomination, support
 from core.text import fold
 
-FLOW = "n"
+FLOW = DRAFT_FLOW
 DRAFT = "draft"
 EDITING = "editing"
 # The name typed and questioned (a sentence, or a written form offered), kept for the press.

@@ -7,6 +7,7 @@ import math
 from bot.conversations import review
 from bot.conversations.cases import action_data, refuse_case
 from bot.conversations.common import cancel_button
+from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, inline_keyboard
 from bot.labels import ACTION_LABELS
@@ -27,9 +28,7 @@ STEP = "code"
 
 async def start(turn: Turn) -> None:
     """Ask for the tracking code."""
-    dialog = Dialog(turn.chat_id, turn.user.id, FLOW, STEP, {}, 0, turn.now)
-    dialog.move_to(STEP, turn.now)
-    await turn.uow.dialogs.save(dialog)
+    dialog = await open_dialog(turn, FLOW, STEP, {})  # a draft in progress is kept aside
     _ask(turn, dialog, problem=None)
 
 
@@ -38,8 +37,8 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     if incoming.kind == "button":
         turn.clear_buttons()
         if incoming.action == "cancel":
-            await turn.uow.dialogs.delete(turn.chat_id)
-            turn.say("status/cancelled", keyboard=turn.main_menu())
+            kept = await close_dialog(turn, dialog)
+            turn.say("status/cancelled", keyboard=turn.main_menu(), draft_kept=kept)
             return
     if incoming.kind != "text" or not incoming.text:
         _ask(turn, dialog, problem="input.text_expected")
@@ -47,7 +46,7 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     if parse_tracking_code(incoming.text) is None:
         _ask(turn, dialog, problem="status.bad_code")
         return
-    await turn.uow.dialogs.delete(turn.chat_id)
+    await close_dialog(turn, dialog)
     await show(turn, incoming.text)
 
 

@@ -87,3 +87,19 @@ async def test_the_menu_buttons_work_as_commands(api: LocalBotApi, bot: RunningB
     assert "/nominate" in helped.text
     mine = await say(user, "📋 Đề cử của tôi")
     assert "chưa gửi đề cử nào" in mine.text
+
+
+async def test_a_lookup_in_the_middle_of_a_draft_gives_the_draft_back(
+    api: LocalBotApi, bot: RunningBot
+) -> None:
+    user = api.user(2251, "Quân")
+    await agree_and_start(user)
+    await press(user, "👤 Cá nhân")  # the draft is at step 2
+    await say(user, "/status")
+    cancelled = await press(user, "✖️ Hủy")
+    assert "vẫn được giữ" in cancelled.text
+    again = await say(user, "/status")
+    assert "mã" in again.text.lower()
+    await say(user, "/cancel")
+    resumed = await say(user, "/nominate")
+    assert "đang ở bước 2/10" in resumed.text, "the draft survived two lookups"
