@@ -136,6 +136,14 @@ class Window:
         self.asked = Asked.of(new[-1])
 
 
+@pytest.fixture(params=[pytest.param("sqlite", id="sqlite")])
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """SQLite only: the window and the steps are the same whatever the store, and the
+    200 lines cost 40 s a backend (every step's storage is tested on both elsewhere)."""
+    backend: str = request.param
+    return backend
+
+
 @pytest.fixture
 def window(api: LocalBotApi, bot: RunningBot) -> Window:
     return Window(api, bot.runtime)
