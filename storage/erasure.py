@@ -33,6 +33,7 @@ from core.nomination import ANONYMISED, NominationStatus
 from core.outbox import OutboxStatus
 from core.people import ERASED_PERSON
 from core.ports import ErasureRepository
+from storage.channels import SqlChannelIdentityRepository
 from storage.sql import dialect_insert, rowcount
 from storage.tables import (
     AccessRow,
@@ -111,7 +112,7 @@ class SqlErasureRepository(ErasureRepository):
         external = list(accounts)
         if external:
             await self._delete(ZaloEventRow, ZaloEventRow.sender_id.in_(external))
-        await self._delete(ChannelIdentityRow, ChannelIdentityRow.user_id == user_id)
+        await SqlChannelIdentityRepository(self._session).forget_user(user_id)
 
     async def anonymise_cases(
         self,
