@@ -47,6 +47,16 @@ def is_minted(user_id: int) -> bool:
     return user_id > MINTED_ID_BASE
 
 
+def channel_of_chat(chat_id: int) -> Channel:
+    """Return the channel a chat is on: Zalo for a minted id, Telegram for any other.
+
+    A person of a channel other than Telegram talks to the bot in a private chat whose id is
+    their user id; Zalo is the only such channel so far (a third would need the identities'
+    table to tell them apart).
+    """
+    return Channel.ZALO if is_minted(chat_id) else Channel.TELEGRAM
+
+
 async def user_id_for(
     identities: ChannelIdentityRepository, channel: Channel, external_id: str, *, at: datetime
 ) -> int:

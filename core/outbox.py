@@ -7,6 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.channels import Channel
+from core.identity import channel_of_chat
+
 
 class OutboxStatus(StrEnum):
     """Where an outgoing message stands."""
@@ -17,6 +20,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"  # a broadcast's message, stopped before it went
     EXPIRED = "expired"  # Telegram could not be reached for as long as a message is worth it
+    # Kept until the person writes again: the channel's free window closed (Zalo's 7 days).
+    WAITING = "waiting"
 
 
 @dataclass(slots=True)
@@ -25,6 +30,10 @@ class OutgoingMessage:
 
     Messages of one chat are sent in the order of their ids, so a resend after a crash keeps
     the order the user would have seen.
+
+    Every message is written in Telegram's form (the bot's first channel): ``channel`` says
+    where it goes, by default the channel of its chat (:func:`core.identity.channel_of_chat`),
+    and that channel's sender renders it for its own API (a Zalo OA message, ``bot.zalo``).
     """
 
     chat_id: int
@@ -43,6 +52,12 @@ class OutgoingMessage:
     # database must no longer know.
     forget_when_sent: bool = False
     id: int | None = None
+    channel: Channel | None = None
+
+    def __post_init__(self) -> None:
+        """Give the message its chat's channel unless one was set."""
+        if self.channel is None:
+            self.channel = channel_of_chat(self.chat_id)
 
 
 @dataclass(frozen=True, slots=True)

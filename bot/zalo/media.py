@@ -22,6 +22,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _KEY = re.compile(r"[0-9a-f]{64}(\.[a-z0-9]{1,8})?")
+# How a file of the media store is named where a Telegram file id would be (an Evidence's
+# file_id, a sendPhoto's photo): senders upload it from the store instead.
+FILE_ID_PREFIX = "zalo:"
+
+
+def media_file_id(key: str) -> str:
+    """Return the file id that names the media store's file ``key``."""
+    return FILE_ID_PREFIX + key
+
+
+def media_key(file_id: object) -> str | None:
+    """Return the media store's key a file id names, or None for any other (Telegram's)."""
+    if not isinstance(file_id, str) or not file_id.startswith(FILE_ID_PREFIX):
+        return None
+    key = file_id[len(FILE_ID_PREFIX) :]
+    return key if _KEY.fullmatch(key) else None
+
+
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,8})$")
 
 
