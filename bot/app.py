@@ -34,9 +34,11 @@ from bot.processing import ChatOrderedProcessor
 from bot.rendering import Renderer
 from bot.retention import RetentionJob
 from bot.runtime import Directory, Runtime, system_clock
-from bot.sender import HEARTBEAT_SECONDS, OutboxSender
+from bot.sender import HEARTBEAT_SECONDS, FileMakers, OutboxSender
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
+from bot.zalo.channel import ZaloChannel
+from bot.zalo.media import MediaFiles, MediaStore
 from core import stored_updates
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
@@ -200,7 +202,7 @@ def build_application(
         shared=is_postgresql(rt.settings.database_url),
         budget=budget or SendBudget(rt.settings.send_rate),
         sleep=sleep,
-        files=PersonalCopies(rt),
+        files=FileMakers(PersonalCopies(rt), MediaFiles(MediaStore(rt.settings.zalo_media_dir))),
     )
     return application
 
@@ -305,6 +307,7 @@ async def running_bot(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     budget: SendBudget | None = None,
     plan_file: Path | None = None,
+    zalo: bool = True,
 ) -> AsyncIterator[tuple[BotApplication, Runtime]]:
     """Run the bot (polling or fed by the webhook) until the block exits.
 
@@ -314,6 +317,7 @@ async def running_bot(
     ``sleep`` is how the sender waits out back-offs, ``budget`` the send budget (by default
     ``NTVT_SEND_RATE`` with Telegram's per-chat limits): tests choose their own.
     ``plan_file`` is loaded at start in place of the stored organisation and plan.
+    With ``zalo`` and an OA configured, the Zalo side runs too (:mod:`bot.zalo.channel`).
     """
     db = await open_database(settings.database_url, wait=settings.database_wait)
     try:
@@ -323,6 +327,7 @@ async def running_bot(
         sender = rt.sender
         assert sender is not None
         await application.initialize()
+        rt.bot_username = application.bot.username
         try:
             try:
                 await publish_commands(application, rt)
@@ -393,7 +398,11 @@ async def running_bot(
             if retention:
                 loops.append(asyncio.create_task(RetentionJob(rt).run()))
             try:
-                yield application, rt
+                async with contextlib.AsyncExitStack() as channels:
+                    if zalo and settings.zalo_enabled:
+                        await channels.enter_async_context(ZaloChannel.running(rt, flows()))
+                        log.info("the Zalo OA %s is served", settings.zalo_oa_id)
+                    yield application, rt
             finally:
                 for loop in loops:
                     loop.cancel()

@@ -33,6 +33,7 @@ from bot.rendering import N_
 from bot.runtime import Runtime, Turn
 from core.dialog import Dialog
 from core.roles import Role
+from core.text import fold
 
 Step = Callable[[Turn], Awaitable[None]]
 OnButton = Callable[[Turn, Incoming], Awaitable[None]]
@@ -47,6 +48,8 @@ Renewal = Callable[[Turn], Awaitable[bool]]
 
 CANCEL_COMMAND = ("cancel", "huy")
 CANCEL = Listing(CANCEL_COMMAND, N_("Hủy thao tác đang làm"))
+# The longest text read as a command typed as words (the longest name is 9 letters).
+MAX_SPOKEN = 32
 # The problem explained above the question asked again after a command the bot does not know.
 UNKNOWN_COMMAND = "input.unknown_command"
 
@@ -240,18 +243,48 @@ class Flows:
 
         return run
 
+    def _command_step(self, flow: Flow, command: Command) -> Step:
+        """Return what a command runs: after the new privacy notice, unless it runs before."""
+        if flow.before_renewal or command.before_renewal:
+            return command.run
+        return self._renewed_first(command.run)
+
+    def command_step(self, name: str) -> Step | None:
+        """Return the step of the command ``name`` (any of its names), ``/cancel`` included."""
+        if name in CANCEL_COMMAND:
+            return self.cancel
+        for flow in self.flows:
+            for command in flow.commands:
+                if name in command.names:
+                    return self._command_step(flow, command)
+        return None
+
+    async def take(self, turn: Turn) -> None:
+        """Route the input of a channel without Telegram's handlers (Zalo), as they would.
+
+        A press goes to :meth:`on_button`. A text is a command when it begins with ``/``
+        (``/status HK-…``, an unknown one told so) or when the whole of it is a command's
+        name typed as words (:func:`spoken_command`: "Tra cứu", "huy"): Zalo has no command
+        menu, so its keyword menu is the commands' own names. Anything else is a message.
+        """
+        incoming = turn.incoming
+        if incoming.kind == "button":
+            await self.on_button(turn)
+            return
+        text = incoming.text if incoming.kind == "text" else None
+        if text and text.startswith("/"):
+            step = self.command_step(command_name(text))
+            await (step or self._renewed_first(self.unknown_command))(turn)
+            return
+        step = self.command_step(spoken_command(text)) if text else None
+        await (step or self.on_message)(turn)
+
     def handlers(self, rt: Runtime) -> list[Handler]:
         """Return the PTB handlers of every flow, in the order PTB should try them."""
         private = filters.ChatType.PRIVATE
         handlers: list[Handler] = [
             CommandHandler(
-                list(command.names),
-                rt.handler(
-                    command.run
-                    if flow.before_renewal or command.before_renewal
-                    else self._renewed_first(command.run)
-                ),
-                filters=private,
+                list(command.names), rt.handler(self._command_step(flow, command)), filters=private
             )
             for flow in self.flows
             for command in flow.commands
@@ -273,6 +306,23 @@ class Flows:
             TypeHandler(Update, rt.handler(_ignore)),
         ]
         return handlers
+
+
+def command_name(text: str) -> str:
+    """Return the command a ``/`` text names: ``/Status@ntvt_bot HK-1`` is ``status``."""
+    first = text[1:].split(maxsplit=1)[0] if len(text) > 1 and not text[1].isspace() else ""
+    return first.split("@", 1)[0].lower()
+
+
+def spoken_command(text: str) -> str:
+    """Return a whole text as a command's name would be written: "Tra cứu!" is ``tracuu``.
+
+    Folded (no diacritics, lower case), only letters and digits kept: a person on a channel
+    without a command menu types a command as words. A long text is no command at all.
+    """
+    if len(text) > MAX_SPOKEN:
+        return ""
+    return "".join(char for char in fold(text) if char.isalnum())
 
 
 def stale_button(turn: Turn) -> None:

@@ -31,7 +31,9 @@ from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.transport import call_bot_api
 from core.calendar import WorkingCalendar
+from core.channels import Channel
 from core.deadlines import ReminderSettings
+from core.identity import is_minted
 from core.inbound import TURN_RETRY_PAUSES, turn_failed
 from core.matching import FuzzyMatcher, UnitFinder, UnitMatch
 from core.org import Campaign, Council, CouncilLevel, Organisation, Unit, UnitKind
@@ -170,6 +172,12 @@ class Runtime:
     commands: CommandMenu = field(default_factory=CommandMenu)  # every command, by role
     # Lets deleted data leave the database's files (storage.uow.Database.scrub).
     scrub: Callable[[], Awaitable[bool]] | None = None
+    # The Telegram bot's username (for t.me links), known once the bot met Telegram.
+    bot_username: str = ""
+    # The sender of each other channel, woken when a turn queued messages for it (bot.zalo).
+    channel_senders: dict[Channel, Callable[[], None]] = field(default_factory=dict)
+    # What processes each other channel's stored inputs, woken when its webhook stored one.
+    channel_inputs: dict[Channel, Callable[[], None]] = field(default_factory=dict)
 
     def today(self) -> date:
         """Return today's date in the council's time zone."""
@@ -246,7 +254,7 @@ class Runtime:
                 sent_at_once = {message.chat_id for message in taken}
                 wait = ORDER_WAIT if self.sender.shared else 0.0
                 for chat_id in turn.chats_written if turn is not None else [chat.id]:
-                    if chat_id not in sent_at_once:
+                    if chat_id not in sent_at_once and not is_minted(chat_id):
                         await self.sender.flush_chat(chat_id, wait=wait)
             if turn is not None and turn.afterwards:
                 if self.sender is not None:
@@ -395,15 +403,24 @@ class Runtime:
 
 @dataclass
 class Turn:
-    """One update being processed: who, where, when, and the replies it queues."""
+    """One input being processed: who, where, when, and the replies it queues.
+
+    On Telegram the input is a PTB ``update``; on another channel (Zalo) there is none, and
+    the turn is given what the person sent as ``given`` (an :class:`Incoming`) and the text
+    they typed as ``said``. The flows read only the neutral parts: :attr:`incoming`,
+    :attr:`command_args`, :attr:`pressed`, :attr:`private`.
+    """
 
     rt: Runtime
-    update: Update
+    update: Update | None
     uow: UnitOfWork
     user: User
     now: datetime
     chat_id: int
     callback_notice: str | None = None
+    channel: Channel = Channel.TELEGRAM
+    given: Incoming | None = None
+    said: str = ""
     replies: list[OutgoingMessage] = field(default_factory=list)
     # What the process does once the turn's transaction is committed (and not if it fails).
     committed: list[Callable[[], None]] = field(default_factory=list)
@@ -423,14 +440,39 @@ class Turn:
     @functools.cached_property
     def incoming(self) -> Incoming:
         """Return what the user sent; a button's data only if it was signed for this chat."""
+        if self.given is not None:
+            return self.given
+        assert self.update is not None, "a turn without an update is given its input"
         return read_update(self.update, self.rt.buttons)
 
     @property
     def command_args(self) -> str:
         """Return what follows the command in the message (``/find nguyen van binh``)."""
-        message = self.update.effective_message
-        parts = (message.text or "").split(maxsplit=1) if message else []
+        if self.update is not None:
+            message = self.update.effective_message
+            text = (message.text or "") if message else ""
+        else:
+            text = self.said
+        parts = text.split(maxsplit=1)
         return parts[1].strip() if len(parts) > 1 else ""
+
+    @property
+    def pressed(self) -> bool:
+        """Tell whether the input is a button press (on Zalo: a tapped button's payload)."""
+        if self.update is not None:
+            return self.update.callback_query is not None
+        return self.incoming.kind == "button"
+
+    @property
+    def private(self) -> bool:
+        """Tell whether the turn is in the person's private chat with the bot.
+
+        A chat of another channel always is (a Zalo OA talks to one person at a time).
+        """
+        if self.update is None:
+            return True
+        chat = self.update.effective_chat
+        return chat is not None and chat.type == "private"
 
     def label(self, msgid: str, **params: object) -> str:
         """Translate a button label or other plain text."""
@@ -493,9 +535,9 @@ class Turn:
 
     def clear_buttons(self) -> None:
         """Remove the buttons of the message whose button was just pressed."""
-        query = self.update.callback_query
+        query = self.update.callback_query if self.update is not None else None
         message = query.message if query else None
-        if message is None:
+        if message is None:  # nothing to tidy: no Telegram message was pressed
             return
         params = {"chat_id": self.chat_id, "message_id": message.message_id}
         self.replies.append(
@@ -510,6 +552,11 @@ class Turn:
         its earlier messages otherwise.
         """
         sender = self.rt.sender
+        elsewhere = {reply.channel for reply in self.replies} - {Channel.TELEGRAM}
+        for channel in elsewhere:  # its own sender sends them, woken once they are stored
+            wake = self.rt.channel_senders.get(channel)
+            if wake is not None:
+                self.committed.append(wake)
         if sender is None:
             await self.uow.outbox.add_many(self.replies, taken_by=None, at=self.now)
             return []
@@ -518,6 +565,9 @@ class Turn:
         for chat_id in self.chats_written:
             replies = [reply for reply in self.replies if reply.chat_id == chat_id]
             if not replies:
+                continue
+            if replies[0].channel is not Channel.TELEGRAM:
+                waiting.extend(replies)
                 continue
             unsent = await self.uow.outbox.unsent(chat_id, limit=UNSENT_LOOKED_AT)
             (taken if sender.may_take(chat_id, unsent) else waiting).extend(replies)

@@ -103,6 +103,21 @@ class FileMaker(Protocol):
         """
 
 
+class FileMakers:
+    """Several file makers: the first that makes the message's file makes it."""
+
+    def __init__(self, *makers: FileMaker) -> None:
+        self._makers = makers
+
+    async def make(self, message: OutgoingMessage) -> dict[str, Any] | None:
+        """Return the message's parameters with its file made by one maker, or None."""
+        for maker in self._makers:
+            made = await maker.make(message)
+            if made is not None:
+                return made
+        return None
+
+
 class OutboxSender:
     """Delivers outgoing messages; a message is marked sent only after Telegram took it.
 

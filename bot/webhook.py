@@ -27,6 +27,7 @@ from bot.request_body import body_at_most
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
 from bot.zalo.webhook import zalo_router
+from core.channels import Channel
 from core.inbound import shape_problem
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,13 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few kilobytes; a photo's caption or a poll stays far below this.
 MAX_BODY = 1024 * 1024
+
+
+def _wake_zalo(request: Request) -> None:
+    """Have the running bot process the Zalo event just stored."""
+    wake = request.app.state.runtime.channel_inputs.get(Channel.ZALO)
+    if wake is not None:
+        wake()
 
 
 def _refuse(status: int, description: str) -> JSONResponse:
@@ -130,6 +138,11 @@ def create_app(
     if settings.zalo_enabled:
         # POST /zalo/webhook: a Zalo OA's events, stored before they are acknowledged.
         app.include_router(
-            zalo_router(settings, uow=lambda request: request.app.state.runtime.uow(), clock=clock)
+            zalo_router(
+                settings,
+                uow=lambda request: request.app.state.runtime.uow(),
+                clock=clock,
+                stored=_wake_zalo,
+            )
         )
     return app

@@ -31,9 +31,9 @@ class OutgoingMessage:
     Messages of one chat are sent in the order of their ids, so a resend after a crash keeps
     the order the user would have seen.
 
-    Every message is written in Telegram's form (the bot's first channel): ``channel`` says
-    where it goes, by default the channel of its chat (:func:`core.identity.channel_of_chat`),
-    and that channel's sender renders it for its own API (a Zalo OA message, ``bot.zalo``).
+    Every message is written in Telegram's form (the bot's first channel): :attr:`channel`
+    says where it goes, the channel of its chat (:func:`core.identity.channel_of_chat`), and
+    that channel's sender renders it for its own API (a Zalo OA message, ``bot.zalo``).
     """
 
     chat_id: int
@@ -52,12 +52,11 @@ class OutgoingMessage:
     # database must no longer know.
     forget_when_sent: bool = False
     id: int | None = None
-    channel: Channel | None = None
 
-    def __post_init__(self) -> None:
-        """Give the message its chat's channel unless one was set."""
-        if self.channel is None:
-            self.channel = channel_of_chat(self.chat_id)
+    @property
+    def channel(self) -> Channel:
+        """Return the channel the message goes through: its chat's."""
+        return channel_of_chat(self.chat_id)
 
 
 @dataclass(frozen=True, slots=True)

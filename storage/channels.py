@@ -163,13 +163,18 @@ class SqlZaloEventRepository(ZaloEventRepository):
         return [to_entity(ZaloEvent, row) for row in rows]
 
     async def claim(self, event_id: str, *, at: datetime) -> bool:
-        """Mark the event processed; return False if it already was."""
+        """Mark the event processed; return False if it already was.
+
+        What the person sent is dropped from the row (its payload emptied): the event's
+        turn kept what the flows keep, only after consent; the id stays, so a redelivery is
+        still known as one.
+        """
         return (
             await rowcount(
                 self._session,
                 update(_EVENTS)
                 .where(_EVENTS.c.event_id == event_id, _EVENTS.c.processed_at.is_(None))
-                .values(processed_at=at),
+                .values(processed_at=at, payload={}),
             )
             == 1
         )

@@ -218,12 +218,12 @@ def _take_launch(turn: Turn, dialog: Dialog, incoming: Incoming, button: str | N
 
 def _take_text(turn: Turn, data: dict[str, Any], incoming: Incoming) -> None:
     if incoming.kind == "photo" and incoming.evidence is not None:
-        message = turn.update.effective_message
+        message = turn.update.effective_message if turn.update is not None else None
         caption = clean_text((message.caption if message else None) or "", max_len=MAX_CAPTION)
         data["text"] = _checked(caption.text, with_photo=True)
         data["photo"] = incoming.evidence.file_id
     elif incoming.kind == "text" and incoming.text is not None:
-        message = turn.update.effective_message
+        message = turn.update.effective_message if turn.update is not None else None
         # What was read is cut past the longest answer; say how long the message really was.
         typed = message.text if message and message.text else incoming.text
         if len(typed.strip()) > MAX_TEXT:

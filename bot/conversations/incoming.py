@@ -48,17 +48,12 @@ def read_update(update: Update, buttons: ButtonSigner) -> Incoming:
     if query is not None:
         chat = update.effective_chat
         data = buttons.verify(chat.id, query.data or "") if chat is not None else None
-        return _read_button(data) if data is not None else Incoming("button")
+        return read_button(data) if data is not None else Incoming("button")
     message = update.effective_message
     if message is None:
         return Incoming("other")
     if message.text is not None:
-        # Keep line breaks: a deed's paragraphs stay paragraphs. Longer than any answer is
-        # cut just past the limit, so the step can still say it was too long.
-        text = clean_text(
-            message.text[: MAX_INPUT_CHARS + 1], max_len=MAX_INPUT_CHARS, multiline=True
-        )
-        return Incoming("text", text=text.text)
+        return typed(message.text)
     if message.photo:
         largest = message.photo[-1]
         return Incoming(
@@ -89,7 +84,18 @@ def read_update(update: Update, buttons: ButtonSigner) -> Incoming:
     return Incoming("other")
 
 
-def _read_button(data: str) -> Incoming:
+def typed(text: str) -> Incoming:
+    """Return a typed text as an input, cleaned.
+
+    Line breaks are kept: a deed's paragraphs stay paragraphs. Longer than any answer is
+    cut just past the limit, so the step can still say it was too long.
+    """
+    cleaned = clean_text(text[: MAX_INPUT_CHARS + 1], max_len=MAX_INPUT_CHARS, multiline=True)
+    return Incoming("text", text=cleaned.text)
+
+
+def read_button(data: str) -> Incoming:
+    """Return the press of a button whose data (``flow:token:action[:arg]``) was verified."""
     parts = data.split(":", 3)
     if len(parts) < 3 or not (parts[1].isascii() and parts[1].isdigit()):
         return Incoming("button")

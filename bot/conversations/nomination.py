@@ -307,9 +307,8 @@ async def _go(
 
 
 def _may_request(turn: Turn) -> bool:
-    """Tell whether Telegram lets this chat have contact and location buttons (private only)."""
-    chat = turn.update.effective_chat
-    return chat is not None and chat.type == "private"
+    """Tell whether the chat may have contact and location buttons (private chats only)."""
+    return turn.private
 
 
 def _menu_back(turn: Turn, draft: NominationDraft, step: str, *, back: bool) -> None:

@@ -278,7 +278,7 @@ async def invite_command(turn: Turn) -> None:
     code, invitation = await invite(
         turn.uow, actor, role=role, unit_key=unit_key, days=INVITE_DAYS, now=turn.now
     )
-    username = turn.update.get_bot().username
+    username = turn.rt.bot_username
     turn.say(
         "officer/invitation",
         link=f"https://t.me/{username}?start={code}",

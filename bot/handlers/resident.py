@@ -153,7 +153,7 @@ async def renew_consent(turn: Turn) -> bool:
     earlier = await consent_to_renew(turn.uow, turn.user.id, today=turn.today)
     if earlier is None:
         return False
-    if turn.update.callback_query is not None:
+    if turn.pressed:
         # The pressed message keeps its buttons: the same press works once they agreed.
         turn.callback_notice = turn.label(N_("Xin Anh/Chị xem thông báo mới trước."))
     _privacy_notice(turn, then=RENEWED, earlier=earlier)
@@ -219,7 +219,7 @@ def _privacy_notice(turn: Turn, *, then: str, earlier: Consent | None = None) ->
         keyboard=keyboard,
         version=PRIVACY_NOTICE_VERSION,
         earlier=earlier,
-        pressed=turn.update.callback_query is not None,
+        pressed=turn.pressed,
         controller=settings.privacy_controller,
         council=council.name if council else None,
         secretariat=secretariat.name if secretariat else None,
@@ -245,8 +245,10 @@ def flows() -> list[Flow]:
         Flow(
             "start",
             commands=(
-                Command(("start",), start, N_("Bắt đầu, xem thông báo về dữ liệu cá nhân")),
-                Command(("help",), show_help, N_("Hướng dẫn sử dụng")),
+                Command(
+                    ("start", "batdau"), start, N_("Bắt đầu, xem thông báo về dữ liệu cá nhân")
+                ),
+                Command(("help", "huongdan", "menu"), show_help, N_("Hướng dẫn sử dụng")),
             ),
             before_renewal=True,  # /start shows the new notice itself
         ),

@@ -110,7 +110,7 @@ async def list_command(turn: Turn) -> None:
 
 async def member_changed(turn: Turn) -> None:
     """Remember that the user blocked the bot (no bulk message goes to them) or came back."""
-    change = turn.update.my_chat_member
+    change = turn.update.my_chat_member if turn.update is not None else None
     if change is None:
         return
     status = change.new_chat_member.status

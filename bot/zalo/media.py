@@ -20,6 +20,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from telegram import InputFile
+
+from bot.sender import FileGoneError
+from core.outbox import OutgoingMessage
 
 _KEY = re.compile(r"[0-9a-f]{64}(\.[a-z0-9]{1,8})?")
 # How a file of the media store is named where a Telegram file id would be (an Evidence's
@@ -88,3 +94,31 @@ class MediaStore:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+
+
+# The parameters of the Bot API's sending methods that carry a file, by method.
+_FILE_PARAMS = {"sendPhoto": "photo", "sendDocument": "document"}
+
+
+class MediaFiles:
+    """Uploads to Telegram a file of the media store a message names (a Zalo resident's photo).
+
+    A file a resident sent on Zalo is kept here, not on Telegram; an officer reading the
+    case on Telegram gets it uploaded (see :class:`bot.sender.FileMaker`). A file no longer
+    in the store (the case was erased or purged meanwhile) fails the message.
+    """
+
+    def __init__(self, store: MediaStore) -> None:
+        self._store = store
+
+    async def make(self, message: OutgoingMessage) -> dict[str, Any] | None:
+        """Return the message's parameters with the file's bytes, or None if it names none."""
+        name = _FILE_PARAMS.get(message.method)
+        key = media_key(message.params.get(name)) if name is not None else None
+        if name is None or key is None:
+            return None
+        try:
+            data = await self._store.read(key)
+        except FileNotFoundError:
+            raise FileGoneError(f"the media file {key[:12]}… is no longer kept") from None
+        return {**message.params, name: InputFile(data, filename=key)}

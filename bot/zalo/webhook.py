@@ -44,10 +44,12 @@ def zalo_router(
     *,
     uow: Callable[[Request], UnitOfWork],
     clock: Callable[[], datetime],
+    stored: Callable[[Request], None] | None = None,
 ) -> APIRouter:
     """Return the router of ``POST /zalo/webhook`` for the configured OA.
 
-    ``uow`` gives a unit of work for the request (the running bot's, or a test's).
+    ``uow`` gives a unit of work for the request (the running bot's, or a test's);
+    ``stored`` is told of each new event once it is stored (the bot processes it).
     """
     if settings.zalo_app_id is None or settings.zalo_secret_key is None:
         raise SettingsError("NTVT_ZALO_APP_ID and NTVT_ZALO_SECRET_KEY are needed for Zalo")
@@ -91,6 +93,8 @@ def zalo_router(
             return _answer(503, "cannot store the event now")
         if not new:
             log.info("Zalo event %s arrived again: already stored", event.event_id)
+        elif stored is not None:
+            stored(request)
         return _answer(200, "stored")
 
     return router
