@@ -25,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import BroadcastStatus, Outcome
+from core.channels import Channel
+from core.identity import channel_of_chat
 from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import OutboxRepository
 from storage.mapping import to_entity
@@ -34,12 +36,17 @@ from storage.tables import BroadcastRow, OutboxRow
 # The outbox as a Core table, for statements that need no ORM units (hot paths).
 _OUTBOX = cast(Table, OutboxRow.__table__)
 _UNSENT = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+# Not finished: a chat's first such message is the one its channel's sender sends next.
+_UNFINISHED = (*_UNSENT, OutboxStatus.WAITING.value)
+# What the Telegram senders (bot.sender, bot.bulk) look for: their channel's messages only.
+_TELEGRAM = OutboxRow.channel == Channel.TELEGRAM.value
 _CHAT_UNSENT = (
     select(_OUTBOX.c.id)
     .where(
         _OUTBOX.c.status.in_(_UNSENT),
         _OUTBOX.c.chat_id == bindparam("chat_id"),
         _OUTBOX.c.broadcast_id.is_(None),
+        _OUTBOX.c.channel == Channel.TELEGRAM.value,
     )
     .order_by(_OUTBOX.c.id)
     .limit(bindparam("limit"))
@@ -91,6 +98,7 @@ class SqlOutboxRepository(OutboxRepository):
                 "last_attempt_at": at if taken_by is not None else None,
                 "claimed_by": taken_by,
                 "forget_when_sent": m.forget_when_sent,
+                "channel": _channel(m),
             }
             for m in messages
         ]
@@ -107,14 +115,16 @@ class SqlOutboxRepository(OutboxRepository):
         ]
 
     async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
-        """Return the ids of the chat's messages (not broadcasts') pending or being sent."""
+        """Return the ids of the chat's Telegram messages (not broadcasts') pending or sending."""
         ids = await self._session.scalars(_CHAT_UNSENT, {"chat_id": chat_id, "limit": limit})
         return list(ids)
 
     async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
-        """Return pending messages in id order, for one chat or for all; broadcasts' apart."""
+        """Return pending Telegram messages in id order, for one chat or all; broadcasts' apart."""
         query = select(OutboxRow).where(
-            OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.broadcast_id.is_(None)
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            OutboxRow.broadcast_id.is_(None),
+            _TELEGRAM,
         )
         if chat_id is not None:
             query = query.where(OutboxRow.chat_id == chat_id)
@@ -151,13 +161,14 @@ class SqlOutboxRepository(OutboxRepository):
         return cast("CursorResult[Any]", result).rowcount == 1
 
     async def claimers(self) -> set[str]:
-        """Return the processes holding messages (not broadcasts') for sending now."""
+        """Return the processes holding Telegram messages (not broadcasts') for sending now."""
         rows = await self._session.scalars(
             select(OutboxRow.claimed_by)
             .where(
                 OutboxRow.status == OutboxStatus.SENDING.value,
                 OutboxRow.broadcast_id.is_(None),
                 OutboxRow.claimed_by.is_not(None),
+                _TELEGRAM,
             )
             .distinct()
         )
@@ -168,7 +179,8 @@ class SqlOutboxRepository(OutboxRepository):
     ) -> int:
         """Put back the messages these processes took (they are gone); return how many.
 
-        ``taken_before``: only those taken before then.
+        ``taken_before``: only those taken before then. Of every channel: the processes named
+        are gone, and whatever they held must go back to be sent, a Zalo message too.
         """
         if not claimers:
             return 0
@@ -180,7 +192,7 @@ class SqlOutboxRepository(OutboxRepository):
     async def sendable(
         self, chat_id: int, *, limit: int, done: Collection[int] = ()
     ) -> Sequence[OutgoingMessage]:
-        """Return the chat's pending messages (not broadcasts') in id order.
+        """Return the chat's pending Telegram messages (not broadcasts') in id order.
 
         None at all while a sender holds one of them: it sends the rest after it, in order.
         ``done``: messages the asking sender has sent but not yet recorded as sent.
@@ -193,6 +205,7 @@ class SqlOutboxRepository(OutboxRepository):
                     OutboxRow.chat_id == chat_id,
                     OutboxRow.status.in_(_UNSENT),
                     OutboxRow.broadcast_id.is_(None),
+                    _TELEGRAM,
                 )
                 .order_by(OutboxRow.id)
                 .limit(limit)
@@ -205,9 +218,15 @@ class SqlOutboxRepository(OutboxRepository):
         return [_outgoing(row) for row in rows]
 
     async def release_stale(self, *, older_than: datetime) -> int:
-        """Put back messages taken for sending before ``older_than`` (their sender died)."""
+        """Put back messages taken for sending before ``older_than`` (their sender died).
+
+        Telegram's replies and notices, and every Zalo message, a broadcast's too: a Zalo
+        sender holds one for seconds, so one held that long has lost its sender, whichever
+        sender's sweep finds it. Telegram's broadcasts are the bulk sender's (its lease).
+        """
         return await self._put_back(
-            OutboxRow.last_attempt_at < older_than, OutboxRow.broadcast_id.is_(None)
+            OutboxRow.last_attempt_at < older_than,
+            or_(OutboxRow.broadcast_id.is_(None), ~_TELEGRAM),
         )
 
     async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
@@ -228,6 +247,7 @@ class SqlOutboxRepository(OutboxRepository):
                 "status": OutboxStatus.PENDING.value,
                 "attempts": 0,
                 "broadcast_id": broadcast_id,
+                "channel": _channel(m),
             }
             for m in messages
             if m.chat_id not in already
@@ -239,7 +259,7 @@ class SqlOutboxRepository(OutboxRepository):
     async def pending_bulk(
         self, *, limit: int, now: datetime, urgent_only: bool
     ) -> Sequence[OutgoingMessage]:
-        """Return pending messages of running broadcasts due for an attempt, in id order."""
+        """Return pending Telegram messages of running broadcasts due now, in id order."""
         running = select(BroadcastRow.id).where(
             BroadcastRow.status == BroadcastStatus.SENDING.value
         )
@@ -251,6 +271,7 @@ class SqlOutboxRepository(OutboxRepository):
                 OutboxRow.status == OutboxStatus.PENDING.value,
                 OutboxRow.broadcast_id.in_(running),
                 or_(OutboxRow.retry_at.is_(None), OutboxRow.retry_at <= now),
+                _TELEGRAM,
             )
             .order_by(OutboxRow.id)
             .limit(limit)
@@ -319,13 +340,17 @@ class SqlOutboxRepository(OutboxRepository):
         )
 
     async def retry_bulk_now(self) -> int:
-        """Make the broadcasts' messages waiting out a back-off due now; return how many."""
+        """Make Telegram's broadcast messages waiting out a back-off due now; return how many.
+
+        Zalo's are left waiting: Telegram answering says nothing of Zalo (or of its night).
+        """
         result = await self._session.execute(
             update(OutboxRow)
             .where(
                 OutboxRow.status == OutboxStatus.PENDING.value,
                 OutboxRow.broadcast_id.is_not(None),
                 OutboxRow.retry_at.is_not(None),
+                _TELEGRAM,
             )
             .values(retry_at=None)
             .execution_options(synchronize_session=False)
@@ -333,13 +358,80 @@ class SqlOutboxRepository(OutboxRepository):
         return cast("CursorResult[Any]", result).rowcount
 
     async def release_bulk(self) -> int:
-        """Put back every broadcast message taken for sending (its sender is gone)."""
-        return await self._put_back(OutboxRow.broadcast_id.is_not(None))
+        """Put back every Telegram broadcast message taken for sending (its sender is gone).
+
+        Zalo's are its sender's, taken one by one: :meth:`release_stale` puts those back.
+        """
+        return await self._put_back(OutboxRow.broadcast_id.is_not(None), _TELEGRAM)
 
     async def unclaim(self, message_ids: Sequence[int]) -> None:
         """Put back messages taken but not attempted (a pause for flood control)."""
         if message_ids:
             await self._put_back(OutboxRow.id.in_(message_ids))
+
+    async def zalo_due(self, *, now: datetime, limit: int) -> Sequence[OutgoingMessage]:
+        """Return each Zalo chat's next message if it is pending and due, oldest first.
+
+        A chat's next message is its first unfinished one (pending, being sent or waiting),
+        a broadcast's too: while that one is held, waits for the person or is in flight,
+        the chat's later messages do not overtake it.
+        """
+        first = (
+            select(func.min(OutboxRow.id).label("id"))
+            .where(OutboxRow.channel == Channel.ZALO.value, OutboxRow.status.in_(_UNFINISHED))
+            .group_by(OutboxRow.chat_id)
+            .subquery()
+        )
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .join(first, OutboxRow.id == first.c.id)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                or_(OutboxRow.retry_at.is_(None), OutboxRow.retry_at <= now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_outgoing(row) for row in rows]
+
+    async def hold(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Keep a message until the person writes again (:meth:`release_waiting`).
+
+        Not counted as an attempt: the channel's rules, not a failure, keep it.
+        """
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=OutboxStatus.WAITING.value,
+                last_attempt_at=at,
+                last_error=error[:1000],
+                retry_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release_waiting(self, chat_id: int) -> int:
+        """Make the chat's waiting messages pending and due now; return how many."""
+        return await rowcount(
+            self._session,
+            update(OutboxRow)
+            .where(OutboxRow.chat_id == chat_id, OutboxRow.status == OutboxStatus.WAITING.value)
+            .values(status=OutboxStatus.PENDING.value, retry_at=None)
+            .execution_options(synchronize_session=False),
+        )
+
+    async def recent(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
+        """Return the chat's latest messages, newest first, but those that never went."""
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.chat_id == chat_id, OutboxRow.status.not_in(_NEVER_WENT))
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        return [_outgoing(row) for row in rows]
 
     async def _attempted(self, message_id: int, status: OutboxStatus, **values: Any) -> None:
         """Count an attempt at the message, after which it is in ``status``, with ``values``."""
@@ -361,13 +453,13 @@ class SqlOutboxRepository(OutboxRepository):
         )
 
     async def cancel_broadcast(self, broadcast_id: int) -> int:
-        """Stop the broadcast's messages not sent yet; return how many."""
+        """Stop the broadcast's messages not sent yet (pending, or waiting); return how many."""
         return await rowcount(
             self._session,
             update(OutboxRow)
             .where(
                 OutboxRow.broadcast_id == broadcast_id,
-                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.status.in_((OutboxStatus.PENDING.value, OutboxStatus.WAITING.value)),
             )
             .values(status=OutboxStatus.CANCELLED.value)
             .execution_options(synchronize_session=False),
@@ -397,14 +489,17 @@ class SqlOutboxRepository(OutboxRepository):
         )
 
     async def backlog(self, *, broadcasts: bool) -> tuple[int, datetime | None]:
-        """Return how many messages are unsent and when the oldest of them was queued."""
+        """Return how many Telegram messages are unsent and when the oldest was queued.
+
+        Zalo's are left out: they wait out the night by rule, which is no sign of an outage.
+        """
         kind = (
             OutboxRow.broadcast_id.is_not(None) if broadcasts else OutboxRow.broadcast_id.is_(None)
         )
         row = (
             await self._session.execute(
                 select(func.count(), func.min(OutboxRow.created_at)).where(
-                    OutboxRow.status.in_(_UNSENT), kind
+                    OutboxRow.status.in_(_UNSENT), kind, _TELEGRAM
                 )
             )
         ).one()
@@ -480,8 +575,21 @@ _OUTCOMES = {
 }
 
 
+# Failed, cancelled or given up: what a person never saw (left out of recent()).
+_NEVER_WENT = (
+    OutboxStatus.FAILED.value,
+    OutboxStatus.CANCELLED.value,
+    OutboxStatus.EXPIRED.value,
+)
+
+
 def _outgoing(row: OutboxRow) -> OutgoingMessage:
     return to_entity(OutgoingMessage, row, params=dict(row.params))
+
+
+def _channel(message: OutgoingMessage) -> str:
+    """Return the stored value of the message's channel (its chat's unless it says another)."""
+    return (message.channel or channel_of_chat(message.chat_id)).value
 
 
 # What went, or never will: what the retention purge may act on (core.retention).

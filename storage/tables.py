@@ -225,6 +225,9 @@ class OutboxRow(Base):
         # One message per broadcast and chat: expanding twice cannot send anyone two copies.
         Index("ux_outbox_broadcast_id_chat_id", "broadcast_id", "chat_id", unique=True),
         Index("ix_outbox_broadcast_id_status", "broadcast_id", "status"),
+        # Each channel's sender finds its own work; the Zalo edge reads a chat's latest.
+        Index("ix_outbox_channel_status_chat_id_id", "channel", "status", "chat_id", "id"),
+        Index("ix_outbox_chat_id_id", "chat_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -251,6 +254,8 @@ class OutboxRow(Base):
     # Deleted once sent (or once it never can be): the answer to an erasure, which names
     # the chat of a person the database must no longer know.
     forget_when_sent: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Where it goes (core.channels.Channel): each channel's sender sends only its own.
+    channel: Mapped[str] = mapped_column(String(16), server_default="telegram")
 
 
 class AccessRow(Base):

@@ -11,7 +11,13 @@ from core.outbox import OutboxWindow, OutgoingMessage
 
 
 class OutboxRepository(abc.ABC):
-    """Outgoing Bot API calls, written with the change that causes them."""
+    """Outgoing Bot API calls, written with the change that causes them.
+
+    Each message names its channel; the queries by which the Telegram senders find work
+    (:meth:`unsent`, :meth:`pending`, :meth:`sendable`, :meth:`claimers`,
+    :meth:`pending_bulk`, :meth:`retry_bulk_now`, :meth:`release_bulk`) return Telegram's
+    messages only, and :meth:`zalo_due` Zalo's.
+    """
 
     @abc.abstractmethod
     async def add(self, message: OutgoingMessage) -> OutgoingMessage:
@@ -29,11 +35,11 @@ class OutboxRepository(abc.ABC):
 
     @abc.abstractmethod
     async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
-        """Return the ids of the chat's messages (not broadcasts') pending or being sent."""
+        """Return the ids of the chat's Telegram messages (not broadcasts') pending or sending."""
 
     @abc.abstractmethod
     async def pending(self, *, limit: int, chat_id: int | None = None) -> Sequence[OutgoingMessage]:
-        """Return pending messages in id order, for one chat or for all."""
+        """Return pending Telegram messages in id order, for one chat or for all."""
 
     @abc.abstractmethod
     async def mark_sent(
@@ -54,7 +60,7 @@ class OutboxRepository(abc.ABC):
 
     @abc.abstractmethod
     async def claimers(self) -> set[str]:
-        """Return the processes holding messages (not broadcasts') for sending now."""
+        """Return the processes holding Telegram messages (not broadcasts') for sending now."""
 
     @abc.abstractmethod
     async def release_claims(
@@ -62,14 +68,15 @@ class OutboxRepository(abc.ABC):
     ) -> int:
         """Put back the messages these processes took (they are gone); return how many.
 
-        ``taken_before``: only those taken before then.
+        ``taken_before``: only those taken before then. Of every channel: the processes are
+        gone, and what they held goes back whichever sender sends it.
         """
 
     @abc.abstractmethod
     async def sendable(
         self, chat_id: int, *, limit: int, done: Collection[int] = ()
     ) -> Sequence[OutgoingMessage]:
-        """Return the chat's pending messages (not broadcasts') in id order.
+        """Return the chat's pending Telegram messages (not broadcasts') in id order.
 
         None at all while a sender holds one of them: it sends the rest after it, in order.
         ``done``: messages the asking sender has sent but not yet recorded as sent.
@@ -77,7 +84,11 @@ class OutboxRepository(abc.ABC):
 
     @abc.abstractmethod
     async def release_stale(self, *, older_than: datetime) -> int:
-        """Put back messages taken for sending before ``older_than`` (their sender died)."""
+        """Put back messages taken for sending before ``older_than`` (their sender died).
+
+        Replies and notices, and every Zalo message, a broadcast's too; Telegram's broadcasts
+        are the bulk sender's (:meth:`release_bulk`).
+        """
 
     @abc.abstractmethod
     async def add_bulk(self, broadcast_id: int, messages: Sequence[OutgoingMessage]) -> int:
@@ -90,7 +101,7 @@ class OutboxRepository(abc.ABC):
     async def pending_bulk(
         self, *, limit: int, now: datetime, urgent_only: bool
     ) -> Sequence[OutgoingMessage]:
-        """Return pending messages of running broadcasts due for an attempt, in id order."""
+        """Return pending Telegram messages of running broadcasts due now, in id order."""
 
     @abc.abstractmethod
     async def claim_many(self, message_ids: Sequence[int], *, at: datetime) -> list[int]:
@@ -124,15 +135,43 @@ class OutboxRepository(abc.ABC):
         """Record that the message is given up: Telegram could not be reached for too long."""
 
     @abc.abstractmethod
+    async def zalo_due(self, *, now: datetime, limit: int) -> Sequence[OutgoingMessage]:
+        """Return each Zalo chat's next message if it is pending and due at ``now``.
+
+        A chat's next message is its first unfinished one (lowest id pending, being sent or
+        waiting), a broadcast's included: while it is held or in flight, the chat's later
+        messages wait behind it. Oldest first; ``retry_at`` null or past counts as due.
+        """
+
+    @abc.abstractmethod
+    async def hold(self, message_id: int, *, at: datetime, error: str) -> None:
+        """Keep a message, not attempted, until the person writes again (``WAITING``)."""
+
+    @abc.abstractmethod
+    async def release_waiting(self, chat_id: int) -> int:
+        """Make the chat's waiting messages pending and due now; return how many.
+
+        Called when the person writes again: their channel's free window is open.
+        """
+
+    @abc.abstractmethod
+    async def recent(self, chat_id: int, *, limit: int) -> Sequence[OutgoingMessage]:
+        """Return the chat's latest messages, newest first, but failed, cancelled or expired.
+
+        What the chat was last offered: a channel whose buttons come back as text reads here
+        what choices its person had.
+        """
+
+    @abc.abstractmethod
     async def retry_bulk_now(self) -> int:
-        """Make the broadcasts' messages waiting out a back-off due now; return how many.
+        """Make Telegram's broadcast messages waiting out a back-off due now; return how many.
 
         Telegram answers again after an outage: what waited for it need not wait longer.
         """
 
     @abc.abstractmethod
     async def release_bulk(self) -> int:
-        """Put back every broadcast message taken for sending (its sender is gone)."""
+        """Put back every Telegram broadcast message taken for sending (its sender is gone)."""
 
     @abc.abstractmethod
     async def unclaim(self, message_ids: Sequence[int]) -> None:
@@ -140,7 +179,7 @@ class OutboxRepository(abc.ABC):
 
     @abc.abstractmethod
     async def cancel_broadcast(self, broadcast_id: int) -> int:
-        """Stop the broadcast's messages not sent yet; return how many."""
+        """Stop the broadcast's messages not sent yet (pending or waiting); return how many."""
 
     @abc.abstractmethod
     async def broadcast_outcomes(self, broadcast_id: int) -> dict[Outcome, int]:
@@ -152,9 +191,10 @@ class OutboxRepository(abc.ABC):
 
     @abc.abstractmethod
     async def backlog(self, *, broadcasts: bool) -> tuple[int, datetime | None]:
-        """Return how many messages are unsent and when the oldest of them was queued.
+        """Return how many Telegram messages are unsent and when the oldest was queued.
 
-        ``broadcasts``: count the broadcasts' messages; otherwise replies and notices.
+        ``broadcasts``: count the broadcasts' messages; otherwise replies and notices. Zalo's
+        are left out: they wait out the night by rule, which is no sign of an outage.
         """
 
     @abc.abstractmethod
