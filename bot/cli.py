@@ -476,6 +476,50 @@ def privacy_erasures(
         typer.echo(line)
 
 
+zalo_app = typer.Typer(help='The Zalo Official Account (README, "Zalo").', no_args_is_help=True)
+app.add_typer(zalo_app, name="zalo")
+
+
+@zalo_app.command("tokens")
+def zalo_tokens(
+    access_token: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="The OA's access token.")
+    ],
+    refresh_token: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="The OA's refresh token.")
+    ],
+    expires_in: Annotated[
+        int, typer.Option(min=60, help="Seconds the access token serves (Zalo: 90000).")
+    ] = 90000,
+) -> None:
+    """Store the OA's first token pair (asked for when not given, not echoed)."""
+    from datetime import timedelta
+
+    from bot.zalo.cli import install_lines
+
+    settings = _settings()
+    lines = _database(
+        lambda: install_lines(
+            settings,
+            access_token=access_token.strip(),
+            refresh_token=refresh_token.strip(),
+            lifetime=timedelta(seconds=expires_in),
+        )
+    )
+    for line in lines:
+        typer.echo(line)
+
+
+@zalo_app.command("status")
+def zalo_status() -> None:
+    """Show the OA's tokens' times and the events waiting to be processed."""
+    from bot.zalo.cli import status_lines
+
+    settings = _settings()
+    for line in _database(lambda: status_lines(settings)):
+        typer.echo(line)
+
+
 def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
     """Run a command on the database; one line and exit 1 if it cannot be reached."""
     from storage.database import is_connection_error

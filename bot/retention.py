@@ -23,6 +23,7 @@ from bot.messages import locale_of, text_message
 from bot.rendering import Renderer
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.zalo.media import FILE_ID_PREFIX, MediaStore, media_key
 from core import retention
 from core.dialog import Dialog
 from core.outbox import OutgoingMessage
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 LEASE = "retention"
 # Seconds between looks at whether the day's purge is due, and at the lease.
 CHECK_SECONDS = 60.0
+# A media file younger than this is left by the daily sweep: its turn may not have stored
+# its file id yet (a download, then the transaction).
+MEDIA_GRACE = timedelta(hours=1)
 
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
@@ -99,9 +103,22 @@ async def purge(
     )
     if report.notice_ids and rt.sender is not None:
         await rt.sender.send_ids(report.notice_ids)
+    if not dry_run:
+        swept = await sweep_media(rt, grace=MEDIA_GRACE)
+        if swept:
+            log.info("%d files no case or draft names any more left the media store", swept)
     if not dry_run and rt.scrub is not None and not await rt.scrub():
         log.info("the database's write-ahead log was in use: truncated at the next purge")
     return report
+
+
+async def sweep_media(rt: Runtime, *, grace: timedelta) -> int:
+    """Delete the media store's files no kept row names, but those of the last ``grace``."""
+    async with rt.uow() as uow:
+        named = await uow.erasure.files_in_use(FILE_ID_PREFIX)
+    keep = {key for key in map(media_key, named) if key is not None}
+    store = MediaStore(rt.settings.zalo_media_dir)
+    return await store.sweep(keep, older_than=rt.clock() - grace)
 
 
 class HalfTheLoop:
@@ -192,6 +209,7 @@ def summary(report: PurgeReport) -> str:
 _KINDS = {
     PurgeKind.UPDATES: ("processed updates (inbound journal)", "deleted", "would be deleted"),
     PurgeKind.DEAD_LETTERS: ("updates set aside (dead letters)", "deleted", "would be deleted"),
+    PurgeKind.ZALO_EVENTS: ("processed Zalo events", "deleted", "would be deleted"),
     PurgeKind.REPLIES: ("sent replies and notices (outbox)", "deleted", "would be deleted"),
     PurgeKind.BROADCAST_TEXTS: (
         "sent broadcast messages (outbox)",
@@ -215,6 +233,7 @@ def report_lines(report: PurgeReport, policy: RetentionPolicy, timezone: str) ->
     kept = {
         PurgeKind.UPDATES: policy.updates.days,
         PurgeKind.DEAD_LETTERS: policy.dead_letters.days,
+        PurgeKind.ZALO_EVENTS: policy.updates.days,
         PurgeKind.REPLIES: policy.sent.days,
         PurgeKind.BROADCAST_TEXTS: policy.sent.days,
         PurgeKind.DRAFTS: policy.draft_days,

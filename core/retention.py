@@ -55,6 +55,7 @@ class PurgeKind(StrEnum):
 
     UPDATES = "updates"  # processed inbound updates: deleted
     DEAD_LETTERS = "dead_letters"  # updates set aside: deleted
+    ZALO_EVENTS = "zalo_events"  # processed Zalo webhook events: deleted
     REPLIES = "replies"  # replies and notices that went: deleted
     BROADCAST_TEXTS = "broadcast_texts"  # broadcasts' messages: text emptied, row kept
     OLD_CASES = "old_cases"  # nominations not commended, past the retention: anonymised
@@ -259,6 +260,9 @@ async def purge(
     async def dead_letters(uow: UnitOfWork, limit: int) -> int:
         return await uow.inbound.delete_set_aside_before(set_aside_before, limit=limit)
 
+    async def zalo_events(uow: UnitOfWork, limit: int) -> int:
+        return await uow.zalo_events.delete_processed_before(processed_before, limit=limit)
+
     changed_before = policy.cases_changed_before(now)
 
     async def old_cases(uow: UnitOfWork, limit: int) -> int:
@@ -269,6 +273,7 @@ async def purge(
     if (
         await run.deleting(PurgeKind.UPDATES, updates)
         and await run.deleting(PurgeKind.DEAD_LETTERS, dead_letters)
+        and await run.deleting(PurgeKind.ZALO_EVENTS, zalo_events)
         and await run.outbox()
         and await run.deleting(PurgeKind.OLD_CASES, old_cases)
     ):
@@ -319,6 +324,9 @@ class _Run:
             )
             counts[PurgeKind.DEAD_LETTERS] = await uow.inbound.count_set_aside_before(
                 policy.dead_letters_set_aside_before(self.now)
+            )
+            counts[PurgeKind.ZALO_EVENTS] = await uow.zalo_events.count_processed_before(
+                policy.updates_processed_before(self.now)
             )
             replies, texts = await uow.outbox.count_finished_before(policy.sent_before(self.now))
             counts[PurgeKind.OLD_CASES] = await uow.erasure.count_cases_to_anonymise(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels import Channel, ChannelIdentity
@@ -178,3 +178,22 @@ class SqlZaloEventRepository(ZaloEventRepository):
             )
             == 1
         )
+
+    async def delete_processed_before(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` events processed before the instant, oldest first."""
+        oldest = (
+            select(_EVENTS.c.event_id)
+            .where(_EVENTS.c.processed_at < before)
+            .order_by(_EVENTS.c.processed_at)
+            .limit(limit)
+        )
+        return await rowcount(
+            self._session, delete(_EVENTS).where(_EVENTS.c.event_id.in_(oldest.scalar_subquery()))
+        )
+
+    async def count_processed_before(self, before: datetime) -> int:
+        """Return how many events were processed before the instant."""
+        counted = await self._session.execute(
+            select(func.count()).select_from(_EVENTS).where(_EVENTS.c.processed_at < before)
+        )
+        return int(counted.scalar_one())

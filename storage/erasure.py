@@ -193,6 +193,22 @@ class SqlErasureRepository(ErasureRepository):
             for row in rows.scalars()
         ]
 
+    async def files_in_use(self, prefix: str) -> set[str]:
+        """Return the file ids beginning with ``prefix`` named by evidence or by a dialog."""
+        pattern = prefix.replace("%", r"\%").replace("_", r"\_") + "%"
+        evidence = await self._session.execute(
+            select(EvidenceRow.file_id).where(EvidenceRow.file_id.like(pattern, escape="\\"))
+        )
+        found = {file_id for (file_id,) in evidence}
+        dialogs = await self._session.execute(
+            select(DialogRow.data).where(
+                sql_cast(DialogRow.data, Text).like("%" + pattern, escape="\\")
+            )
+        )
+        for (data,) in dialogs:
+            found.update(_strings_starting(data, prefix))
+        return found
+
     async def _ensure_placeholder(self, now: datetime) -> None:
         """Make the users row kept cases point to (migration 0014 made it) if it went."""
         placeholder = {"id": ERASED_PERSON, "display_name": "", "created_at": now}
@@ -300,3 +316,14 @@ def _expired(
         NominationRow.status_changed_at < changed_before,
         NominationRow.deed != ANONYMISED,
     )
+
+
+def _strings_starting(value: object, prefix: str) -> set[str]:
+    """Return every string within a JSON value that begins with ``prefix``."""
+    if isinstance(value, str):
+        return {value} if value.startswith(prefix) else set()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(_strings_starting(item, prefix) for item in value))
+    return set()

@@ -13,17 +13,21 @@ is deleted from the outbox once sent, and then the database's files are scrubbed
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.conversations.incoming import Incoming, button_data
 from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
+from bot.retention import sweep_media
 from bot.runtime import Turn
 from core.erasure import ErasureNotAllowedError, ErasurePlan, ErasurePlanChangedError
 from core.personal_data import erase_personal_data, plan_erasure
 from core.roles import NotAllowedError
 
 FLOW = "x"
+# A file of the media store younger than this stays until the daily purge (see below).
+ERASURE_GRACE = timedelta(minutes=1)
 CONFIRM = N_("🗑 Xóa dữ liệu của tôi")
 KEEP = N_("Giữ nguyên")
 
@@ -63,6 +67,9 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     erased = receipt.erased_case_ids
     if erased:
         turn.afterwards.append(lambda: turn.rt.search.forget(erased))
+    # Their photos and files sent on Zalo leave the media store (those of the last minute at
+    # the daily purge: a turn may be about to name them).
+    turn.afterwards.append(lambda: sweep_media(turn.rt, grace=ERASURE_GRACE))
     if turn.rt.scrub is not None:
         turn.afterwards.append(turn.rt.scrub)
 

@@ -21,6 +21,7 @@ from bot.keyboards import Button, inline_keyboard
 from bot.personal_copy import CopyReference
 from bot.rendering import N_
 from bot.runtime import Turn
+from core.channels import Channel
 from core.nomination import EvidenceKind
 from core.personal_data import CopyFormat, PersonalData, personal_data
 from core.roles import NotAllowedError
@@ -40,7 +41,9 @@ async def show(turn: Turn) -> None:
     if data is None or not data.consented:
         turn.say("mydata/before_consent", keyboard=turn.main_menu(), data=data)
         return
-    rows = [[Button(turn.label(COPY_LABEL), button_data(FLOW, 0, COPY))]]
+    # A file copy is made for Telegram; Zalo takes only PDF and Word files from an OA.
+    by_file = turn.channel is Channel.TELEGRAM
+    rows = [[Button(turn.label(COPY_LABEL), button_data(FLOW, 0, COPY))]] if by_file else []
     if data.files:
         rows.append([Button(turn.label(FILES_LABEL), button_data(FLOW, 0, FILES))])
     rows.append([Button(turn.label(EDIT), button_data(correction.FLOW, 0, correction.START))])
@@ -50,6 +53,7 @@ async def show(turn: Turn) -> None:
         data=data,
         shown=SHOWN,
         directory=turn.rt.directory,
+        by_file=by_file,
     )
 
 
@@ -59,7 +63,7 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     if data is None or not data.consented:
         stale_button(turn)
         return
-    if incoming.action == COPY:
+    if incoming.action == COPY and turn.channel is Channel.TELEGRAM:
         turn.callback_notice = "📦"
         for copy_format in CopyFormat:
             caption = turn.rt.renderer.render(turn.locale, "mydata/caption", format=copy_format)

@@ -6,19 +6,22 @@ directory (``NTVT_ZALO_MEDIA_DIR``); each file is named by the SHA-256 of its co
 the same photo sent twice is kept once, and a name never comes from what a resident typed.
 Files are written to a temporary name and renamed, so a crash never leaves half a file.
 
-Retention (for the next step): the store holds evidence like Telegram's file ids do; a
-nomination's files must be deleted with it by the retention purge and by erasure, which today
-only know Telegram file ids.
+Retention: a file stays while a kept row names it (a case's evidence, a draft). The daily
+purge and an erasure sweep the store (:meth:`MediaStore.sweep`, :func:`bot.retention.sweep_media`):
+a file no row names any more is deleted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,31 @@ class MediaStore:
     async def read(self, key: str) -> bytes:
         """Return the bytes of the file of ``key``."""
         return await asyncio.to_thread(self.path_of(key).read_bytes)
+
+    async def sweep(self, keep: Collection[str], *, older_than: datetime) -> int:
+        """Delete the files whose key is not in ``keep`` and were written before the instant.
+
+        What no kept row names any more (a case erased, purged or anonymised; a draft
+        dropped) leaves the disk. ``older_than`` spares files just downloaded, whose turn has
+        not stored their file id yet. Return how many files were deleted.
+        """
+        return await asyncio.to_thread(self._sweep, frozenset(keep), older_than.timestamp())
+
+    def _sweep(self, keep: frozenset[str], before: float) -> int:
+        deleted = 0
+        if not self.directory.is_dir():
+            return 0
+        for folder in self.directory.iterdir():
+            if not folder.is_dir() or len(folder.name) != 2:
+                continue
+            for path in folder.iterdir():
+                if not _KEY.fullmatch(path.name) or path.name in keep:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < before:
+                        path.unlink()
+                        deleted += 1
+        return deleted
 
     def _write(self, key: str, data: bytes) -> None:
         path = self.path_of(key)

@@ -15,7 +15,8 @@ What a Zalo person sends becomes the flows' input:
 * a photo or a file, copied at once into the media store (Zalo's URLs expire) and named by
   a media file id; nothing is downloaded for a person who has not agreed to the notice;
 * a location; their phone shared through ``request_user_info`` (a contact of their own);
-* following the OA is ``/start``; unfollowing stops bulk messages to them.
+* the first thing a person the bot never met sends is ``/start``; following the OA says
+  nothing, unfollowing stops bulk messages to them.
 
 One person's events are processed one after another in Zalo's order; different persons'
 at once. An event whose turn keeps failing is set aside (claimed, with an apology), never
@@ -173,6 +174,7 @@ class ZaloTurns:
             if event.event_name != UNFOLLOW:
                 # They wrote: what waited for them (Zalo's free window had closed) may go.
                 await uow.outbox.release_waiting(given.user_id)
+            first = await uow.users.get(given.user_id) is None
             user = await self._meet(uow, given, now)
             incoming = await self._incoming(uow, given, fetched)
             turn = Turn(
@@ -186,7 +188,7 @@ class ZaloTurns:
                 given=incoming,
                 said=given.text,
             )
-            await self._step(turn, event)
+            await self._step(turn, event, first=first)
             await turn.queue_replies()
             await uow.commit()
         for then in turn.committed:
@@ -198,18 +200,19 @@ class ZaloTurns:
             except Exception as error:  # the turn is done; the daily purge retries
                 log.warning("after Zalo event %s: %s", event.event_id, describe(error))
 
-    async def _step(self, turn: Turn, event: ZaloEvent) -> None:
-        """Run what the event asks: the flows' routing; following greets, unfollowing stops."""
-        if event.event_name == UNFOLLOW:
-            await note_blocked(turn.uow, turn.user.id, blocked=True, now=turn.now)
+    async def _step(self, turn: Turn, event: ZaloEvent, *, first: bool) -> None:
+        """Run what the event asks: the flows' routing, or ``/start`` for someone new.
+
+        Zalo has no ``/start``: whatever a person the bot never met sends first is answered
+        with the welcome and the privacy notice. Following the OA says nothing (Zalo may not
+        let the OA write before the person did) and unfollowing stops bulk messages.
+        """
+        if event.event_name in (FOLLOW, UNFOLLOW):
+            blocked = event.event_name == UNFOLLOW
+            await note_blocked(turn.uow, turn.user.id, blocked=blocked, now=turn.now)
             return
-        if event.event_name == FOLLOW:
-            await note_blocked(turn.uow, turn.user.id, blocked=False, now=turn.now)
-            start = self._flows.command_step("start")
-            if start is not None:
-                await start(turn)
-            return
-        await self._flows.take(turn)
+        start = self._flows.command_step("start") if first else None
+        await (start or self._flows.take)(turn)
 
     async def _flush_telegram(self, turn: Turn) -> None:
         """Send what the turn queued for Telegram chats (an officer told of a question)."""
@@ -241,8 +244,9 @@ class ZaloTurns:
             evidence = Evidence(
                 fetched.kind, media_file_id(stored.key), stored.key, stored.name, stored.size
             )
-            kind = "photo" if fetched.kind is EvidenceKind.PHOTO else "document"
-            return Incoming(kind, evidence=evidence)
+            if fetched.kind is EvidenceKind.PHOTO:
+                return Incoming("photo", evidence=evidence)
+            return Incoming("document", evidence=evidence)
         if given.kind is InputKind.LOCATION and given.latitude is not None:
             assert given.longitude is not None
             return Incoming("location", location=GeoPoint(given.latitude, given.longitude))

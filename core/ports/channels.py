@@ -79,3 +79,11 @@ class ZaloEventRepository(abc.ABC):
 
         Called in the transaction that applies the event's effects: an event is processed once.
         """
+
+    @abc.abstractmethod
+    async def delete_processed_before(self, before: datetime, *, limit: int) -> int:
+        """Delete up to ``limit`` events processed before the instant; return how many."""
+
+    @abc.abstractmethod
+    async def count_processed_before(self, before: datetime) -> int:
+        """Return how many events were processed before the instant."""

@@ -50,3 +50,11 @@ class ErasureRepository(abc.ABC):
     @abc.abstractmethod
     async def receipts(self, *, limit: int) -> Sequence[ErasureReceipt]:
         """Return the latest receipts, newest first."""
+
+    @abc.abstractmethod
+    async def files_in_use(self, prefix: str) -> set[str]:
+        """Return the file ids beginning with ``prefix`` that kept data still names.
+
+        A case's evidence, and what a dialog holds (a draft's photos, an answer being
+        written): a file of the media store no row names any more may go.
+        """
