@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import BroadcastStatus, Outcome
 from core.channels import Channel
-from core.identity import channel_of_chat
 from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import OutboxRepository
 from storage.mapping import to_entity
@@ -78,7 +77,9 @@ class SqlOutboxRepository(OutboxRepository):
         # A broadcast's messages are queued by add_bulk; failures and back-offs are the
         # sender's to record.
         omit = ("broadcast_id", "failure", "retry_at")
-        return await add_new(self._session, OutboxRow, message, omit=omit)
+        return await add_new(
+            self._session, OutboxRow, message, omit=omit, channel=_channel(message)
+        )
 
     async def add_many(
         self, messages: Sequence[OutgoingMessage], *, taken_by: str | None, at: datetime
@@ -588,8 +589,8 @@ def _outgoing(row: OutboxRow) -> OutgoingMessage:
 
 
 def _channel(message: OutgoingMessage) -> str:
-    """Return the stored value of the message's channel (its chat's unless it says another)."""
-    return (message.channel or channel_of_chat(message.chat_id)).value
+    """Return the stored value of the message's channel (its chat's)."""
+    return message.channel.value
 
 
 # What went, or never will: what the retention purge may act on (core.retention).

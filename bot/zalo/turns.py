@@ -171,9 +171,16 @@ class ZaloTurns:
             await uow.lock_chat(given.user_id)
             if not await uow.zalo_events.claim(event.event_id, at=now):
                 return  # another process did it
-            if event.event_name != UNFOLLOW:
-                # They wrote: what waited for them (Zalo's free window had closed) may go.
-                await uow.outbox.release_waiting(given.user_id)
+            if event.event_name in (FOLLOW, UNFOLLOW):
+                # Nothing is said (Zalo may not let the OA write before the person did);
+                # unfollowing stops bulk messages, following again lets them go.
+                blocked = event.event_name == UNFOLLOW
+                await note_blocked(uow, given.user_id, blocked=blocked, now=now)
+                await uow.commit()
+                return
+            # They wrote: what waited for them (Zalo's free window had closed) may go; the
+            # sender is woken once the turn is committed, as for its replies.
+            await uow.outbox.release_waiting(given.user_id)
             first = await uow.users.get(given.user_id) is None
             user = await self._meet(uow, given, now)
             incoming = await self._incoming(uow, given, fetched)
@@ -188,11 +195,14 @@ class ZaloTurns:
                 given=incoming,
                 said=given.text,
             )
-            await self._step(turn, event, first=first)
+            await self._step(turn, first=first)
             await turn.queue_replies()
             await uow.commit()
         for then in turn.committed:
             then()
+        wake = rt.channel_senders.get(Channel.ZALO)
+        if wake is not None:
+            wake()
         await self._flush_telegram(turn)
         for after in turn.afterwards:
             try:
@@ -200,17 +210,12 @@ class ZaloTurns:
             except Exception as error:  # the turn is done; the daily purge retries
                 log.warning("after Zalo event %s: %s", event.event_id, describe(error))
 
-    async def _step(self, turn: Turn, event: ZaloEvent, *, first: bool) -> None:
-        """Run what the event asks: the flows' routing, or ``/start`` for someone new.
+    async def _step(self, turn: Turn, *, first: bool) -> None:
+        """Run the flows' routing, or ``/start`` for someone new.
 
         Zalo has no ``/start``: whatever a person the bot never met sends first is answered
-        with the welcome and the privacy notice. Following the OA says nothing (Zalo may not
-        let the OA write before the person did) and unfollowing stops bulk messages.
+        with the welcome and the privacy notice.
         """
-        if event.event_name in (FOLLOW, UNFOLLOW):
-            blocked = event.event_name == UNFOLLOW
-            await note_blocked(turn.uow, turn.user.id, blocked=blocked, now=turn.now)
-            return
         start = self._flows.command_step("start") if first else None
         await (start or self._flows.take)(turn)
 

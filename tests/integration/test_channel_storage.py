@@ -145,8 +145,12 @@ async def test_an_event_is_stored_once_and_claimed_once(database: Database) -> N
     async with database.uow() as uow:
         assert [e.event_id for e in await uow.zalo_events.waiting(limit=10)] == ["msg:2"]
         stored = await uow.zalo_events.get("msg:1")
-    assert stored is not None and stored.payload["message"]["text"] == "đề cử"
+    # Processed, the event keeps its id and times, not what the person wrote.
+    assert stored is not None and stored.payload == {}
     assert stored.processed_at == NOW + timedelta(minutes=5)
+    async with database.uow() as uow:
+        waiting = await uow.zalo_events.get("msg:2")
+    assert waiting is not None and waiting.payload["message"]["text"] == "đề cử"
 
 
 async def test_erasure_forgets_a_zalo_persons_account_and_events(database: Database) -> None:

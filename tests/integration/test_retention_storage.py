@@ -21,6 +21,7 @@ from core.retention import (
     draft_notice_key,
     purge,
 )
+from core.zalo import ZaloEvent
 from storage.tables import InboundUpdateRow, OutboxRow
 from storage.uow import Database
 
@@ -298,8 +299,27 @@ async def _counts(database: Database) -> tuple[int, int, int]:
     return int(updates or 0), int(messages or 0), dialogs
 
 
+async def _zalo_events(database: Database) -> None:
+    """Three Zalo events: two processed long ago (purged), one waiting since then (kept)."""
+    async with database.uow() as uow:
+        for number, processed in enumerate((True, True, False)):
+            event = ZaloEvent(
+                event_id=f"msg:{number}",
+                event_name="user_send_text",
+                sender_id="2468458835296117922",
+                payload={"message": {"text": "đề cử"}},
+                occurred_at=NOW - timedelta(days=40),
+                received_at=NOW - timedelta(days=40),
+            )
+            await uow.zalo_events.record(event)
+            if processed:
+                await uow.zalo_events.claim(event.event_id, at=NOW - timedelta(days=31))
+        await uow.commit()
+
+
 async def test_a_dry_run_counts_what_a_run_then_purges_in_batches(database: Database) -> None:
     await _fill(database)
+    await _zalo_events(database)
     dry = await purge(database.uow(), POLICY, NOW, notices=_Notices(), dry_run=True)
     assert await _counts(database) == (6, 6, 3)  # nothing changed
     done = await purge(database.uow(), POLICY, NOW, notices=_Notices())
@@ -307,6 +327,7 @@ async def test_a_dry_run_counts_what_a_run_then_purges_in_batches(database: Data
     expected = {
         PurgeKind.UPDATES: 5,
         PurgeKind.DEAD_LETTERS: 0,
+        PurgeKind.ZALO_EVENTS: 2,
         PurgeKind.REPLIES: 5,
         PurgeKind.BROADCAST_TEXTS: 0,
         PurgeKind.OLD_CASES: 0,
@@ -317,6 +338,9 @@ async def test_a_dry_run_counts_what_a_run_then_purges_in_batches(database: Data
     assert dry.notice_ids == [] and len(done.notice_ids) == 1
     # The notice is queued: one message more in the outbox.
     assert await _counts(database) == (1, 2, 2)
+    async with database.uow() as uow:
+        assert [e.event_id for e in await uow.zalo_events.waiting(limit=10)] == ["msg:2"]
+        assert await uow.zalo_events.get("msg:0") is None
     async with database.uow() as uow:
         (notice,) = await uow.outbox.pending(limit=10)
         assert notice.params == {"text": "deleted on 27/11/2026"}

@@ -25,9 +25,9 @@ class ZaloResident:
         """Everything the OA sent them, oldest first."""
         return self.zalo.messages_to(self.user_id)
 
-    async def next_messages(self, count: int = 1, *, timeout: float = WAIT) -> list[SentMessage]:
+    async def next_messages(self, count: int = 1, *, within: float = WAIT) -> list[SentMessage]:
         """Wait for ``count`` messages after those read so far; return them."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while len(self.inbox) < self._read + count:
             if asyncio.get_running_loop().time() > deadline:
                 texts = [m.text[:80] for m in self.inbox[self._read :]]
@@ -37,9 +37,9 @@ class ZaloResident:
         self._read += count
         return got
 
-    async def next_message(self, *, timeout: float = WAIT) -> SentMessage:
+    async def next_message(self, *, within: float = WAIT) -> SentMessage:
         """Wait for the next message; return it."""
-        (message,) = await self.next_messages(1, timeout=timeout)
+        (message,) = await self.next_messages(1, within=within)
         return message
 
     async def quiet(self, seconds: float = 0.5) -> list[SentMessage]:
@@ -64,7 +64,9 @@ class ZaloResident:
                 if title == label:
                     assert await self.zalo.press(self.user_id, payload) == 200
                     return
-            numbered = dict((text.strip(), number) for number, text in _NUMBERED.findall(message.text))
+            numbered = dict(
+                (text.strip(), number) for number, text in _NUMBERED.findall(message.text)
+            )
             if label in numbered:
                 await self.say(numbered[label])
                 return

@@ -71,7 +71,9 @@ def settings_for(
 
 
 @asynccontextmanager
-async def serving(settings: Settings, token: str, clock: Callable[[], datetime], sock: socket.socket) -> AsyncIterator[None]:
+async def serving(
+    settings: Settings, token: str, clock: Callable[[], datetime], sock: socket.socket
+) -> AsyncIterator[None]:
     """Run ``ntvt serve``'s app on ``sock`` until the block exits."""
     app = create_app(settings, token=token, clock=clock)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
@@ -104,7 +106,12 @@ async def world(
     officer = telegram.user(905, "Cán bộ Hoàn Kiếm")
     async with database.uow() as uow:
         await grant_role(
-            uow, Actor.operator(), user_id=officer.id, role=Role.OFFICER, unit_key=HOAN_KIEM, now=clock()
+            uow,
+            Actor.operator(),
+            user_id=officer.id,
+            role=Role.OFFICER,
+            unit_key=HOAN_KIEM,
+            now=clock(),
         )
         await uow.commit()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -144,19 +151,22 @@ async def nominate_on_zalo(resident: ZaloResident) -> str:
     await resident.next_message()  # the unit
     await resident.say("hoan kiem")
     place = await resident.next_message()
-    assert [title for title, _ in place.buttons] == ["Bỏ qua"]  # Zalo cannot ask for a place
+    # Zalo cannot ask for a place: the step's other answers remain.
+    assert [title for title, _ in place.buttons] == ["Bỏ qua", "⬅️ Quay lại", "✖️ Hủy"]
     await resident.tap("Bỏ qua")
     taken, evidence = await resident.next_messages(2)
     await resident.zalo.send_image(resident.user_id, PHOTO)
     await resident.next_message()  # the photo was taken
-    await resident.tap("Xong")
-    taken, phone, request = await resident.next_messages(3)
+    await resident.tap("✅ Xong")
+    phone, request = await resident.next_messages(2)
+    assert "Số điện thoại" in phone.text
     assert request.template_type == "request_user_info"
     await resident.zalo.submit_info(resident.user_id, name="Lan", phone="0912345678")
     taken, anonymous = await resident.next_messages(2)
     await resident.tap("Không cần")
     summary = await resident.next_message()
-    assert "Nguyễn Văn Bình" in summary.text and "0912345678" in summary.text
+    assert "Nguyễn Văn Bình" in summary.text and "+84912345678" in summary.text
+    assert "Ảnh, tài liệu: 1 tệp" in summary.text
     await resident.tap("✅ Gửi")
     done = await resident.next_message()
     found = CODE.search(done.text)
@@ -179,10 +189,44 @@ async def test_a_resident_on_zalo_nominates_asks_the_status_and_hears_the_decisi
 
     card = await say(officer, f"/status {code}")
     assert "Ảnh, tài liệu: 1 tệp" in card.text
-    await press(officer, "🖼 Xem ảnh, tài liệu")
-    photo = await officer.next_message()
-    assert photo.photo, "the Zalo photo reaches the officer on Telegram"
+    photo = await press(officer, "📎 Xem ảnh, tài liệu")
+    # The photo sent on Zalo reaches the officer on Telegram: uploaded from the media store.
+    (*_smaller, largest) = photo.snapshot()["photo"]
+    assert telegram.state.files[largest["file_id"]].content == PHOTO
     verified = await press(officer, "🔍 Tiếp nhận, xác minh")
     assert "Đang xác minh" in verified.text
     notice = await resident.next_message()
     assert code in notice.text and "đang được xác minh" in notice.text
+
+
+async def test_a_decision_at_night_waits_for_six_and_one_after_8_silent_days_for_their_word(
+    world: tuple[ZaloResident, SimUser], clock: FakeClock, database: Database
+) -> None:
+    resident, officer = world
+    code = await nominate_on_zalo(resident)
+
+    # 23:00 in Hà Nội: Zalo forbids writing to residents until 06:00.
+    clock.now = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+    await say(officer, f"/status {code}")
+    verified = await press(officer, "🔍 Tiếp nhận, xác minh")
+    assert "Đang xác minh" in verified.text
+    assert await resident.quiet(1.5) == []
+    async with database.uow() as uow:
+        identity = await uow.identities.get(Channel.ZALO, resident.user_id)
+        assert identity is not None
+        (held,) = await uow.outbox.recent(identity.user_id, limit=1)
+    assert held.retry_at == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 06:00 the next day
+    clock.now = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    notice = await resident.next_message(within=5)
+    assert code in notice.text and "đang được xác minh" in notice.text
+    assert notice.at == clock.now
+
+    # Eight days without a word from them: Zalo's 7-day window has closed.
+    clock.now += timedelta(days=8)
+    proposed = await press(officer, "📤 Đề xuất lên Hội đồng")
+    assert "Đã đề xuất lên Hội đồng" in proposed.text
+    assert await resident.quiet(1.5) == []
+    await resident.say("Xin chào")
+    told, answer = await resident.next_messages(2)
+    assert code in told.text and "đề xuất lên Hội đồng" in told.text
+    assert "Xin lỗi" not in told.text and answer.text

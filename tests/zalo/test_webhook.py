@@ -201,6 +201,10 @@ async def test_the_bots_webhook_app_serves_zalo_only_when_it_is_configured(
                 "webhook_secret": secret,
                 "zalo_app_id": zalo.app_id,
                 "zalo_secret_key": SecretStr(zalo.secret_key),
+                "zalo_app_secret": SecretStr(zalo.app_secret),
+                "zalo_oa_id": zalo.oa_id,
+                "zalo_api_url": zalo.url,
+                "zalo_oauth_url": zalo.url,
             }
         ),
     }.items():
