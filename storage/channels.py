@@ -197,3 +197,20 @@ class SqlZaloEventRepository(ZaloEventRepository):
             select(func.count()).select_from(_EVENTS).where(_EVENTS.c.processed_at < before)
         )
         return int(counted.scalar_one())
+
+    async def earlier_waiting(self, event: ZaloEvent) -> bool:
+        """Tell whether an event of the same person, before this one in order, waits."""
+        events = _EVENTS.c
+        before = or_(
+            events.occurred_at < event.occurred_at,
+            (events.occurred_at == event.occurred_at) & (events.received_at < event.received_at),
+            (events.occurred_at == event.occurred_at)
+            & (events.received_at == event.received_at)
+            & (events.event_id < event.event_id),
+        )
+        found = await self._session.execute(
+            select(events.event_id)
+            .where(events.sender_id == event.sender_id, events.processed_at.is_(None), before)
+            .limit(1)
+        )
+        return found.first() is not None

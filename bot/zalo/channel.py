@@ -95,6 +95,7 @@ class ZaloChannel:
                 capabilities=settings.zalo_capabilities(),
                 tz=settings.tz,
                 media=media,
+                buttons=rt.buttons,
             )
             rt.channel_senders[Channel.ZALO] = sender.wake
             rt.channel_inputs[Channel.ZALO] = turns.wake

@@ -39,8 +39,10 @@ import mimetypes
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 
+from bot.keyboards import ButtonSigner
 from bot.sender import STALE_CLAIM, back_off, this_process
 from bot.zalo.client import (
     ZaloClient,
@@ -97,6 +99,7 @@ class ZaloSender:
         capabilities: Capabilities,
         tz: tzinfo,
         media: MediaStore,
+        buttons: ButtonSigner | None = None,
         rate: float = 20.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -108,6 +111,7 @@ class ZaloSender:
         self._capabilities = capabilities
         self._tz = tz
         self._media = media
+        self._buttons = buttons
         self._interval = 1.0 / rate
         self._sleep = sleep
         self._random = random.Random()
@@ -213,7 +217,7 @@ class ZaloSender:
             await self._undeliverable(message, "chat_not_found", "no Zalo account for the chat")
             return 0
         try:
-            calls = render(message, self._capabilities)
+            calls = render(self._signed(message), self._capabilities)
             if calls and not await self._may_call_now(message, identity, now):
                 return 0
             await self._make_calls(message, calls, identity.external_id)
@@ -222,6 +226,18 @@ class ZaloSender:
             return 0
         await self._went(message)
         return 1
+
+    def _signed(self, message: OutgoingMessage) -> OutgoingMessage:
+        """Return a broadcast's message with its buttons signed for its chat.
+
+        A broadcast's rows are written unsigned, for every recipient at once; Telegram's
+        bulk sender signs each as it sends it (:mod:`bot.bulk`), and so does this sender.
+        """
+        markup = message.params.get("reply_markup")
+        if message.broadcast_id is None or self._buttons is None or not markup:
+            return message
+        signed = self._buttons.sign_markup(message.chat_id, markup)
+        return replace(message, params={**message.params, "reply_markup": signed})
 
     async def _take(
         self, message: OutgoingMessage, now: datetime
@@ -247,6 +263,11 @@ class ZaloSender:
             await self._defer(message, now + TOKENS_RETRY, "Zalo tokens unusable")
             return False
         when = earliest_send(now, identity.last_inbound_at, self._capabilities, self._tz)
+        if when is None and message.broadcast_id is not None:
+            # An announcement is not kept for when they write: it is not free to send them
+            # (Zalo's paid "tin truyền thông"); the broadcast's report counts it as failed.
+            await self._undeliverable(message, "outside_window", "outside Zalo's free window")
+            return False
         if when is None:
             await self._hold(message, "outside Zalo's free window")
             return False

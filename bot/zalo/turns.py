@@ -169,6 +169,8 @@ class ZaloTurns:
                 await uow.commit()
                 return
             await uow.lock_chat(given.user_id)
+            if await uow.zalo_events.earlier_waiting(event):
+                return  # another process holds their earlier one: this waits for the next pass
             if not await uow.zalo_events.claim(event.event_id, at=now):
                 return  # another process did it
             if event.event_name in (FOLLOW, UNFOLLOW):

@@ -87,3 +87,7 @@ class ZaloEventRepository(abc.ABC):
     @abc.abstractmethod
     async def count_processed_before(self, before: datetime) -> int:
         """Return how many events were processed before the instant."""
+
+    @abc.abstractmethod
+    async def earlier_waiting(self, event: ZaloEvent) -> bool:
+        """Tell whether an earlier event of the same person waits to be processed."""

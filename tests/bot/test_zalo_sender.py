@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 import bot.zalo.sender
+from bot.keyboards import ButtonSigner
 from bot.zalo.client import ZaloClient
 from bot.zalo.local_api import LocalZaloOA
 from bot.zalo.local_api.server import HANOI
@@ -20,6 +21,7 @@ from bot.zalo.media import MediaStore, media_file_id
 from bot.zalo.render import CallKind, NotForChannel, ZaloCall, render
 from bot.zalo.sender import NIGHT_BAN_RECHECK, TOKENS_RETRY, ZaloSender
 from bot.zalo.tokens import OaTokens, TokenGrant
+from core.broadcasts import Audience, Broadcast, BroadcastStatus, Outcome
 from core.channels import Capabilities, Channel, zalo_capabilities
 from core.outbox import OutboxStatus, OutgoingMessage
 from storage.tables import OutboxRow
@@ -552,3 +554,37 @@ async def test_two_senders_at_once_send_each_message_once_in_order(
     assert sum(went) == 12
     assert texts(zalo, HOA) == ["1", "3", "5", "7", "9", "11"]
     assert texts(zalo, BINH) == ["0", "2", "4", "6", "8", "10"]
+
+
+async def test_a_broadcast_is_signed_for_each_reader_and_not_kept_for_the_silent(
+    client: ZaloClient, database: Database, zalo: LocalZaloOA, clock: FakeClock, media: MediaStore
+) -> None:
+    signer = ButtonSigner.random()
+    sender = sender_of(client, database, clock, media, rate=1000.0, buttons=signer)
+    hoa = await resident(database, zalo, HOA)
+    binh = await resident(database, zalo, BINH, wrote_at=NOW - timedelta(days=8))
+    announcement = [[{"text": "🔔 Nhận tin", "callback_data": "s:0:sub:ntvt-2027"}]]
+    async with database.uow() as uow:
+        broadcast = await uow.broadcasts.add(
+            Broadcast("Phát động", Audience.parse("all"), NOW, status=BroadcastStatus.SENDING)
+        )
+        assert broadcast.id is not None
+        rows = [
+            text(chat, "Phát động phong trào", reply_markup={"inline_keyboard": announcement})
+            for chat in (hoa, binh)
+        ]
+        await uow.outbox.add_bulk(broadcast.id, rows)
+        await uow.commit()
+
+    went = await sender.send_due()
+
+    (sent,) = zalo.messages_to(HOA)
+    ((_label, payload),) = sent.buttons
+    assert went == 1 and payload.startswith("#")
+    assert signer.verify(hoa, payload[1:]) == "s:0:sub:ntvt-2027"
+    assert signer.verify(binh, payload[1:]) is None
+    assert zalo.messages_to(BINH) == []
+    async with database.uow() as uow:
+        outcomes = await uow.outbox.broadcast_outcomes(broadcast.id)
+    assert outcomes[Outcome.DELIVERED] == 1 and outcomes[Outcome.FAILED] == 1
+    assert outcomes.get(Outcome.PENDING, 0) == 0  # the broadcast can finish

@@ -143,7 +143,9 @@ async def nominate_on_zalo(resident: ZaloResident) -> str:
     await resident.next_message()  # the name
     await resident.say("Nguyễn Văn Bình")
     role = await resident.next_message()
-    await resident.tap("Người dân")
+    # Ten answers, Zalo shows five buttons at most: a numbered list, answered by its number.
+    assert not role.buttons and "\n1. Người dân\n2. Công nhân" in role.text
+    await resident.say("1")
     await resident.next_message()  # the deed
     await resident.say(DEED)
     await resident.next_message()  # the date
@@ -230,3 +232,29 @@ async def test_a_decision_at_night_waits_for_six_and_one_after_8_silent_days_for
     told, answer = await resident.next_messages(2)
     assert code in told.text and "đề xuất lên Hội đồng" in told.text
     assert "Xin lỗi" not in told.text and answer.text
+
+
+async def test_a_forged_or_anothers_button_payload_is_refused_and_agrees_to_nothing(
+    world: tuple[ZaloResident, SimUser], database: Database
+) -> None:
+    resident, _officer = world
+    other = ZaloResident(resident.zalo, "8123456789012345678")
+    await resident.say("Xin chào")
+    _welcome, notice = await resident.next_messages(2)
+    (agree, _payload), _disagree = notice.buttons
+    assert agree == "✅ Tôi đồng ý"
+    await other.say("Xin chào")
+    await other.next_messages(2)
+
+    # The resident's own "agree" payload, typed by someone else; then one made up.
+    await other.say(notice.buttons[0][1])
+    refused = await other.next_message()
+    await other.say("#c:0:yes:" + "A" * 8)
+    forged = await other.next_message()
+    for reply in (refused, forged):
+        assert "Nút này không còn hiệu lực" in reply.text
+        assert "Anh/Chị đã đồng ý" not in reply.text
+    async with database.uow() as uow:
+        identity = await uow.identities.get(Channel.ZALO, other.user_id)
+        assert identity is not None
+        assert await uow.consents.all_of(identity.user_id) == []
