@@ -3,7 +3,8 @@
 The bot runs exactly as in production (PTB, our update processing, the database), but talks
 to the local Bot API server in this process instead of Telegram. Inline buttons are shown
 numbered; type the number to press one. ``:vai officer`` (or ``--as officer``) types as a
-member of staff instead, with a few demo cases filed (:mod:`bot.demo`).
+member of staff instead, with a few demo cases filed (:mod:`bot.demo`). ``--channel zalo``
+makes the person typing a resident on Zalo instead (:mod:`bot.zalo.chat`).
 
 No typed line ends the chat but ``:thoat`` (or the end of input): a number with no button to
 press is sent as text, and anything that fails in this window is told in one line.
@@ -16,6 +17,7 @@ import html
 import re
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app import running_bot
@@ -178,7 +180,7 @@ class TerminalChat:
             await self._send(line)
             await self.show_new()
         except Exception as error:  # the window outlives any one line
-            print(f"\n(Cửa sổ chat: chưa làm được “{line[:40]}”: {_one_line(error)})")
+            print(f"\n(Cửa sổ chat: chưa làm được “{line[:40]}”: {one_line(error)})")
         return True
 
     async def _send(self, line: str) -> None:
@@ -304,7 +306,8 @@ def first_update_id(now: float | None = None) -> int:
     return int((time.time() if now is None else now) * 1000)
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """Return what went wrong in one short line: the error's class and its first line."""
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__
 
@@ -316,14 +319,23 @@ async def run_chat(
     language: str,
     plan: Path | None = None,
     as_role: str | None = None,
+    channel: str = "telegram",
 ) -> None:
     """Run the bot against an in-process Bot API and chat with it on stdin/stdout.
 
     ``plan``: a plan file loaded at start (``ntvt chat`` gives today's organisation);
     ``as_role``: the persona typing first (``officer``, ``secretariat``, ``council``), the
-    resident when None.
+    resident when None; ``channel``: ``zalo`` makes the resident one on Zalo
+    (:mod:`bot.zalo.chat`), where there is no other persona.
     """
     chosen = persona(as_role) if as_role else None
+    if channel == "zalo":
+        if chosen not in (None, RESIDENT):
+            raise ValueError(f"{as_role}: staff work on Telegram, not on Zalo")
+        await _chat_on_zalo(settings, user_name=user_name, language=language, plan=plan)
+        return
+    if channel != "telegram":
+        raise ValueError(f"{channel}: not a channel of the chat (telegram or zalo)")
     async with LocalBotApi(first_update_id=first_update_id()) as api:
         local = settings.model_copy(
             update={"telegram_api_url": api.base_url, "telegram_file_url": api.file_base_url}
@@ -341,10 +353,27 @@ async def run_chat(
                 await chat.start()
             else:
                 await chat.switch(chosen)
-            while True:
-                line = await asyncio.to_thread(_read_line)
-                if line is None or not await chat.handle(line):
-                    break
+            await _talk(chat.handle)
+
+
+async def _chat_on_zalo(
+    settings: Settings, *, user_name: str, language: str, plan: Path | None
+) -> None:
+    """Chat as a resident on Zalo: the bot's server, a local OA, the window."""
+    from bot.zalo.chat import ZALO_HELP, zalo_window  # it imports this module
+
+    async with zalo_window(settings, user_name=user_name, language=language, plan=plan) as chat:
+        print(ZALO_HELP)
+        await chat.start()
+        await _talk(chat.handle)
+
+
+async def _talk(handle: Callable[[str], Awaitable[bool]]) -> None:
+    """Hand each line typed to the window until it says stop or the input ends."""
+    while True:
+        line = await asyncio.to_thread(_read_line)
+        if line is None or not await handle(line):
+            break
 
 
 def _read_line() -> str | None:

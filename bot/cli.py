@@ -133,15 +133,27 @@ def chat(
             "council (resident by default; ':vai ROLE' switches inside the chat).",
         ),
     ] = None,
+    channel: Annotated[
+        str,
+        typer.Option(
+            "--channel",
+            help="telegram, or zalo: be a resident writing to the ward's Zalo OA instead.",
+        ),
+    ] = "telegram",
 ) -> None:
     """Chat with the bot in this terminal: no Telegram token needed."""
     from bot.chat import run_chat
-    from bot.demo import PERSONAS, persona
+    from bot.demo import PERSONAS, RESIDENT, persona
     from bot.plans import TODAY_PLAN
 
-    if as_role is not None and persona(as_role) is None:
+    chosen = persona(as_role) if as_role is not None else None
+    if as_role is not None and chosen is None:
         names = ", ".join(p.key for p in PERSONAS)
         _fail(f"--as {as_role}: not a role of the chat (one of {names})", 2)
+    if channel not in ("telegram", "zalo"):
+        _fail(f"--channel {channel}: not a channel of the chat (telegram or zalo)", 2)
+    if channel == "zalo" and chosen not in (None, RESIDENT):
+        _fail(f"--as {as_role}: staff work on Telegram; on Zalo the chat is a resident's", 2)
     settings = _settings()
     logging.basicConfig(level=logging.WARNING)
     try:
@@ -152,6 +164,7 @@ def chat(
                 language=language,
                 plan=plan or TODAY_PLAN,
                 as_role=as_role,
+                channel=channel,
             )
         )
     except (KeyboardInterrupt, EOFError):

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Request, Response
@@ -62,18 +63,24 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def create_app(
-    settings: Settings, *, token: str | None = None, clock: Callable[[], datetime] = system_clock
+    settings: Settings,
+    *,
+    token: str | None = None,
+    clock: Callable[[], datetime] = system_clock,
+    plan_file: Path | None = None,
 ) -> FastAPI:
-    """Return the FastAPI app; the bot starts and stops with the app's lifespan."""
+    """Return the FastAPI app; the bot starts and stops with the app's lifespan.
+
+    ``plan_file``: a plan file loaded at start in place of what is stored (``ntvt chat``).
+    """
     bot_token = token or settings.token()
     secret = webhook_secret(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with running_bot(settings, token=bot_token, polling=False, clock=clock) as (
-            application,
-            rt,
-        ):
+        async with running_bot(
+            settings, token=bot_token, polling=False, clock=clock, plan_file=plan_file
+        ) as (application, rt):
             app.state.application = application
             app.state.runtime = rt
             journal = app.state.journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand)

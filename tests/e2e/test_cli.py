@@ -333,6 +333,46 @@ def test_chat_as_an_unknown_role_is_one_clear_line(tmp_path: Path) -> None:
     assert_one_line_error(result, "--as mayor", "officer, secretariat, council")
 
 
+# ntvt chat --channel zalo: a resident on Zalo; the same flows through the bot's server -------
+
+
+def test_chat_on_zalo_greets_for_the_resident_and_reaches_the_nominations_first_question(
+    tmp_path: Path,
+) -> None:
+    result = run_ntvt(
+        "chat",
+        "--channel",
+        "zalo",
+        cwd=tmp_path,
+        input="1\n1\n:thoat\n",  # ✅ Tôi đồng ý, 📝 Đề cử người tốt, việc tốt
+        NTVT_DATABASE_URL=sqlite_url(tmp_path / "chat.db"),
+    )
+    out = result.stdout
+    assert result.returncode == 0, out[-3000:] + result.stderr
+    assert result.stderr == "", result.stderr[-3000:]
+    # Zalo has no /start: the window said "Xin chào", and the welcome is what comes first.
+    _help, _, shown = out.partition(":thoat quits.\n")
+    assert shown.startswith("\nXin chào"), out[:3000]
+    assert "[1] ✅ Tôi đồng ý  [2] Không đồng ý\n" in shown
+    assert "Cảm ơn Anh/Chị đã đồng ý" in shown
+    first_question = (
+        "Bước 1/10\nAnh/Chị muốn đề cử một cá nhân hay một tập thể?\n"
+        "[1] 👤 Cá nhân  [2] 👥 Tập thể  [3] ✖️ Hủy\n"
+    )
+    assert first_question in shown, out[-3000:]
+    assert "<b>" not in out and "Traceback" not in out and "Cửa sổ chat:" not in out
+    assert out.count("\n> ") == 3
+
+
+def test_chat_on_an_unknown_channel_or_as_staff_on_zalo_is_one_clear_line(
+    tmp_path: Path,
+) -> None:
+    result = run_ntvt("chat", "--channel", "viber", cwd=tmp_path)
+    assert_one_line_error(result, "--channel viber", "telegram or zalo")
+    result = run_ntvt("chat", "--channel", "zalo", "--as", "officer", cwd=tmp_path)
+    assert_one_line_error(result, "--as officer", "Telegram")
+
+
 # ntvt plan new: a ward's own plan -------------------------------------------------------------
 
 
