@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.app import running_bot
 from bot.budget import SendBudget
 from bot.demo import PERSONAS, RESIDENT, Persona, demo_unit, persona, seed
+from bot.failures import one_line
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage
 from bot.local_api.users import SimUser
@@ -304,12 +305,6 @@ def first_update_id(now: float | None = None) -> int:
     anyone types, and stay far below the 52 bits an ``update_id`` may have.
     """
     return int((time.time() if now is None else now) * 1000)
-
-
-def one_line(error: BaseException) -> str:
-    """Return what went wrong in one short line: the error's class and its first line."""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__
 
 
 async def run_chat(

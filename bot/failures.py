@@ -118,3 +118,9 @@ def screen_batch(updates: Sequence[object]) -> ScreenedBatch:
         else:
             batch.for_ptb.append(update)
     return batch
+
+
+def one_line(error: BaseException) -> str:
+    """Return what went wrong in one short line: the error's class and its first line."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__

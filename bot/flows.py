@@ -50,6 +50,9 @@ CANCEL_COMMAND = ("cancel", "huy")
 CANCEL = Listing(CANCEL_COMMAND, N_("Hủy thao tác đang làm"))
 # The longest text read as a command typed as words (the longest name is 9 letters).
 MAX_SPOKEN = 32
+# A greeting, typed alone where there is no command menu, is answered with the guide.
+GREETINGS = frozenset({"xinchao", "chao", "chaoban", "alo", "hello", "hi"})
+HELP = "help"
 # The problem explained above the question asked again after a command the bot does not know.
 UNKNOWN_COMMAND = "input.unknown_command"
 
@@ -276,7 +279,8 @@ class Flows:
             step = self.command_step(command_name(text))
             await (step or self._renewed_first(self.unknown_command))(turn)
             return
-        step = self.command_step(spoken_command(text)) if text else None
+        spoken = spoken_command(text) if text else ""
+        step = self.command_step(HELP if spoken in GREETINGS else spoken) if spoken else None
         await (step or self.on_message)(turn)
 
     def handlers(self, rt: Runtime) -> list[Handler]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.keyboards import ButtonSigner
 from bot.rendering import Renderer
+from core.identity import channel_of_chat
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
 
@@ -27,6 +28,7 @@ def text_message(
     Inline buttons are signed for ``chat_id`` with ``buttons``: a message with inline buttons
     and no signer is a mistake, refused here rather than sent with buttons nobody can press.
     """
+    context.setdefault("channel", channel_of_chat(chat_id).value)
     params: dict[str, Any] = {
         "chat_id": chat_id,
         "text": renderer.render(locale, template, **context),

@@ -99,7 +99,12 @@ class Renderer:
         return locale if locale in self._envs else self._default_locale
 
     def render(self, locale: str, template: str, **context: Any) -> str:
-        """Render ``template`` (a name under ``locales/templates`` without ``.j2``)."""
+        """Render ``template`` (a name under ``locales/templates`` without ``.j2``).
+
+        ``channel`` (a :class:`core.channels.Channel` value) lets a template say what differs
+        where the reader is, Telegram unless given (Zalo has no ``/`` commands, for one).
+        """
+        context.setdefault("channel", "telegram")
         env = self._envs[self.locale_or_default(locale)]
         text = env.get_template(f"{template}.j2").render(**context).strip()
         return fit_telegram_text(text, template)

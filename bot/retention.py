@@ -103,12 +103,12 @@ async def purge(
     )
     if report.notice_ids and rt.sender is not None:
         await rt.sender.send_ids(report.notice_ids)
+    if not dry_run and rt.scrub is not None and not await rt.scrub():
+        log.info("the database's write-ahead log was in use: truncated at the next purge")
     if not dry_run:
         swept = await sweep_media(rt, grace=MEDIA_GRACE)
         if swept:
             log.info("%d files no case or draft names any more left the media store", swept)
-    if not dry_run and rt.scrub is not None and not await rt.scrub():
-        log.info("the database's write-ahead log was in use: truncated at the next purge")
     return report
 
 

@@ -67,11 +67,11 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     erased = receipt.erased_case_ids
     if erased:
         turn.afterwards.append(lambda: turn.rt.search.forget(erased))
+    if turn.rt.scrub is not None:
+        turn.afterwards.append(turn.rt.scrub)
     # Their photos and files sent on Zalo leave the media store (those of the last minute at
     # the daily purge: a turn may be about to name them).
     turn.afterwards.append(lambda: sweep_media(turn.rt, grace=ERASURE_GRACE))
-    if turn.rt.scrub is not None:
-        turn.afterwards.append(turn.rt.scrub)
 
 
 async def _plan(turn: Turn) -> ErasurePlan | None:

@@ -31,7 +31,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.chat import one_line
+from bot.failures import one_line
 from bot.local_api import LocalBotApi
 from bot.runtime import Runtime
 from bot.settings import Settings

@@ -27,6 +27,7 @@ DRY_RUN = [
     "what                                  kept         rows  action",
     "processed updates (inbound journal)   30 days         3  would be deleted",
     "updates set aside (dead letters)      90 days         1  would be deleted",
+    "processed Zalo events                 30 days         0  would be deleted",
     "sent replies and notices (outbox)     30 days         2  would be deleted",
     "sent broadcast messages (outbox)      30 days         1  text would be emptied, row kept",
     "nominations not commended             5 years         0  would be anonymised",
@@ -124,7 +125,7 @@ def test_privacy_purge_counts_then_purges_what_is_past_its_time(tmp_path: Path) 
     again = run_ntvt("privacy", "purge", "--now", NOW, cwd=tmp_path, NTVT_DATABASE_URL=url)
     assert again.returncode == 0, again.stderr
     rows = [line.split() for line in again.stdout.splitlines()[2:]]
-    assert len(rows) == 7 and all("0" in row for row in rows), again.stdout
+    assert len(rows) == 8 and all("0" in row for row in rows), again.stdout
 
 
 def test_privacy_purge_refuses_a_time_it_cannot_read_in_one_line(tmp_path: Path) -> None:
