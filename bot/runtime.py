@@ -505,6 +505,12 @@ class Turn:
             )
         )
 
+    def send_file_to(self, chat_id: int, method: str, params: dict[str, Any]) -> None:
+        """Queue a photo or document (named by its file id in ``params``) to a chat."""
+        self.replies.append(
+            OutgoingMessage(chat_id, method, {"chat_id": chat_id, **params}, self.now)
+        )
+
     def send_file(self, method: str, field_name: str, file_id: str) -> None:
         """Queue a photo or document re-sent by its Telegram file id."""
         params = {"chat_id": self.chat_id, field_name: file_id}

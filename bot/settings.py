@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     privacy_phone: str | None = None
     privacy_email: str | None = None
     privacy_address: str | None = None
+    # The ward's public Telegram channel (its numeric id, -100…; the bot must be an admin):
+    # the lists put out for comment and the exemplars made known are posted there.
+    public_channel: int | None = None
     retention_years: int = Field(default=5, ge=1, le=50)
     # What the bot keeps for its own work, in days (see core.retention): processed updates
     # (at least 2: Telegram redelivers an update for up to a day), updates set aside, the

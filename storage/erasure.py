@@ -50,6 +50,7 @@ from storage.tables import (
     InquiryRow,
     NominationRow,
     OutboxRow,
+    PublicCommentRow,
     SubscriptionRow,
     SupporterRow,
     UserRow,
@@ -95,6 +96,7 @@ class SqlErasureRepository(ErasureRepository):
             messages=messages,
         )
         await self._delete(BlockedChatRow, BlockedChatRow.user_id == user)
+        await self._delete(PublicCommentRow, PublicCommentRow.user_id == user)
         await self._forget_channels(user)
         await self._delete(UserRow, UserRow.id == user)
         return counts

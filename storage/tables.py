@@ -715,3 +715,65 @@ class ZaloEventRow(Base):
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class CommentWindowRow(Base):
+    """A list of cases published for comment before the council meets (core.publicity)."""
+
+    __tablename__ = "comment_windows"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    opened_on: Mapped[date]
+    closes_on: Mapped[date] = mapped_column(index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    opened_by: Mapped[int] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime]
+
+
+class CommentWindowCaseRow(Base):
+    """A case a comment window lists."""
+
+    __tablename__ = "comment_window_cases"
+    __table_args__ = (Index("ix_comment_window_cases_nomination_id", "nomination_id"),)
+
+    window_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("comment_windows.id", ondelete="CASCADE"), primary_key=True
+    )
+    nomination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("nominations.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class PublicCommentRow(Base):
+    """What someone wrote about a listed case: for the standing office only."""
+
+    __tablename__ = "public_comments"
+    __table_args__ = (
+        Index("ix_public_comments_nomination_id", "nomination_id"),
+        Index("ix_public_comments_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    window_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("comment_windows.id", ondelete="CASCADE")
+    )
+    nomination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("nominations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ExemplarRow(Base):
+    """A commended case made known, with the nominee's consent given through the nominator."""
+
+    __tablename__ = "exemplars"
+    __table_args__ = (Index("ix_exemplars_published_at", "published_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    nomination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("nominations.id", ondelete="CASCADE"), unique=True
+    )
+    published_at: Mapped[datetime]
+    with_photo: Mapped[bool] = mapped_column(Boolean)

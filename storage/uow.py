@@ -39,6 +39,7 @@ from storage.people import (
     SqlRoleRepository,
     SqlUserRepository,
 )
+from storage.publicity import SqlPublicityRepository
 from storage.requests import SqlDataRequestRepository
 from storage.tables import LeaseRow
 
@@ -126,6 +127,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.identities = SqlChannelIdentityRepository(session)
         self.zalo_tokens = SqlZaloTokenRepository(session)
         self.zalo_events = SqlZaloEventRepository(session)
+        self.publicity = SqlPublicityRepository(session)
         return self
 
     async def __aexit__(
@@ -219,6 +221,7 @@ PERSONAL_TABLES = (
     "access_log",
     "channel_identities",
     "zalo_events",
+    "public_comments",
 )
 
 

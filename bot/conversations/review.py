@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.conversations import answer
+from bot.conversations import answer, publicity
 from bot.conversations.cases import action_data, card_data, refuse_case, version
 from bot.conversations.common import Problem, cancel_button, typed_text
 from bot.conversations.dialogs import close_dialog, open_dialog
@@ -244,6 +244,8 @@ async def _apply(
         merged_into=target,
     )
     await notify_nominator(turn, changed, entry, target_code=str(target) if target else None)
+    if action is Action.COMMEND:
+        await publicity.ask_to_publish(turn, changed)
     await _after(turn, actor, changed, "officer/done", action=action.value)
 
 

@@ -31,6 +31,7 @@ from core.ports.people import (
     RoleRepository,
     UserRepository,
 )
+from core.ports.publicity import PublicityRepository
 from core.ports.requests import DataRequestRepository
 from core.ports.uow import UnitOfWork
 
@@ -52,6 +53,7 @@ __all__ = [
     "NominationRepository",
     "OrganisationRepository",
     "OutboxRepository",
+    "PublicityRepository",
     "RoleRepository",
     "SubscriptionRepository",
     "SupporterRepository",

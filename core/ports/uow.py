@@ -32,6 +32,7 @@ from core.ports.people import (
     RoleRepository,
     UserRepository,
 )
+from core.ports.publicity import PublicityRepository
 from core.ports.requests import DataRequestRepository
 
 
@@ -61,6 +62,7 @@ class UnitOfWork(abc.ABC):
     identities: ChannelIdentityRepository
     zalo_tokens: ZaloTokenRepository
     zalo_events: ZaloEventRepository
+    publicity: PublicityRepository
 
     async def __aenter__(self) -> Self:
         return self

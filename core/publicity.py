@@ -1,0 +1,236 @@
+"""Before and after the council: the list put out for public comment, and the exemplars made known.
+
+Public comment. Before the council meets, the standing office may publish the cases put to
+it for a number of working days (the law asks it for the highest titles: Decree 98 Art. 46,
+``../shared/REFERENCES.md``; for a ward's own awards it is the ward's choice). Anyone who
+agreed to the notice may comment on a listed case; a comment goes to the standing office,
+never to the public, and the council cannot meet on a case before its window has ended.
+
+Exemplars. The programme exists to spread good examples: once a case is commended, the
+nominator is asked whether the nominee agrees to be made known (the nominee rarely has the
+bot; the nominator speaks for them, and says whether a photo may go too). What is published
+is the case as the public may know it (:meth:`core.nomination.Nomination.as_public`): never
+the nominator, a child by initials only.
+
+A window opens on a day and takes comments for ``days`` working days after it (the day it
+opens is not counted, as the Civil Code counts periods, Art. 147): comments are taken through
+:attr:`CommentWindow.closes_on`; the council may meet on its cases from the next day on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from core.calendar import WorkingCalendar
+from core.codes import TrackingCode
+from core.errors import DomainError
+from core.nomination import Nomination, NominationStatus
+from core.ports import UnitOfWork
+from core.roles import Actor, NotAllowedError, Role
+from core.services import has_consent
+
+# The longest comment taken; a comment is a few sentences, not a dossier.
+COMMENT_MAX_CHARS = 1000
+# Working days a window may last (the law's 10 for the highest titles fits).
+MIN_DAYS, MAX_DAYS = 1, 30
+# The cases a window may list: put to the council, not decided yet.
+LISTABLE = frozenset({NominationStatus.PROPOSED, NominationStatus.UNDER_REVIEW})
+
+
+@dataclass(frozen=True, slots=True)
+class CommentWindow:
+    """A list of cases published for comment from ``opened_on`` through ``closes_on``."""
+
+    opened_on: date
+    closes_on: date
+    days: int
+    case_ids: tuple[int, ...]
+    opened_by: int
+    opened_at: datetime
+    id: int | None = None
+
+    def takes_comments(self, day: date) -> bool:
+        """Tell whether a comment is taken on ``day``."""
+        return self.opened_on <= day <= self.closes_on
+
+
+@dataclass(frozen=True, slots=True)
+class PublicComment:
+    """What someone wrote about a listed case: for the standing office only."""
+
+    window_id: int
+    nomination_id: int
+    user_id: int
+    text: str
+    at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exemplar:
+    """A commended case made known, with the nominee's consent given through the nominator."""
+
+    nomination_id: int
+    published_at: datetime
+    with_photo: bool
+    id: int | None = None
+
+
+class NotListedError(DomainError):
+    """The code is of no case open for comment (said the same whether the case exists)."""
+
+    code = "publicity.not_listed"
+
+
+class CommentTooLongError(DomainError):
+    """The comment is longer than :data:`COMMENT_MAX_CHARS`."""
+
+    code = "publicity.too_long"
+
+
+class WindowRefusedError(DomainError):
+    """A window cannot list these cases (none given, one decided, one listed already)."""
+
+    code = "publicity.refused"
+
+
+class NotPublishableError(DomainError):
+    """Only the nominator of a commended case, once, may agree to its publication."""
+
+    code = "publicity.not_publishable"
+
+
+def closing_day(opened_on: date, days: int, calendar: WorkingCalendar) -> date:
+    """Return the last day a window opened on ``opened_on`` takes comments (``days`` later)."""
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise WindowRefusedError(f"a window lasts {MIN_DAYS} to {MAX_DAYS} working days")
+    return calendar.add_working_days(opened_on, days)
+
+
+async def open_window(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_ids: Sequence[int],
+    *,
+    days: int,
+    now: datetime,
+    today: date,
+    calendar: WorkingCalendar,
+) -> tuple[CommentWindow, list[Nomination]]:
+    """Publish the cases for comment; return the window and the cases as the public sees them.
+
+    The standing office only. Every case must be proposed or under review, and in no window
+    that still takes comments.
+    """
+    if not actor.has(Role.SECRETARIAT) and not actor.is_operator:
+        raise NotAllowedError("only the standing office opens a comment window")
+    if not case_ids:
+        raise WindowRefusedError("no case to list")
+    cases = []
+    for case_id in dict.fromkeys(case_ids):
+        case = await uow.nominations.get(case_id)
+        if case is None or case.status not in LISTABLE:
+            raise WindowRefusedError(f"case {case_id} is not before the council")
+        if await uow.publicity.window_of(case_id, today) is not None:
+            raise WindowRefusedError(f"case {case_id} is open for comment already")
+        cases.append(case)
+    window = CommentWindow(
+        opened_on=today,
+        closes_on=closing_day(today, days, calendar),
+        days=days,
+        case_ids=tuple(case.id for case in cases if case.id is not None),
+        opened_by=actor.user_id,
+        opened_at=now,
+    )
+    window = await uow.publicity.add_window(window)
+    return window, [case.as_public() for case in cases]
+
+
+async def listed_case(uow: UnitOfWork, code: TrackingCode, today: date) -> Nomination:
+    """Return the case of ``code`` if it is open for comment today, as the public may see it.
+
+    Raise :class:`NotListedError` otherwise, with the same words for a code that does not
+    exist: the comment flow reveals nothing but the published list.
+    """
+    case = await uow.nominations.get_by_code(code)
+    if case is None or case.id is None or await uow.publicity.window_of(case.id, today) is None:
+        raise NotListedError(str(code))
+    return case.as_public()
+
+
+async def add_comment(
+    uow: UnitOfWork, user_id: int, code: TrackingCode, text: str, *, now: datetime, today: date
+) -> tuple[PublicComment, Nomination]:
+    """Keep a comment on a listed case; return it and the case (to tell the office).
+
+    Only from someone who agreed to the privacy notice (a comment is personal data).
+    """
+    if not await has_consent(uow, user_id):
+        raise NotAllowedError("a comment needs the privacy notice agreed to")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise CommentTooLongError(str(len(text)))
+    case = await listed_case(uow, code, today)
+    assert case.id is not None
+    window = await uow.publicity.window_of(case.id, today)
+    assert window is not None and window.id is not None
+    comment = await uow.publicity.add_comment(
+        PublicComment(window.id, case.id, user_id, text.strip(), now)
+    )
+    return comment, case
+
+
+async def comments_on(
+    uow: UnitOfWork, actor: Actor, nomination: Nomination
+) -> Sequence[PublicComment]:
+    """Return the comments on a case, for the staff who may act on it; nobody else."""
+    if not actor.is_staff or not actor.acts_for(nomination.unit_key):
+        return ()
+    assert nomination.id is not None
+    return await uow.publicity.comments_on(nomination.id)
+
+
+async def still_open(uow: UnitOfWork, case_ids: Sequence[int], today: date) -> list[date]:
+    """Return the closing days of the windows that still take comments on any of the cases.
+
+    The council meets on a case only once this is empty for it.
+    """
+    days = []
+    for case_id in case_ids:
+        window = await uow.publicity.window_of(case_id, today)
+        if window is not None:
+            days.append(window.closes_on)
+    return sorted(set(days))
+
+
+async def publish(
+    uow: UnitOfWork, user_id: int, nomination_id: int, *, with_photo: bool, now: datetime
+) -> tuple[Exemplar, Nomination]:
+    """Record the nominator's word that the nominee agrees; return the exemplar and the case.
+
+    The case as the public may know it: the caller posts it. Once only.
+    """
+    case = await uow.nominations.get(nomination_id)
+    if (
+        case is None
+        or not case.is_nominated_by(user_id)
+        or case.status is not NominationStatus.COMMENDED
+        or await uow.publicity.exemplar_of(nomination_id) is not None
+    ):
+        raise NotPublishableError(str(nomination_id))
+    exemplar = await uow.publicity.add_exemplar(Exemplar(nomination_id, now, with_photo))
+    return exemplar, case.as_public()
+
+
+async def exemplars(
+    uow: UnitOfWork, *, page: int, page_size: int
+) -> tuple[list[tuple[Exemplar, Nomination]], int]:
+    """Return a page of the published exemplars, newest first, and how many there are."""
+    found, total = await uow.publicity.exemplars(offset=page * page_size, limit=page_size)
+    shown = []
+    for exemplar in found:
+        case = await uow.nominations.get(exemplar.nomination_id)
+        if case is not None and not case.anonymised:
+            shown.append((exemplar, case.as_public()))
+    return shown, total
