@@ -30,6 +30,7 @@ from core.nomination import Nomination, NominationStatus
 from core.ports import UnitOfWork
 from core.roles import Actor, NotAllowedError, Role
 from core.services import has_consent
+from core.workflow import Action
 
 # The longest comment taken; a comment is a few sentences, not a dossier.
 COMMENT_MAX_CHARS = 1000
@@ -234,3 +235,60 @@ async def exemplars(
         if case is not None and not case.anonymised:
             shown.append((exemplar, case.as_public()))
     return shown, total
+
+
+@dataclass(frozen=True, slots=True)
+class YearSummary:
+    """The year's exemplars for the standing office: commended cases by unit, campaign, form.
+
+    ``quota``: what the plan asks of each unit in a year (one proposal a month); ``proposed``:
+    the cases each unit put to the council that year; ``commended``: those commended then.
+    """
+
+    year: int
+    proposed: dict[str, int]
+    commended: dict[str, int]
+    by_campaign: dict[str, int]
+    by_form: dict[str, int]
+    published: int
+    quota: int
+
+
+async def year_summary(uow: UnitOfWork, actor: Actor, year: int, *, quota: int) -> YearSummary:
+    """Return the year's exemplars counted every way the office reports them.
+
+    The standing office only (it sees every unit). A case counts in the year it was
+    commended (its last change); a proposal in the year it was proposed.
+    """
+    if not actor.has(Role.SECRETARIAT) and not actor.is_operator:
+        raise NotAllowedError("the year's summary is the standing office's")
+    proposed: dict[str, int] = {}
+    commended: dict[str, int] = {}
+    by_campaign: dict[str, int] = {}
+    by_form: dict[str, int] = {}
+    published = 0
+    after_proposal = frozenset(
+        {
+            NominationStatus.PROPOSED,
+            NominationStatus.UNDER_REVIEW,
+            NominationStatus.COMMENDED,
+            NominationStatus.NOT_COMMENDED,
+        }
+    )
+    cases = await uow.nominations.queue(unit_keys=None, statuses=after_proposal, limit=100_000)
+    for case in cases:
+        assert case.id is not None
+        history = await uow.audit.history(case.id)
+        if any(e.action is Action.PROPOSE and e.at.year == year for e in history):
+            proposed[case.unit_key] = proposed.get(case.unit_key, 0) + 1
+        commendation = next((e for e in history if e.action is Action.COMMEND), None)
+        if commendation is None or commendation.at.year != year:
+            continue
+        commended[case.unit_key] = commended.get(case.unit_key, 0) + 1
+        campaign = case.campaign_key or ""
+        by_campaign[campaign] = by_campaign.get(campaign, 0) + 1
+        form = str(commendation.data.get("award_form") or "")
+        by_form[form] = by_form.get(form, 0) + 1
+        if await uow.publicity.exemplar_of(case.id) is not None:
+            published += 1
+    return YearSummary(year, proposed, commended, by_campaign, by_form, published, quota)

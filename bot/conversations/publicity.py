@@ -15,6 +15,7 @@ What may be done, by whom, and what the public may see is :mod:`core.publicity`'
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.commands import OFFICE
@@ -26,6 +27,7 @@ from bot.keyboards import Button, in_rows, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.codes import parse_tracking_code
+from core.compliance import MONTHLY_QUOTA
 from core.dialog import Dialog
 from core.nomination import EvidenceKind, Nomination
 from core.publicity import (
@@ -39,6 +41,7 @@ from core.publicity import (
     listed_case,
     open_window,
     publish,
+    year_summary,
 )
 from core.review import actor_for, secretariat_ids
 from core.roles import NotAllowedError, Role
@@ -366,6 +369,27 @@ async def _show_exemplars(turn: Turn, page: int) -> None:
     )
 
 
+async def summary(turn: Turn) -> None:
+    """``/tongket [NĂM]``: the year's exemplars by unit, campaign and form, for the office."""
+    actor = await actor_for(turn.uow, turn.user.id, turn.today)
+    args = turn.command_args
+    year = int(args) if args.isdigit() and 2000 <= int(args) <= turn.today.year else turn.today.year
+    try:
+        counted = await year_summary(turn.uow, actor, year, quota=12 * MONTHLY_QUOTA)
+    except NotAllowedError:
+        turn.say("publicity/staff_only")
+        return
+    council = turn.rt.directory.council_on(date(year, 12, 31))
+    office = council.secretariat_key if council else None
+    units = [u for u in turn.rt.directory.units_on(date(year, 12, 31)) if u.key != office]
+    turn.say(
+        "publicity/year",
+        summary=counted,
+        units=units,
+        campaign_title=turn.rt.directory.campaign_title,
+    )
+
+
 def flows() -> list[Flow]:
     """Return the flows of public comment and exemplars."""
     return [
@@ -377,6 +401,13 @@ def flows() -> list[Flow]:
                     ("congkhai", "publish_list"),
                     open_list,
                     N_("Đăng danh sách lấy ý kiến nhân dân"),
+                    roles=OFFICE,
+                ),
+                Command(
+                    ("tongket", "year_summary"),
+                    summary,
+                    N_("Tổng kết gương người tốt, việc tốt trong năm"),
+                    N_("[NĂM]"),
                     roles=OFFICE,
                 ),
             ),

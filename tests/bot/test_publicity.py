@@ -128,3 +128,7 @@ async def test_a_commended_exemplar_is_published_with_consent_and_listed(
     await resident.send_callback(agree, asked)
     assert "không còn hiệu lực" in (await resident.next_message()).text
     assert len(channel.messages) == 1
+    summary = await say(office, "/tongket 2026")
+    assert "Phường Hoàn Kiếm: 1 đề xuất, 1 được khen thưởng" in summary.text
+    assert "Giấy khen: 1" in summary.text and "Đã công bố trên kênh công khai: 1" in summary.text
+    assert "dành cho Văn phòng thường trực" in (await say(resident, "/tongket")).text
