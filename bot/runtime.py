@@ -421,6 +421,9 @@ class Turn:
     channel: Channel = Channel.TELEGRAM
     given: Incoming | None = None
     said: str = ""
+    # The person's id on a channel other than Telegram (their Zalo id), for what must reach
+    # them after their account is forgotten (the answer to an erasure).
+    external_id: str | None = None
     replies: list[OutgoingMessage] = field(default_factory=list)
     # What the process does once the turn's transaction is committed (and not if it fails).
     committed: list[Callable[[], None]] = field(default_factory=list)

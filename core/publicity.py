@@ -28,6 +28,7 @@ from core.codes import TrackingCode
 from core.errors import DomainError
 from core.nomination import Nomination, NominationStatus
 from core.ports import UnitOfWork
+from core.publication import CommentWindow, Exemplar, PublicComment
 from core.roles import Actor, NotAllowedError, Role
 from core.services import has_consent
 from core.workflow import Action
@@ -38,45 +39,6 @@ COMMENT_MAX_CHARS = 1000
 MIN_DAYS, MAX_DAYS = 1, 30
 # The cases a window may list: put to the council, not decided yet.
 LISTABLE = frozenset({NominationStatus.PROPOSED, NominationStatus.UNDER_REVIEW})
-
-
-@dataclass(frozen=True, slots=True)
-class CommentWindow:
-    """A list of cases published for comment from ``opened_on`` through ``closes_on``."""
-
-    opened_on: date
-    closes_on: date
-    days: int
-    case_ids: tuple[int, ...]
-    opened_by: int
-    opened_at: datetime
-    id: int | None = None
-
-    def takes_comments(self, day: date) -> bool:
-        """Tell whether a comment is taken on ``day``."""
-        return self.opened_on <= day <= self.closes_on
-
-
-@dataclass(frozen=True, slots=True)
-class PublicComment:
-    """What someone wrote about a listed case: for the standing office only."""
-
-    window_id: int
-    nomination_id: int
-    user_id: int
-    text: str
-    at: datetime
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Exemplar:
-    """A commended case made known, with the nominee's consent given through the nominator."""
-
-    nomination_id: int
-    published_at: datetime
-    with_photo: bool
-    id: int | None = None
 
 
 class NotListedError(DomainError):
@@ -147,6 +109,30 @@ async def open_window(
     )
     window = await uow.publicity.add_window(window)
     return window, [case.as_public() for case in cases]
+
+
+async def listable(uow: UnitOfWork, actor: Actor, today: date, *, limit: int) -> list[Nomination]:
+    """Return the cases before the council that no window takes comments on today.
+
+    The standing office's (who else sees every unit's cases); nobody else gets any.
+    """
+    if not actor.has(Role.SECRETARIAT) and not actor.is_operator:
+        return []
+    found = await uow.nominations.queue(unit_keys=None, statuses=LISTABLE, limit=limit)
+    return [
+        case
+        for case in found
+        if case.id is not None and await uow.publicity.window_of(case.id, today) is None
+    ]
+
+
+async def award_form_of(uow: UnitOfWork, nomination_id: int) -> str | None:
+    """Return the form of commendation the decision gave the case, as it was recorded."""
+    for entry in reversed(await uow.audit.history(nomination_id)):
+        if entry.action is Action.COMMEND:
+            form = entry.data.get("award_form")
+            return str(form) if form else None
+    return None
 
 
 async def listed_case(uow: UnitOfWork, code: TrackingCode, today: date) -> Nomination:

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ports import PublicityRepository
-from core.publicity import CommentWindow, Exemplar, PublicComment
+from core.publication import CommentWindow, Exemplar, PublicComment
 from storage.mapping import to_entity
 from storage.sql import add_new
 from storage.tables import (

@@ -21,6 +21,7 @@ from bot.keyboards import Button, inline_keyboard
 from bot.rendering import N_
 from bot.retention import sweep_media
 from bot.runtime import Turn
+from bot.zalo.sender import RECIPIENT
 from core.erasure import ErasureNotAllowedError, ErasurePlan, ErasurePlanChangedError
 from core.personal_data import erase_personal_data, plan_erasure
 from core.roles import NotAllowedError
@@ -63,7 +64,12 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
         return
     turn.say("erase/done", receipt=receipt, at=turn.now)
     # Said to a chat the database no longer knows: nothing of it is kept once it went.
-    turn.replies[:] = [replace(reply, forget_when_sent=True) for reply in turn.replies]
+    # On Zalo the account this turn forgot is named in the answer itself, for its sender.
+    named = {RECIPIENT: turn.external_id} if turn.external_id else {}
+    turn.replies[:] = [
+        replace(reply, forget_when_sent=True, params={**reply.params, **named})
+        for reply in turn.replies
+    ]
     erased = receipt.erased_case_ids
     if erased:
         turn.afterwards.append(lambda: turn.rt.search.forget(erased))

@@ -32,12 +32,13 @@ from core.dialog import Dialog
 from core.nomination import EvidenceKind, Nomination
 from core.publicity import (
     COMMENT_MAX_CHARS,
-    LISTABLE,
     CommentTooLongError,
     NotListedError,
     NotPublishableError,
     add_comment,
+    award_form_of,
     exemplars,
+    listable,
     listed_case,
     open_window,
     publish,
@@ -46,7 +47,6 @@ from core.publicity import (
 from core.review import actor_for, secretariat_ids
 from core.roles import NotAllowedError, Role
 from core.services import has_consent
-from core.workflow import Action
 
 WINDOW_FLOW = "pw"  # the office's choice of days
 COMMENT_FLOW = "pc"  # a resident's comment
@@ -72,7 +72,7 @@ async def open_list(turn: Turn) -> None:
     if not actor.has(Role.SECRETARIAT):
         turn.say("publicity/staff_only")
         return
-    cases = await _listable(turn)
+    cases = await listable(turn.uow, actor, turn.today, limit=LISTED_AT_MOST)
     if not cases:
         turn.say("publicity/nothing")
         return
@@ -86,18 +86,6 @@ async def open_list(turn: Turn) -> None:
     turn.say("publicity/choose_days", keyboard=inline_keyboard(in_rows(buttons, 3)), cases=cases)
 
 
-async def _listable(turn: Turn) -> list[Nomination]:
-    """Return the cases before the council not yet in a window that takes comments."""
-    found = await turn.uow.nominations.queue(
-        unit_keys=None, statuses=LISTABLE, limit=LISTED_AT_MOST
-    )
-    return [
-        case
-        for case in found
-        if case.id is not None and await turn.uow.publicity.window_of(case.id, turn.today) is None
-    ]
-
-
 async def on_window_button(turn: Turn, incoming: Incoming) -> None:
     """Open the window for the days pressed over the cases listable now, and post it."""
     turn.clear_buttons()
@@ -107,7 +95,7 @@ async def on_window_button(turn: Turn, incoming: Incoming) -> None:
         stale_button(turn)
         return
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
-    cases = await _listable(turn) if actor.has(Role.SECRETARIAT) else []
+    cases = await listable(turn.uow, actor, turn.today, limit=LISTED_AT_MOST)
     if not cases:
         turn.say("publicity/nothing")
         return
@@ -318,7 +306,7 @@ async def _post(turn: Turn, channel: int, case: Nomination, *, with_photo: bool)
     """Queue the exemplar's story to the public channel, with its first photo if agreed."""
     assert case.id is not None
     locale = turn.rt.settings.default_locale
-    form = await _award_form(turn, case.id)
+    form = await award_form_of(turn.uow, case.id)
     photo = next((e for e in case.evidence if e.kind is EvidenceKind.PHOTO), None)
     context: dict[str, Any] = {
         "case": case,
@@ -331,15 +319,6 @@ async def _post(turn: Turn, channel: int, case: Nomination, *, with_photo: bool)
         turn.send_file_to(channel, "sendPhoto", params)
         return
     turn.say_to(channel, locale, "publicity/post", limit=POST_DEED, **context)
-
-
-async def _award_form(turn: Turn, case_id: int) -> str | None:
-    """Return the form of commendation the decision gave, as the secretariat recorded it."""
-    for entry in reversed(await turn.uow.audit.history(case_id)):
-        if entry.action is Action.COMMEND:
-            form = entry.data.get("award_form")
-            return str(form) if form else None
-    return None
 
 
 async def show_exemplars(turn: Turn) -> None:

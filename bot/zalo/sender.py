@@ -214,6 +214,8 @@ class ZaloSender:
         if not taken:
             return 0  # another process has it, or it is done
         if identity is None:
+            identity = _named_recipient(message)
+        if identity is None:
             await self._undeliverable(message, "chat_not_found", "no Zalo account for the chat")
             return 0
         try:
@@ -422,3 +424,22 @@ def _named(exc: Exception) -> str:
     if isinstance(exc, ZaloError):
         return f"{type(exc).__name__} {exc.code}"
     return type(exc).__name__
+
+
+# A message may name its recipient's Zalo id itself: the answer to an erasure, whose account
+# the same transaction forgot (bot.conversations.erasure). It goes out once, then is deleted.
+RECIPIENT = "zalo_recipient"
+
+
+def _named_recipient(message: OutgoingMessage) -> ChannelIdentity | None:
+    """Return the account a message names itself (written as they wrote: the window is open)."""
+    external = message.params.get(RECIPIENT)
+    if not isinstance(external, str) or not external or not message.forget_when_sent:
+        return None
+    return ChannelIdentity(
+        Channel.ZALO,
+        external,
+        message.chat_id,
+        message.created_at,
+        last_inbound_at=message.created_at,
+    )

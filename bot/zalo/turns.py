@@ -196,6 +196,7 @@ class ZaloTurns:
                 channel=Channel.ZALO,
                 given=incoming,
                 said=given.text,
+                external_id=given.external_id,
             )
             await self._step(turn, first=first)
             await turn.queue_replies()

@@ -5,10 +5,8 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the entities' module uses the unit of work, which names this port
-    from core.publicity import CommentWindow, Exemplar, PublicComment
+from core.publication import CommentWindow, Exemplar, PublicComment
 
 
 class PublicityRepository(abc.ABC):

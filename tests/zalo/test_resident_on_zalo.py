@@ -22,6 +22,7 @@ import aiohttp
 import pytest
 import uvicorn
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
@@ -263,3 +264,22 @@ async def test_a_forged_or_anothers_button_payload_is_refused_and_agrees_to_noth
         identity = await uow.identities.get(Channel.ZALO, other.user_id)
         assert identity is not None
         assert await uow.consents.all_of(identity.user_id) == []
+
+
+async def test_erasure_on_zalo_answers_then_forgets_the_account(
+    world: tuple[ZaloResident, SimUser], database: Database
+) -> None:
+    resident, _officer = world
+    await resident.say("Xin chào")
+    await resident.next_messages(2)
+    await resident.tap("✅ Tôi đồng ý")
+    await resident.next_message()
+    await resident.say("Xóa dữ liệu")  # /xoadulieu, typed as words
+    plan = await resident.next_message()
+    await resident.tap("🗑 Xóa dữ liệu của tôi")
+    done = await resident.next_message()
+    assert "Đã xóa dữ liệu của Anh/Chị" in done.text, (plan.text, done.text)
+    async with database.uow() as uow:
+        assert await uow.identities.get(Channel.ZALO, resident.user_id) is None
+        rows = await uow.session.execute(text("SELECT params FROM outbox"))
+        assert not [row for row in rows if resident.user_id in str(row[0])]
