@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     # into this directory, each at most this many bytes; kept like the other evidence.
     zalo_media_dir: str = "./zalo-media"
     zalo_media_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # Messages a second this process sends through the OA API (Zalo's own limit is not
+    # published: -32 answers slow it down further).
+    zalo_send_rate: float = Field(default=20.0, gt=0, le=1000)
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod

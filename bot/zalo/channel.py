@@ -96,6 +96,7 @@ class ZaloChannel:
                 tz=settings.tz,
                 media=media,
                 buttons=rt.buttons,
+                rate=settings.zalo_send_rate,
             )
             rt.channel_senders[Channel.ZALO] = sender.wake
             rt.channel_inputs[Channel.ZALO] = turns.wake
