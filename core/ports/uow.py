@@ -18,6 +18,7 @@ from core.ports.deadlines import DeadlineRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
+from core.ports.meetings import MeetingRepository
 from core.ports.nominations import (
     AuditRepository,
     FailedLookupRepository,
@@ -61,6 +62,7 @@ class UnitOfWork(abc.ABC):
     identities: ChannelIdentityRepository
     zalo_tokens: ZaloTokenRepository
     zalo_events: ZaloEventRepository
+    meetings: MeetingRepository
 
     async def __aenter__(self) -> Self:
         return self
