@@ -21,7 +21,15 @@ from telegram.ext import Application, ContextTypes, Defaults
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
-from bot.conversations import contact, correction, erasure, mydata, requests, withdrawal
+from bot.conversations import (
+    contact,
+    correction,
+    erasure,
+    meeting,
+    mydata,
+    requests,
+    withdrawal,
+)
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -65,6 +73,7 @@ def flows() -> Flows:
             withdrawal.flow(),
             erasure.flow(),
             *officer.flows(),
+            *meeting.flows(),
             deadlines.flow(),
             broadcasts.flow(),
             broadcasts.stop_flow(),

@@ -123,6 +123,24 @@ class VoteRule:
         if not 0 <= self.quorum <= 1:
             raise ValueError(f"a quorum is a share in [0, 1], not {self.quorum}")
 
+    @property
+    def threshold_percent(self) -> Decimal:
+        """Return the threshold in per cent, to one decimal, for display only."""
+        return percent(self.threshold)
+
+    @property
+    def quorum_percent(self) -> Decimal:
+        """Return the quorum in per cent, to one decimal, for display only."""
+        return percent(self.quorum)
+
+
+def percent(share: Fraction) -> Decimal:
+    """Return ``share`` in per cent rounded half up to one decimal: 2/3 is 66.7, for display."""
+    exact = share * 100
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class MeetingCase:
@@ -280,10 +298,7 @@ class Tally:
     @property
     def percent_for(self) -> Decimal:
         """Return the votes for in per cent of all members, to one decimal, for display only."""
-        exact = self.share_for * 100
-        return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
+        return percent(self.share_for)
 
     @property
     def quorum_met(self) -> bool:

@@ -121,12 +121,14 @@ async def agenda(uow: UnitOfWork, actor: Actor, *, on: date) -> Agenda:
 class BallotPaper:
     """What a member present is sent about one case.
 
-    ``view``: the case as core shows it to that member, to vote on; None when core recused
-    them (``conflict``: they are its nominator or a supporter).
+    ``line`` names the case as the council may know it. ``view``: the case as core shows it
+    to that member, to vote on; None when core recused them (``conflict``: they are its
+    nominator or a supporter).
     """
 
     member_id: int
     nomination_id: int
+    line: CaseLine
     view: CaseView | None
     conflict: RecusalReason | None
 
@@ -210,24 +212,40 @@ async def open_meeting(
     for nomination in nominations:
         assert nomination.id is not None
         supporters = {supporter.user_id for supporter in await uow.supporters.of(nomination.id)}
+        line = _line(nomination.id, {nomination.id: nomination.as_public()})
         for member_id in meeting.present:
             conflict = conflict_of(nomination, member_id, supporters)
             if conflict is not None:
                 recusal = Recusal(member_id, nomination.id, conflict, declared=False)
                 await uow.meetings.recuse(meeting.id, recusal)
-                papers.append(BallotPaper(member_id, nomination.id, None, conflict))
+                papers.append(BallotPaper(member_id, nomination.id, line, None, conflict))
                 continue
             member = await actor_for(uow, member_id, today)
             view = await case_view(uow, member, nomination.id, now=now)
-            papers.append(BallotPaper(member_id, nomination.id, view, None))
+            papers.append(BallotPaper(member_id, nomination.id, line, view, None))
     return OpenedMeeting(meeting, papers, await _close_if_complete(uow, meeting, today))
+
+
+async def forget_ballot_input(uow: UnitOfWork, update_id: int | None) -> None:
+    """Forget what a stored update of a ballot said, whatever it was for.
+
+    A press on a ballot carries the ballot message itself, its buttons with it: kept, it
+    would tell which of a member's buttons stood for which choice. Every service below
+    forgets its own update too; this is for the presses that reach none of them.
+    """
+    if update_id is not None:
+        await uow.inbound.forget_payload(update_id)
 
 
 @dataclass(frozen=True, slots=True)
 class CastOutcome:
-    """What a ballot cast or a recusal led to: the tally closed (its results) or not (None)."""
+    """What a ballot cast or a recusal led to: the tally closed (its results) or not (None).
+
+    ``line`` names the case voted on, as the council may know it.
+    """
 
     meeting: Meeting
+    line: CaseLine
     results: Results | None
 
 
@@ -254,7 +272,7 @@ async def cast_vote(
         raise RecusedError(f"user {member_id} recused on case {nomination_id}")
     if not await uow.meetings.cast(meeting_id, nomination_id, member_id, choice):
         raise AlreadyVotedError(f"user {member_id} voted on case {nomination_id} already")
-    return CastOutcome(meeting, await _close_if_complete(uow, meeting, today))
+    return await _outcome(uow, meeting, nomination_id, today)
 
 
 async def recuse(
@@ -276,7 +294,7 @@ async def recuse(
     recusal = Recusal(member_id, nomination_id, reason, declared=True)
     if not await uow.meetings.recuse(meeting_id, recusal):
         raise RecusedError(f"user {member_id} recused on case {nomination_id} already")
-    return CastOutcome(meeting, await _close_if_complete(uow, meeting, today))
+    return await _outcome(uow, meeting, nomination_id, today)
 
 
 async def give_reason(
@@ -493,6 +511,15 @@ async def _tallies(
         )
         for case in meeting.cases
     }
+
+
+async def _outcome(
+    uow: UnitOfWork, meeting: Meeting, nomination_id: int, today: date
+) -> CastOutcome:
+    nomination = await uow.nominations.get(nomination_id)
+    cases = {nomination_id: nomination.as_public() if nomination is not None else None}
+    line = _line(nomination_id, cases)
+    return CastOutcome(meeting, line, await _close_if_complete(uow, meeting, today))
 
 
 async def _close_if_complete(uow: UnitOfWork, meeting: Meeting, today: date) -> Results | None:

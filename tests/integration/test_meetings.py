@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from core.council import (
     NOT_PASSED_REASON,
@@ -43,9 +40,14 @@ from core.meetings import (
 from core.nomination import NominationStatus
 from core.review import actor_for, revoke_role
 from core.roles import NotAllowedError, Role
-from storage.tables import Base
 from storage.uow import Database, SqlUnitOfWork
-from tests.integration.council import OPERATOR, case_under_review, grant
+from tests.integration.council import (
+    OPERATOR,
+    assert_no_vote_tied_to_a_voter,
+    case_under_review,
+    dump,
+    grant,
+)
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -332,98 +334,6 @@ async def _named(uow: SqlUnitOfWork, user_id: int) -> Any:
 
 
 # --- secrecy --------------------------------------------------------------------------------
-
-CHOICES = frozenset(choice.value for choice in Choice)
-
-
-def _atoms(value: Any) -> Iterator[str]:
-    """Yield every scalar inside a column's value (JSON included) as text."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield str(key)
-            yield from _atoms(inner)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            yield from _atoms(inner)
-    elif isinstance(value, str) and value[:1] in "[{":
-        try:
-            yield from _atoms(json.loads(value))
-        except ValueError:
-            yield value
-    else:
-        yield str(value)
-
-
-Dump = dict[str, list[dict[str, Any]]]
-
-
-async def dump(uow: SqlUnitOfWork) -> Dump:
-    """Return every row of every table, as column → value."""
-    found: Dump = {}
-    for table in Base.metadata.sorted_tables:
-        rows = await uow.session.execute(select(table))
-        found[table.name] = [dict(row._mapping) for row in rows]
-    return found
-
-
-def _about(row: dict[str, Any], member: int) -> bool:
-    return any(atom == str(member) for value in row.values() for atom in _atoms(value))
-
-
-def _as_anyone(row: dict[str, Any], member: int) -> str:
-    """Return the row with the member's id replaced, to compare what two members left."""
-    return json.dumps(
-        {
-            column: "MEMBER" if str(value) == str(member) else value
-            for column, value in sorted(row.items())
-        },
-        default=str,
-    )
-
-
-def assert_no_vote_tied_to_a_voter(
-    before: Dump, after: Dump, *, voters: dict[int, Choice], ids: set[str]
-) -> None:
-    """Check what voting left in every table: nothing pairs a voter with a choice.
-
-    ``voters``: members who voted, each with their choice, at least two choices apart.
-    ``ids``: what a row holding a choice may name besides it (the meeting's, the cases').
-    """
-    assert len(set(voters.values())) > 1, "voters must have voted differently"
-    holding_choices: set[tuple[str, str]] = set()
-    for table, rows in after.items():
-        for row in rows:
-            atoms = {atom for value in row.values() for atom in _atoms(value)}
-            for member in voters:
-                assert not (_about(row, member) and atoms & CHOICES), f"{table}: {row}"
-            if not atoms & CHOICES:
-                continue
-            holding_choices.update((table, c) for c, v in row.items() if str(v) in CHOICES)
-            # Only the meeting, the case, the choice and a count: no member, nothing derived
-            # from one (a token, a hash), no time.
-            others = {str(v) for c, v in row.items() if str(v) not in CHOICES and c != "votes"}
-            assert others <= ids, f"{table} pairs a choice with {others - ids}"
-            assert isinstance(row.get("votes"), int), f"{table} holds more than a count"
-    assert holding_choices == {("meeting_votes", "choice")}
-    # Whatever the votes wrote, each voter left the same, their id aside: nothing differs
-    # with how they voted.
-    written = {
-        table: [row for row in rows if row not in before.get(table, [])]
-        for table, rows in after.items()
-    }
-    traces = {
-        member: Counter(
-            f"{table}: {_as_anyone(row, member)}"
-            for table, rows in written.items()
-            for row in rows
-            if _about(row, member)
-        )
-        for member in voters
-    }
-    first, *others = traces.values()
-    assert first, "the votes left no trace at all: the check would see nothing"
-    for other in others:
-        assert other == first
 
 
 async def test_a_reader_of_every_table_cannot_link_a_vote_to_a_voter(

@@ -59,7 +59,16 @@ RESIDENTS = {
     "cancel",
 }
 OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan"}
-OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap", "xulyyeucau"}
+OFFICE = {
+    "compliance",
+    "broadcast",
+    "broadcasts",
+    "launch",
+    "truycap",
+    "xulyyeucau",
+    "hop",
+    "ketqua",
+}
 
 
 def _actor(*roles: Role) -> Actor:
