@@ -188,16 +188,19 @@ async def open_meeting(
     council = organisation.council_on(day) if organisation is not None else None
     if council is None:
         raise MeetingError(f"no council on {day.isoformat()}")
-    busy = await uow.meetings.cases_being_voted()
     chosen = rules or {}
     nominations: list[Nomination] = []
     for case_id in case_ids:
+        # Held until the transaction ends: two meetings opened at once take turns here, and
+        # the second then sees the case before the first.
         nomination = await uow.nominations.get(case_id, for_update=True)
         if nomination is None:
             raise UnknownNominationError(str(case_id))
-        if nomination.status is not NominationStatus.UNDER_REVIEW or case_id in busy:
-            raise CaseBusyError(f"case {case_id} cannot be put to a meeting now")
         nominations.append(nomination)
+    busy = await uow.meetings.cases_being_voted()
+    for nomination in nominations:
+        if nomination.status is not NominationStatus.UNDER_REVIEW or nomination.id in busy:
+            raise CaseBusyError(f"case {nomination.id} cannot be put to a meeting now")
     meeting = Meeting.convene(
         council_key=council.key,
         day=day,
