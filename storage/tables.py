@@ -777,3 +777,101 @@ class ExemplarRow(Base):
     )
     published_at: Mapped[datetime]
     with_photo: Mapped[bool] = mapped_column(Boolean)
+
+
+# --- The council's meetings and their secret ballot ---------------------------------------
+# What is kept of a vote shows the tally and who voted, and nothing that ties the two: a
+# ballot row says only that the member's ballot was cast; the counts say only how many chose
+# each way. Neither has a time, an id drawn in sequence, or anything written when a vote came
+# but the flag and the count (storage/meetings.py). Member ids reference no users row, like
+# role_grants.user_id.
+
+
+class MeetingRow(Base):
+    """A sitting of the council: its day, how many members it had, who came, its status."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    council_key: Mapped[str] = mapped_column(String(128))
+    day: Mapped[date] = mapped_column(Date)
+    # How many members the council had on the day: what a threshold counts against.
+    members: Mapped[int] = mapped_column(Integer)
+    # The user ids of the members present, sorted.
+    present: Mapped[list[Any]]
+    opened_by: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+
+
+class MeetingCaseRow(Base):
+    """A case put to a meeting with the rule deciding it (exact fractions, "4/5")."""
+
+    __tablename__ = "meeting_cases"
+
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    nomination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("nominations.id"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[str] = mapped_column(String(32))
+    quorum: Mapped[str] = mapped_column(String(32))
+
+
+class MeetingBallotRow(Base):
+    """A member's ballot on a case: cast or not. Never how, never when."""
+
+    __tablename__ = "meeting_ballots"
+
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    nomination_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    cast: Mapped[bool] = mapped_column(Boolean)
+
+
+class MeetingVoteRow(Base):
+    """How many votes a choice got on a case: counts only, with no one's id."""
+
+    __tablename__ = "meeting_votes"
+
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    nomination_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    choice: Mapped[str] = mapped_column(String(16), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer)
+
+
+class MeetingRecusalRow(Base):
+    """A member who does not vote on a case, and why (the minutes name them)."""
+
+    __tablename__ = "meeting_recusals"
+
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    nomination_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(String(16))
+    declared: Mapped[bool] = mapped_column(Boolean)
+
+
+class MeetingReasonRow(Base):
+    """A reason a member gave on a case: no member, no vote, no time; a random key.
+
+    Without SQLite's rowid, so that not even the file's order of rows tells which came first.
+    """
+
+    __tablename__ = "meeting_reasons"
+    __table_args__ = (
+        Index("ix_meeting_reasons_meeting_id", "meeting_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(BigId, ForeignKey("meetings.id", ondelete="CASCADE"))
+    nomination_id: Mapped[int] = mapped_column(BigId)
+    text: Mapped[str] = mapped_column(Text)

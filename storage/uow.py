@@ -28,6 +28,7 @@ from storage.erasure import SqlErasureRepository
 from storage.inbound import SqlInboundUpdateRepository
 from storage.inquiries import SqlInquiryRepository
 from storage.leases import SqlLeaseRepository
+from storage.meetings import SqlMeetingRepository
 from storage.migrate import upgrade
 from storage.nominations import SqlAuditRepository, SqlNominationRepository, SqlSupporterRepository
 from storage.organisation import SqlOrganisationRepository
@@ -128,6 +129,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.zalo_tokens = SqlZaloTokenRepository(session)
         self.zalo_events = SqlZaloEventRepository(session)
         self.publicity = SqlPublicityRepository(session)
+        self.meetings = SqlMeetingRepository(session)
         return self
 
     async def __aexit__(

@@ -17,6 +17,7 @@ from core.ports.deadlines import DeadlineRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
+from core.ports.meetings import MeetingRepository
 from core.ports.nominations import (
     AuditRepository,
     FailedLookupRepository,
@@ -50,6 +51,7 @@ __all__ = [
     "InquiryRepository",
     "InvitationRepository",
     "LeaseRepository",
+    "MeetingRepository",
     "NominationRepository",
     "OrganisationRepository",
     "OutboxRepository",

@@ -18,6 +18,7 @@ from core.ports.deadlines import DeadlineRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
+from core.ports.meetings import MeetingRepository
 from core.ports.nominations import (
     AuditRepository,
     FailedLookupRepository,
@@ -63,6 +64,7 @@ class UnitOfWork(abc.ABC):
     zalo_tokens: ZaloTokenRepository
     zalo_events: ZaloEventRepository
     publicity: PublicityRepository
+    meetings: MeetingRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -119,7 +119,7 @@ async def test_a_commended_exemplar_is_published_with_consent_and_listed(
     done = await press(resident, "✅ Đồng ý công bố")
     assert "đã được giới thiệu trên kênh công khai" in done.text
     (post,) = await channel.wait_for_messages(1)
-    assert "Nguyễn Văn Bình" in post.text and "Giấy khen" in post.text
+    assert "Nguyễn Văn Bình" in post.text and "Đã được tặng Giấy khen" in post.text
     assert "Lan" not in post.text
 
     listed = await say(stranger, "/guong")

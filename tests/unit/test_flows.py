@@ -55,11 +55,24 @@ RESIDENTS = {
     "suadulieu",
     "rutdongy",
     "xoadulieu",
+    "gopy",
+    "guong",
     "deadlines",
     "cancel",
 }
 OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan"}
-OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap", "xulyyeucau"}
+OFFICE = {
+    "compliance",
+    "broadcast",
+    "broadcasts",
+    "launch",
+    "truycap",
+    "xulyyeucau",
+    "hop",
+    "ketqua",
+    "congkhai",
+    "tongket",
+}
 
 
 def _actor(*roles: Role) -> Actor:
