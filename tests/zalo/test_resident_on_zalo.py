@@ -240,6 +240,8 @@ async def test_a_decision_at_night_waits_for_six_and_one_after_8_silent_days_for
     assert "Xin lỗi" not in told.text and answer.text
 
 
+# The chat-level rule, on one backend (storage is tested on both elsewhere).
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
 async def test_a_forged_or_anothers_button_payload_is_refused_and_agrees_to_nothing(
     world: tuple[ZaloResident, SimUser], database: Database
 ) -> None:
@@ -266,6 +268,8 @@ async def test_a_forged_or_anothers_button_payload_is_refused_and_agrees_to_noth
         assert await uow.consents.all_of(identity.user_id) == []
 
 
+# The chat-level rule, on one backend (storage is tested on both elsewhere).
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
 async def test_erasure_on_zalo_answers_then_forgets_the_account(
     world: tuple[ZaloResident, SimUser], database: Database
 ) -> None:
