@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     # into this directory, each at most this many bytes; kept like the other evidence.
     zalo_media_dir: str = "./zalo-media"
     zalo_media_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # The secretariat's web desk (README, "The secretariat's web desk"): the public address
+    # of the server that serves it (its pages are under /desk/ there), for the links /web
+    # gives; /web says the desk is not set up while it is unset. A session lasts this long.
+    desk_url: str | None = None
+    desk_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod
@@ -139,6 +144,15 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("desk_url")
+    @classmethod
+    def _desk_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://ntvt.example.gov.vn")
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod

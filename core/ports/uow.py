@@ -15,6 +15,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.desk import DeskRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -63,6 +64,7 @@ class UnitOfWork(abc.ABC):
     zalo_tokens: ZaloTokenRepository
     zalo_events: ZaloEventRepository
     publicity: PublicityRepository
+    desk: DeskRepository
 
     async def __aenter__(self) -> Self:
         return self

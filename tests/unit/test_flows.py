@@ -58,7 +58,7 @@ RESIDENTS = {
     "deadlines",
     "cancel",
 }
-OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan"}
+OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan", "web"}
 OFFICE = {"compliance", "broadcast", "broadcasts", "launch", "truycap", "xulyyeucau"}
 
 
