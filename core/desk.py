@@ -24,6 +24,8 @@ from core.nomination import Nomination, NominationStatus
 LINK_LIFETIME = timedelta(minutes=10)
 # A session ends this long after it began, however busy; the officer asks /web again.
 DEFAULT_SESSION_LIFETIME = timedelta(hours=8)
+# Links and sessions that ended are deleted this long after.
+KEEP_ENDED = timedelta(days=30)
 # A session's "last seen" is written at most this often (not at every page).
 SEEN_EVERY = timedelta(minutes=5)
 # 32 random bytes: 256 bits, nothing to guess; 43 URL-safe characters.

@@ -17,6 +17,7 @@ from typing import Protocol
 from core.compliance import proposed_in_month
 from core.desk import (
     DEFAULT_SESSION_LIFETIME,
+    KEEP_ENDED,
     LINK_LIFETIME,
     MAX_EXPORTED,
     MAX_SEARCHED,
@@ -49,8 +50,13 @@ def _check_staff(actor: Actor) -> None:
 
 
 async def issue_link(uow: UnitOfWork, actor: Actor, *, now: datetime) -> tuple[str, SignInLink]:
-    """Create a one-time sign-in link for a member of staff; return its secret and record."""
+    """Create a one-time sign-in link for a member of staff; return its secret and record.
+
+    Links and sessions over for :data:`~core.desk.KEEP_ENDED` are deleted on the way: the
+    tables keep what the operator may still ask about (``ntvt desk sessions``), no more.
+    """
     _check_staff(actor)
+    await uow.desk.delete_ended_before(now - KEEP_ENDED)
     secret = new_secret()
     link = SignInLink(hash_secret(secret), actor.user_id, now, now + LINK_LIFETIME)
     return secret, await uow.desk.add_link(link)
@@ -157,11 +163,6 @@ async def revoke_sessions_of(uow: UnitOfWork, actor: Actor, user_id: int, *, now
     """End every session of one officer (the operator or an admin); return how many."""
     _check_manages(actor)
     return await sign_out_everywhere(uow, user_id, now=now)
-
-
-async def forget_ended(uow: UnitOfWork, *, now: datetime, keep: timedelta) -> int:
-    """Delete links and sessions that expired or ended more than ``keep`` ago; how many."""
-    return await uow.desk.delete_ended_before(now - keep)
 
 
 def _check_manages(actor: Actor) -> None:
