@@ -3,6 +3,9 @@
 #   make test   run the whole test suite
 # Both install the exact versions of requirements.lock (checked by their hashes), the ones CI
 # tested; `make lock` writes it anew from pyproject.toml (with uv, from the package index).
+# The web desk's browser tests drive the system's Chromium (/usr/bin/chromium): `make install`
+# installs it from Debian's packages when it is missing and the user is root, and otherwise
+# says how (the tests skip, saying why, without it). Nothing is downloaded by Playwright.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +14,16 @@ UV_VERSION := 0.13.9
 
 .PHONY: chat test lint install lock catalogs clean
 
+CHROMIUM := /usr/bin/chromium
+
 $(STAMP): pyproject.toml requirements.lock
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "make: no $(CHROMIUM): the desk's browser tests will skip; install it with: sudo apt-get install chromium"; \
+		fi; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .

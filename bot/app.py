@@ -31,6 +31,7 @@ from bot.conversations import (
     requests,
     withdrawal,
 )
+from bot.desk import flow as desk
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -79,6 +80,7 @@ def flows() -> Flows:
             deadlines.flow(),
             broadcasts.flow(),
             broadcasts.stop_flow(),
+            desk.flow(),
         ],
         menu=resident.menu_action,
         fallback=resident.outside_dialog,

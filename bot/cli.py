@@ -533,6 +533,47 @@ def zalo_status() -> None:
         typer.echo(line)
 
 
+desk_app = typer.Typer(
+    help="The secretariat's web desk (README, \"The secretariat's web desk\").",
+    no_args_is_help=True,
+)
+app.add_typer(desk_app, name="desk")
+
+
+@desk_app.command("sessions")
+def desk_sessions() -> None:
+    """List the open desk sessions: id, officer, since, last seen, until."""
+    from bot.desk.cli import session_lines
+
+    settings = _settings()
+    for line in _database(lambda: session_lines(settings, now=datetime.now(UTC))):
+        typer.echo(line)
+
+
+@desk_app.command("revoke")
+def desk_revoke(
+    session_id: Annotated[
+        int | None, typer.Argument(help="The id from 'desk sessions'.", show_default=False)
+    ] = None,
+    user: Annotated[
+        int | None, typer.Option(help="End every session of this Telegram user id instead.")
+    ] = None,
+) -> None:
+    """End a desk session, or every session of one officer (their unused links too)."""
+    from bot.desk.cli import DeskCommandError, revoke_lines
+
+    settings = _settings()
+    now = datetime.now(UTC)
+    try:
+        lines = _database(
+            lambda: revoke_lines(settings, session_id=session_id, user_id=user, now=now)
+        )
+    except DeskCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+
+
 def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
     """Run a command on the database; one line and exit 1 if it cannot be reached."""
     from storage.database import is_connection_error

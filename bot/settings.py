@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     # Messages a second this process sends through the OA API (Zalo's own limit is not
     # published: -32 answers slow it down further).
     zalo_send_rate: float = Field(default=20.0, gt=0, le=1000)
+    # The secretariat's web desk (README, "The secretariat's web desk"): the public address
+    # of the server that serves it (its pages are under /desk/ there), for the links /web
+    # gives; /web says the desk is not set up while it is unset. A session lasts this long.
+    desk_url: str | None = None
+    desk_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod
@@ -142,6 +147,15 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("desk_url")
+    @classmethod
+    def _desk_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://ntvt.example.gov.vn")
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from telegram import Update
 
 from bot.app import running_bot
+from bot.desk.routes import desk_router
 from bot.failures import Unreadable, describe, parse_update
 from bot.health import HealthCheck
 from bot.journal import UpdateJournal
@@ -142,6 +143,8 @@ def create_app(
         return JSONResponse({"ok": True})
 
     app.include_router(monitoring_routes())  # /healthz and /metrics
+    # /desk/: the secretariat's web desk, signed in to with a link from /web.
+    app.include_router(desk_router(settings, runtime=lambda request: request.app.state.runtime))
     if settings.zalo_enabled:
         # POST /zalo/webhook: a Zalo OA's events, stored before they are acknowledged.
         app.include_router(

@@ -875,3 +875,37 @@ class MeetingReasonRow(Base):
     meeting_id: Mapped[int] = mapped_column(BigId, ForeignKey("meetings.id", ondelete="CASCADE"))
     nomination_id: Mapped[int] = mapped_column(BigId)
     text: Mapped[str] = mapped_column(Text)
+
+
+# --- The web desk (core.desk) ---------------------------------------------------------
+# Only the SHA-256 of each secret is kept: a link's, and a session's (its cookie's).
+
+
+class DeskLinkRow(Base):
+    """A one-time link to sign in to the web desk, asked for in chat with /web."""
+
+    __tablename__ = "desk_links"
+    __table_args__ = (Index("ix_desk_links_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A Telegram user id that, like role_grants.user_id, references no users row.
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DeskSessionRow(Base):
+    """A browser signed in to the web desk, until it expires or is ended."""
+
+    __tablename__ = "desk_sessions"
+    __table_args__ = (Index("ix_desk_sessions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

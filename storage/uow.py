@@ -23,6 +23,7 @@ from storage.channels import (
 )
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
+from storage.desk import SqlDeskRepository
 from storage.dialogs import SqlDialogRepository
 from storage.erasure import SqlErasureRepository
 from storage.inbound import SqlInboundUpdateRepository
@@ -130,6 +131,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.zalo_events = SqlZaloEventRepository(session)
         self.publicity = SqlPublicityRepository(session)
         self.meetings = SqlMeetingRepository(session)
+        self.desk = SqlDeskRepository(session)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.desk import DeskRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -44,6 +45,7 @@ __all__ = [
     "ConsentRepository",
     "DataRequestRepository",
     "DeadlineRepository",
+    "DeskRepository",
     "DialogRepository",
     "ErasureRepository",
     "FailedLookupRepository",

@@ -15,6 +15,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.desk import DeskRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -65,6 +66,7 @@ class UnitOfWork(abc.ABC):
     zalo_events: ZaloEventRepository
     publicity: PublicityRepository
     meetings: MeetingRepository
+    desk: DeskRepository
 
     async def __aenter__(self) -> Self:
         return self

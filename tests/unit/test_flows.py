@@ -60,7 +60,7 @@ RESIDENTS = {
     "deadlines",
     "cancel",
 }
-OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan"}
+OFFICERS = {"queue", "find", "event", "register", "dossier", "gionhan", "web"}
 OFFICE = {
     "compliance",
     "broadcast",
