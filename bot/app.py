@@ -27,6 +27,7 @@ from bot.conversations import (
     erasure,
     meeting,
     mydata,
+    papers,
     publicity,
     requests,
     withdrawal,
@@ -77,6 +78,7 @@ def flows() -> Flows:
             *publicity.flows(),
             *officer.flows(),
             *meeting.flows(),
+            papers.flow(),
             deadlines.flow(),
             broadcasts.flow(),
             broadcasts.stop_flow(),
@@ -215,7 +217,11 @@ def build_application(
         shared=is_postgresql(rt.settings.database_url),
         budget=budget or SendBudget(rt.settings.send_rate),
         sleep=sleep,
-        files=FileMakers(PersonalCopies(rt), MediaFiles(MediaStore(rt.settings.zalo_media_dir))),
+        files=FileMakers(
+            PersonalCopies(rt),
+            MediaFiles(MediaStore(rt.settings.zalo_media_dir)),
+            papers.MeetingPaperMaker(rt),
+        ),
     )
     return application
 

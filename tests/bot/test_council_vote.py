@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+
+import docx
 
 from bot.conversations.incoming import button_data
 from bot.conversations.meeting import BALLOT, vote_tag
@@ -206,4 +209,34 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         assert "Không đạt tỷ lệ phiếu đồng ý" in told.text
         await office.press_on(results, "🏅 Khen thưởng: Trần Thị Mai")
         assert "Hình thức khen thưởng?" in (await office.next_message()).text
+        await press(office, "Giấy khen")
+        await say(office, "45/QĐ-UBND")
+        await say(office, "18/11/2026")
+
+        # The meeting's papers, made as they are sent: read back, they say what was decided.
+        coming = await say(office, "/vanban")
+        assert "tờ trình, biên bản, dự thảo quyết định" in coming.text
+        papers = await office.wait_for_messages(4)
+        names = [paper.raw["document"]["file_name"] for paper in papers]
+        assert [name.rsplit(".", 1)[-1] for name in names] == ["docx", "docx", "docx", "pdf"]
+        texts = [_docx_text(api, paper) for paper in papers[:3]]
+        proposal, minutes, decision = texts
+        assert "Trần Thị Mai" in proposal and "Lê Minh Tuấn" in proposal
+        assert "Hoàng Thị Kín" not in "".join(texts), "the anonymous nominator is never named"
+        assert "Trần Thị Mai" in minutes and "60%" in minutes and "Không đạt" in minutes
+        assert "45/QĐ-UBND" in decision and "Trần Thị Mai" in decision
+        assert "Lê Minh Tuấn" not in decision, "a case the vote did not pass is not commended"
+        certificate = api.state.files[papers[3].raw["document"]["file_id"]].content
+        assert certificate is not None and certificate.startswith(b"%PDF")
+        refused = await say(members[M2], "/vanban")
+        assert "dành cho Văn phòng thường trực" in refused.text
     assert not [c for c in api.calls if not c.ok and c.method != "getUpdates"]
+
+
+def _docx_text(api: LocalBotApi, message: BotMessage) -> str:
+    """Return the text of a DOCX the bot sent: every paragraph and table cell."""
+    content = api.state.files[message.raw["document"]["file_id"]].content
+    assert content is not None
+    document = docx.Document(io.BytesIO(content))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([paragraph.text for paragraph in document.paragraphs] + cells)

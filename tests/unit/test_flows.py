@@ -72,6 +72,7 @@ OFFICE = {
     "ketqua",
     "congkhai",
     "tongket",
+    "vanban",
 }
 
 
