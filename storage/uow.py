@@ -24,6 +24,7 @@ from storage.channels import (
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
 from storage.dialogs import SqlDialogRepository
+from storage.dossiers import SqlDossierRepository
 from storage.erasure import SqlErasureRepository
 from storage.inbound import SqlInboundUpdateRepository
 from storage.inquiries import SqlInquiryRepository
@@ -126,6 +127,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.identities = SqlChannelIdentityRepository(session)
         self.zalo_tokens = SqlZaloTokenRepository(session)
         self.zalo_events = SqlZaloEventRepository(session)
+        self.dossiers = SqlDossierRepository(session)
         return self
 
     async def __aexit__(

@@ -14,6 +14,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.dossiers import DossierRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -43,6 +44,7 @@ __all__ = [
     "DataRequestRepository",
     "DeadlineRepository",
     "DialogRepository",
+    "DossierRepository",
     "ErasureRepository",
     "FailedLookupRepository",
     "InboundUpdateRepository",

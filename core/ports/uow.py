@@ -15,6 +15,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.dossiers import DossierRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -61,6 +62,7 @@ class UnitOfWork(abc.ABC):
     identities: ChannelIdentityRepository
     zalo_tokens: ZaloTokenRepository
     zalo_events: ZaloEventRepository
+    dossiers: DossierRepository
 
     async def __aenter__(self) -> Self:
         return self
