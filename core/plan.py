@@ -1209,7 +1209,8 @@ def load_plan_document(
     """Validate a plan document and build what is right in it.
 
     `data` is the document as loaded from YAML (top-level keys `council`, `units`,
-    `clusters`, `campaigns`, `plan`). Every entry that can be built is kept; an entry with
+    `clusters`, `campaigns`, `plan`, the plan with its `tasks` and optional `award_forms`,
+    read into :mod:`core.awards`). Every entry that can be built is kept; an entry with
     a missing or malformed required field, or a duplicate key or task number, is left out;
     a reference to an unknown or inactive unit is dropped from its entry; a due text that
     cannot be read, or names a day impossible for the plan (before its issue date, or after

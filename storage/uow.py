@@ -208,6 +208,7 @@ PERSONAL_TABLES = (
     "consents",
     "nominations",
     "nomination_evidence",
+    "dossier_documents",
     "audit_entries",
     "supporters",
     "subscriptions",

@@ -128,7 +128,10 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
         "award": {},
         # The forms offered, as [key, name], the case's own first: a press names one by its
         # place here, so a plan reloaded meanwhile cannot make it name another.
-        "forms": [[form.key, form.name] for form in forms],
+        "forms": [
+            [form.key, form.name]
+            for form in sorted(forms, key=lambda form: form.key != nomination.award_form_key)
+        ],
         "own_form": nomination.award_form_key,
     }
     dialog = await open_dialog(turn, FLOW, step, data)

@@ -188,9 +188,7 @@ def test_the_wards_plan_gives_its_forms_and_the_2018_plan_none() -> None:
     assert ward.ok and ward.plan is not None
     forms = {form.key: form for form in ward.plan.award_forms}
     sudden = forms["khen-thuong-dot-xuat"]
-    assert sudden.simplified and [item.name for item in sudden.attachable] == [
-        "Tóm tắt thành tích"
-    ]
+    assert sudden.simplified and [item.name for item in sudden.attachable] == ["Tóm tắt thành tích"]
     assert forms["bang-khen-thanh-pho"].proposers == (Proposer.SECRETARIAT,)
     assert all(form.vote.required and form.vote.threshold for form in forms.values())
     assert read_plan_file(DEMO_PLAN).plan.award_forms == ()  # type: ignore[union-attr]
