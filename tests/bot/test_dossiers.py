@@ -121,7 +121,8 @@ async def test_an_officer_proposes_under_the_simplified_form_once_its_summary_is
         assert case is not None and case.id is not None
         history = await uow.audit.history(case.id)
     assert case.award_form_key == "khen-thuong-dot-xuat"
-    assert [e.data.get("award_form_key") for e in history if e.action in ("propose", "commend")]
+    decided = [e.data.get("award_form_key") for e in history if e.action in ("propose", "commend")]
+    assert decided == ["khen-thuong-dot-xuat", "khen-thuong-dot-xuat"]
     assert not [c for c in api.calls if not c.ok and c.method != "getUpdates"]
 
 
