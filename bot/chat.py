@@ -29,6 +29,7 @@ from bot.local_api.models import BotMessage
 from bot.local_api.users import SimUser
 from bot.runtime import Runtime
 from bot.settings import Settings
+from core.nomination import Evidence, EvidenceKind
 from core.services import my_nominations
 
 CHAT_USER_ID = RESIDENT.user_id
@@ -280,13 +281,26 @@ class TerminalChat:
                 return f"{chosen.title} {name}, {unit.name}"
         return f"{chosen.title} {name}"
 
+    def _demo_file(self, name: str) -> Evidence:
+        """Return a PDF the local Bot API holds, for a demo case's dossier."""
+        record = self._api.state.register_file("documents", ".pdf", size=48_000)
+        record.media.update(file_name=name, mime_type="application/pdf")
+        return Evidence(
+            EvidenceKind.DOCUMENT, record.file_id, record.file_unique_id, name, record.file_size
+        )
+
     async def _seed(self) -> None:
         """File the demo's roles and cases (once per database), and list the cases."""
         if self._seeded or self._rt is None:
             return
         self._seeded = True
         rt = self._rt
-        await seed(rt, resident_name=self._resident_name, language=self._language)
+        await seed(
+            rt,
+            resident_name=self._resident_name,
+            language=self._language,
+            dossier_file=self._demo_file,
+        )
         async with rt.uow() as uow:
             cases = await my_nominations(uow, RESIDENT.user_id, limit=10)
         listed = [c for c in cases if c.status.value in STATES]

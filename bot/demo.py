@@ -10,12 +10,15 @@ subscribes to announcements: switching to them shows what the officers' acts tol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.runtime import Runtime
-from core.nomination import NominationDraft, NomineeKind, NomineeRole
+from core.dossiers import attach_document, choose_award_form, proposable_forms
+from core.nomination import Evidence, NominationDraft, NomineeKind, NomineeRole
 from core.org import Unit, UnitKind
+from core.ports import UnitOfWork
 from core.review import act, actor_for, grant_role
 from core.roles import Actor, Role
 from core.services import give_consent, has_consent, meet_user, submit_nomination, subscribe
@@ -154,10 +157,18 @@ def demo_unit(rt: Runtime, today: date) -> Unit | None:
     return None
 
 
-async def seed(rt: Runtime, *, resident_name: str, language: str) -> list[str]:
+async def seed(
+    rt: Runtime,
+    *,
+    resident_name: str,
+    language: str,
+    dossier_file: Callable[[str], Evidence],
+) -> list[str]:
     """File the demo's roles and cases once; return the cases' codes (none if seeded before).
 
     Whether it was seeded is read from the roles: the demo officer holds one once it was.
+    A case proposed to the council goes under an award form of the plan when it has any
+    (the short procedure's, else the first), its dossier filled with ``dossier_file(name)``.
     """
     now = rt.clock()
     today = rt.today()
@@ -202,9 +213,32 @@ async def seed(rt: Runtime, *, resident_name: str, language: str) -> list[str]:
             assert nomination.id is not None
             for role, action in case.actions:
                 actor = await actor_for(uow, ids[role], today)
+                if action is Action.PROPOSE:
+                    await _fill_dossier(uow, actor, nomination.id, dossier_file, now=now)
                 await act(uow, actor, nomination.id, action, now=now)
             codes.append(str(nomination.code))
         await uow.commit()
     async with rt.uow() as uow:
         await rt.search.catch_up(uow)
     return codes
+
+
+async def _fill_dossier(
+    uow: UnitOfWork,
+    actor: Actor,
+    nomination_id: int,
+    dossier_file: Callable[[str], Evidence],
+    *,
+    now: datetime,
+) -> None:
+    """Choose the case's award form and attach a file to each item of its checklist."""
+    nomination = await uow.nominations.get(nomination_id)
+    assert nomination is not None
+    forms = await proposable_forms(uow, actor, nomination)
+    if not forms:
+        return  # a plan without award forms: proposed without one
+    form = next((form for form in forms if form.simplified), forms[0])
+    await choose_award_form(uow, actor, nomination_id, form.key)
+    for item in form.attachable:
+        file = dossier_file(f"{item.key}.pdf")
+        await attach_document(uow, actor, nomination_id, item.key, file, now=now)

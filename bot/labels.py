@@ -28,5 +28,5 @@ ACTION_ICONS = {
     Action.WITHDRAW: "↩️",
     Action.MERGE: "🔗",
 }
-# Forms of commendation a district or ward council decides itself (Law 06/2022/QH15).
-AWARD_FORMS = (N_("Giấy khen"), N_("Bằng khen"), N_("Danh hiệu Người tốt, việc tốt"))
+# The button of a case's message that opens its dossier (bot.conversations.dossier).
+DOSSIER_ATTACH = N_("📎 Nộp giấy tờ hồ sơ")

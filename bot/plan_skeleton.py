@@ -143,6 +143,38 @@ plan:
   year: {year}
   issued_on: "{previous}-12-15"                    # ĐIỀN: the day it was signed
   council_key: hdtdkt-{slug}
+  # Forms of commendation the council gives or proposes (ĐIỀN: the ward's own rules). Each:
+  # who may propose it (officer: an officer of the case's unit; secretariat: the standing
+  # office); the vote (threshold: share of ALL members who must agree, quorum: share of all
+  # members present, written 0.8 or "2/3"); comment_days: working days the list is open for
+  # public comment (0: none); simplified: the short procedure for sudden, clear deeds;
+  # dossier: the documents a case needs before it goes to the council (generated: made by
+  # the system). A case cannot be proposed while a document of its form is missing.
+  award_forms:
+    - key: giay-khen-chu-tich-phuong
+      name: "Giấy khen của Chủ tịch UBND phường"
+      proposers: [officer, secretariat]
+      vote:
+        required: true
+        threshold: "2/3"                            # ĐIỀN
+        quorum: "2/3"                               # ĐIỀN
+      comment_days: 0                               # ĐIỀN
+      dossier:
+        - key: to-trinh
+          name: "Tờ trình đề nghị khen thưởng"
+          generated: true
+        - key: bao-cao-thanh-tich
+          name: "Báo cáo thành tích"
+    - key: khen-thuong-dot-xuat
+      name: "Giấy khen đột xuất (thủ tục đơn giản)"
+      proposers: [officer, secretariat]
+      vote:
+        required: true
+        threshold: 0.5                              # ĐIỀN
+      simplified: true
+      dossier:
+        - key: tom-tat-thanh-tich
+          name: "Tóm tắt thành tích"
   # Each task: number; quarter "I".."IV", or "regular" (nhiệm vụ thường xuyên); content as
   # the plan writes it; lead and coordinating: unit keys, or the groups ALL_UNITS (các đơn
   # vị thuộc phường), ALL_CLUSTERS (each cluster's chief), COUNCIL (the council, through its

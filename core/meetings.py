@@ -41,6 +41,7 @@ from core.council import (
     minutes,
     tally,
 )
+from core.dossiers import award_form_of
 from core.errors import DomainError
 from core.nomination import Nomination, NominationStatus
 from core.ports import UnitOfWork
@@ -190,7 +191,7 @@ async def open_meeting(
     council = organisation.council_on(day) if organisation is not None else None
     if council is None:
         raise MeetingError(f"no council on {day.isoformat()}")
-    chosen = rules or {}
+    chosen = dict(rules or {})
     nominations: list[Nomination] = []
     for case_id in case_ids:
         # Held until the transaction ends: two meetings opened at once take turns here, and
@@ -199,6 +200,11 @@ async def open_meeting(
         if nomination is None:
             raise UnknownNominationError(str(case_id))
         nominations.append(nomination)
+    for nomination in nominations:  # the award form's rule, unless the caller gave one
+        if nomination.id is not None and nomination.id not in chosen:
+            rule = await _form_rule(uow, nomination)
+            if rule is not None:
+                chosen[nomination.id] = rule
     busy = await uow.meetings.cases_being_voted()
     for nomination in nominations:
         if nomination.status is not NominationStatus.UNDER_REVIEW or nomination.id in busy:
@@ -376,6 +382,15 @@ async def progress(uow: UnitOfWork, actor: Actor, meeting_id: int) -> Progress:
         )
     )
     return Progress(meeting, cases, done)
+
+
+async def _form_rule(uow: UnitOfWork, nomination: Nomination) -> VoteRule | None:
+    """Return the vote rule of the case's award form, if its plan gives one."""
+    form = await award_form_of(uow, nomination)
+    if form is None or not form.vote.required or form.vote.threshold is None:
+        return None
+    quorum = form.vote.quorum if form.vote.quorum is not None else form.vote.threshold
+    return VoteRule(threshold=form.vote.threshold, quorum=quorum)
 
 
 async def current_meeting(uow: UnitOfWork, actor: Actor) -> Meeting | None:

@@ -257,6 +257,9 @@ class Nomination:
     # When the nominator asked not to be contacted about this case any more (their objection):
     # nobody asks them anything or tells them anything about it, their phone is not shown.
     contact_stopped_at: datetime | None = None
+    # The form of commendation the case is proposed for (a key of the plan's award forms,
+    # core.awards), once its unit chose one.
+    award_form_key: str | None = None
     id: int | None = None
 
     @property

@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 # Re-exported: the due rules were defined here before `core.due_rules` existed.
+from core.awards import AwardForm, DossierItem, Proposer, VoteRule
 from core.due_rules import (
     EVENT_AWARD_PRESENTATION as EVENT_AWARD_PRESENTATION,
     EVENT_PLAQUE_MOUNTING as EVENT_PLAQUE_MOUNTING,
@@ -177,6 +179,8 @@ class Plan:
     issued_on: date
     council_key: str
     tasks: tuple[PlanTask, ...] = ()
+    # The forms of commendation its council gives or proposes, each with its dossier.
+    award_forms: tuple[AwardForm, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[int] = set()
@@ -184,10 +188,17 @@ class Plan:
             if task.number in seen:
                 raise PlanError(f"two tasks share the number {task.number}")
             seen.add(task.number)
+        keys = [form.key for form in self.award_forms]
+        if len(keys) != len(set(keys)):
+            raise PlanError("two award forms share a key")
 
     def find_task(self, number: int) -> PlanTask | None:
         """Return the task with this number, or None."""
         return next((task for task in self.tasks if task.number == number), None)
+
+    def find_award_form(self, key: str) -> AwardForm | None:
+        """Return the award form with this key, or None."""
+        return next((form for form in self.award_forms if form.key == key), None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +231,9 @@ class ProblemCode(StrEnum):
     TASK_YEAR_CONTRADICTS_PLAN = "task.year_contradicts_plan"
     SUCCESSOR_WITHOUT_END = "successor.without_end"
     SUCCESSOR_NOT_AFTER = "successor.not_after"
+    AWARD_SHARE_OUT_OF_RANGE = "award.share_out_of_range"
+    AWARD_VOTE_WITHOUT_THRESHOLD = "award.vote_without_threshold"
+    AWARD_DOSSIER_EMPTY = "award.dossier_empty"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +290,15 @@ _CLUSTER_FIELDS = frozenset(
     {"key", "name", "member_keys", "chief_key", "deputy_key", "valid_from", "valid_to"}
 )
 _CAMPAIGN_FIELDS = frozenset({"key", "title", "theme", "description", "valid_from", "valid_to"})
-_PLAN_FIELDS = frozenset({"key", "number", "title", "year", "issued_on", "council_key", "tasks"})
+_PLAN_FIELDS = frozenset(
+    {"key", "number", "title", "year", "issued_on", "council_key", "tasks", "award_forms"}
+)
+_AWARD_FORM_FIELDS = frozenset(
+    {"key", "name", "proposers", "vote", "comment_days", "simplified", "dossier"}
+)
+_VOTE_FIELDS = frozenset({"required", "threshold", "quorum"})
+_DOSSIER_ITEM_FIELDS = frozenset({"key", "name", "generated"})
+_SHARE = re.compile(r"(\d+)\s*/\s*(\d+)")
 _TASK_FIELDS = frozenset({"number", "quarter", "content", "lead", "coordinating", "due"})
 _DOCUMENT_FIELDS = frozenset({"council", "units", "clusters", "campaigns", "plan"})
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -805,6 +827,7 @@ class _Loader:
             self.plan_council(council, council_key, period)
 
         tasks = self.tasks(entry, units, year, issued_on, period)
+        award_forms = self.award_forms(entry)
         if (
             key is None
             or number is None
@@ -814,7 +837,9 @@ class _Loader:
             or council_key is None
         ):
             return None
-        return Plan(key, number, title, year, issued_on, council_key, tuple(tasks))
+        return Plan(
+            key, number, title, year, issued_on, council_key, tuple(tasks), tuple(award_forms)
+        )
 
     def plan_council(self, council: Council, council_key: str, period: Validity) -> None:
         where = "plan.council_key"
@@ -887,6 +912,171 @@ class _Loader:
                 )
             )
         return found
+
+    # -- award forms ---------------------------------------------------------------------
+
+    def award_forms(self, plan: Mapping[str, Any]) -> list[AwardForm]:
+        """Read the plan's award forms (optional: a plan without them proposes without)."""
+        found: list[AwardForm] = []
+        seen: set[str] = set()
+        for location, entry in self.entries(
+            plan, "award_forms", "plan.award_forms", required=False
+        ):
+            self.known_fields(entry, location, _AWARD_FORM_FIELDS)
+            key = self.slug(entry, "key", location, required=True)
+            name = self.text(entry, "name", location, required=True)
+            proposers = self.proposers(entry, location)
+            vote = self.vote(entry, location)
+            comment_days = (
+                self.integer(entry, "comment_days", location, minimum=0)
+                if entry.get("comment_days") is not None
+                else 0
+            )
+            simplified = self.flag(entry, "simplified", location, required=False)
+            dossier = self.dossier(entry, location)
+            if (
+                key is None
+                or name is None
+                or proposers is None
+                or vote is None
+                or comment_days is None
+                or dossier is None
+            ):
+                continue
+            if self.unique(key, seen, "award form", location):
+                found.append(
+                    AwardForm(key, name, proposers, vote, dossier, comment_days, bool(simplified))
+                )
+        return found
+
+    def proposers(self, entry: Mapping[str, Any], location: str) -> tuple[Proposer, ...] | None:
+        written = self.texts(entry, "proposers", location, required=True)
+        if written is None:
+            return None
+        found: list[Proposer] = []
+        for where, text in written:
+            try:
+                proposer = Proposer(text)
+            except ValueError:
+                allowed = ", ".join(member.value for member in Proposer)
+                self.report(
+                    where,
+                    ProblemCode.FIELD_INVALID,
+                    f"{where}: {text!r} is not one of {allowed}",
+                    field="proposers",
+                    value=text,
+                )
+                continue
+            if proposer not in found:
+                found.append(proposer)
+        return tuple(found) if found else None
+
+    def vote(self, entry: Mapping[str, Any], location: str) -> VoteRule | None:
+        """Read a form's vote: ``required``, and with a vote its threshold and quorum."""
+        where = f"{location}.vote"
+        if entry.get("vote") is None:
+            self.report(where, ProblemCode.FIELD_MISSING, f"{where} is missing", field="vote")
+            return None
+        vote = self.mapping(entry["vote"], where)
+        if vote is None:
+            return None
+        self.known_fields(vote, where, _VOTE_FIELDS)
+        mark = len(self.problems)
+        required = self.flag(vote, "required", where, required=True)
+        threshold = self.share(vote, "threshold", where)
+        quorum = self.share(vote, "quorum", where)
+        if len(self.problems) > mark or required is None:
+            return None
+        if required and threshold is None:
+            self.report(
+                f"{where}.threshold",
+                ProblemCode.AWARD_VOTE_WITHOUT_THRESHOLD,
+                f"{where}: the council votes but no threshold says what share of its "
+                "members must agree",
+                form=str(entry.get("key", "")),
+            )
+            return None
+        return VoteRule(required, threshold, quorum)
+
+    def share(self, entry: Mapping[str, Any], name: str, location: str) -> Fraction | None:
+        """Read an optional share of the council's members: 0.8, 1, or "2/3"."""
+        where = f"{location}.{name}"
+        value = entry.get(name)
+        if value is None:
+            return None
+        share: Fraction | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            share = Fraction(str(value))
+        elif (
+            isinstance(value, str)
+            and (written := _SHARE.fullmatch(value.strip()))
+            and int(written.group(2)) > 0
+        ):
+            share = Fraction(int(written.group(1)), int(written.group(2)))
+        if share is None:
+            self.report(
+                where,
+                ProblemCode.FIELD_INVALID,
+                f'{where}: expected a share such as 0.8 or "2/3", got {value!r}',
+                field=name,
+                value=str(value),
+            )
+            return None
+        if not 0 < share <= 1:
+            self.report(
+                where,
+                ProblemCode.AWARD_SHARE_OUT_OF_RANGE,
+                f"{where}: {value!r} is not a share of the members (more than 0, at most 1)",
+                field=name,
+                value=str(value),
+            )
+            return None
+        return share
+
+    def flag(
+        self, entry: Mapping[str, Any], name: str, location: str, *, required: bool
+    ) -> bool | None:
+        """Read a yes/no field (YAML true or false); None when absent or not a yes/no."""
+        where = f"{location}.{name}"
+        value = entry.get(name)
+        if value is None:
+            if required:
+                self.report(where, ProblemCode.FIELD_MISSING, f"{where} is missing", field=name)
+            return None
+        if not isinstance(value, bool):
+            self.report(
+                where,
+                ProblemCode.FIELD_INVALID,
+                f"{where}: expected true or false, got {value!r}",
+                field=name,
+                value=str(value),
+            )
+            return None
+        return value
+
+    def dossier(self, entry: Mapping[str, Any], location: str) -> tuple[DossierItem, ...] | None:
+        """Read a form's checklist; None when it is missing, unusable or empty."""
+        where = f"{location}.dossier"
+        if _is_list(entry.get("dossier")) and not entry["dossier"]:
+            self.report(
+                where,
+                ProblemCode.AWARD_DOSSIER_EMPTY,
+                f"{where}: a form needs at least one document in its dossier",
+                form=str(entry.get("key", "")),
+            )
+            return None
+        found: list[DossierItem] = []
+        seen: set[str] = set()
+        for item_location, item in self.entries(entry, "dossier", where, required=True):
+            self.known_fields(item, item_location, _DOSSIER_ITEM_FIELDS)
+            key = self.slug(item, "key", item_location, required=True)
+            name = self.text(item, "name", item_location, required=True)
+            generated = self.flag(item, "generated", item_location, required=False)
+            if key is None or name is None:
+                continue
+            if self.unique(key, seen, "dossier item", item_location):
+                found.append(DossierItem(key, name, bool(generated)))
+        return tuple(found) if found else None
 
     def quarter(self, entry: Mapping[str, Any], location: str) -> str | None:
         value = self.text(entry, "quarter", location, required=True)
@@ -1019,7 +1209,8 @@ def load_plan_document(
     """Validate a plan document and build what is right in it.
 
     `data` is the document as loaded from YAML (top-level keys `council`, `units`,
-    `clusters`, `campaigns`, `plan`). Every entry that can be built is kept; an entry with
+    `clusters`, `campaigns`, `plan`, the plan with its `tasks` and optional `award_forms`,
+    read into :mod:`core.awards`). Every entry that can be built is kept; an entry with
     a missing or malformed required field, or a duplicate key or task number, is left out;
     a reference to an unknown or inactive unit is dropped from its entry; a due text that
     cannot be read, or names a day impossible for the plan (before its issue date, or after

@@ -12,7 +12,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from core.access import Access, Opened
+from core.awards import UnknownAwardFormError
 from core.codes import TrackingCode
+from core.dossiers import DossierView, dossier_view, form_for_proposal
 from core.errors import DomainError
 from core.nomination import Evidence, Nomination, NominationStatus
 from core.org import Validity
@@ -284,6 +286,9 @@ class CaseView:
     supporters: Sequence[SupporterLine]
     actions: list[Action]
     holder: Person | None
+    # The award form and its checklist, as the viewer may see them (core.dossiers): None
+    # for the nominator, and wherever the plan has no award forms.
+    dossier: DossierView | None = None
 
 
 async def find_case(uow: UnitOfWork, code: TrackingCode | int) -> Nomination:
@@ -476,7 +481,8 @@ async def case_view(
     actions = [a for a in allowed_actions(nomination, actor) if a not in unasked]
     holder_id = claim_holder(nomination, now)
     holder = await names.person(holder_id) if holder_id is not None else None
-    return CaseView(nomination, nominator, history, supporters, actions, holder)
+    dossier = await dossier_view(uow, actor, nomination)
+    return CaseView(nomination, nominator, history, supporters, actions, holder, dossier)
 
 
 class _Names:
@@ -561,8 +567,15 @@ async def act(
     private_note: str | None = None,
     award: Award | None = None,
     merged_into: TrackingCode | None = None,
+    award_form_key: str | None = None,
 ) -> tuple[Nomination, AuditEntry]:
-    """Make a transition and write its audit entry, in the caller's transaction."""
+    """Make a transition and write its audit entry, in the caller's transaction.
+
+    Proposing to the council takes the case's award form (``award_form_key``, else the one
+    chosen before) when the plan has award forms, and is refused while an item of its
+    dossier is missing (:class:`~core.awards.DossierIncompleteError` names them). A
+    commendation under a form of the plan (``award.form_key``) makes it the case's form.
+    """
     nomination = await _locked(uow, nomination_id)
     # Asked before the target is looked up: a refusal must not tell whether a code exists.
     check_may(nomination, action, actor)
@@ -584,6 +597,17 @@ async def act(
         award=award,
         merged_into_id=merged_into_id,
     )
+    if action is Action.PROPOSE:
+        form = await form_for_proposal(uow, actor, nomination, award_form_key)
+        if form is not None:
+            changed = replace(changed, award_form_key=form.key)
+            entry = replace(
+                entry, data={**entry.data, "award_form_key": form.key, "award_form": form.name}
+            )
+    if award is not None and award.form_key is not None:
+        if await uow.organisation.award_form(award.form_key) is None:
+            raise UnknownAwardFormError(f"no plan has the award form {award.form_key}")
+        changed = replace(changed, award_form_key=award.form_key)
     await uow.nominations.save(changed)
     if merged_into_id is not None:
         await _keep_merged_story(uow, changed, merged_into_id, now)

@@ -146,11 +146,16 @@ class ClaimedByOtherError(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Award:
-    """The council's decision to commend: the form of award, the decision's number and date."""
+    """The council's decision to commend: the form of award, the decision's number and date.
+
+    ``form`` is the form's name as the decision writes it; ``form_key`` the plan's award form
+    (:mod:`core.awards`) it is, None for a form typed that the plan does not list.
+    """
 
     form: str
     decision_number: str
     decision_date: date
+    form_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +314,8 @@ def apply(
             "decision_number": award.decision_number,
             "decision_date": award.decision_date.isoformat(),
         }
+        if award.form_key is not None:
+            data["award_form_key"] = award.form_key
     if merged_into_id is not None:
         data["merged_into_id"] = merged_into_id
     changed = replace(

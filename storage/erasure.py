@@ -43,6 +43,7 @@ from storage.tables import (
     ConsentRow,
     DataRequestRow,
     DialogRow,
+    DossierDocumentRow,
     ErasureReceiptRow,
     EvidenceRow,
     FailedLookupRow,
@@ -128,7 +129,8 @@ class SqlErasureRepository(ErasureRepository):
 
         The oldest first. A case keeps its code, unit, kind, dates, status and campaign; the
         nominee's name, the deed (emptied: what marks a case done), the place, the files,
-        the supporters' accounts, the nominator and every note of its trail go.
+        the dossier's documents, the supporters' accounts, the nominator and every note of
+        its trail go.
         """
         found = await self._session.execute(
             select(NominationRow.id)
@@ -141,6 +143,7 @@ class SqlErasureRepository(ErasureRepository):
             return 0
         await self._ensure_placeholder(now)
         await self._delete(EvidenceRow, EvidenceRow.nomination_id.in_(ids))
+        await self._delete(DossierDocumentRow, DossierDocumentRow.nomination_id.in_(ids))
         await self._delete(SupporterRow, SupporterRow.nomination_id.in_(ids))
         nominator = (
             select(NominationRow.nominator_user_id)
@@ -270,7 +273,7 @@ class SqlErasureRepository(ErasureRepository):
             .where(NominationRow.merged_into_id.in_(case_ids))
             .values(merged_into_id=None)
         )
-        # The evidence goes with its case (ON DELETE CASCADE).
+        # The evidence and the dossier's documents go with their case (ON DELETE CASCADE).
         await self._delete(NominationRow, NominationRow.id.in_(case_ids))
 
     async def _forget_messages(self, erasure: PersonErasure) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.awards import AwardForm, DossierItem, Proposer, VoteRule
 from core.due_rules import (
     AbsoluteDue,
     DueRule,
@@ -136,7 +138,9 @@ class SqlOrganisationRepository(OrganisationRepository):
 
     async def save_plan(self, plan: Plan) -> None:
         """Insert or replace a plan and its tasks."""
-        await upsert(self._session, PlanRow, to_values(plan, omit=("tasks",)), key=["key"])
+        forms = [_award_form_json(form) for form in plan.award_forms]
+        values = to_values(plan, omit=("tasks",), award_forms=forms)
+        await upsert(self._session, PlanRow, values, key=["key"])
         await self._session.execute(
             delete(PlanTaskRow)
             .where(PlanTaskRow.plan_key == plan.key)
@@ -163,11 +167,33 @@ class SqlOrganisationRepository(OrganisationRepository):
         Plans of another council (loaded from another file before) come only when the
         stored council has none; None when no plan was loaded.
         """
+        key = await self._session.scalar(select(PlanRow.key).order_by(*await self._current()))
+        return await self.get_plan(key) if key is not None else None
+
+    async def award_forms(self) -> tuple[AwardForm, ...]:
+        """Return the current plan's award forms, without reading its tasks."""
+        forms = await self._session.scalar(
+            select(PlanRow.award_forms).order_by(*await self._current()).limit(1)
+        )
+        return tuple(_award_form(item) for item in forms or ())
+
+    async def award_form(self, key: str) -> AwardForm | None:
+        """Return the form with this key: the current plan's, else the latest plan's with it."""
+        rows = await self._session.scalars(
+            select(PlanRow.award_forms).order_by(*await self._current())
+        )
+        for forms in rows:
+            found = next((item for item in forms or () if item.get("key") == key), None)
+            if found is not None:
+                return _award_form(found)
+        return None
+
+    async def _current(self) -> tuple[Any, ...]:
+        """Return the order that puts the current plan first (see :meth:`current_plan`)."""
         council = await self._session.scalar(select(CouncilRow.key).order_by(CouncilRow.key))
         latest = (PlanRow.year.desc(), PlanRow.issued_on.desc(), PlanRow.key)
         ours = () if council is None else ((PlanRow.council_key == council).desc(),)
-        key = await self._session.scalar(select(PlanRow.key).order_by(*ours, *latest).limit(1))
-        return await self.get_plan(key) if key is not None else None
+        return (*ours, *latest)
 
     async def get_plan(self, key: str) -> Plan | None:
         """Return a plan by key."""
@@ -179,7 +205,57 @@ class SqlOrganisationRepository(OrganisationRepository):
         )
         if row is None:
             return None
-        return to_entity(Plan, row, tasks=tuple(_plan_task(task) for task in row.tasks))
+        return to_entity(
+            Plan,
+            row,
+            tasks=tuple(_plan_task(task) for task in row.tasks),
+            award_forms=tuple(_award_form(item) for item in row.award_forms or ()),
+        )
+
+
+def _award_form_json(form: AwardForm) -> dict[str, Any]:
+    """Return an award form as a JSON object; shares as fractions written "4/5"."""
+    vote = form.vote
+    return {
+        "key": form.key,
+        "name": form.name,
+        "proposers": [proposer.value for proposer in form.proposers],
+        "vote": {
+            "required": vote.required,
+            "threshold": None if vote.threshold is None else str(vote.threshold),
+            "quorum": None if vote.quorum is None else str(vote.quorum),
+        },
+        "comment_days": form.comment_days,
+        "simplified": form.simplified,
+        "dossier": [
+            {"key": item.key, "name": item.name, "generated": item.generated}
+            for item in form.dossier
+        ],
+    }
+
+
+def _award_form(data: dict[str, Any]) -> AwardForm:
+    vote = data.get("vote") or {}
+    return AwardForm(
+        key=str(data["key"]),
+        name=str(data["name"]),
+        proposers=tuple(Proposer(value) for value in data.get("proposers", ())),
+        vote=VoteRule(
+            bool(vote.get("required", False)),
+            _share(vote.get("threshold")),
+            _share(vote.get("quorum")),
+        ),
+        dossier=tuple(
+            DossierItem(str(item["key"]), str(item["name"]), bool(item.get("generated", False)))
+            for item in data.get("dossier", ())
+        ),
+        comment_days=int(data.get("comment_days", 0)),
+        simplified=bool(data.get("simplified", False)),
+    )
+
+
+def _share(value: str | None) -> Fraction | None:
+    return None if value is None else Fraction(value)
 
 
 def _successor_json(successor: Successor) -> dict[str, str | None]:

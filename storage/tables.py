@@ -156,6 +156,9 @@ class NominationRow(Base):
     # Set when status is "merged": the nomination this one was merged into.
     merged_into_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("nominations.id"))
     contact_stopped_at: Mapped[datetime | None]
+    # The key of the plan's award form the case is proposed for (core.awards); no foreign
+    # key: plans are replaced by reloading their file, cases keep what they were proposed for.
+    award_form_key: Mapped[str | None] = mapped_column(String(128))
 
     evidence: Mapped[list[EvidenceRow]] = relationship(
         order_by="EvidenceRow.position",
@@ -180,6 +183,31 @@ class EvidenceRow(Base):
     file_unique_id: Mapped[str] = mapped_column(String(128))
     file_name: Mapped[str | None] = mapped_column(String(512))
     size: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DossierDocumentRow(Base):
+    """A file attached to one item of a case's dossier (core.awards.DossierDocument).
+
+    The same file once per item: the unique triple also serves every read of a case's
+    documents (it leads with ``nomination_id``). ``added_by`` is a staff member's user id,
+    which like ``role_grants.user_id`` references no users row.
+    """
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (UniqueConstraint("nomination_id", "item_key", "file_unique_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("nominations.id", ondelete="CASCADE")
+    )
+    item_key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(Text)
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str | None] = mapped_column(String(512))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime]
 
 
 class DialogRow(Base):
@@ -523,6 +551,8 @@ class PlanRow(Base):
     year: Mapped[int] = mapped_column(Integer)
     issued_on: Mapped[date] = mapped_column(Date)
     council_key: Mapped[str] = mapped_column(String(128))
+    # Its forms of commendation, each a JSON object (see storage.organisation).
+    award_forms: Mapped[list[Any]] = mapped_column(server_default=text("'[]'"))
 
     tasks: Mapped[list[PlanTaskRow]] = relationship(
         order_by="PlanTaskRow.position",

@@ -25,6 +25,7 @@ from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
 from storage.desk import SqlDeskRepository
 from storage.dialogs import SqlDialogRepository
+from storage.dossiers import SqlDossierRepository
 from storage.erasure import SqlErasureRepository
 from storage.inbound import SqlInboundUpdateRepository
 from storage.inquiries import SqlInquiryRepository
@@ -132,6 +133,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.publicity = SqlPublicityRepository(session)
         self.meetings = SqlMeetingRepository(session)
         self.desk = SqlDeskRepository(session)
+        self.dossiers = SqlDossierRepository(session)
         return self
 
     async def __aexit__(
@@ -212,6 +214,7 @@ PERSONAL_TABLES = (
     "consents",
     "nominations",
     "nomination_evidence",
+    "dossier_documents",
     "audit_entries",
     "supporters",
     "subscriptions",

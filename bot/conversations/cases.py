@@ -1,7 +1,8 @@
 """The buttons every flow that shows a case uses, built here once, and the refusal about a case.
 
-A case card's buttons (``k``: open it, see its files) carry no version; an action's buttons
-(``r``) carry the case's version, so a button of a card that changed since is refused.
+A case card's buttons (``k``: open it, see its files; ``ds``: open its dossier) carry no
+version; an action's buttons (``r``) carry the case's version, so a button of a card that
+changed since is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from core.workflow import Action
 
 CARD = "k"
 ACT = "r"
+DOSSIER = "ds"
 _STATES = tuple(NominationStatus)
 
 
@@ -35,6 +37,11 @@ def action_data(nomination: Nomination, action: Action) -> str:
     """Return the data of a button that takes ``action`` on the case as it is now."""
     assert nomination.id is not None
     return button_data(ACT, version(nomination), action.value, str(nomination.id))
+
+
+def dossier_data(nomination_id: int) -> str:
+    """Return the data of the button that opens the case's dossier to attach documents."""
+    return button_data(DOSSIER, 0, "start", str(nomination_id))
 
 
 def refuse_case(turn: Turn) -> None:

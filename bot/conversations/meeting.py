@@ -92,11 +92,6 @@ RECUSAL_LABELS = {
 CHOICE_LABELS = {Choice.FOR: VOTE_FOR, Choice.AGAINST: VOTE_AGAINST}
 
 
-def rule_for(case_id: int) -> VoteRule:
-    """Return the rule deciding a case: the interim one until award forms give theirs."""
-    return INTERIM_RULE
-
-
 def _update_id(turn: Turn) -> int | None:
     """Return the stored update this turn processes (None off Telegram)."""
     return turn.update.update_id if turn.update is not None else None
@@ -278,7 +273,6 @@ async def _open(turn: Turn, data: dict[str, Any]) -> None:
             case_ids=case_ids,
             present=[int(member) for member in data["present"]],
             default_rule=INTERIM_RULE,
-            rules={case_id: rule_for(case_id) for case_id in case_ids},
             today=turn.today,
             now=turn.now,
         )

@@ -10,24 +10,26 @@ from datetime import date
 from typing import Any
 
 from bot.conversations import answer, publicity
-from bot.conversations.cases import action_data, card_data, refuse_case, version
+from bot.conversations.cases import action_data, card_data, dossier_data, refuse_case, version
 from bot.conversations.common import Problem, cancel_button, typed_text
 from bot.conversations.dialogs import close_dialog, open_dialog
 from bot.conversations.incoming import Incoming, button_data
 from bot.keyboards import Button, in_rows, inline_keyboard
-from bot.labels import ACTION_ICONS, ACTION_LABELS, AWARD_FORMS
+from bot.labels import ACTION_ICONS, ACTION_LABELS, DOSSIER_ATTACH
 from bot.rendering import N_
 from bot.runtime import Turn
 from core.access import Opened
+from core.awards import AwardForm, DossierIncompleteError
 from core.codes import parse_tracking_code
 from core.dates import parse_deed_date
 from core.dialog import Dialog
+from core.dossiers import choose_award_form, decision_forms, proposable_forms
 from core.errors import DomainError
 from core.nomination import EvidenceKind, Nomination
 from core.review import Hears, act, actor_for, case_view, find_case, visible_case, who_hears
 from core.roles import Actor
 from core.text import clean_text
-from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement
+from core.workflow import TRANSITIONS, Action, AuditEntry, Award, Requirement, claim
 
 FLOW = "rv"
 REFRESH = N_("🔄 Làm mới")
@@ -52,8 +54,10 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
         ]
         for action in view.actions
     ]
+    if view.dossier is not None and view.dossier.may_attach:
+        rows.append([Button(turn.label(DOSSIER_ATTACH), dossier_data(nomination.id))])
     extra = [Button(turn.label(REFRESH), card_data(nomination.id))]
-    if nomination.evidence:
+    if nomination.evidence or (view.dossier is not None and view.dossier.documents):
         extra.insert(0, Button(turn.label(FILES), card_data(nomination.id, "files")))
     rows.append(extra)
     turn.say(
@@ -67,13 +71,19 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
 
 
 async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
-    """Re-send a case's photos and documents by their Telegram file ids."""
+    """Re-send a case's photos and documents by their Telegram file ids, the dossier's after.
+
+    The dossier's files only to whom core shows them (never the nominator).
+    """
     view = await case_view(turn.uow, actor, nomination_id, now=turn.now, opening=Opened.FILES)
-    for item in view.nomination.evidence:
-        if item.kind is EvidenceKind.PHOTO:
-            turn.send_file("sendPhoto", "photo", item.file_id)
+    files = [(item.kind, item.file_id) for item in view.nomination.evidence]
+    if view.dossier is not None:
+        files += [(doc.kind, doc.file_id) for doc in view.dossier.documents]
+    for kind, file_id in files:
+        if kind is EvidenceKind.PHOTO:
+            turn.send_file("sendPhoto", "photo", file_id)
         else:
-            turn.send_file("sendDocument", "document", item.file_id)
+            turn.send_file("sendDocument", "document", file_id)
 
 
 async def on_action(turn: Turn, incoming: Incoming) -> None:
@@ -94,7 +104,14 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
         await _after(turn, actor, nomination, "officer/stale")
         return
     requirement = TRANSITIONS[action].requires
-    if requirement is None and action is not Action.WITHDRAW:
+    forms: tuple[AwardForm, ...] = ()
+    if action is Action.PROPOSE:
+        forms = await proposable_forms(turn.uow, actor, nomination)
+        if forms:
+            claim(nomination, actor, turn.now)  # another officer's case: refused before asking
+    elif action is Action.COMMEND:
+        forms = await decision_forms(turn.uow, nomination)
+    if requirement is None and action is not Action.WITHDRAW and not forms:
         await _apply(turn, actor, nomination, action, {})
         return
     step = {
@@ -102,13 +119,20 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
         Requirement.QUESTION: "note",
         Requirement.AWARD: "award_form",
         Requirement.TARGET: "target",
-        None: "confirm",
+        None: "propose_form" if action is Action.PROPOSE else "confirm",
     }[requirement]
     data: dict[str, Any] = {
         "id": nomination.id,
         "action": action.value,
         "v": version(nomination),
         "award": {},
+        # The forms offered, as [key, name], the case's own first: a press names one by its
+        # place here, so a plan reloaded meanwhile cannot make it name another.
+        "forms": [
+            [form.key, form.name]
+            for form in sorted(forms, key=lambda form: form.key != nomination.award_form_key)
+        ],
+        "own_form": nomination.award_form_key,
     }
     dialog = await open_dialog(turn, FLOW, step, data)
     _ask(turn, dialog, problem=None)
@@ -154,8 +178,13 @@ def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
         if incoming.kind == "button" and incoming.action == "confirm":
             return True
         raise Problem("input.use_buttons")
+    if step == "propose_form":
+        data["award_form_key"] = _picked_form(data, incoming)[0]
+        return True
     if step == "award_form" and incoming.kind == "button" and incoming.action == "pick":
-        data["award"]["form"] = turn.label(AWARD_FORMS[int(incoming.arg or 0)])
+        key, name = _picked_form(data, incoming)
+        data["award"]["form"] = name
+        data["award"]["form_key"] = key
         dialog.step = "decision_number"
         return False
     text = _text(incoming)
@@ -186,6 +215,18 @@ def _take(turn: Turn, dialog: Dialog, incoming: Incoming) -> bool:
     raise Problem("input.use_buttons")
 
 
+def _picked_form(data: dict[str, Any], incoming: Incoming) -> tuple[str, str]:
+    """Return the [key, name] of the form whose button was pressed."""
+    forms = data.get("forms") or []
+    arg = incoming.arg or ""
+    if incoming.kind != "button" or incoming.action != "pick" or not arg.isdigit():
+        raise Problem("input.use_buttons")
+    if int(arg) >= len(forms):
+        raise Problem("input.stale_button")
+    key, name = forms[int(arg)]
+    return str(key), str(name)
+
+
 def _text(incoming: Incoming) -> str:
     cleaned = clean_text(typed_text(incoming), max_len=NOTE_MAX, multiline=True)
     if cleaned.too_long:
@@ -201,12 +242,17 @@ async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
 def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
     token = dialog.token
     rows: list[list[Button]] = []
-    if dialog.step == "award_form":
-        forms = [
-            Button(turn.label(form), button_data(FLOW, token, "pick", str(index)))
-            for index, form in enumerate(AWARD_FORMS)
+    forms = dialog.data.get("forms") or []
+    own = dialog.data.get("own_form")
+    if dialog.step in ("award_form", "propose_form"):
+        buttons = [
+            Button(
+                f"✔️ {name}" if key == own else name,
+                button_data(FLOW, token, "pick", str(index)),
+            )
+            for index, (key, name) in enumerate(forms)
         ]
-        rows.extend(in_rows(forms, 1))
+        rows.extend(in_rows(buttons, 1))
     if dialog.step == "confirm":
         rows.append([Button(turn.label(CONFIRM), button_data(FLOW, token, "confirm"))])
     rows.append([cancel_button(turn, FLOW, token)])
@@ -217,6 +263,8 @@ def _ask(turn: Turn, dialog: Dialog, *, problem: str | None) -> None:
         action=dialog.data["action"],
         problem=problem,
         params={},
+        forms=len(forms),
+        own_form=next((name for key, name in forms if key == own), None),
     )
 
 
@@ -227,22 +275,42 @@ async def _apply(
     award = None
     if action is Action.COMMEND:
         details = data["award"]
-        award = Award(details["form"], details["number"], date.fromisoformat(details["date"]))
+        award = Award(
+            details["form"],
+            details["number"],
+            date.fromisoformat(details["date"]),
+            form_key=details.get("form_key"),
+        )
     target = parse_tracking_code(data["target"]) if data.get("target") else None
     # The case to merge into is refused like any other case one may not see.
     if target is not None and await visible_case(turn.uow, actor, target) is None:
         refuse_case(turn)
         return
-    changed, entry = await act(
-        turn.uow,
-        actor,
-        nomination.id,
-        action,
-        now=turn.now,
-        public_note=data.get("note"),
-        award=award,
-        merged_into=target,
-    )
+    form_key = data.get("award_form_key")
+    try:
+        changed, entry = await act(
+            turn.uow,
+            actor,
+            nomination.id,
+            action,
+            now=turn.now,
+            public_note=data.get("note"),
+            award=award,
+            merged_into=target,
+            award_form_key=form_key,
+        )
+    except DossierIncompleteError as incomplete:
+        # The form stays chosen, so the case's message shows its checklist to complete.
+        await choose_award_form(turn.uow, actor, nomination.id, incomplete.form.key)
+        notice = turn.rt.renderer.render(
+            turn.locale,
+            "officer/dossier_incomplete",
+            code=str(nomination.code),
+            form=incomplete.form.name,
+            items=incomplete.names,
+        )
+        await show_card(turn, actor, nomination.id, notice=notice)
+        return
     await notify_nominator(turn, changed, entry, target_code=str(target) if target else None)
     if action is Action.COMMEND:
         await publicity.ask_to_publish(turn, changed)

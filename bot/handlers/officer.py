@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bot.commands import ADMINS, OFFICE, STAFF
-from bot.conversations import answer, review
+from bot.conversations import answer, dossier, review
 from bot.conversations.cases import ACT, CARD, card_data, refuse_case
 from bot.conversations.incoming import Incoming, button_data
 from bot.flows import Command, Flow, OnButton, stale_button
 from bot.keyboards import Button, fit_data, inline_keyboard
 from bot.rendering import N_
 from bot.runtime import Turn
+from core.awards import DossierIncompleteError
 from core.codes import parse_tracking_code
 from core.dialog import Dialog
 from core.errors import DomainError
@@ -170,6 +171,8 @@ async def refuse(turn: Turn, error: DomainError) -> None:
     elif isinstance(error, NotAllowedError):
         turn.callback_notice = turn.label("⛔")
         turn.say("officer/not_allowed")
+    elif isinstance(error, DossierIncompleteError):
+        turn.say("officer/refused", problem=error.code, params={"items": error.names})
     else:
         turn.say("officer/refused", problem=error.code, params={})
 
@@ -289,7 +292,7 @@ async def invite_command(turn: Turn) -> None:
 
 
 def flows() -> list[Flow]:
-    """Return the officers' flows: queue, case cards, actions, search, review, answers, invites."""
+    """Return the officers' flows: queue, cases, actions, review, dossiers, search, invites."""
     return [
         Flow(
             "queue",
@@ -302,6 +305,13 @@ def flows() -> list[Flow]:
         Flow("case card", key=CARD, on_button=_refusing(_open_card)),
         Flow("case action", key=ACT, on_button=_refusing(_act)),
         Flow("review", key=review.FLOW, on_input=_review_input, ask_again=review.ask_again),
+        Flow(
+            "dossier",
+            key=dossier.FLOW,
+            on_button=_refusing(dossier.start),
+            on_input=dossier.handle,
+            ask_again=dossier.ask_again,
+        ),
         Flow(
             "search",
             key=FIND,

@@ -15,6 +15,7 @@ from core.ports.channels import (
 )
 from core.ports.deadlines import DeadlineRepository
 from core.ports.desk import DeskRepository
+from core.ports.dossiers import DossierRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -47,6 +48,7 @@ __all__ = [
     "DeadlineRepository",
     "DeskRepository",
     "DialogRepository",
+    "DossierRepository",
     "ErasureRepository",
     "FailedLookupRepository",
     "InboundUpdateRepository",

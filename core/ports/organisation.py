@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 
+from core.awards import AwardForm
 from core.org import Campaign, Organisation
 from core.plan import Plan
 
@@ -30,6 +31,17 @@ class OrganisationRepository(abc.ABC):
     @abc.abstractmethod
     async def current_plan(self) -> Plan | None:
         """Return the plan of the latest year (the last issued if several), or None."""
+
+    @abc.abstractmethod
+    async def award_forms(self) -> tuple[AwardForm, ...]:
+        """Return the current plan's award forms (none before a plan, or in a plan without)."""
+
+    @abc.abstractmethod
+    async def award_form(self, key: str) -> AwardForm | None:
+        """Return the form with this key: the current plan's, else the latest plan's that has it.
+
+        A case proposed under last year's plan keeps the form it was proposed under.
+        """
 
     @abc.abstractmethod
     async def add_campaign(self, campaign: Campaign, *, launched_by: int | None) -> None:

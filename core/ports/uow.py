@@ -16,6 +16,7 @@ from core.ports.channels import (
 )
 from core.ports.deadlines import DeadlineRepository
 from core.ports.desk import DeskRepository
+from core.ports.dossiers import DossierRepository
 from core.ports.erasure import ErasureRepository
 from core.ports.inbound import DialogRepository, InboundUpdateRepository
 from core.ports.inquiries import InquiryRepository
@@ -67,6 +68,7 @@ class UnitOfWork(abc.ABC):
     publicity: PublicityRepository
     meetings: MeetingRepository
     desk: DeskRepository
+    dossiers: DossierRepository
 
     async def __aenter__(self) -> Self:
         return self

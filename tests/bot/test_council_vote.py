@@ -209,7 +209,7 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         assert "Không đạt tỷ lệ phiếu đồng ý" in told.text
         await office.press_on(results, "🏅 Khen thưởng: Trần Thị Mai")
         assert "Hình thức khen thưởng?" in (await office.next_message()).text
-        await press(office, "Giấy khen")
+        await press(office, "✔️ Giấy khen đột xuất (thủ tục đơn giản)")  # the case's own form
         await say(office, "45/QĐ-UBND")
         await say(office, "18/11/2026")
 

@@ -114,8 +114,10 @@ async def test_an_officer_reviews_a_case_to_commended_and_the_nominator_hears_ea
     await say(secretary, f"/status {code}")
     await press(secretary, "🏛 Đưa ra Hội đồng xét")
     assert "đang xét" in (await resident.next_message()).text
-    await press(secretary, "🏅 Khen thưởng")
-    await press(secretary, "Giấy khen")
+    # The 2018 plan lists no award forms: the decision's form is typed.
+    asked = await press(secretary, "🏅 Khen thưởng")
+    assert "gõ hình thức khen thưởng" in asked.text
+    await say(secretary, "Giấy khen")
     await say(secretary, "45/QĐ-UBND")
     final = await say(secretary, "18/11/2026")
     assert "Được khen thưởng" in final.text

@@ -101,7 +101,7 @@ async def test_a_commended_exemplar_is_published_with_consent_and_listed(
     await press(office, "🏛 Đưa ra Hội đồng xét")
     await resident.next_message()
     await press(office, "🏅 Khen thưởng")
-    await press(office, "Giấy khen")
+    await say(office, "Giấy khen")  # the 2018 plan lists no award forms: the form is typed
     await say(office, "45/QĐ-UBND")
     await say(office, "18/11/2026")
     commended, asked = await resident.wait_for_messages(2)

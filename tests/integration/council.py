@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from core.council import Choice
-from core.nomination import NominationDraft, NomineeKind
+from core.dossiers import attach_document, choose_award_form
+from core.nomination import Evidence, EvidenceKind, NominationDraft, NomineeKind
 from core.ports import UnitOfWork
 from core.review import act, actor_for, grant_role
 from core.roles import Actor, Role
@@ -23,6 +24,8 @@ from tests.bot.flows import DEED
 
 OPERATOR = Actor.operator()
 WARD = "phuong-hoan-kiem"  # a unit of the organisation of today (bot.plans.TODAY_PLAN)
+# The plan's short procedure for a sudden, clear deed: its one document is the summary.
+SHORT_FORM, SUMMARY = "khen-thuong-dot-xuat", "tom-tat-thanh-tich"
 
 
 async def grant(uow: UnitOfWork, user_id: int, role: Role, *, now: datetime) -> None:
@@ -61,7 +64,14 @@ async def case_under_review(
     for person in supporters:
         await support(uow, nomination.id, user_id=person, account=None, evidence=(), now=now)
     staff = await actor_for(uow, office, now.date())
-    for action in (Action.VERIFY, Action.PROPOSE, Action.START_REVIEW):
+    await act(uow, staff, nomination.id, Action.VERIFY, now=now)
+    if await uow.organisation.award_forms():  # the plan's forms: the short procedure's
+        await choose_award_form(uow, staff, nomination.id, SHORT_FORM)
+        summary = Evidence(
+            EvidenceKind.DOCUMENT, f"BQ{nomination.id}", f"U{nomination.id}", "tom-tat.pdf", 900
+        )
+        await attach_document(uow, staff, nomination.id, SUMMARY, summary, now=now)
+    for action in (Action.PROPOSE, Action.START_REVIEW):
         await act(uow, staff, nomination.id, action, now=now)
     return nomination.id
 

@@ -100,7 +100,8 @@ async def _open(
             case_ids=cases,
             present=present,
             default_rule=EIGHTY,
-            rules=rules,
+            # The cases' award form has its own rule: these tests choose theirs.
+            rules={**dict.fromkeys(cases, EIGHTY), **(rules or {})},
             today=TODAY,
             now=NOW,
         )
@@ -403,3 +404,24 @@ async def test_the_council_meets_on_a_case_only_once_its_public_comment_has_ende
         await _open(database, [world.own, world.other])
     assert refused.value.closes_on == window.closes_on
     assert await _open(database, [world.own]) > 0  # a case not listed is not held up
+
+
+async def test_a_case_is_decided_by_its_award_forms_rule_unless_the_office_gives_one(
+    database: Database, world: World
+) -> None:
+    async with database.uow() as uow:
+        office = await actor_for(uow, OFFICE, TODAY)
+        opened = await open_meeting(
+            uow,
+            office,
+            day=TODAY,
+            case_ids=[world.own, world.other],
+            present=COUNCIL,
+            default_rule=EIGHTY,
+            rules={world.other: EIGHTY},
+            today=TODAY,
+            now=NOW,
+        )
+    rules = {case.nomination_id: case.rule for case in opened.meeting.cases}
+    # The plan's short procedure ("khen-thuong-dot-xuat"): half of all members, half present.
+    assert rules == {world.own: HALF, world.other: EIGHTY}

@@ -13,6 +13,7 @@ from bot.handlers.subscriptions import campaign_button_data
 from bot.keyboards import MAX_CALLBACK_BYTES, Button, ButtonSigner, fit_data
 from bot.notices import DONE
 from bot.plans import DEMO_PLAN, read_plan_file
+from core.awards import MAX_DOSSIER_DOCUMENTS
 from core.broadcasts import new_campaign
 from core.nomination import NominationStatus
 from core.plan import EVENT_AWARD_PRESENTATION, EVENT_PLAQUE_MOUNTING
@@ -54,6 +55,9 @@ def _every_longest() -> list[str]:
         *(button_data("sub", 0, "w", key) for key in unit_keys),
         *(button_data("r", LARGEST_VERSION, action.value, str(LARGEST_ID)) for action in Action),
         button_data("k", 0, "files", str(LARGEST_ID)),
+        button_data("ds", 0, "start", str(LARGEST_ID)),
+        button_data("ds", LARGEST_TOKEN, "pick", str(MAX_DOSSIER_DOCUMENTS - 1)),
+        button_data("rv", LARGEST_TOKEN, "pick", "99"),
         button_data("a", 0, "start", str(LARGEST_ID)),
         button_data("n", LARGEST_TOKEN, "support", str(LARGEST_ID)),
         button_data("bs", 0, "stop", str(LARGEST_ID)),

@@ -135,6 +135,8 @@ EVERY_KIND = (
     "a:1:send",
     "k:0:open:{id}",
     "k:0:files:{id}",
+    "ds:0:start:{id}",
+    "ds:1:pick:0",
     "r:1:verify:{id}",
     "r:1:ask_info:{id}",
     "r:1:reject:{id}",

@@ -311,6 +311,28 @@ def good_document() -> dict[str, Any]:
             "year": 2018,
             "issued_on": "2017-12-15",
             "council_key": "hdtdkt-quan-hoan-kiem",
+            "award_forms": [
+                {
+                    "key": "giay-khen-chu-tich-quan",
+                    "name": "Giấy khen của Chủ tịch UBND quận",
+                    "source": "illustrative",
+                    "proposers": ["officer", "secretariat"],
+                    "vote": {"required": True, "threshold": 0.8, "quorum": "2/3"},
+                    "comment_days": 10,
+                    "dossier": [
+                        {"key": "to-trinh", "name": "Tờ trình", "generated": True},
+                        {"key": "bao-cao-thanh-tich", "name": "Báo cáo thành tích"},
+                    ],
+                },
+                {
+                    "key": "khen-dot-xuat",
+                    "name": "Giấy khen đột xuất",
+                    "proposers": ["secretariat"],
+                    "vote": {"required": False},
+                    "simplified": True,
+                    "dossier": [{"key": "tom-tat-thanh-tich", "name": "Tóm tắt thành tích"}],
+                },
+            ],
             "tasks": [
                 {
                     "number": 1,
@@ -667,6 +689,21 @@ FIRING_CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
         "successor share that is neither whole nor part",
         _set("units[1].successors", [{"name": "Phường Hoàn Kiếm", "share": "half"}]),
         [("units[1].successors[0].share", "field.invalid")],
+    ),
+    (
+        "vote threshold above all the members",
+        _set("plan.award_forms[0].vote.threshold", 1.2),
+        [("plan.award_forms[0].vote.threshold", "award.share_out_of_range")],
+    ),
+    (
+        "council vote that says no threshold",
+        _delete("plan.award_forms[0].vote.threshold"),
+        [("plan.award_forms[0].vote.threshold", "award.vote_without_threshold")],
+    ),
+    (
+        "award form whose dossier lists no document",
+        _set("plan.award_forms[1].dossier", []),
+        [("plan.award_forms[1].dossier", "award.dossier_empty")],
     ),
 ]
 
