@@ -26,6 +26,7 @@ from core.dialog import Dialog
 from core.dossiers import choose_award_form, decision_forms, proposable_forms
 from core.errors import DomainError
 from core.nomination import EvidenceKind, Nomination
+from core.publicity import comments_on
 from core.review import Hears, act, actor_for, case_view, find_case, visible_case, who_hears
 from core.roles import Actor
 from core.text import clean_text
@@ -67,6 +68,7 @@ async def show_card(turn: Turn, actor: Actor, code: Any, *, notice: str | None =
         nomination=nomination,
         unit=turn.rt.directory.unit_name(nomination.unit_key),
         notice=notice,
+        comments=await comments_on(turn.uow, actor, nomination),
     )
 
 

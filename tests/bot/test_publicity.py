@@ -86,6 +86,10 @@ async def test_the_list_goes_public_comments_reach_the_office_and_the_window_clo
     told = await office.next_message()
     assert code in told.text and "giúp đỡ hàng xóm" in told.text
     assert [m.text for m in channel.messages] == [posted.text], "comments are never public"
+    card = await say(office, f"/status {code}")
+    assert "Góp ý của nhân dân: 1" in card.text and "giúp đỡ hàng xóm" in card.text
+    mine = await say(resident, f"/status {code}")
+    assert "giúp đỡ hàng xóm" not in mine.text, "the nominator never sees the comments"
 
     clock.now += timedelta(days=18)  # Tuesday 8/12: the window has ended
     late = await say(neighbour, f"/gopy {code}")
