@@ -25,6 +25,7 @@ from datetime import date, datetime
 
 from core.calendar import WorkingCalendar
 from core.codes import TrackingCode
+from core.dossiers import award_form_of as form_of_case
 from core.errors import DomainError
 from core.nomination import Nomination, NominationStatus
 from core.ports import UnitOfWork
@@ -124,6 +125,19 @@ async def listable(uow: UnitOfWork, actor: Actor, today: date, *, limit: int) ->
         for case in found
         if case.id is not None and await uow.publicity.window_of(case.id, today) is None
     ]
+
+
+async def forms_comment_days(uow: UnitOfWork, cases: Sequence[Nomination]) -> int:
+    """Return the working days the cases' award forms set for public comment (the longest).
+
+    0 when no form asks for a window (the office then chooses the length).
+    """
+    days = 0
+    for case in cases:
+        form = await form_of_case(uow, case)
+        if form is not None:
+            days = max(days, form.comment_days)
+    return days
 
 
 async def award_form_of(uow: UnitOfWork, nomination_id: int) -> str | None:

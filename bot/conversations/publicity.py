@@ -32,12 +32,15 @@ from core.dialog import Dialog
 from core.nomination import EvidenceKind, Nomination
 from core.publicity import (
     COMMENT_MAX_CHARS,
+    MAX_DAYS,
+    MIN_DAYS,
     CommentTooLongError,
     NotListedError,
     NotPublishableError,
     add_comment,
     award_form_of,
     exemplars,
+    forms_comment_days,
     listable,
     listed_case,
     open_window,
@@ -83,7 +86,12 @@ async def open_list(turn: Turn) -> None:
         )
         for days in DAY_CHOICES
     ]
-    turn.say("publicity/choose_days", keyboard=inline_keyboard(in_rows(buttons, 3)), cases=cases)
+    rows = in_rows(buttons, 3)
+    by_form = await forms_comment_days(turn.uow, cases)
+    if MIN_DAYS <= by_form <= MAX_DAYS:  # what the cases' award forms set, offered first
+        label = turn.label(N_("%(days)s ngày làm việc (theo hình thức khen thưởng)"), days=by_form)
+        rows.insert(0, [Button(label, button_data(WINDOW_FLOW, 0, "open", str(by_form)))])
+    turn.say("publicity/choose_days", keyboard=inline_keyboard(rows), cases=cases)
 
 
 async def on_window_button(turn: Turn, incoming: Incoming) -> None:
@@ -91,7 +99,7 @@ async def on_window_button(turn: Turn, incoming: Incoming) -> None:
     turn.clear_buttons()
     arg = incoming.arg or ""
     days = int(arg) if incoming.action == "open" and arg.isdigit() else 0
-    if days not in DAY_CHOICES:
+    if not MIN_DAYS <= days <= MAX_DAYS:  # the data is signed: only the bot's own choices
         stale_button(turn)
         return
     actor = await actor_for(turn.uow, turn.user.id, turn.today)

@@ -86,7 +86,9 @@ async def test_from_a_units_proposal_to_the_councils_decision_and_the_public(
     await resident.next_message()
 
     # Public comment for 10 working days over Culture Day (24/11), a comment arrives.
-    await say(office, "/congkhai")
+    choose = await say(office, "/congkhai")
+    # The simplified form sets no window of its own: the office chooses its length.
+    assert choose.buttons == [["5 ngày làm việc", "10 ngày làm việc", "15 ngày làm việc"]]
     opened = await press(office, "10 ngày làm việc")
     assert "đến hết ngày 07/12/2026" in opened.text
     (listed,) = await channel.wait_for_messages(1)
