@@ -30,6 +30,7 @@ from bot.conversations import (
     papers,
     publicity,
     requests,
+    task_documents,
     withdrawal,
 )
 from bot.desk import flow as desk
@@ -80,6 +81,7 @@ def flows() -> Flows:
             *meeting.flows(),
             papers.flow(),
             deadlines.flow(),
+            task_documents.flow(),
             broadcasts.flow(),
             broadcasts.stop_flow(),
             desk.flow(),

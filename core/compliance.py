@@ -29,6 +29,8 @@ class UnitCompliance:
     proposed: int
     quota: int
     registered: bool
+    documents: int = 0
+    """Documents the unit filed against the plan's tasks (:mod:`core.task_documents`)."""
 
     @property
     def below_quota(self) -> bool:
@@ -51,6 +53,7 @@ def compliance(
     proposed: Mapping[str, int],
     registered: Collection[str],
     quota: int = MONTHLY_QUOTA,
+    documents: Mapping[str, int] | None = None,
 ) -> list[UnitCompliance]:
     """Return each unit's standing on ``today``, in the order of ``units``.
 
@@ -79,6 +82,7 @@ def compliance(
             proposed=proposed.get(unit, 0),
             quota=quota,
             registered=unit in registered,
+            documents=(documents or {}).get(unit, 0),
         )
         for unit in units
     ]

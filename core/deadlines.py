@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from core.calendar import ShiftReason, WorkingCalendar
 from core.due_rules import ONCE as ONCE, deadlines, has_no_day, parse_due_rule
+from core.nomination import EvidenceKind
 from core.org import Organisation, UnitKind
 from core.plan import Plan, PlanTask, UnitGroup, UnitRef
 
@@ -426,3 +427,29 @@ def schedule(
                 )
     notices.sort(key=lambda notice: (notice.send_at, notice.key))
     return notices
+
+
+# --------------------------------------------------------------------------------------------
+# Documents filed
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDocument:
+    """A file a unit filed against one occurrence of one of the plan's tasks.
+
+    Kept as Telegram's file ids (:mod:`core.task_documents` says who files and reads them).
+    """
+
+    plan_key: str
+    task_number: int
+    occurrence: str
+    unit_key: str
+    kind: EvidenceKind
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    size: int | None
+    added_by: int
+    added_at: datetime
+    id: int | None = None

@@ -620,6 +620,42 @@ class DeadlineCompletionRow(Base):
     done_at: Mapped[datetime]
 
 
+class TaskDocumentRow(Base):
+    """A file a unit filed against one occurrence of a plan's task (core.task_documents).
+
+    The same file once per unit's occurrence: the unique constraint leads with ``plan_key``
+    and so also serves reading a plan's documents. Staff's documents, not a resident's
+    personal data: erasure and retention leave them alone. ``added_by`` is a staff member's
+    user id, which like ``role_grants.user_id`` references no users row.
+    """
+
+    __tablename__ = "task_documents"
+    __table_args__ = (
+        # Named by hand: the convention's name of five columns is longer than PostgreSQL's 63.
+        UniqueConstraint(
+            "plan_key",
+            "task_number",
+            "occurrence",
+            "unit_key",
+            "file_unique_id",
+            name="uq_task_documents_file",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    plan_key: Mapped[str] = mapped_column(String(128))
+    task_number: Mapped[int] = mapped_column(Integer)
+    occurrence: Mapped[str] = mapped_column(String(32))
+    unit_key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(Text)
+    file_unique_id: Mapped[str] = mapped_column(String(128))
+    file_name: Mapped[str | None] = mapped_column(String(512))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime]
+
+
 class NoticeSentRow(Base):
     """A notice claimed for a recipient: the key that stops it being sent twice."""
 

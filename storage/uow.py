@@ -45,6 +45,7 @@ from storage.people import (
 from storage.publicity import SqlPublicityRepository
 from storage.requests import SqlDataRequestRepository
 from storage.tables import LeaseRow
+from storage.task_documents import SqlTaskDocumentRepository
 
 # How long the write probe of /healthz may wait for a lock on PostgreSQL.
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -134,6 +135,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.meetings = SqlMeetingRepository(session)
         self.desk = SqlDeskRepository(session)
         self.dossiers = SqlDossierRepository(session)
+        self.task_documents = SqlTaskDocumentRepository(session)
         return self
 
     async def __aexit__(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.commands import OFFICE, STAFF
+from bot.conversations import task_documents
 from bot.conversations.incoming import Incoming
 from bot.flows import Command, Flow
 from bot.keyboards import Button, inline_keyboard
@@ -42,6 +43,7 @@ from core.reporting import (
 )
 from core.review import actor_for, secretariat_ids
 from core.roles import Actor, NotAllowedError
+from core.task_documents import documents_per_unit
 
 __all__ = ["DONE", "flow", "on_done"]
 
@@ -166,8 +168,14 @@ async def on_done(turn: Turn, incoming: Incoming) -> None:
         await turn.notify(
             user_id, "deadlines/done_told", task=task, unit=unit.name, by=turn.user.display_name
         )
+    attach = task_documents.attach_button(turn, unit.key, incoming.token, incoming.action)
     turn.say(
-        "deadlines/done", task=task, unit=unit.name, already=not fresh, told=fresh and bool(told)
+        "deadlines/done",
+        keyboard=inline_keyboard([[attach]]),
+        task=task,
+        unit=unit.name,
+        already=not fresh,
+        told=fresh and bool(told),
     )
 
 
@@ -253,6 +261,7 @@ async def show_compliance(turn: Turn) -> None:
         return
     counts = await proposed_in_month(turn.uow, turn.today, turn.rt.settings.tz)
     registered = await registered_units(turn.uow, actor, deadlines.plan.year)
+    filed = await documents_per_unit(turn.uow, actor, deadlines.plan.key)
     units = list(dict.fromkeys(o.key.unit_key for o in deadlines.obligations))
     rows = compliance(
         deadlines.obligations,
@@ -263,12 +272,15 @@ async def show_compliance(turn: Turn) -> None:
         proposed=counts,
         registered=set(registered),
         quota=turn.rt.settings.monthly_quota,
+        documents=filed,
     )
     rows.sort(
         key=lambda row: (not row.behind, -row.overdue, turn.rt.directory.unit_index(row.unit_key))
     )
+    view = [task_documents.view_button(turn)] if filed else []
     turn.say(
         "deadlines/compliance",
+        keyboard=inline_keyboard([view]) if view else None,
         rows=rows,
         unit_name=turn.rt.directory.unit_name,
         month=f"{turn.today:%m/%Y}",

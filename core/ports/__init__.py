@@ -36,6 +36,7 @@ from core.ports.people import (
 )
 from core.ports.publicity import PublicityRepository
 from core.ports.requests import DataRequestRepository
+from core.ports.task_documents import TaskDocumentRepository
 from core.ports.uow import UnitOfWork
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "RoleRepository",
     "SubscriptionRepository",
     "SupporterRepository",
+    "TaskDocumentRepository",
     "UnitOfWork",
     "UserRepository",
     "ZaloEventRepository",

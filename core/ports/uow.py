@@ -37,6 +37,7 @@ from core.ports.people import (
 )
 from core.ports.publicity import PublicityRepository
 from core.ports.requests import DataRequestRepository
+from core.ports.task_documents import TaskDocumentRepository
 
 
 class UnitOfWork(abc.ABC):
@@ -69,6 +70,7 @@ class UnitOfWork(abc.ABC):
     meetings: MeetingRepository
     desk: DeskRepository
     dossiers: DossierRepository
+    task_documents: TaskDocumentRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -228,6 +228,7 @@ async def test_registration_and_compliance_show_who_is_late(
     assert "Phường Hàng Bạc" in registered.text and "Cờ thi đua" in registered.text
 
     clock.now = hanoi("2018-01-10")
+    secretary.skip_pending()
     report = await say(secretary, "/compliance")
     lines = report.text.splitlines()
     hang_bac = lines[lines.index("🔴 Phường Hàng Bạc") + 1]
@@ -308,3 +309,66 @@ async def test_the_secretariat_sees_which_tasks_nobody_will_be_reminded_of(
         assert line in listing.text, listing.text
     # A unit's officer is not the one to correct the plan: their list stays theirs.
     assert "Không ai được nhắc" not in (await say(officer, "/deadlines")).text
+
+
+async def test_an_officer_files_a_report_with_done_and_only_the_secretariat_gets_it_back(
+    api: LocalBotApi, year_2018: RunningBot, clock: FakeClock
+) -> None:
+    officer, secretary = api.user(1130, "Cán bộ Bạc"), api.user(1131, "Thư ký")
+    other, resident = api.user(1132, "Cán bộ Gai"), api.user(1133, "Dân")
+    await _officer(year_2018, clock, officer.id)
+    await _officer(year_2018, clock, secretary.id, Role.SECRETARIAT, None)
+    await _officer(year_2018, clock, other.id, unit="phuong-hang-gai")
+    await _run(year_2018, clock, "2018-01-02")
+    (digest,) = officer.messages
+    officer.skip_pending()
+    await officer.press_on(digest, "✅ Đã hoàn thành · 3 · 05/01")
+    done = await officer.next_message()
+    assert done.buttons == [["📎 Gửi kèm văn bản"]]
+    signed = done.callback_data[0][0]
+    assert signed is not None
+    plain = signed[:-8]  # the data without its signature for the officer's chat
+
+    # Replayed in another officer's chat the press is no button of the bot's; signed for
+    # their chat (leaked, say) or a resident's, core still refuses it.
+    for user in (other, resident):
+        user.skip_pending()
+        await say(user, "/deadlines")
+        await user.send_callback(signed, user.last_message)
+        assert "không còn hiệu lực" in (await user.next_message()).text
+        forged = year_2018.runtime.buttons.sign(user.chat_id, plain)
+        await user.send_callback(forged, user.last_message)
+        assert "không có quyền" in (await user.next_message()).text
+        async with year_2018.runtime.uow() as uow:
+            assert await uow.dialogs.get(user.chat_id) is None
+
+    ask = await press(officer, "📎 Gửi kèm văn bản")
+    assert "nhiệm vụ 3 của Phường Hàng Bạc" in ask.text and "PDF, DOCX" in ask.text
+    assert "không nhận" not in (await say(officer, "xong rồi")).text
+    sent = await officer.send_document("bao-cao-nhiem-vu-3.pdf", file_size=100_000)
+    filed = await officer.next_message()
+    assert "Đã nhận văn bản của Phường Hàng Bạc cho nhiệm vụ 3" in filed.text
+    assert "bao-cao-nhiem-vu-3.pdf (98 KB)" in filed.text
+    await api.wait_until_idle(timeout=5)
+    told = [m.text for m in secretary.messages if "đã nộp văn bản" in m.text]
+    assert told and "Phường Hàng Bạc" in told[0] and "bao-cao-nhiem-vu-3.pdf" in told[0]
+
+    secretary.skip_pending()
+    report = await say(secretary, "/compliance")
+    lines = report.text.splitlines()
+    hang_bac = next(lines[i + 1] for i, line in enumerate(lines) if "Phường Hàng Bạc" in line)
+    assert "📎 1 văn bản" in hang_bac
+    assert "📎" not in next(
+        lines[i + 1] for i, line in enumerate(lines) if "Phường Hàng Gai" in line
+    )
+    listing = await press(secretary, "📎 Xem văn bản đã nộp")
+    assert "Phường Hàng Bạc" in listing.text and "bao-cao-nhiem-vu-3.pdf" in listing.text
+    await api.wait_until_idle(timeout=5)
+    resent = [
+        call.params.get("document")
+        for call in api.calls_for("sendDocument")
+        if call.params.get("chat_id") == secretary.chat_id
+    ]
+    assert resent == [sent["document"]["file_id"]]
+    refused = await say(officer, "/compliance")
+    assert "không có quyền" in refused.text
