@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,15 +26,27 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from bot.desk.export import CSV_TYPE, XLSX_TYPE, queue_csv, queue_rows, queue_xlsx
+from bot.desk.export import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    queue_csv,
+    queue_rows,
+    queue_xlsx,
+    table_csv,
+    workbook_xlsx,
+)
 from bot.desk.links import secret_in, signed_by
+from bot.desk.reports import compliance_tables
 from bot.messages import locale_of
+from bot.notices import load_deadlines
 from bot.rendering import N_
 from bot.request_body import body_at_most
 from bot.runtime import Runtime
 from bot.settings import Settings
 from core.access import Opened
 from core.codes import parse_tracking_code
+from core.compliance import on_time_rate
+from core.deadlines import Obligation, expand_obligations
 from core.desk import (
     EVERY_STATE,
     MAX_TEXT,
@@ -46,11 +58,14 @@ from core.desk import (
     new_secret,
 )
 from core.desk_services import (
+    MonthCompliance,
     SignedIn,
+    compliance_units,
     desk_units,
     export_cases,
     find_cases,
     link_usable,
+    month_compliance,
     open_session,
     overview,
     sign_out,
@@ -60,6 +75,7 @@ from core.desk_services import (
 from core.nomination import NominationStatus
 from core.ports import UnitOfWork
 from core.review import case_view, display_name, visible_case
+from core.roles import NotAllowedError
 
 PREFIX = "/desk"
 COOKIE = "ntvt_desk"
@@ -302,6 +318,101 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
         """Send the filtered cases as CSV (UTF-8 with a BOM)."""
         return await export(request, "csv")
 
+    async def standing(
+        uow: UnitOfWork, rt: Runtime, viewer: Viewer, params: Mapping[str, str]
+    ) -> tuple[MonthCompliance, dict[int, str]] | None:
+        """Return the month's standing asked for and the plan's tasks; None without a plan.
+
+        Raises :class:`NotAllowedError` for a unit outside the viewer's.
+        """
+        deadlines = await load_deadlines(uow, rt, rt.calendar)
+        if deadlines is None:
+            return None
+        today = rt.today()
+        result = await month_compliance(
+            uow,
+            viewer.signed.actor,
+            deadlines.obligations,
+            deadlines.occurrences,
+            deadlines.completed,
+            year=deadlines.plan.year,
+            month=_month(params.get("month")) or today,
+            today=today,
+            tz=settings.tz,
+            quota=settings.monthly_quota,
+            unit_key=params.get("unit") or None,
+        )
+        return result, {task.number: task.content for task in deadlines.plan.tasks}
+
+    @router.get("/compliance", include_in_schema=False)
+    async def compliance_page(request: Request) -> Response:
+        """Show per unit and task what was done on time, late, is overdue or pending."""
+        params = request.query_params
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            try:
+                found = await standing(uow, rt, viewer, params)
+                units = compliance_units(viewer.signed.actor, _obligations(rt))
+            except NotAllowedError:
+                return notice(rt, "unit_refused", status=403, viewer=viewer)
+            shown = {k: v for k, v in params.items() if k in ("month", "unit") and v}
+            return page(
+                rt,
+                viewer.locale,
+                "compliance",
+                nav="compliance",
+                standing=found[0] if found else None,
+                tasks=found[1] if found else {},
+                units=units,
+                unit=params.get("unit") or "",
+                month=found[0].month if found else rt.today().replace(day=1),
+                on_time_rate=on_time_rate,
+                export_url=lambda kind: f"{PREFIX}/compliance.{kind}?{urlencode(shown)}",
+                **viewer.context,
+            )
+
+        return await signed_in_page(request, show)
+
+    async def compliance_export(request: Request, kind: str) -> Response:
+        params = request.query_params
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            try:
+                found = await standing(uow, rt, viewer, params)
+            except NotAllowedError:
+                return notice(rt, "unit_refused", status=403, viewer=viewer)
+            if found is None:
+                return notice(rt, "no_plan", status=404, viewer=viewer)
+            result, tasks = found
+
+            def text(msgid: str) -> str:
+                return rt.renderer.text(viewer.locale, msgid)
+
+            tables = compliance_tables(
+                result, unit_name=rt.directory.unit_name, tasks=tasks, text=text
+            )
+            name = f"tien-do-ntvt-{result.month:%Y-%m}.{kind}"
+            if kind == "xlsx":
+                body = await asyncio.to_thread(workbook_xlsx, tables, text=text)
+                media = XLSX_TYPE
+            else:
+                by_task = tables[1]
+                body, media = table_csv(by_task.columns, by_task.rows, text=text), CSV_TYPE
+            disposition = f'attachment; filename="{name}"'
+            return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+
+        return await signed_in_page(request, show)
+
+    @router.get("/compliance.xlsx", include_in_schema=False)
+    async def compliance_xlsx_file(request: Request) -> Response:
+        """Send the month's compliance as a workbook: a sheet per unit, one per unit and task."""
+        return await compliance_export(request, "xlsx")
+
+    @router.get("/compliance.csv", include_in_schema=False)
+    async def compliance_csv_file(request: Request) -> Response:
+        """Send the month's compliance per unit and task as CSV (UTF-8 with a BOM)."""
+        return await compliance_export(request, "csv")
+
     @router.get("/case/{code}", include_in_schema=False)
     async def case_page(request: Request, code: str) -> Response:
         """Show a case as the card shows it, with its history; the opening is logged."""
@@ -488,6 +599,22 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _month(text: str | None) -> date | None:
+    """Return the first day of a month typed as ``YYYY-MM`` (a month input's value)."""
+    try:
+        return date.fromisoformat(f"{text}-01") if text and len(text) == 7 else None
+    except ValueError:
+        return None
+
+
+def _obligations(rt: Runtime) -> Sequence[Obligation]:
+    """Return the loaded plan's obligations (none without a plan), for the unit picker."""
+    plan, organisation = rt.directory.plan, rt.directory.organisation
+    if plan is None or organisation is None:
+        return ()
+    return expand_obligations(plan, organisation, on=date(plan.year, 1, 1))
 
 
 def _number(text: str | None) -> int:

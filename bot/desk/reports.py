@@ -1,0 +1,89 @@
+"""The desk's compliance tables as rows, for the page's exports and ``/baocao``'s workbook.
+
+The counts are core's (:func:`core.desk_services.month_compliance`); here they only become
+cells: names for keys, a percentage for a rate, a word for a registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from bot.desk.export import Cell, Table, Translate
+from bot.desk.labels import (
+    COMPLIANCE_TASK_COLUMNS,
+    COMPLIANCE_UNIT_COLUMNS,
+    NOT_REGISTERED,
+    REGISTERED,
+)
+from bot.rendering import N_
+from core.compliance import on_time_rate
+from core.desk_services import MonthCompliance
+
+UNITS_SHEET = N_("Theo đơn vị")
+TASKS_SHEET = N_("Theo nhiệm vụ")
+
+
+def percent(rate: float | None) -> int | None:
+    """Return a rate as a whole percentage (None: nothing was due)."""
+    return None if rate is None else round(rate * 100)
+
+
+def unit_rows(
+    standing: MonthCompliance, *, unit_name: Callable[[str], str], text: Translate
+) -> list[list[Cell]]:
+    """Return a row per unit: its counts, on-time rate, proposals against the quota."""
+    return [
+        [
+            unit_name(row.unit_key),
+            row.on_time,
+            row.late,
+            row.overdue,
+            row.pending,
+            percent(on_time_rate(row)),
+            row.proposed,
+            row.quota,
+            text(REGISTERED if row.registered else NOT_REGISTERED),
+        ]
+        for row in standing.units
+    ]
+
+
+def task_rows(
+    standing: MonthCompliance, *, unit_name: Callable[[str], str], tasks: Mapping[int, str]
+) -> list[list[Cell]]:
+    """Return a row per unit and task due in the month: the task, its first due day, counts."""
+    return [
+        [
+            unit_name(row.unit_key),
+            row.task_number,
+            tasks.get(row.task_number, ""),
+            row.first_due,
+            row.on_time,
+            row.late,
+            row.overdue,
+            row.pending,
+        ]
+        for row in standing.tasks
+    ]
+
+
+def compliance_tables(
+    standing: MonthCompliance,
+    *,
+    unit_name: Callable[[str], str],
+    tasks: Mapping[int, str],
+    text: Translate,
+) -> list[Table]:
+    """Return the month's compliance as two tables: per unit, then per unit and task."""
+    return [
+        Table(
+            text(UNITS_SHEET),
+            COMPLIANCE_UNIT_COLUMNS,
+            unit_rows(standing, unit_name=unit_name, text=text),
+        ),
+        Table(
+            text(TASKS_SHEET),
+            COMPLIANCE_TASK_COLUMNS,
+            task_rows(standing, unit_name=unit_name, tasks=tasks),
+        ),
+    ]
