@@ -43,7 +43,7 @@ from core.desk import (
     hash_secret,
     new_secret,
 )
-from core.nomination import Nomination
+from core.nomination import Nomination, NominationStatus
 from core.ports import UnitOfWork
 from core.review import OPEN_STATES, actor_for, search_scope
 from core.roles import Actor, NotAllowedError, may_manage_roles
@@ -382,3 +382,59 @@ async def month_compliance(
         obligations, occurrences, completed, units=units, today=today, period=period
     )
     return MonthCompliance(period[0], rows, tasks)
+
+
+# --- the charts' figures ----------------------------------------------------------------
+
+
+def exemplars_by_unit(
+    by_unit: Mapping[str, Mapping[str, int]], units: Sequence[str]
+) -> list[tuple[str, int]]:
+    """Return each unit's exemplars (cases the council commended), in the order of ``units``."""
+    commended = NominationStatus.COMMENDED.value
+    return [(unit, by_unit.get(unit, {}).get(commended, 0)) for unit in units]
+
+
+async def unit_exemplars(
+    uow: UnitOfWork, actor: Actor, *, units: Sequence[str]
+) -> list[tuple[str, int]]:
+    """Return the exemplars of each unit the actor may see: ``units`` first, then any other."""
+    scope = search_scope(actor)
+    by_unit = await uow.desk.count_by_unit(unit_keys=scope)
+    listed = [u for u in dict.fromkeys([*units, *sorted(by_unit)]) if scope is None or u in scope]
+    return exemplars_by_unit(by_unit, listed)
+
+
+def months_back(last: date, count: int) -> list[date]:
+    """Return the first days of the ``count`` months ending with ``last``'s, oldest first."""
+    months = [last.replace(day=1)]
+    while len(months) < count:
+        first = months[0]
+        months.insert(0, date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1))
+    return months
+
+
+def filed_by_month(
+    items: Sequence[Nomination], months: Sequence[date], tz: tzinfo
+) -> list[tuple[date, dict[str, int]]]:
+    """Return, for each month, the cases filed in it counted by their state now."""
+    counts: dict[date, dict[str, int]] = {month: {} for month in months}
+    for item in items:
+        month = item.created_at.astimezone(tz).date().replace(day=1)
+        tally = counts.get(month)
+        if tally is not None:
+            tally[item.status.value] = tally.get(item.status.value, 0) + 1
+    return [(month, counts[month]) for month in months]
+
+
+async def monthly_filings(
+    uow: UnitOfWork, actor: Actor, *, last: date, months: int, tz: tzinfo
+) -> list[tuple[date, dict[str, int]]]:
+    """Return the actor's units' cases filed in each of ``months`` months up to ``last``'s."""
+    shown = months_back(last, months)
+    filters = CaseFilter(
+        state="all", filed_from=shown[0], filed_to=month_of(last)[1] - timedelta(days=1)
+    )
+    query = _query(actor, filters, tz)
+    found = await uow.desk.cases(query, limit=MAX_EXPORTED, offset=0) if query.matches_any else []
+    return filed_by_month(found, shown, tz)

@@ -6,14 +6,17 @@ cells: names for keys, a percentage for a rate, a word for a registration.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
+from bot.desk.charts import Bars, StackedMonths
 from bot.desk.export import Cell, Table, Translate
 from bot.desk.labels import (
     COMPLIANCE_TASK_COLUMNS,
     COMPLIANCE_UNIT_COLUMNS,
     NOT_REGISTERED,
     REGISTERED,
+    STATUS_LABELS,
 )
 from bot.rendering import N_
 from core.compliance import on_time_rate
@@ -87,3 +90,54 @@ def compliance_tables(
             task_rows(standing, unit_name=unit_name, tasks=tasks),
         ),
     ]
+
+
+# --- the charts -------------------------------------------------------------------------
+
+EXEMPLARS_TITLE = N_("Gương người tốt, việc tốt theo đơn vị")
+EXEMPLARS_AXIS = N_("Số trường hợp được khen thưởng")
+MONTHLY_TITLE = N_("Hồ sơ gửi mỗi tháng, theo trạng thái hiện nay")
+MONTHLY_AXIS = N_("Số hồ sơ")
+ON_TIME_TITLE = N_("Tỉ lệ nhiệm vụ đúng hạn theo đơn vị, tháng %(month)s")
+ON_TIME_AXIS = N_("Đúng hạn trên số nhiệm vụ đã đến hạn (%)")
+
+
+def exemplars_chart(
+    exemplars: Sequence[tuple[str, int]], *, unit_name: Callable[[str], str], text: Translate
+) -> Bars:
+    """Return the chart of exemplars per unit."""
+    return Bars(
+        text(EXEMPLARS_TITLE),
+        [unit_name(unit) for unit, _ in exemplars],
+        [count for _, count in exemplars],
+        text(EXEMPLARS_AXIS),
+    )
+
+
+def monthly_chart(
+    filed: Sequence[tuple[date, Mapping[str, int]]], *, text: Translate
+) -> StackedMonths:
+    """Return the chart of cases filed per month, stacked by their state (the queue's order)."""
+    series = [
+        (text(STATUS_LABELS[state]), [counts.get(state, 0) for _, counts in filed])
+        for state in STATUS_LABELS
+        if any(counts.get(state, 0) for _, counts in filed)
+    ]
+    return StackedMonths(
+        text(MONTHLY_TITLE), [month for month, _ in filed], series, text(MONTHLY_AXIS)
+    )
+
+
+def on_time_chart(
+    standing: MonthCompliance, *, unit_name: Callable[[str], str], text: Translate
+) -> Bars:
+    """Return the chart of the on-time rate per unit in the month (units with something due)."""
+    rated = [(row.unit_key, on_time_rate(row)) for row in standing.units]
+    shown = [(unit, rate) for unit, rate in rated if rate is not None]
+    return Bars(
+        text(ON_TIME_TITLE) % {"month": f"{standing.month:%m/%Y}"},
+        [unit_name(unit) for unit, _ in shown],
+        [rate for _, rate in shown],
+        text(ON_TIME_AXIS),
+        percent=True,
+    )

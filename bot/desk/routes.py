@@ -26,6 +26,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
+from bot.desk.charts import MEDIA_TYPES, Chart, render as render_chart
 from bot.desk.export import (
     CSV_TYPE,
     XLSX_TYPE,
@@ -36,7 +37,7 @@ from bot.desk.export import (
     workbook_xlsx,
 )
 from bot.desk.links import secret_in, signed_by
-from bot.desk.reports import compliance_tables
+from bot.desk.reports import compliance_tables, exemplars_chart, monthly_chart, on_time_chart
 from bot.messages import locale_of
 from bot.notices import load_deadlines
 from bot.rendering import N_
@@ -66,11 +67,13 @@ from core.desk_services import (
     find_cases,
     link_usable,
     month_compliance,
+    monthly_filings,
     open_session,
     overview,
     sign_out,
     sign_out_everywhere,
     signed_in,
+    unit_exemplars,
 )
 from core.nomination import NominationStatus
 from core.ports import UnitOfWork
@@ -100,6 +103,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# How many months the chart of cases filed per month shows, ending with the month asked.
+CHART_MONTHS = 12
 # The states in the order the pages list them.
 STATES = tuple(status.value for status in NominationStatus)
 
@@ -412,6 +418,62 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
     async def compliance_csv_file(request: Request) -> Response:
         """Send the month's compliance per unit and task as CSV (UTF-8 with a BOM)."""
         return await compliance_export(request, "csv")
+
+    @router.get("/charts", include_in_schema=False)
+    async def charts_page(request: Request) -> Response:
+        """Show the three charts of the month asked for (images of this desk: no script)."""
+        month = _month(request.query_params.get("month"))
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            shown = month or rt.today().replace(day=1)
+            query = urlencode({"month": f"{shown:%Y-%m}"})
+            return page(
+                rt,
+                viewer.locale,
+                "charts",
+                nav="charts",
+                month=shown,
+                chart_url=lambda name: f"{PREFIX}/charts/{name}.svg?{query}",
+                **viewer.context,
+            )
+
+        return await signed_in_page(request, show)
+
+    @router.get("/charts/{name}.svg", include_in_schema=False)
+    async def chart_image(request: Request, name: str) -> Response:
+        """Draw one chart as SVG for the viewer's units; an unknown chart is a 404."""
+        params = request.query_params
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            def text(msgid: str) -> str:
+                return rt.renderer.text(viewer.locale, msgid)
+
+            actor = viewer.signed.actor
+            today = rt.today()
+            month = _month(params.get("month")) or today.replace(day=1)
+            chart: Chart
+            if name == "exemplars":
+                units = [unit.key for unit in rt.directory.units_on(today)]
+                exemplars = await unit_exemplars(uow, actor, units=units)
+                chart = exemplars_chart(exemplars, unit_name=rt.directory.unit_name, text=text)
+            elif name == "monthly":
+                filed = await monthly_filings(
+                    uow, actor, last=month, months=CHART_MONTHS, tz=settings.tz
+                )
+                chart = monthly_chart(filed, text=text)
+            elif name == "on-time":
+                found = await standing(uow, rt, viewer, {"month": f"{month:%Y-%m}"})
+                if found is None:
+                    return notice(rt, "no_plan", status=404, viewer=viewer)
+                chart = on_time_chart(found[0], unit_name=rt.directory.unit_name, text=text)
+            else:
+                return Response(status_code=404)
+            body = await asyncio.to_thread(render_chart, chart, "svg")
+            # The image's own policy: matplotlib's SVG styles itself inline; it runs nothing.
+            headers = {"Content-Security-Policy": SVG_POLICY}
+            return Response(body, media_type=MEDIA_TYPES["svg"], headers=headers)
+
+        return await signed_in_page(request, show)
 
     @router.get("/case/{code}", include_in_schema=False)
     async def case_page(request: Request, code: str) -> Response:
