@@ -29,6 +29,7 @@ from bot.conversations import (
     mydata,
     papers,
     publicity,
+    report,
     requests,
     withdrawal,
 )
@@ -79,6 +80,7 @@ def flows() -> Flows:
             *officer.flows(),
             *meeting.flows(),
             papers.flow(),
+            report.flow(),
             deadlines.flow(),
             broadcasts.flow(),
             broadcasts.stop_flow(),
@@ -221,6 +223,7 @@ def build_application(
             PersonalCopies(rt),
             MediaFiles(MediaStore(rt.settings.zalo_media_dir)),
             papers.MeetingPaperMaker(rt),
+            report.MonthReportMaker(rt),
         ),
     )
     return application

@@ -7,20 +7,28 @@ cells: names for keys, a percentage for a rate, a word for a registration.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from bot.desk.charts import Bars, StackedMonths
-from bot.desk.export import Cell, Table, Translate
+from bot.desk.export import Cell, Table, Translate, queue_rows
 from bot.desk.labels import (
     COMPLIANCE_TASK_COLUMNS,
     COMPLIANCE_UNIT_COLUMNS,
     NOT_REGISTERED,
+    QUEUE_COLUMNS,
     REGISTERED,
     STATUS_LABELS,
 )
+from bot.notices import load_deadlines
 from bot.rendering import N_
+from bot.runtime import Runtime
+from core.calendar import month_of
 from core.compliance import on_time_rate
-from core.desk_services import MonthCompliance
+from core.desk import EVERY_STATE, CaseFilter
+from core.desk_services import MonthCompliance, export_cases, month_compliance, unit_exemplars
+from core.ports import UnitOfWork
+from core.roles import Actor
 
 UNITS_SHEET = N_("Theo đơn vị")
 TASKS_SHEET = N_("Theo nhiệm vụ")
@@ -141,3 +149,69 @@ def on_time_chart(
         text(ON_TIME_AXIS),
         percent=True,
     )
+
+
+# --- the month's report (/baocao) -------------------------------------------------------
+
+QUEUE_SHEET = N_("Hồ sơ trong tháng")
+EXEMPLARS_SHEET = N_("Gương điển hình")
+EXEMPLAR_COLUMNS = ((N_("Đơn vị"), 30), (N_("Số trường hợp được khen thưởng"), 18))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthReport:
+    """What ``/baocao`` sends: the month's chart and the workbook's tables."""
+
+    month: date
+    chart: Bars
+    tables: Sequence[Table]
+
+
+async def month_report(
+    uow: UnitOfWork, rt: Runtime, actor: Actor, *, month: date, locale: str
+) -> MonthReport | None:
+    """Return the month's report for ``actor``'s units, or None without a plan.
+
+    Every figure comes from the desk's core services, under the actor's scope.
+    """
+    deadlines = await load_deadlines(uow, rt, rt.calendar)
+    if deadlines is None:
+        return None
+    settings = rt.settings
+
+    def text(msgid: str) -> str:
+        return rt.renderer.text(locale, msgid)
+
+    standing = await month_compliance(
+        uow,
+        actor,
+        deadlines.obligations,
+        deadlines.occurrences,
+        deadlines.completed,
+        year=deadlines.plan.year,
+        month=month,
+        today=rt.today(),
+        tz=settings.tz,
+        quota=settings.monthly_quota,
+    )
+    first, following = month_of(month)
+    filters = CaseFilter(state=EVERY_STATE, filed_from=first, filed_to=following - timedelta(1))
+    items = await export_cases(uow, actor, filters, search=rt.search, tz=settings.tz)
+    units = [unit.key for unit in rt.directory.units_on(rt.today())]
+    exemplars = await unit_exemplars(uow, actor, units=units)
+    unit_name = rt.directory.unit_name
+    tasks = {task.number: task.content for task in deadlines.plan.tasks}
+    tables = [
+        *compliance_tables(standing, unit_name=unit_name, tasks=tasks, text=text),
+        Table(
+            text(QUEUE_SHEET),
+            QUEUE_COLUMNS,
+            queue_rows(items, unit_name=unit_name, tz=settings.tz, text=text),
+        ),
+        Table(
+            text(EXEMPLARS_SHEET),
+            EXEMPLAR_COLUMNS,
+            [[unit_name(unit), count] for unit, count in exemplars],
+        ),
+    ]
+    return MonthReport(first, on_time_chart(standing, unit_name=unit_name, text=text), tables)
