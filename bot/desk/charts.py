@@ -106,6 +106,7 @@ def _bars(chart: Bars) -> Figure:
     if chart.percent:
         axes.set_xlim(0, 100)
     else:
+        axes.set_xlim(0, max([1.0, *values]) * 1.15)  # no negative axis when all are 0
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.bar_label(bars, fmt="%.0f%%" if chart.percent else "%.0f", padding=3)
     return figure
