@@ -29,6 +29,7 @@ from bot.conversations import (
     mydata,
     papers,
     publicity,
+    report,
     requests,
     task_documents,
     withdrawal,
@@ -80,6 +81,7 @@ def flows() -> Flows:
             *officer.flows(),
             *meeting.flows(),
             papers.flow(),
+            report.flow(),
             deadlines.flow(),
             task_documents.flow(),
             broadcasts.flow(),
@@ -223,6 +225,7 @@ def build_application(
             PersonalCopies(rt),
             MediaFiles(MediaStore(rt.settings.zalo_media_dir)),
             papers.MeetingPaperMaker(rt),
+            report.MonthReportMaker(rt),
         ),
     )
     return application

@@ -54,24 +54,22 @@ def compliance(
     registered: Collection[str],
     quota: int = MONTHLY_QUOTA,
     documents: Mapping[str, int] | None = None,
+    period: tuple[date, date] | None = None,
 ) -> list[UnitCompliance]:
     """Return each unit's standing on ``today``, in the order of ``units``.
 
     Only the obligations a unit leads count: coordinating units are informed, not accountable.
+    ``period``: only the occurrences due from its first day up to (not including) its second
+    count (a month at the desk); None counts the whole plan, as ``/compliance`` does.
     """
     counts = {unit: [0, 0, 0, 0] for unit in units}
     for obligation in obligations:
         tally = counts.get(obligation.key.unit_key)
         if tally is None or not obligation.lead:
             continue
-        for occurrence in occurrences.get(obligation.key, ()):
-            done_on = completed.get((obligation.key, occurrence.occurrence))
-            if done_on is not None:
-                tally[0 if done_on <= occurrence.due else 1] += 1
-            elif occurrence.due < today:
-                tally[2] += 1
-            else:
-                tally[3] += 1
+        found = _tally(obligation, occurrences, completed, today=today, period=period)
+        for index, count in enumerate(found):
+            tally[index] += count
     return [
         UnitCompliance(
             unit,
@@ -86,6 +84,87 @@ def compliance(
         )
         for unit in units
     ]
+
+
+def _tally(
+    obligation: Obligation,
+    occurrences: Mapping[ObligationKey, Sequence[Occurrence]],
+    completed: Mapping[tuple[ObligationKey, str], date],
+    *,
+    today: date,
+    period: tuple[date, date] | None,
+) -> list[int]:
+    """Return an obligation's occurrences on time, late, overdue and pending on ``today``."""
+    tally = [0, 0, 0, 0]
+    for occurrence in occurrences.get(obligation.key, ()):
+        if period is not None and not period[0] <= occurrence.due < period[1]:
+            continue
+        done_on = completed.get((obligation.key, occurrence.occurrence))
+        if done_on is not None:
+            tally[0 if done_on <= occurrence.due else 1] += 1
+        elif occurrence.due < today:
+            tally[2] += 1
+        else:
+            tally[3] += 1
+    return tally
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCompliance:
+    """One unit's standing on one task of the plan it leads."""
+
+    unit_key: str
+    task_number: int
+    first_due: date
+    on_time: int
+    late: int
+    overdue: int
+    pending: int
+
+    @property
+    def due(self) -> int:
+        """Return every occurrence counted."""
+        return self.on_time + self.late + self.overdue + self.pending
+
+
+def compliance_by_task(
+    obligations: Sequence[Obligation],
+    occurrences: Mapping[ObligationKey, Sequence[Occurrence]],
+    completed: Mapping[tuple[ObligationKey, str], date],
+    *,
+    units: Sequence[str],
+    today: date,
+    period: tuple[date, date] | None = None,
+) -> list[TaskCompliance]:
+    """Return each unit's standing per task it leads, by the rule of :func:`compliance`.
+
+    In the order of ``units``, then of the plan; a task with nothing due in ``period`` is left
+    out.
+    """
+    order = {unit: index for index, unit in enumerate(units)}
+    rows = []
+    for obligation in obligations:
+        if obligation.key.unit_key not in order or not obligation.lead:
+            continue
+        tally = _tally(obligation, occurrences, completed, today=today, period=period)
+        dues = [
+            o.due
+            for o in occurrences.get(obligation.key, ())
+            if period is None or period[0] <= o.due < period[1]
+        ]
+        if dues:
+            key = obligation.key
+            rows.append(TaskCompliance(key.unit_key, key.task_number, min(dues), *tally))
+    return sorted(rows, key=lambda row: (order[row.unit_key], row.task_number))
+
+
+def on_time_rate(row: UnitCompliance) -> float | None:
+    """Return the share done on time of what was due by now (None: nothing was due yet).
+
+    An overdue task counts against the rate as a late one does: it is late already.
+    """
+    due = row.on_time + row.late + row.overdue
+    return row.on_time / due if due else None
 
 
 PROPOSED: frozenset[NominationStatus] = frozenset(

@@ -158,3 +158,17 @@ def _years_before(today: date, years: int) -> date:
         return today.replace(year=today.year - years)
     except ValueError:  # 29/02 -> 28/02
         return today.replace(year=today.year - years, day=28)
+
+
+def parse_month(text: str) -> date | None:
+    """Return the first day of a month typed ``MM/YYYY`` (or ``M/YYYY``, ``YYYY-MM``), or None."""
+    typed = text.strip()
+    try:
+        if "/" in typed:
+            month, year = typed.split("/", 1)
+            return date(int(year), int(month), 1)
+        if len(typed) == 7 and typed[4] == "-":
+            return date(int(typed[:4]), int(typed[5:]), 1)
+    except ValueError:
+        return None
+    return None

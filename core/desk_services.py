@@ -9,12 +9,20 @@ and decide nothing themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
 
-from core.compliance import proposed_in_month
+from core.calendar import month_of
+from core.compliance import (
+    TaskCompliance,
+    UnitCompliance,
+    compliance,
+    compliance_by_task,
+    proposed_in_month,
+)
+from core.deadlines import Obligation, ObligationKey, Occurrence
 from core.desk import (
     DEFAULT_SESSION_LIFETIME,
     KEEP_ENDED,
@@ -35,7 +43,7 @@ from core.desk import (
     hash_secret,
     new_secret,
 )
-from core.nomination import Nomination
+from core.nomination import Nomination, NominationStatus
 from core.ports import UnitOfWork
 from core.review import OPEN_STATES, actor_for, search_scope
 from core.roles import Actor, NotAllowedError, may_manage_roles
@@ -301,3 +309,132 @@ async def desk_units(uow: UnitOfWork, actor: Actor, *, today_units: Sequence[str
 
 def _open(by_state: dict[str, int]) -> int:
     return sum(by_state.get(state.value, 0) for state in OPEN_STATES)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCompliance:
+    """The standing of the actor's units in one month: per unit, and per unit and task.
+
+    ``month``: its first day. Only the occurrences due in that month count; the quota is the
+    month's proposals, ``registered`` the plan year's emulation registration.
+    """
+
+    month: date
+    units: Sequence[UnitCompliance]
+    tasks: Sequence[TaskCompliance]
+
+
+def compliance_units(
+    actor: Actor, obligations: Sequence[Obligation], *, unit_key: str | None = None
+) -> list[str]:
+    """Return the units whose standing ``actor`` may see, in the plan's order.
+
+    The secretariat (every unit's role) sees every unit; an officer, their units only. A unit
+    asked for outside the actor's scope is refused (:class:`NotAllowedError`), whether it
+    exists or not.
+    """
+    scope = search_scope(actor)  # refuses whoever is no staff
+    if unit_key is not None and scope is not None and unit_key not in scope:
+        raise NotAllowedError(f"user {actor.user_id} may not see unit {unit_key}")
+    units = dict.fromkeys(o.key.unit_key for o in obligations if o.lead)
+    return [
+        unit
+        for unit in units
+        if (scope is None or unit in scope) and (unit_key is None or unit == unit_key)
+    ]
+
+
+async def month_compliance(
+    uow: UnitOfWork,
+    actor: Actor,
+    obligations: Sequence[Obligation],
+    occurrences: Mapping[ObligationKey, Sequence[Occurrence]],
+    completed: Mapping[tuple[ObligationKey, str], date],
+    *,
+    year: int,
+    month: date,
+    today: date,
+    tz: tzinfo,
+    quota: int,
+    unit_key: str | None = None,
+) -> MonthCompliance:
+    """Return the standing of the actor's units (or of ``unit_key``) in ``month``'s month.
+
+    The rules are ``/compliance``'s (:func:`core.compliance.compliance`), narrowed to the
+    occurrences due that month.
+    """
+    units = compliance_units(actor, obligations, unit_key=unit_key)
+    period = month_of(month)
+    registered = set(await uow.deadlines.registrations(year))
+    proposed = await proposed_in_month(uow, period[0], tz)
+    rows = compliance(
+        obligations,
+        occurrences,
+        completed,
+        units=units,
+        today=today,
+        proposed=proposed,
+        registered=registered,
+        quota=quota,
+        period=period,
+    )
+    tasks = compliance_by_task(
+        obligations, occurrences, completed, units=units, today=today, period=period
+    )
+    return MonthCompliance(period[0], rows, tasks)
+
+
+# --- the charts' figures ----------------------------------------------------------------
+
+
+def exemplars_by_unit(
+    by_unit: Mapping[str, Mapping[str, int]], units: Sequence[str]
+) -> list[tuple[str, int]]:
+    """Return each unit's exemplars (cases the council commended), in the order of ``units``."""
+    commended = NominationStatus.COMMENDED.value
+    return [(unit, by_unit.get(unit, {}).get(commended, 0)) for unit in units]
+
+
+async def unit_exemplars(
+    uow: UnitOfWork, actor: Actor, *, units: Sequence[str]
+) -> list[tuple[str, int]]:
+    """Return the exemplars of each unit the actor may see: ``units`` first, then any other."""
+    scope = search_scope(actor)
+    by_unit = await uow.desk.count_by_unit(unit_keys=scope)
+    listed = [u for u in dict.fromkeys([*units, *sorted(by_unit)]) if scope is None or u in scope]
+    return exemplars_by_unit(by_unit, listed)
+
+
+def months_back(last: date, count: int) -> list[date]:
+    """Return the first days of the ``count`` months ending with ``last``'s, oldest first."""
+    months = [last.replace(day=1)]
+    while len(months) < count:
+        first = months[0]
+        months.insert(0, date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1))
+    return months
+
+
+def filed_by_month(
+    items: Sequence[Nomination], months: Sequence[date], tz: tzinfo
+) -> list[tuple[date, dict[str, int]]]:
+    """Return, for each month, the cases filed in it counted by their state now."""
+    counts: dict[date, dict[str, int]] = {month: {} for month in months}
+    for item in items:
+        month = item.created_at.astimezone(tz).date().replace(day=1)
+        tally = counts.get(month)
+        if tally is not None:
+            tally[item.status.value] = tally.get(item.status.value, 0) + 1
+    return [(month, counts[month]) for month in months]
+
+
+async def monthly_filings(
+    uow: UnitOfWork, actor: Actor, *, last: date, months: int, tz: tzinfo
+) -> list[tuple[date, dict[str, int]]]:
+    """Return the actor's units' cases filed in each of ``months`` months up to ``last``'s."""
+    shown = months_back(last, months)
+    filters = CaseFilter(
+        state="all", filed_from=shown[0], filed_to=month_of(last)[1] - timedelta(days=1)
+    )
+    query = _query(actor, filters, tz)
+    found = await uow.desk.cases(query, limit=MAX_EXPORTED, offset=0) if query.matches_any else []
+    return filed_by_month(found, shown, tz)

@@ -1,8 +1,11 @@
-"""The queue as files officers open in Excel: XLSX (openpyxl) and CSV (UTF-8 with a BOM).
+"""The desk's tables as files officers open in Excel: XLSX (openpyxl) and CSV (UTF-8, BOM).
 
-Both hold what the page shows, row for row, as core gave it (a child nominee's initials to
+Each holds what its page shows, row for row, as core gave it (a child nominee's initials to
 whoever may not know the name). A cell that starts like a formula (``=``, ``+``, ``-``,
 ``@``) is written as text: a name typed by a resident never runs in someone's Excel.
+
+A table is its columns (a header's message id and its width in characters) and its rows;
+:func:`table_xlsx` writes one sheet, :func:`workbook_xlsx` several (``/baocao``'s report).
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.desk.labels import KIND_LABELS, QUEUE_COLUMNS, STATUS_LABELS
 from core.dates import format_date_vi
@@ -26,8 +31,19 @@ CSV_TYPE = "text/csv; charset=utf-8"
 DATE_FORMAT = "DD/MM/YYYY"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+Cell = str | int | float | date | None
 Row = tuple[str, str, str, str, str, date, date]
+Columns = Sequence[tuple[str, int]]
 Translate = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One sheet of a workbook: its title (translated), columns and rows."""
+
+    title: str
+    columns: Columns
+    rows: Sequence[Sequence[Cell]]
 
 
 def queue_rows(
@@ -48,21 +64,18 @@ def queue_rows(
     ]
 
 
-def headers(text: Translate) -> list[str]:
-    """Return the queue's column headers in the reader's language."""
-    return [text(title) for title, _ in QUEUE_COLUMNS]
+def headers(text: Translate, columns: Columns = QUEUE_COLUMNS) -> list[str]:
+    """Return a table's column headers in the reader's language (the queue's by default)."""
+    return [text(title) for title, _ in columns]
 
 
-def queue_xlsx(rows: Sequence[Row], *, text: Translate, sheet_title: str) -> bytes:
-    """Return the rows as a workbook: headers frozen, the filter on, dates as dates."""
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = sheet_title[:31]
-    sheet.append(headers(text))
-    for row in rows:
+def write_sheet(sheet: Worksheet, table: Table, *, text: Translate) -> None:
+    """Fill ``sheet`` with ``table``: headers bold and frozen, the filter on, dates as dates."""
+    sheet.title = table.title[:31]
+    sheet.append(headers(text, table.columns))
+    for row in table.rows:
         sheet.append(list(row))
-    for column, (_, width) in enumerate(QUEUE_COLUMNS, start=1):
+    for column, (_, width) in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
@@ -73,22 +86,53 @@ def queue_xlsx(rows: Sequence[Row], *, text: Translate, sheet_title: str) -> byt
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(QUEUE_COLUMNS))}{max(1, len(rows) + 1)}"
+    last = get_column_letter(len(table.columns))
+    sheet.auto_filter.ref = f"A1:{last}{max(1, len(table.rows) + 1)}"
+
+
+def workbook_xlsx(tables: Sequence[Table], *, text: Translate) -> bytes:
+    """Return a workbook with a sheet per table, in order."""
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    for index, table in enumerate(tables):
+        write_sheet(first if index == 0 else workbook.create_sheet(), table, text=text)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def queue_csv(rows: Sequence[Row], *, text: Translate) -> bytes:
-    """Return the rows as CSV in UTF-8 with a BOM (Excel then reads the diacritics)."""
+def table_xlsx(table: Table, *, text: Translate) -> bytes:
+    """Return one table as a workbook of one sheet."""
+    return workbook_xlsx([table], text=text)
+
+
+def queue_xlsx(rows: Sequence[Row], *, text: Translate, sheet_title: str) -> bytes:
+    """Return the queue's rows as a workbook: headers frozen, the filter on, dates as dates."""
+    return table_xlsx(Table(sheet_title, QUEUE_COLUMNS, rows), text=text)
+
+
+def table_csv(columns: Columns, rows: Sequence[Sequence[Cell]], *, text: Translate) -> bytes:
+    """Return a table as CSV in UTF-8 with a BOM (Excel then reads the diacritics)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers(text))
+    writer.writerow(headers(text, columns))
     for row in rows:
-        writer.writerow(
-            [format_date_vi(value) if isinstance(value, date) else _inert(value) for value in row]
-        )
+        writer.writerow([_csv_cell(value) for value in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def queue_csv(rows: Sequence[Row], *, text: Translate) -> bytes:
+    """Return the queue's rows as CSV in UTF-8 with a BOM."""
+    return table_csv(QUEUE_COLUMNS, rows, text=text)
+
+
+def _csv_cell(value: Cell) -> str:
+    if isinstance(value, date):
+        return format_date_vi(value)
+    if value is None:
+        return ""
+    return _inert(value) if isinstance(value, str) else str(value)
 
 
 def _inert(value: str) -> str:

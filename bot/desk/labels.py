@@ -35,3 +35,27 @@ QUEUE_COLUMNS = (
     (N_("Ngày việc tốt"), 14),
     (N_("Ngày gửi"), 14),
 )
+# The compliance tables' columns: per unit, and per unit and task.
+COMPLIANCE_UNIT_COLUMNS = (
+    (N_("Đơn vị"), 30),
+    (N_("Đúng hạn"), 11),
+    (N_("Trễ hạn"), 11),
+    (N_("Quá hạn"), 11),
+    (N_("Chưa đến hạn"), 14),
+    (N_("Tỉ lệ đúng hạn (%)"), 16),
+    (N_("Đề xuất trong tháng"), 16),
+    (N_("Chỉ tiêu"), 10),
+    (N_("Đăng ký thi đua"), 16),
+)
+COMPLIANCE_TASK_COLUMNS = (
+    (N_("Đơn vị"), 30),
+    (N_("Nhiệm vụ số"), 12),
+    (N_("Nội dung"), 60),
+    (N_("Hạn"), 14),
+    (N_("Đúng hạn"), 11),
+    (N_("Trễ hạn"), 11),
+    (N_("Quá hạn"), 11),
+    (N_("Chưa đến hạn"), 14),
+)
+REGISTERED = N_("Đã đăng ký")
+NOT_REGISTERED = N_("Chưa đăng ký")

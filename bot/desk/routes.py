@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,15 +26,28 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from bot.desk.export import CSV_TYPE, XLSX_TYPE, queue_csv, queue_rows, queue_xlsx
+from bot.desk.charts import MEDIA_TYPES, Chart, render as render_chart
+from bot.desk.export import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    queue_csv,
+    queue_rows,
+    queue_xlsx,
+    table_csv,
+    workbook_xlsx,
+)
 from bot.desk.links import secret_in, signed_by
+from bot.desk.reports import compliance_tables, exemplars_chart, monthly_chart, on_time_chart
 from bot.messages import locale_of
+from bot.notices import load_deadlines
 from bot.rendering import N_
 from bot.request_body import body_at_most
 from bot.runtime import Runtime
 from bot.settings import Settings
 from core.access import Opened
 from core.codes import parse_tracking_code
+from core.compliance import on_time_rate
+from core.deadlines import Obligation, expand_obligations
 from core.desk import (
     EVERY_STATE,
     MAX_TEXT,
@@ -46,20 +59,26 @@ from core.desk import (
     new_secret,
 )
 from core.desk_services import (
+    MonthCompliance,
     SignedIn,
+    compliance_units,
     desk_units,
     export_cases,
     find_cases,
     link_usable,
+    month_compliance,
+    monthly_filings,
     open_session,
     overview,
     sign_out,
     sign_out_everywhere,
     signed_in,
+    unit_exemplars,
 )
 from core.nomination import NominationStatus
 from core.ports import UnitOfWork
 from core.review import case_view, display_name, visible_case
+from core.roles import NotAllowedError
 
 PREFIX = "/desk"
 COOKIE = "ntvt_desk"
@@ -84,6 +103,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# How many months the chart of cases filed per month shows, ending with the month asked.
+CHART_MONTHS = 12
 # The states in the order the pages list them.
 STATES = tuple(status.value for status in NominationStatus)
 
@@ -302,6 +324,157 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
         """Send the filtered cases as CSV (UTF-8 with a BOM)."""
         return await export(request, "csv")
 
+    async def standing(
+        uow: UnitOfWork, rt: Runtime, viewer: Viewer, params: Mapping[str, str]
+    ) -> tuple[MonthCompliance, dict[int, str]] | None:
+        """Return the month's standing asked for and the plan's tasks; None without a plan.
+
+        Raises :class:`NotAllowedError` for a unit outside the viewer's.
+        """
+        deadlines = await load_deadlines(uow, rt, rt.calendar)
+        if deadlines is None:
+            return None
+        today = rt.today()
+        result = await month_compliance(
+            uow,
+            viewer.signed.actor,
+            deadlines.obligations,
+            deadlines.occurrences,
+            deadlines.completed,
+            year=deadlines.plan.year,
+            month=_month(params.get("month")) or today,
+            today=today,
+            tz=settings.tz,
+            quota=settings.monthly_quota,
+            unit_key=params.get("unit") or None,
+        )
+        return result, {task.number: task.content for task in deadlines.plan.tasks}
+
+    @router.get("/compliance", include_in_schema=False)
+    async def compliance_page(request: Request) -> Response:
+        """Show per unit and task what was done on time, late, is overdue or pending."""
+        params = request.query_params
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            try:
+                found = await standing(uow, rt, viewer, params)
+                units = compliance_units(viewer.signed.actor, _obligations(rt))
+            except NotAllowedError:
+                return notice(rt, "unit_refused", status=403, viewer=viewer)
+            shown = {k: v for k, v in params.items() if k in ("month", "unit") and v}
+            return page(
+                rt,
+                viewer.locale,
+                "compliance",
+                nav="compliance",
+                standing=found[0] if found else None,
+                tasks=found[1] if found else {},
+                units=units,
+                unit=params.get("unit") or "",
+                month=found[0].month if found else rt.today().replace(day=1),
+                on_time_rate=on_time_rate,
+                export_url=lambda kind: f"{PREFIX}/compliance.{kind}?{urlencode(shown)}",
+                **viewer.context,
+            )
+
+        return await signed_in_page(request, show)
+
+    async def compliance_export(request: Request, kind: str) -> Response:
+        params = request.query_params
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            try:
+                found = await standing(uow, rt, viewer, params)
+            except NotAllowedError:
+                return notice(rt, "unit_refused", status=403, viewer=viewer)
+            if found is None:
+                return notice(rt, "no_plan", status=404, viewer=viewer)
+            result, tasks = found
+
+            def text(msgid: str) -> str:
+                return rt.renderer.text(viewer.locale, msgid)
+
+            tables = compliance_tables(
+                result, unit_name=rt.directory.unit_name, tasks=tasks, text=text
+            )
+            name = f"tien-do-ntvt-{result.month:%Y-%m}.{kind}"
+            if kind == "xlsx":
+                body = await asyncio.to_thread(workbook_xlsx, tables, text=text)
+                media = XLSX_TYPE
+            else:
+                by_task = tables[1]
+                body, media = table_csv(by_task.columns, by_task.rows, text=text), CSV_TYPE
+            disposition = f'attachment; filename="{name}"'
+            return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+
+        return await signed_in_page(request, show)
+
+    @router.get("/compliance.xlsx", include_in_schema=False)
+    async def compliance_xlsx_file(request: Request) -> Response:
+        """Send the month's compliance as a workbook: a sheet per unit, one per unit and task."""
+        return await compliance_export(request, "xlsx")
+
+    @router.get("/compliance.csv", include_in_schema=False)
+    async def compliance_csv_file(request: Request) -> Response:
+        """Send the month's compliance per unit and task as CSV (UTF-8 with a BOM)."""
+        return await compliance_export(request, "csv")
+
+    @router.get("/charts", include_in_schema=False)
+    async def charts_page(request: Request) -> Response:
+        """Show the three charts of the month asked for (images of this desk: no script)."""
+        month = _month(request.query_params.get("month"))
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            shown = month or rt.today().replace(day=1)
+            query = urlencode({"month": f"{shown:%Y-%m}"})
+            return page(
+                rt,
+                viewer.locale,
+                "charts",
+                nav="charts",
+                month=shown,
+                chart_url=lambda name: f"{PREFIX}/charts/{name}.svg?{query}",
+                **viewer.context,
+            )
+
+        return await signed_in_page(request, show)
+
+    @router.get("/charts/{name}.svg", include_in_schema=False)
+    async def chart_image(request: Request, name: str) -> Response:
+        """Draw one chart as SVG for the viewer's units; an unknown chart is a 404."""
+        params = request.query_params
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            def text(msgid: str) -> str:
+                return rt.renderer.text(viewer.locale, msgid)
+
+            actor = viewer.signed.actor
+            today = rt.today()
+            month = _month(params.get("month")) or today.replace(day=1)
+            chart: Chart
+            if name == "exemplars":
+                units = [unit.key for unit in rt.directory.units_on(today)]
+                exemplars = await unit_exemplars(uow, actor, units=units)
+                chart = exemplars_chart(exemplars, unit_name=rt.directory.unit_name, text=text)
+            elif name == "monthly":
+                filed = await monthly_filings(
+                    uow, actor, last=month, months=CHART_MONTHS, tz=settings.tz
+                )
+                chart = monthly_chart(filed, text=text)
+            elif name == "on-time":
+                found = await standing(uow, rt, viewer, {"month": f"{month:%Y-%m}"})
+                if found is None:
+                    return notice(rt, "no_plan", status=404, viewer=viewer)
+                chart = on_time_chart(found[0], unit_name=rt.directory.unit_name, text=text)
+            else:
+                return Response(status_code=404)
+            body = await asyncio.to_thread(render_chart, chart, "svg")
+            # The image's own policy: matplotlib's SVG styles itself inline; it runs nothing.
+            headers = {"Content-Security-Policy": SVG_POLICY}
+            return Response(body, media_type=MEDIA_TYPES["svg"], headers=headers)
+
+        return await signed_in_page(request, show)
+
     @router.get("/case/{code}", include_in_schema=False)
     async def case_page(request: Request, code: str) -> Response:
         """Show a case as the card shows it, with its history; the opening is logged."""
@@ -488,6 +661,22 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _month(text: str | None) -> date | None:
+    """Return the first day of a month typed as ``YYYY-MM`` (a month input's value)."""
+    try:
+        return date.fromisoformat(f"{text}-01") if text and len(text) == 7 else None
+    except ValueError:
+        return None
+
+
+def _obligations(rt: Runtime) -> Sequence[Obligation]:
+    """Return the loaded plan's obligations (none without a plan), for the unit picker."""
+    plan, organisation = rt.directory.plan, rt.directory.organisation
+    if plan is None or organisation is None:
+        return ()
+    return expand_obligations(plan, organisation, on=date(plan.year, 1, 1))
 
 
 def _number(text: str | None) -> int:

@@ -287,3 +287,33 @@ async def test_a_used_or_expired_link_is_refused_and_the_chat_button_signs_out_e
 async def sign_in_link_for(served: Served, user_id: int) -> str:
     """Return a sign-in link made as /web makes it, without a chat round trip."""
     return await sign_in_link(served.rt, user_id, served.clock())
+
+
+async def test_the_compliance_page_and_its_charts_at_1280_under_the_policy(
+    browser: playwright_api.Browser, served: Served
+) -> None:
+    link = await sign_in_link(served.rt, OFFICE, served.clock())
+    context = await browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    page = await context.new_page()
+    errors = watch(page)
+    await page.goto(link)
+    await page.get_by_role("button", name="Vào bàn làm việc").click()
+    await page.wait_for_url(f"{served.base}/desk/")
+
+    await page.get_by_role("link", name="Tiến độ", exact=True).click()
+    await page.get_by_label("Tháng").fill("2018-03")
+    await page.get_by_role("button", name="Xem").click()
+    await page.wait_for_url("**/desk/compliance?month=2018-03*")
+    assert "Phường Hàng Bạc" in await page.locator("table").first.inner_text()
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "compliance-1280")
+    await page.get_by_role("link", name="Biểu đồ").click()
+    await page.wait_for_load_state("load")
+    drawn = await page.evaluate(
+        "() => [...document.images].filter(i => i.src.includes('/charts/'))"
+        ".map(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert drawn == [True, True, True]
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "charts-1280")
+    await context.close()

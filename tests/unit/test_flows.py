@@ -73,6 +73,7 @@ OFFICE = {
     "congkhai",
     "tongket",
     "vanban",
+    "baocao",
 }
 
 
