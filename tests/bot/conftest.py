@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -112,3 +113,21 @@ async def taken_elsewhere(
         await uow.commit()
     assert held.id is not None
     return held.id
+
+
+@contextlib.asynccontextmanager
+async def bot_with_channel(
+    api: LocalBotApi, settings: Settings, clock: FakeClock, channel: int, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """Run the bot with the ward's public channel set (``NTVT_PUBLIC_CHANNEL``)."""
+    with_channel = settings.model_copy(update={"public_channel": channel})
+    async with running_bot(
+        with_channel,
+        token=api.token,
+        polling=True,
+        clock=clock,
+        poll_timeout=1,
+        budget=unpaced_budget(),
+        **overrides,
+    ) as (application, runtime):
+        yield RunningBot(application, runtime)

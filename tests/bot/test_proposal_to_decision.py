@@ -10,14 +10,13 @@ from datetime import timedelta
 import docx
 import pytest
 
-from bot.app import running_bot
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage
 from bot.local_api.users import SimUser
 from bot.plans import TODAY_PLAN
 from bot.settings import Settings
 from core.roles import Role
-from tests.bot.conftest import FakeClock, RunningBot, unpaced_budget
+from tests.bot.conftest import FakeClock, RunningBot, bot_with_channel
 from tests.bot.flows import press, say
 from tests.bot.test_officers import _grant, _nominate
 
@@ -31,17 +30,8 @@ MEMBERS = (41_011, 41_012, 41_013, 41_014, 41_015)
 async def bot(
     api: LocalBotApi, bot_settings: Settings, clock: FakeClock
 ) -> AsyncIterator[RunningBot]:
-    settings = bot_settings.model_copy(update={"public_channel": CHANNEL})
-    async with running_bot(
-        settings,
-        token=api.token,
-        polling=True,
-        clock=clock,
-        poll_timeout=1,
-        budget=unpaced_budget(),
-        plan_file=TODAY_PLAN,
-    ) as (application, runtime):
-        yield RunningBot(application, runtime)
+    async with bot_with_channel(api, bot_settings, clock, CHANNEL, plan_file=TODAY_PLAN) as running:
+        yield running
 
 
 def _docx_text(api: LocalBotApi, message: BotMessage) -> str:

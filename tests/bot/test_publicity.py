@@ -10,12 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import running_bot
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
 from bot.settings import Settings
 from core.roles import Role
-from tests.bot.conftest import FakeClock, RunningBot, unpaced_budget
+from tests.bot.conftest import FakeClock, RunningBot, bot_with_channel
 from tests.bot.flows import press, say
 from tests.bot.test_officers import HANG_BAC, _grant, _nominate
 
@@ -26,16 +25,8 @@ CHANNEL = -1001234567890
 async def bot(
     api: LocalBotApi, bot_settings: Settings, clock: FakeClock
 ) -> AsyncIterator[RunningBot]:
-    settings = bot_settings.model_copy(update={"public_channel": CHANNEL})
-    async with running_bot(
-        settings,
-        token=api.token,
-        polling=True,
-        clock=clock,
-        poll_timeout=1,
-        budget=unpaced_budget(),
-    ) as (application, runtime):
-        yield RunningBot(application, runtime)
+    async with bot_with_channel(api, bot_settings, clock, CHANNEL) as running:
+        yield running
 
 
 async def _before_the_council(
