@@ -45,6 +45,8 @@ def _allowed_waits(pressed: dict[int, float], announced: dict[int, float]) -> li
     return waits
 
 
+# The send budget's pacing, on one backend: the outbox's storage is tested on both elsewhere.
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
 async def test_residents_answering_an_announcement_get_their_replies_while_it_still_goes(
     api: LocalBotApi, bot: RunningBot, clock: FakeClock
 ) -> None:

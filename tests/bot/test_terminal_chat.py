@@ -2,7 +2,7 @@
 
 The window (:class:`bot.chat.TerminalChat`) runs against the real bot and the local Bot
 API, as ``ntvt chat`` does. Every step of every dialog is given what it cannot take (an
-unknown command, a sticker, a voice note) and must ask the same question again; then 120
+unknown command, a sticker, a voice note) and must ask the same question again; then 60
 random lines (numbers, commands, emoji, empty, words; seeded, so a failure replays) are
 typed wherever the resident happens to be, and whatever a step did not take gets its
 question again. The officers' side is toured through ``:vai``: the demo's cases, a card,
@@ -27,7 +27,7 @@ from tests.bot.conftest import RunningBot
 from tests.bot.flows import DEED
 
 SEED = 15
-RANDOM_LINES = 120
+RANDOM_LINES = 60
 LINES_PER_STEP = 4
 # Inputs no step takes: each must get the step's question again, the dialog unchanged.
 NEVER_TAKEN = ("/abc", "/xyz 12", ":nhandan", ":ghiam")
@@ -139,7 +139,7 @@ class Window:
 @pytest.fixture(params=[pytest.param("sqlite", id="sqlite")])
 def database_backend(request: pytest.FixtureRequest) -> str:
     """SQLite only: the window and the steps are the same whatever the store, and the
-    120 lines cost 24 s a backend (every step's storage is tested on both elsewhere)."""
+    60 lines cost about 16 s a backend (every step's storage is tested on both elsewhere)."""
     backend: str = request.param
     return backend
 
@@ -149,7 +149,7 @@ def window(api: LocalBotApi, bot: RunningBot) -> Window:
     return Window(api, bot.runtime)
 
 
-async def test_every_step_asks_again_what_it_cannot_take_and_120_random_lines_never_end_the_chat(
+async def test_every_step_asks_again_what_it_cannot_take_and_60_random_lines_never_end_the_chat(
     window: Window, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await tour(window)
@@ -236,7 +236,7 @@ async def tour(window: Window) -> None:
 
 
 async def random_lines_at_every_step(window: Window, rng: random.Random) -> None:
-    """Type 120 random lines, a few at each step in turn, wherever it leads.
+    """Type 60 random lines, a few at each step in turn, wherever it leads.
 
     A line the step took moves the dialog (or closes it): the person is put back at the
     next step of the round. A line the step did not take gets its question again.

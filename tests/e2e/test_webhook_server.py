@@ -98,6 +98,9 @@ def start_update(user: SimUser, update_id: int) -> dict[str, Any]:
     }
 
 
+# The process and its webhook on the embedded default; PostgreSQL's turns are tested in
+# process on both backends, and two real servers on PostgreSQL in test_scale_out.
+@pytest.mark.parametrize("database_backend", ["sqlite"], indirect=True)
 async def test_a_resident_nominates_through_the_webhook(
     api: LocalBotApi, ntvt: StartNtvt, migrated_database_url: str
 ) -> None:
