@@ -225,16 +225,39 @@ async def publish(
 
 
 async def exemplars(
-    uow: UnitOfWork, *, page: int, page_size: int
+    uow: UnitOfWork,
+    *,
+    page: int,
+    page_size: int,
+    unit_key: str | None = None,
+    campaign_key: str | None = None,
 ) -> tuple[list[tuple[Exemplar, Nomination]], int]:
-    """Return a page of the published exemplars, newest first, and how many there are."""
-    found, total = await uow.publicity.exemplars(offset=page * page_size, limit=page_size)
+    """Return a page of the published exemplars, newest first, and how many there are.
+
+    ``unit_key``, ``campaign_key``: only those of that unit (ward, group) or campaign. A
+    ward's exemplars are a few hundred a year: the filter reads them all.
+    """
+    if unit_key is None and campaign_key is None:
+        found, total = await uow.publicity.exemplars(offset=page * page_size, limit=page_size)
+        return await _public(uow, found), total
+    every, _ = await uow.publicity.exemplars(offset=0, limit=100_000)
+    chosen = [
+        (exemplar, case)
+        for exemplar, case in await _public(uow, every)
+        if (unit_key is None or case.unit_key == unit_key)
+        and (campaign_key is None or case.campaign_key == campaign_key)
+    ]
+    return chosen[page * page_size : (page + 1) * page_size], len(chosen)
+
+
+async def _public(uow: UnitOfWork, found: Sequence[Exemplar]) -> list[tuple[Exemplar, Nomination]]:
+    """Return the exemplars with their cases as the public may know them (anonymised: none)."""
     shown = []
     for exemplar in found:
         case = await uow.nominations.get(exemplar.nomination_id)
         if case is not None and not case.anonymised:
             shown.append((exemplar, case.as_public()))
-    return shown, total
+    return shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from core.publicity import (
 from core.review import actor_for, secretariat_ids
 from core.roles import NotAllowedError, Role
 from core.services import has_consent
+from core.text import fold
 
 WINDOW_FLOW = "pw"  # the office's choice of days
 COMMENT_FLOW = "pc"  # a resident's comment
@@ -283,8 +284,9 @@ async def ask_to_publish(turn: Turn, case: Nomination) -> None:
 
 async def on_exemplar_button(turn: Turn, incoming: Incoming) -> None:
     """Take the nominator's answer, or show a page of ``/guong``."""
-    if incoming.action == "page" and (incoming.arg or "").isdigit():
-        await _show_exemplars(turn, int(incoming.arg or 0))
+    number, _, chosen = (incoming.arg or "").partition(".")
+    if incoming.action == "page" and number.isdigit():
+        await _show_exemplars(turn, int(number), chosen)
         return
     turn.clear_buttons()
     if incoming.action not in ("photo", "text", "no") or not (incoming.arg or "").isdigit():
@@ -330,29 +332,65 @@ async def _post(turn: Turn, channel: int, case: Nomination, *, with_photo: bool)
 
 
 async def show_exemplars(turn: Turn) -> None:
-    """``/guong``: the latest exemplars made known, newest first, a page at a time."""
-    await _show_exemplars(turn, 0)
+    """``/guong [PHƯỜNG | PHONG TRÀO]``: the exemplars made known, newest first, paged.
+
+    What follows the command picks a unit (as a resident types a ward) or a campaign (a word
+    of its title); the page buttons keep the choice.
+    """
+    words = turn.command_args
+    chosen = _filter_of(turn, words) if words else ""
+    if chosen is None:
+        turn.say("publicity/exemplars_unknown", words=words[:60])
+        return
+    await _show_exemplars(turn, 0, chosen)
 
 
-async def _show_exemplars(turn: Turn, page: int) -> None:
-    shown, total = await exemplars(turn.uow, page=page, page_size=PAGE_SIZE)
+def _filter_of(turn: Turn, words: str) -> str | None:
+    """Return the filter the words name: ``u<index>`` a unit, ``c<index>`` a campaign."""
+    directory = turn.rt.directory
+    match = directory.find(words, turn.today).result
+    if match.kind in ("exact", "confident") and match.best is not None:
+        return f"u{directory.unit_index(match.best.key)}"
+    folded = fold(words)
+    campaigns = directory.organisation.campaigns if directory.organisation else ()
+    for index, campaign in enumerate(campaigns):
+        if folded and folded in fold(campaign.title):
+            return f"c{index}"
+    return None
+
+
+async def _show_exemplars(turn: Turn, page: int, chosen: str = "") -> None:
+    directory = turn.rt.directory
+    unit = directory.unit_at(int(chosen[1:])) if chosen.startswith("u") else None
+    campaigns = directory.organisation.campaigns if directory.organisation else ()
+    index = int(chosen[1:]) if chosen.startswith("c") else -1
+    campaign = campaigns[index] if 0 <= index < len(campaigns) else None
+    shown, total = await exemplars(
+        turn.uow,
+        page=page,
+        page_size=PAGE_SIZE,
+        unit_key=unit.key if unit else None,
+        campaign_key=campaign.key if campaign else None,
+    )
     pages = max(1, -(-total // PAGE_SIZE))
     buttons = []
     if page > 0:
+        previous = f"{page - 1}.{chosen}"
         buttons.append(
-            Button(turn.label(PREVIOUS), button_data(EXEMPLAR_FLOW, 0, "page", str(page - 1)))
+            Button(turn.label(PREVIOUS), button_data(EXEMPLAR_FLOW, 0, "page", previous))
         )
     if page + 1 < pages:
-        buttons.append(
-            Button(turn.label(NEXT), button_data(EXEMPLAR_FLOW, 0, "page", str(page + 1)))
-        )
+        following = f"{page + 1}.{chosen}"
+        buttons.append(Button(turn.label(NEXT), button_data(EXEMPLAR_FLOW, 0, "page", following)))
     turn.say(
         "publicity/exemplars",
         keyboard=inline_keyboard([buttons]) if buttons else None,
         shown=shown,
         page=page,
         pages=pages,
-        unit_name=turn.rt.directory.unit_name,
+        unit_name=directory.unit_name,
+        of_unit=unit.name if unit else None,
+        of_campaign=campaign.title if campaign else None,
     )
 
 
@@ -418,7 +456,12 @@ def flows() -> list[Flow]:
             "exemplars",
             key=EXEMPLAR_FLOW,
             commands=(
-                Command(("guong", "exemplars"), show_exemplars, N_("Gương người tốt, việc tốt")),
+                Command(
+                    ("guong", "exemplars"),
+                    show_exemplars,
+                    N_("Gương người tốt, việc tốt"),
+                    N_("[PHƯỜNG hoặc PHONG TRÀO]"),
+                ),
             ),
             on_button=on_exemplar_button,
         ),

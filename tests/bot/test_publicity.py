@@ -119,6 +119,12 @@ async def test_a_commended_exemplar_is_published_with_consent_and_listed(
 
     listed = await say(stranger, "/guong")
     assert "Nguyễn Văn Bình" in listed.text and "Lan" not in listed.text
+    by_ward = await say(stranger, "/guong hoan kiem")
+    assert "· Phường Hoàn Kiếm" in by_ward.text and "Nguyễn Văn Bình" in by_ward.text
+    elsewhere = await say(stranger, "/guong cua nam")  # another ward: none published there
+    assert "Chưa có gương nào" in elsewhere.text
+    unknown = await say(stranger, "/guong sao hoa")
+    assert "Không tìm thấy" in unknown.text
     # The same press replayed: published once.
     await resident.send_callback(agree, asked)
     assert "không còn hiệu lực" in (await resident.next_message()).text
