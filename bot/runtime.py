@@ -33,7 +33,7 @@ from bot.transport import call_bot_api
 from core.calendar import WorkingCalendar
 from core.channels import Channel
 from core.deadlines import ReminderSettings
-from core.identity import is_minted
+from core.identity import channel_of_chat
 from core.inbound import TURN_RETRY_PAUSES, turn_failed
 from core.matching import FuzzyMatcher, UnitFinder, UnitMatch
 from core.org import Campaign, Council, CouncilLevel, Organisation, Unit, UnitKind
@@ -254,7 +254,7 @@ class Runtime:
                 sent_at_once = {message.chat_id for message in taken}
                 wait = ORDER_WAIT if self.sender.shared else 0.0
                 for chat_id in turn.chats_written if turn is not None else [chat.id]:
-                    if chat_id not in sent_at_once and not is_minted(chat_id):
+                    if chat_id not in sent_at_once and channel_of_chat(chat_id) is Channel.TELEGRAM:
                         await self.sender.flush_chat(chat_id, wait=wait)
             if turn is not None and turn.afterwards:
                 if self.sender is not None:

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.council import MeetingStatus
-from core.meetings import current_meeting, meeting_minutes
+from core.meetings import meeting_minutes
 from core.nomination import NomineeKind
 from core.org import UnitKind
 from core.papers import (
@@ -51,13 +50,6 @@ class MeetingPapers:
     minutes: Minutes
     decision: Decision
     certificates: tuple[Certificate, ...]
-
-
-async def last_closed(uow: UnitOfWork, actor: Actor) -> int | None:
-    """Return the number of the latest closed meeting, for the standing office."""
-    await current_meeting(uow, actor)  # the office's only: refused to anyone else
-    meeting = await uow.meetings.latest(status=MeetingStatus.CLOSED)
-    return meeting.id if meeting is not None else None
 
 
 async def meeting_papers(

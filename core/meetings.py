@@ -393,6 +393,13 @@ async def _form_rule(uow: UnitOfWork, nomination: Nomination) -> VoteRule | None
     return VoteRule(threshold=form.vote.threshold, quorum=quorum)
 
 
+async def last_closed(uow: UnitOfWork, actor: Actor) -> int | None:
+    """Return the number of the latest closed meeting, for the standing office."""
+    _check_office(actor)
+    meeting = await uow.meetings.latest(status=MeetingStatus.CLOSED)
+    return meeting.id if meeting is not None else None
+
+
 async def current_meeting(uow: UnitOfWork, actor: Actor) -> Meeting | None:
     """Return the meeting being voted on now, if any (the latest opened)."""
     _check_office(actor)

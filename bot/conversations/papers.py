@@ -28,7 +28,8 @@ from bot.rendering import N_
 from bot.runtime import Runtime, Turn
 from bot.sender import FileGoneError
 from core.errors import DomainError
-from core.meeting_papers import MeetingPapers, last_closed, meeting_papers
+from core.meeting_papers import MeetingPapers, meeting_papers
+from core.meetings import last_closed
 from core.outbox import OutgoingMessage
 from core.review import actor_for
 from core.roles import NotAllowedError

@@ -31,7 +31,6 @@ from core.compliance import MONTHLY_QUOTA
 from core.dialog import Dialog
 from core.nomination import EvidenceKind, Nomination
 from core.publicity import (
-    COMMENT_MAX_CHARS,
     MAX_DAYS,
     MIN_DAYS,
     CommentTooLongError,
@@ -242,7 +241,6 @@ async def _ask_comment(
         problem=problem,
         params={"length": length},
         length=length,
-        limit=COMMENT_MAX_CHARS,
     )
 
 
