@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
@@ -52,19 +52,37 @@ from core.desk_plan import (
     quarter_report,
     week_deadlines,
 )
+from core.desk_services import SignedIn
 from core.ports import UnitOfWork
 from core.reporting import check_sees_every_unit, may_see_every_unit
 from core.roles import NotAllowedError
-
-if TYPE_CHECKING:
-    from bot.desk.routes import Viewer
 
 PREFIX = "/desk"
 # The longest piece of an announcement a list or a sheet shows.
 SHORT_TEXT = 200
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-Show = Callable[[UnitOfWork, Runtime, "Viewer"], Awaitable[Response]]
+
+class Viewer(Protocol):
+    """The signed-in officer a page is for (:class:`bot.desk.routes.Viewer` is one)."""
+
+    @property
+    def signed(self) -> SignedIn:
+        """The session and the actor with today's grants."""
+        ...
+
+    @property
+    def locale(self) -> str:
+        """The officer's language."""
+        ...
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """What every page's layout shows of the viewer."""
+        ...
+
+
+Show = Callable[[UnitOfWork, Runtime, Viewer], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
