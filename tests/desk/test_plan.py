@@ -132,6 +132,7 @@ async def test_a_broadcasts_report_counts_each_outcome_by_reason_and_channel_for
     order = [int(n) for n in re.findall(r'href="/desk/broadcasts/(\d+)"', listed.text)]
     assert order == list(reversed(desk.seeded.broadcasts))
     assert "Mời các đơn vị đăng ký thi đua năm nay." in done.text
+    assert "<dd>mọi người đăng ký nhận thông báo</dd>" in done.text
     counts = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', done.text))
     assert counts["Đã gửi"] == "3" and counts["Không gửi được"] == "2"
     assert counts["– Người nhận đã chặn hệ thống"] == "1"
