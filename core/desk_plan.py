@@ -201,7 +201,7 @@ async def delivery_report(
     read; :class:`UnknownBroadcastError` for a number that is no broadcast.
     """
     _check_broadcasts(actor)
-    broadcast = await uow.broadcasts.get(broadcast_id)
+    broadcast = await uow.deliveries.broadcast(broadcast_id)
     if broadcast is None:
         raise UnknownBroadcastError(f"broadcast {broadcast_id}")
     counts = list(await uow.deliveries.counts([broadcast_id]))
@@ -217,7 +217,7 @@ def quarter_of(text: str | None, today: date) -> tuple[date, date]:
     year, number = today.year, (today.month - 1) // QUARTER_MONTHS + 1
     written = text or ""
     readable = len(written) == 7 and written[4:6].upper() == "-Q" and written[:4].isdigit()
-    if readable and written[6] in "1234" and int(written[:4]) >= 1:
+    if readable and written[6] in "1234" and 1 <= int(written[:4]) < date.max.year:
         year, number = int(written[:4]), int(written[6])
     first = date(year, (number - 1) * QUARTER_MONTHS + 1, 1)
     following = date(year + 1, 1, 1) if number == 4 else date(year, number * 3 + 1, 1)

@@ -15,6 +15,9 @@ from core.ports.deliveries import DeliveryRepository
 from storage.announcements import _broadcast, _listed
 from storage.tables import BroadcastRow, OutboxRow
 
+# When a broadcast went, or is to go: started, else its time, else when it was written (of
+# the columns' type: instants compared with it are stored alike, UTC on SQLite).
+_goes = func.coalesce(BroadcastRow.started_at, BroadcastRow.send_at, BroadcastRow.created_at)
 _IN_FLIGHT = (BroadcastStatus.SCHEDULED.value, BroadcastStatus.SENDING.value)
 _NEVER_GOES = (OutboxStatus.FAILED.value, OutboxStatus.EXPIRED.value)
 # How many broadcasts' ids one IN (...) holds.
@@ -27,18 +30,21 @@ class SqlDeliveryRepository(DeliveryRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """Return a broadcast without its photo's bytes, or None."""
+        found = await self._list(_listed().where(BroadcastRow.id == broadcast_id))
+        return found[0] if found else None
+
     async def in_flight(self) -> Sequence[Broadcast]:
         """Return the broadcasts scheduled or being sent, the next to go first."""
-        goes = func.coalesce(BroadcastRow.started_at, BroadcastRow.send_at, BroadcastRow.created_at)
         return await self._list(
-            _listed().where(BroadcastRow.status.in_(_IN_FLIGHT)).order_by(goes, BroadcastRow.id)
+            _listed().where(BroadcastRow.status.in_(_IN_FLIGHT)).order_by(_goes, BroadcastRow.id)
         )
 
     async def between(self, since: datetime, before: datetime) -> Sequence[Broadcast]:
         """Return the broadcasts that went (or are to go) in [since, before), oldest first."""
-        goes = func.coalesce(BroadcastRow.started_at, BroadcastRow.send_at, BroadcastRow.created_at)
         return await self._list(
-            _listed().where(goes >= since, goes < before).order_by(goes, BroadcastRow.id)
+            _listed().where(_goes >= since, _goes < before).order_by(_goes, BroadcastRow.id)
         )
 
     async def counts(self, broadcast_ids: Sequence[int]) -> Sequence[DeliveryCount]:

@@ -356,11 +356,15 @@ def broadcast_rows(
 
 
 def _month(text: str | None) -> date | None:
-    """Return the first day of a month typed as ``YYYY-MM`` (a month input's value)."""
+    """Return the first day of a month typed as ``YYYY-MM`` (a month input's value).
+
+    None for what cannot be read, and for a month without one before or after it.
+    """
     try:
-        return date.fromisoformat(f"{text}-01") if text and len(text) == 7 else None
+        month = date.fromisoformat(f"{text}-01") if text and len(text) == 7 else None
     except ValueError:
         return None
+    return month if month is None or date.min.year < month.year < date.max.year else None
 
 
 def quarter_url(viewer: Viewer, day: date) -> str | None:

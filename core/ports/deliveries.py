@@ -14,6 +14,10 @@ class DeliveryRepository(abc.ABC):
     """What became of broadcasts' messages (the outbox rows with their broadcast's id)."""
 
     @abc.abstractmethod
+    async def broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """Return a broadcast without its photo's bytes (a report shows none), or None."""
+
+    @abc.abstractmethod
     async def in_flight(self) -> Sequence[Broadcast]:
         """Return the broadcasts scheduled or being sent, the next to go first."""
 

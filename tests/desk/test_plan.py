@@ -17,12 +17,14 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.notices import Deadlines, load_deadlines
+from core.broadcasts import BroadcastStatus
+from core.desk_plan import quarter_of
 from core.reporting import mark_done
 from core.review import actor_for
 from storage.tables import NominationRow
 from tests.desk.conftest import Desk
 from tests.desk.test_http import sign_in
-from tests.desk.world import HANG_BAC, OFFICE, WARD_OFFICER, FakeClock
+from tests.desk.world import HANG_BAC, OFFICE, WARD_OFFICER, FakeClock, Sent, seed_broadcast
 
 # Monday 26/03/2018, 09:00 in Hà Nội.
 MONDAY = datetime(2018, 3, 26, 2, 0, tzinfo=UTC)
@@ -270,3 +272,32 @@ async def test_the_quarters_workbook_holds_a_sheet_per_section_matching_the_data
     ward_compliance = await desk.client.get("/desk/compliance", params={"month": "2018-02"})
     assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
     assert "quarter.xlsx" not in ward_compliance.text
+
+
+async def test_a_broadcast_falls_in_the_quarter_of_its_day_in_ha_noi(desk: Desk) -> None:
+    # 23:00 on 31/03 in Hà Nội, and 01:00 on 01/04 (still 31/03 in UTC).
+    late = Sent("Cuối quý.", BroadcastStatus.SCHEDULED, -134)
+    early = Sent("Đầu quý.", BroadcastStatus.SCHEDULED, -136)
+    async with desk.rt.uow() as uow:
+        ids = [await seed_broadcast(uow, sent, now=MONDAY, today=TODAY) for sent in (late, early)]
+        await uow.commit()
+    tz = desk.rt.settings.tz
+
+    async with desk.rt.uow() as uow:
+        found = []
+        for quarter in ("2018-Q1", "2018-Q2"):
+            first, following = quarter_of(quarter, TODAY)
+            since = datetime.combine(first, datetime.min.time(), tz)
+            before = datetime.combine(following, datetime.min.time(), tz)
+            found.append([b.id for b in await uow.deliveries.between(since, before)])
+
+    assert found[0][-1] == ids[0] and ids[1] not in found[0]
+    assert found[1] == [ids[1]]
+    assert (
+        quarter_of("9999-Q4", TODAY)
+        == quarter_of("junk", TODAY)
+        == (
+            date(2018, 1, 1),
+            date(2018, 4, 1),
+        )
+    )
