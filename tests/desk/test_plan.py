@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from bot.desk.routes import SECURITY_HEADERS
 from bot.notices import Deadlines, load_deadlines
 from core.broadcasts import BroadcastStatus
 from core.desk_plan import quarter_of
@@ -189,6 +190,8 @@ async def test_the_calendar_marks_days_off_and_lists_each_days_deadlines_of_ones
     desk: Desk,
 ) -> None:
     deadlines = await deadlines_of(desk)
+    for path in ("/desk/calendar", "/desk/broadcasts", "/desk/broadcasts/1", "/desk/quarter.xlsx"):
+        assert (await desk.client.get(path)).status_code == 401, path
     await sign_in(desk, WARD_OFFICER)
 
     ward = await desk.client.get("/desk/calendar", params={"month": "2018-04"})
@@ -212,6 +215,9 @@ async def test_the_calendar_marks_days_off_and_lists_each_days_deadlines_of_ones
     assert first_row.count('class="outside"') == 6
     assert 'aria-current="date"' in march.text and 'datetime="2018-03-26"' in march.text
     assert "<script" not in office.text
+    for name, value in SECURITY_HEADERS.items():
+        assert office.headers[name] == value
+    assert office.headers["cache-control"] == "no-store"
 
 
 async def test_the_quarters_workbook_holds_a_sheet_per_section_matching_the_database(
