@@ -23,6 +23,7 @@ from storage.channels import (
 )
 from storage.database import create_engine, is_connection_error, session_factory
 from storage.deadlines import SqlDeadlineRepository
+from storage.deliveries import SqlDeliveryRepository
 from storage.desk import SqlDeskRepository
 from storage.dialogs import SqlDialogRepository
 from storage.dossiers import SqlDossierRepository
@@ -136,6 +137,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.desk = SqlDeskRepository(session)
         self.dossiers = SqlDossierRepository(session)
         self.task_documents = SqlTaskDocumentRepository(session)
+        self.deliveries = SqlDeliveryRepository(session)
         return self
 
     async def __aexit__(

@@ -37,6 +37,7 @@ from bot.desk.export import (
     workbook_xlsx,
 )
 from bot.desk.links import secret_in, signed_by
+from bot.desk.plan_pages import DeskPages, add_plan_pages, overview_plan, quarter_url
 from bot.desk.reports import compliance_tables, exemplars_chart, monthly_chart, on_time_chart
 from bot.messages import locale_of
 from bot.notices import load_deadlines
@@ -45,6 +46,7 @@ from bot.request_body import body_at_most
 from bot.runtime import Runtime
 from bot.settings import Settings
 from core.access import Opened
+from core.broadcasts import may_broadcast
 from core.codes import parse_tracking_code
 from core.compliance import on_time_rate
 from core.deadlines import Obligation, expand_obligations
@@ -142,7 +144,13 @@ class Viewer:
     @property
     def context(self) -> dict[str, Any]:
         """Return what every page's layout shows of the viewer."""
-        return {"signed_in": True, "viewer": self.name, "csrf": self.csrf}
+        return {
+            "signed_in": True,
+            "viewer": self.name,
+            "csrf": self.csrf,
+            # The broadcasts' pages are in the menu of whoever core lets follow them.
+            "nav_broadcasts": may_broadcast(self.signed.actor),
+        }
 
 
 def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) -> APIRouter:
@@ -174,6 +182,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
         context.setdefault("viewer", "")
         context.setdefault("csrf", "")
         context.setdefault("nav", "")
+        context.setdefault("nav_broadcasts", False)
         context.setdefault("unit_name", rt.directory.unit_name)
         context.setdefault("queue_url", queue_url)
         html = rt.renderer.render_document(locale, f"desk/{template}", **context)
@@ -247,6 +256,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
                 overview=counts,
                 below_quota=below,
                 states=STATES,
+                **await overview_plan(uow, rt, viewer),
                 **viewer.context,
             )
 
@@ -373,6 +383,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
                 unit=params.get("unit") or "",
                 month=found[0].month if found else rt.today().replace(day=1),
                 on_time_rate=on_time_rate,
+                quarter_url=quarter_url(viewer, found[0].month if found else rt.today()),
                 export_url=lambda kind: f"{PREFIX}/compliance.{kind}?{urlencode(shown)}",
                 **viewer.context,
             )
@@ -599,6 +610,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
 
         return await signed_in_page(request, show)
 
+    add_plan_pages(router, settings, DeskPages(page, notice, signed_in_page))
     return router
 
 

@@ -14,6 +14,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.deliveries import DeliveryRepository
 from core.ports.desk import DeskRepository
 from core.ports.dossiers import DossierRepository
 from core.ports.erasure import ErasureRepository
@@ -47,6 +48,7 @@ __all__ = [
     "ConsentRepository",
     "DataRequestRepository",
     "DeadlineRepository",
+    "DeliveryRepository",
     "DeskRepository",
     "DialogRepository",
     "DossierRepository",

@@ -15,6 +15,7 @@ from core.ports.channels import (
     ZaloTokenRepository,
 )
 from core.ports.deadlines import DeadlineRepository
+from core.ports.deliveries import DeliveryRepository
 from core.ports.desk import DeskRepository
 from core.ports.dossiers import DossierRepository
 from core.ports.erasure import ErasureRepository
@@ -71,6 +72,7 @@ class UnitOfWork(abc.ABC):
     desk: DeskRepository
     dossiers: DossierRepository
     task_documents: TaskDocumentRepository
+    deliveries: DeliveryRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -316,4 +316,48 @@ async def test_the_compliance_page_and_its_charts_at_1280_under_the_policy(
     assert drawn == [True, True, True]
     await assert_labelled_and_clean(page, errors)
     await shoot(page, served, "charts-1280")
+
+    # The plan as a calendar, by keyboard: the skip link first, then the month typed.
+    await page.get_by_role("link", name="Lịch hạn").click()
+    await page.wait_for_url("**/desk/calendar")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("() => document.activeElement.className") == "skip"
+    month = page.get_by_label("Tháng", exact=True)
+    await month.fill("2018-03")
+    await month.press("Enter")
+    await page.wait_for_url("**/desk/calendar?month=2018-03")
+    grid = page.get_by_role("table", name="Các ngày làm việc và hạn của kế hoạch, tháng 03/2018")
+    assert await grid.get_by_role("columnheader").all_inner_texts() == [
+        "Thứ Hai",
+        "Thứ Ba",
+        "Thứ Tư",
+        "Thứ Năm",
+        "Thứ Sáu",
+        "Thứ Bảy",
+        "Chủ nhật",
+    ]
+    friday = await grid.locator("td:has(time[datetime='2018-03-30'])").inner_text()
+    assert "Nhiệm vụ 19" in friday and "đơn vị" in friday
+    assert (
+        "Nghỉ cuối tuần" in await grid.locator("td:has(time[datetime='2018-03-31'])").inner_text()
+    )
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "calendar-1280")
+    await page.set_viewport_size(PHONE)
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "calendar-390")
+    await page.set_viewport_size(DESKTOP)
+
+    # A broadcast's delivery report, from the menu.
+    await page.get_by_role("link", name="Thông báo", exact=True).click()
+    await page.wait_for_url("**/desk/broadcasts")
+    await page.get_by_role("link", name=f"Số {served.seeded.broadcasts[0]}", exact=True).click()
+    await page.wait_for_url(f"**/desk/broadcasts/{served.seeded.broadcasts[0]}")
+    delivery = page.get_by_role("table", name="Số tin theo kết quả gửi")
+    assert "Người nhận đã chặn hệ thống" in await delivery.inner_text()
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "broadcast-1280")
+    await page.set_viewport_size(PHONE)
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "broadcast-390")
     await context.close()

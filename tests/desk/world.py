@@ -7,13 +7,18 @@ Phường Hàng Bạc and Phường Hàng Đào were both in service.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.desk.links import link_token, signin_url
 from bot.runtime import Runtime
+from core.broadcasting import create
+from core.broadcasts import Audience, Broadcast, BroadcastStatus
 from core.desk_services import issue_link
+from core.identity import MINTED_ID_BASE
 from core.nomination import NominationDraft, NomineeKind, NomineeRole
+from core.outbox import OutgoingMessage
+from core.ports import UnitOfWork
 from core.review import act, actor_for, grant_role
 from core.roles import Actor, Role
 from core.services import give_consent, meet_user, submit_nomination
@@ -66,8 +71,49 @@ CASES = (
 
 
 @dataclass(frozen=True)
+class Sent:
+    """A broadcast as seeded: its text, state, when it goes, and each recipient's outcome."""
+
+    text: str
+    status: BroadcastStatus
+    hours_ago: int  # when it started (or, scheduled, is to go: negative)
+    outcomes: tuple[tuple[int, str], ...] = ()  # (chat, "sent" / "pending" / "waiting" / a failure)
+
+
+ZALO_CHAT = MINTED_ID_BASE + 11
+BROADCASTS = (
+    Sent(
+        "Mời các đơn vị đăng ký thi đua năm nay.",
+        BroadcastStatus.DONE,
+        120,
+        (
+            (8001, "sent"),
+            (8002, "sent"),
+            (8003, "sent"),
+            (8004, "blocked"),
+            (ZALO_CHAT, "outside_window"),
+        ),
+    ),
+    Sent(
+        "Nhắc: hạn nộp báo cáo tháng là thứ Sáu.",
+        BroadcastStatus.SENDING,
+        1,
+        (
+            (8001, "sent"),
+            (8002, "sent"),
+            (8005, "chat_not_found"),
+            (8006, "pending"),
+            (ZALO_CHAT, "waiting"),
+        ),
+    ),
+    Sent("Lễ tuyên dương gương người tốt, việc tốt sáng thứ Hai.", BroadcastStatus.SCHEDULED, -24),
+)
+
+
+@dataclass(frozen=True)
 class Seeded:
     codes: dict[str, str]  # nominee's name -> tracking code
+    broadcasts: tuple[int, ...] = ()  # the ids of BROADCASTS, in order
 
 
 async def seed(rt: Runtime, now: datetime) -> Seeded:
@@ -104,8 +150,44 @@ async def seed(rt: Runtime, now: datetime) -> Seeded:
             for action in case.actions:
                 await act(uow, officer, nomination.id, action, now=now)
             codes[case.name] = str(nomination.code)
+        broadcasts = [await seed_broadcast(uow, sent, now=now, today=today) for sent in BROADCASTS]
         await uow.commit()
-    return Seeded(codes)
+    return Seeded(codes, tuple(broadcasts))
+
+
+async def seed_broadcast(uow: UnitOfWork, sent: Sent, *, now: datetime, today: date) -> int:
+    """Write a broadcast by the office and its messages, each at its outcome; return its id."""
+    office = await actor_for(uow, OFFICE, today)
+    goes = now - timedelta(hours=sent.hours_ago)
+    written = await create(
+        uow,
+        Broadcast(sent.text, Audience.parse("all"), created_at=min(now, goes), send_at=goes),
+        actor=office,
+        today=today,
+    )
+    assert written.id is not None
+    rows = [
+        OutgoingMessage(chat, "sendMessage", {"chat_id": chat, "text": sent.text}, goes)
+        for chat, _ in sent.outcomes
+    ]
+    added = await uow.outbox.add_bulk(written.id, rows)
+    for chat, outcome in sent.outcomes:
+        message_id = (await uow.outbox.recent(chat, limit=1))[0].id
+        assert message_id is not None
+        at = goes + timedelta(minutes=5)
+        if outcome == "sent":
+            await uow.outbox.mark_sent_many([(message_id, 1)], at=at)
+        elif outcome == "waiting":
+            await uow.outbox.hold(message_id, at=at, error="outside the window")
+        elif outcome != "pending":
+            await uow.outbox.mark_undeliverable(message_id, at=at, failure=outcome, error=outcome)
+    if sent.status is not BroadcastStatus.SCHEDULED:
+        finished = goes + timedelta(minutes=5) if sent.status is BroadcastStatus.DONE else None
+        started = replace(
+            written, status=sent.status, recipients=added, started_at=goes, finished_at=finished
+        )
+        await uow.broadcasts.save(started)
+    return written.id
 
 
 async def sign_in_link(rt: Runtime, user_id: int, now: datetime) -> str:
