@@ -128,7 +128,7 @@ def add_plan_pages(router: APIRouter, settings: Settings, pages: DeskPages) -> N
     @router.get("/calendar", include_in_schema=False)
     async def calendar_page(request: Request) -> Response:
         """Show a month of working days and days off, each with the deadlines of its day."""
-        asked = _month(request.query_params.get("month"))
+        asked = month_in(request.query_params.get("month"))
 
         async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
             month = asked or rt.today().replace(day=1)
@@ -355,7 +355,7 @@ def broadcast_rows(
     ]
 
 
-def _month(text: str | None) -> date | None:
+def month_in(text: str | None) -> date | None:
     """Return the first day of a month typed as ``YYYY-MM`` (a month input's value).
 
     None for what cannot be read, and for a month without one before or after it.

@@ -37,7 +37,7 @@ from bot.desk.export import (
     workbook_xlsx,
 )
 from bot.desk.links import secret_in, signed_by
-from bot.desk.plan_pages import DeskPages, add_plan_pages, overview_plan, quarter_url
+from bot.desk.plan_pages import DeskPages, add_plan_pages, month_in, overview_plan, quarter_url
 from bot.desk.reports import compliance_tables, exemplars_chart, monthly_chart, on_time_chart
 from bot.messages import locale_of
 from bot.notices import load_deadlines
@@ -352,7 +352,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
             deadlines.occurrences,
             deadlines.completed,
             year=deadlines.plan.year,
-            month=_month(params.get("month")) or today,
+            month=month_in(params.get("month")) or today,
             today=today,
             tz=settings.tz,
             quota=settings.monthly_quota,
@@ -433,7 +433,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
     @router.get("/charts", include_in_schema=False)
     async def charts_page(request: Request) -> Response:
         """Show the three charts of the month asked for (images of this desk: no script)."""
-        month = _month(request.query_params.get("month"))
+        month = month_in(request.query_params.get("month"))
 
         async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
             shown = month or rt.today().replace(day=1)
@@ -461,7 +461,7 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
 
             actor = viewer.signed.actor
             today = rt.today()
-            month = _month(params.get("month")) or today.replace(day=1)
+            month = month_in(params.get("month")) or today.replace(day=1)
             chart: Chart
             if name == "exemplars":
                 units = [unit.key for unit in rt.directory.units_on(today)]
@@ -671,14 +671,6 @@ def _equal(given: str | None, expected: str) -> bool:
 def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _month(text: str | None) -> date | None:
-    """Return the first day of a month typed as ``YYYY-MM`` (a month input's value)."""
-    try:
-        return date.fromisoformat(f"{text}-01") if text and len(text) == 7 else None
     except ValueError:
         return None
 

@@ -106,3 +106,15 @@ async def test_the_workbook_holds_a_sheet_per_unit_and_per_task_with_dates_as_da
     assert all(isinstance(row[3], datetime) for row in task_rows[1:])
     assert all(row[3].date().replace(day=1) == date(2018, 3, 1) for row in task_rows[1:])  # type: ignore[union-attr]
     assert tasks.freeze_panes == "A2" and tasks.auto_filter.ref is not None
+
+
+async def test_a_month_at_the_calendars_ends_is_the_default_month_not_an_error(
+    desk: Desk,
+) -> None:
+    await sign_in(desk, OFFICE)
+    for month in ("9999-12", "0001-01", "2018-13", "18-03"):
+        page = await desk.client.get("/desk/compliance", params={"month": month})
+        chart = await desk.client.get("/desk/charts/monthly.svg", params={"month": month})
+
+        assert (page.status_code, chart.status_code) == (200, 200), month
+        assert f'value="{desk.clock():%Y-%m}"' in page.text, month
