@@ -15,6 +15,7 @@ card's buttons do: a form of a page shown before the case changed takes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,7 @@ from enum import StrEnum
 from bot.conversations import publicity
 from bot.conversations.cases import version
 from bot.conversations.review import DECISION_MAX_AGE_YEARS, NOTE_MAX, notify_nominator
+from bot.failures import describe
 from bot.runtime import Runtime, Turn
 from core.awards import AwardForm, DossierIncompleteError
 from core.channels import Channel
@@ -39,6 +41,8 @@ from core.review import act, visible_case
 from core.roles import Actor
 from core.text import clean_text
 from core.workflow import TRANSITIONS, Action, Award, ClaimedByOtherError, Requirement
+
+log = logging.getLogger(__name__)
 
 # What a decision's form name and number may be, as the chat's dialog keeps them.
 AWARD_NAME_MAX = 100
@@ -231,16 +235,22 @@ async def queue_notices(outcome: Outcome) -> Queued | None:
 
 
 async def send_queued(rt: Runtime, queued: Queued | None) -> None:
-    """Send what a committed press queued, as a chat turn's replies are sent."""
+    """Send what a committed press queued, as a chat turn's replies are sent.
+
+    What fails here stays in the outbox for the sender's sweep: it is only logged.
+    """
     if queued is None:
         return
-    for then in queued.turn.committed:  # wakes the sender of another channel (Zalo)
-        then()
-    sender = rt.sender
-    if sender is None:
-        return
-    await sender.deliver(queued.taken)
-    sent = {message.chat_id for message in queued.taken}
-    for chat_id in sorted({reply.chat_id for reply in queued.turn.replies} - sent):
-        if channel_of_chat(chat_id) is Channel.TELEGRAM:
-            await sender.flush_chat(chat_id)
+    try:
+        for then in queued.turn.committed:  # wakes the sender of another channel (Zalo)
+            then()
+        sender = rt.sender
+        if sender is None:
+            return
+        await sender.deliver(queued.taken)
+        sent = {message.chat_id for message in queued.taken}
+        for chat_id in sorted({reply.chat_id for reply in queued.turn.replies} - sent):
+            if channel_of_chat(chat_id) is Channel.TELEGRAM:
+                await sender.flush_chat(chat_id)
+    except Exception as error:  # the sweep sends what is left
+        log.warning("a desk action's notices wait for the sweep: %s", describe(error))

@@ -179,6 +179,7 @@ def desk_router(
     css = (STATIC / "desk.css").read_bytes()
     svg_icon = (STATIC / "icon.svg").read_bytes()
     lifetime = timedelta(hours=settings.desk_session_hours)
+    sending: set[asyncio.Task[None]] = set()  # notices of actions, on their way
 
     def secure(request: Request) -> bool:
         """Tell whether cookies must say Secure: the request, or the desk's address, is HTTPS."""
@@ -706,8 +707,12 @@ def desk_router(
             )
 
         response = await signed_in_page(request, show)
-        for sent in queued:  # committed: the notices go now, as a chat turn's replies do
-            await send_queued(runtime(request), sent)
+        for sent in queued:
+            # Committed: the notices go now, as a chat turn's replies do, but without the
+            # officer's page waiting on Telegram's pace (the outbox keeps them either way).
+            task = asyncio.create_task(send_queued(runtime(request), sent))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
         return response
 
     @router.get("/case/{code}/evidence/{number}", include_in_schema=False)

@@ -106,6 +106,7 @@ async def test_asking_for_information_takes_a_question_as_long_as_chat_allows(
     assert await count(desk, AuditEntryRow, action="ask_info") == 1
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite"])
 async def test_a_form_of_a_page_older_than_the_case_takes_nothing_and_says_so(
     desk: Desk,
 ) -> None:
@@ -147,6 +148,7 @@ async def test_another_units_case_is_the_same_403_and_nothing_changes(desk: Desk
     assert (await count(desk, AuditEntryRow), await count(desk, OutboxRow)) == (audits, outbox)
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite"])
 async def test_an_action_needs_the_pages_token_and_the_desks_own_origin(desk: Desk) -> None:
     await sign_in(desk, OFFICE)
     _, fields = await open_case(desk, "Nguyễn Văn Bình")
@@ -162,6 +164,47 @@ async def test_an_action_needs_the_pages_token_and_the_desks_own_origin(desk: De
 
     assert (forged.status_code, elsewhere.status_code, signed_out.status_code) == (403, 403, 401)
     assert (await case_of(desk, "Nguyễn Văn Bình")).status is NominationStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_the_office_takes_a_case_to_its_commendation_and_merges_another(
+    desk: Desk, api: LocalBotApi
+) -> None:
+    api.user(RESIDENT, "Lan")
+    await sign_in(desk, OFFICE)
+    name = "Lê Minh Tuấn"
+    for action in ("propose", "start_review"):
+        _, fields = await open_case(desk, name)
+        assert (await press(desk, name, {**fields, "action": action})).status_code == 303
+    page, fields = await open_case(desk, name)
+    assert 'name="decision_number"' in page.text and 'type="date"' in page.text
+    decision = {"action": "commend", "award_name": "Giấy khen", "decision_number": "12/QĐ-UBND"}
+
+    future = await press(desk, name, {**fields, **decision, "decision_date": "2024-12-01"})
+    commended = await press(desk, name, {**fields, **decision, "decision_date": "2024-11-19"})
+
+    assert future.status_code == 422 and "Xin ghi đủ hình thức" in future.text
+    assert 'value="12/QĐ-UBND"' in future.text  # what was typed stays
+    assert commended.status_code == 303
+    assert (await case_of(desk, name)).status is NominationStatus.COMMENDED
+    # Queued for the nominator as in chat (the sender paces a chat's messages: not waited for).
+    async with desk.rt.uow() as uow:
+        rows = await uow.session.scalars(  # type: ignore[attr-defined]
+            select(OutboxRow.params).where(OutboxRow.chat_id == RESIDENT).order_by(OutboxRow.id)
+        )
+        told = list(rows)
+    assert "12/QĐ-UBND" in told[2]["text"]  # the decision
+    assert "Bài giới thiệu" in told[3]["text"] and told[3]["reply_markup"]  # may it be known?
+
+    _, fields = await open_case(desk, "Nguyễn Văn Bình")
+    merging = {**fields, "action": "merge"}
+    unknown = await press(desk, "Nguyễn Văn Bình", {**merging, "target": "NT-AAAA-AAAA"})
+    merged = await press(
+        desk, "Nguyễn Văn Bình", {**merging, "target": desk.seeded.codes["Trần Thị Mai"]}
+    )
+    assert unknown.status_code == 422 and "Không có hồ sơ mang mã này" in unknown.text
+    assert merged.status_code == 303
+    assert (await case_of(desk, "Nguyễn Văn Bình")).status is NominationStatus.MERGED
 
 
 def jpeg(color: str) -> bytes:
