@@ -136,7 +136,8 @@ async def take_action(
 
     ``nomination``: the case as :func:`core.review.visible_case` gave it to ``actor`` (asked
     before this); ``user``: the officer, whose language labels the notices' buttons as in
-    chat. Nothing is changed unless the outcome is done.
+    chat. Nothing is changed unless the outcome is done, but for a proposal whose dossier
+    is incomplete: its award form stays chosen, as in chat, so the checklist follows it.
     """
     assert nomination.id is not None
     try:
@@ -145,8 +146,7 @@ async def take_action(
         return Outcome(None, Problem.STALE)
     if action not in TRANSITIONS or fields.get("v") != str(version(nomination)):
         return Outcome(action, Problem.STALE)
-    offered = {form.action: form for form in await action_forms(uow, actor, nomination, [action])}
-    form = offered[action]
+    (form,) = await action_forms(uow, actor, nomination, [action])
     note: str | None = None
     award: Award | None = None
     form_key: str | None = None
