@@ -158,7 +158,7 @@ async def shoot(page: playwright_api.Page, served: Served, name: str) -> Path:
 async def assert_labelled_and_clean(page: playwright_api.Page, errors: list[str]) -> None:
     """Every control has a label, nothing was refused (CSP) and nothing overflows sideways."""
     unlabelled = await page.evaluate(
-        """() => [...document.querySelectorAll('input:not([type=hidden]), select')]
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
               .filter(el => el.labels.length === 0).map(el => el.name)"""
     )
     assert unlabelled == []
