@@ -6,6 +6,7 @@ notice queued by a press on the desk reaches the nominator's chat there.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from dataclasses import replace
@@ -19,12 +20,23 @@ from bot.desk.routes import COOKIE
 from bot.local_api import LocalBotApi
 from bot.zalo.media import MediaStore, media_file_id
 from core.access import Opened
+from core.channels import Channel
 from core.codes import parse_tracking_code
-from core.nomination import Evidence, EvidenceKind, Nomination, NominationStatus
+from core.identity import user_id_for
+from core.nomination import (
+    Evidence,
+    EvidenceKind,
+    Nomination,
+    NominationDraft,
+    NominationStatus,
+    NomineeKind,
+    NomineeRole,
+)
+from core.services import give_consent, meet_user, submit_nomination
 from storage.tables import AccessRow, AuditEntryRow, OutboxRow
 from tests.desk.conftest import Desk
 from tests.desk.test_http import csrf_of, sign_in
-from tests.desk.world import OFFICE, RESIDENT, WARD_OFFICER
+from tests.desk.world import HANG_BAC, OFFICE, RESIDENT, WARD_OFFICER
 
 VERSION = re.compile(r'name="v" value="(\d+)"')
 
@@ -205,6 +217,46 @@ async def test_the_office_takes_a_case_to_its_commendation_and_merges_another(
     assert unknown.status_code == 422 and "Không có hồ sơ mang mã này" in unknown.text
     assert merged.status_code == 303
     assert (await case_of(desk, "Nguyễn Văn Bình")).status is NominationStatus.MERGED
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_a_nominator_on_zalo_hears_through_the_zalo_sender(desk: Desk) -> None:
+    woken: list[bool] = []
+    desk.rt.channel_senders[Channel.ZALO] = lambda: woken.append(True)
+    now = desk.clock()
+    async with desk.rt.uow() as uow:
+        on_zalo = await user_id_for(uow.identities, Channel.ZALO, "2468458835296117922", at=now)
+        await meet_user(uow, user_id=on_zalo, display_name="Hoa", language_code="vi", now=now)
+        await give_consent(uow, on_zalo, now=now, display_name="Hoa")
+        draft = NominationDraft(
+            nominee_kind=NomineeKind.INDIVIDUAL,
+            nominee_name="Vũ Văn Nam",
+            nominee_role=NomineeRole.RESIDENT,
+            unit_key=HANG_BAC,
+            deed="Anh Nam dọn sạch rác ở bờ hồ.",
+            deed_date=desk.rt.today(),
+            anonymous=False,
+        )
+        filed = await submit_nomination(uow, draft, user_id=on_zalo, now=now)
+        await uow.commit()
+    desk.seeded.codes["Vũ Văn Nam"] = str(filed.code)
+    await sign_in(desk, OFFICE)
+    _, fields = await open_case(desk, "Vũ Văn Nam")
+
+    assert (await press(desk, "Vũ Văn Nam", {**fields, "action": "verify"})).status_code == 303
+
+    for _ in range(200):  # the notices go once the page's transaction is committed
+        if woken:
+            break
+        await asyncio.sleep(0.01)
+    assert woken
+    async with desk.rt.uow() as uow:
+        rows = await uow.session.execute(  # type: ignore[attr-defined]
+            select(OutboxRow.params, OutboxRow.status).where(OutboxRow.chat_id == on_zalo)
+        )
+        queued = [(params, status) for params, status in rows]
+    assert len(queued) == 1 and str(filed.code) in queued[0][0]["text"]
+    assert queued[0][1] == "pending"  # for the Zalo sender: Telegram's never touches it
 
 
 def jpeg(color: str) -> bytes:
