@@ -93,6 +93,7 @@ async def test_the_office_verifies_a_case_and_the_nominator_hears_it_in_chat(
     assert 'value="ask_info"' in shown.text  # the fresh card's actions
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite"])
 async def test_asking_for_information_takes_a_question_as_long_as_chat_allows(
     desk: Desk, api: LocalBotApi
 ) -> None:
