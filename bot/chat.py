@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -195,7 +197,8 @@ class TerminalChat:
             message, label = target
             await user.press_on(message, label)
         elif line == ":anh":
-            await user.send_photo(file_size=350_000)
+            # A real picture, so the desk beside the chat shows it as a thumbnail.
+            await user.send_photo(content=demo_photo())
         elif line == ":tep":
             await user.send_document("bien-ban.pdf", "application/pdf", 120_000)
         elif line == ":vitri":
@@ -309,6 +312,27 @@ class TerminalChat:
             print(f"\nHồ sơ mẫu (người đề cử: {RESIDENT.title}, :vai nguoidan):")
             for case in listed:
                 print(f"  {case.code}  {case.nominee.name}: {STATES[case.status.value]}")
+
+
+def demo_photo(width: int = 320, height: int = 240) -> bytes:
+    """Return the photo ``:anh`` sends: a small PNG (sky over a green field), made here."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = []
+    for y in range(height):
+        sky = y < height * 2 // 3
+        pixel = bytes((110, 170, 230 - y // 4)) if sky else bytes((60, 150 - y // 8, 60))
+        rows.append(b"\x00" + pixel * width)  # each row: no filter, then its pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def first_update_id(now: float | None = None) -> int:

@@ -6,14 +6,17 @@ would, opens the link the chat printed in a "browser" (httpx) before typing anyt
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 
 import httpx
 import pytest
+from PIL import Image
 
 import bot.chat
-from bot.chat import run_chat
+from bot.chat import demo_photo, run_chat
+from bot.desk.evidence import image_type
 from bot.desk.local import desk_socket
 from bot.settings import Settings, SettingsError
 
@@ -70,3 +73,10 @@ def test_a_desk_port_in_use_is_one_line() -> None:
             desk_socket(port)
     finally:
         taken.close()
+
+
+def test_the_chats_photo_is_a_picture_the_desk_shows() -> None:
+    photo = demo_photo()
+    assert image_type(photo) == "image/png"
+    with Image.open(io.BytesIO(photo)) as picture:
+        assert picture.size == (320, 240)
