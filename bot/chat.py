@@ -15,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app import running_bot
 from bot.budget import SendBudget
-from bot.demo import PERSONAS, RESIDENT, Persona, demo_unit, persona, seed
+from bot.demo import PERSONAS, RESIDENT, Persona, demo_unit, persona, seed, seed_secretariat
+from bot.desk.local import address_of, desk_socket, serve_desk, signin_link
 from bot.failures import one_line
 from bot.local_api import LocalBotApi
 from bot.local_api.models import BotMessage
@@ -194,7 +197,8 @@ class TerminalChat:
             message, label = target
             await user.press_on(message, label)
         elif line == ":anh":
-            await user.send_photo(file_size=350_000)
+            # A real picture, so the desk beside the chat shows it as a thumbnail.
+            await user.send_photo(content=demo_photo())
         elif line == ":tep":
             await user.send_document("bien-ban.pdf", "application/pdf", 120_000)
         elif line == ":vitri":
@@ -310,6 +314,27 @@ class TerminalChat:
                 print(f"  {case.code}  {case.nominee.name}: {STATES[case.status.value]}")
 
 
+def demo_photo(width: int = 320, height: int = 240) -> bytes:
+    """Return the photo ``:anh`` sends: a small PNG (sky over a green field), made here."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = []
+    for y in range(height):
+        sky = y < height * 2 // 3
+        pixel = bytes((110, 170, 230 - y // 4)) if sky else bytes((60, 150 - y // 8, 60))
+        rows.append(b"\x00" + pixel * width)  # each row: no filter, then its pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+
+
 def first_update_id(now: float | None = None) -> int:
     """Return the id of this session's first update: above those of every earlier session.
 
@@ -345,24 +370,55 @@ async def run_chat(
         return
     if channel != "telegram":
         raise ValueError(f"{channel}: not a channel of the chat (telegram or zalo)")
-    async with LocalBotApi(first_update_id=first_update_id()) as api:
-        local = settings.model_copy(
-            update={"telegram_api_url": api.base_url, "telegram_file_url": api.file_base_url}
-        )
-        # No pace per chat: the local Bot API limits nothing, and a person at a terminal
-        # should not wait a second between the lines of one answer.
-        budget = SendBudget(settings.send_rate, chat_interval=0.0)
-        async with running_bot(
-            local, token=api.token, polling=True, poll_timeout=1, plan_file=plan, budget=budget
-        ) as (_application, rt):
-            user = api.user(CHAT_USER_ID, first_name=user_name, language_code=language)
-            chat = TerminalChat(api, user, color=sys.stdout.isatty(), rt=rt, language=language)
-            print(HELP)
-            if chosen is None or chosen is RESIDENT:
-                await chat.start()
-            else:
-                await chat.switch(chosen)
-            await _talk(chat.handle)
+    sock = desk_socket(settings.desk_port)  # first: a port in use is said before anything
+    desk = address_of(sock)
+    try:
+        async with LocalBotApi(first_update_id=first_update_id()) as api:
+            local = settings.model_copy(
+                update={
+                    "telegram_api_url": api.base_url,
+                    "telegram_file_url": api.file_base_url,
+                    # /web in this chat gives links to this desk.
+                    "desk_url": desk,
+                }
+            )
+            # No pace per chat: the local Bot API limits nothing, and a person at a terminal
+            # should not wait a second between the lines of one answer.
+            budget = SendBudget(settings.send_rate, chat_interval=0.0)
+            async with (
+                running_bot(
+                    local,
+                    token=api.token,
+                    polling=True,
+                    poll_timeout=1,
+                    plan_file=plan,
+                    budget=budget,
+                ) as (application, rt),
+                serve_desk(local, rt, application.bot, sock),
+            ):
+                user = api.user(CHAT_USER_ID, first_name=user_name, language_code=language)
+                chat = TerminalChat(api, user, color=sys.stdout.isatty(), rt=rt, language=language)
+                print(HELP)
+                await _print_desk(rt, desk, language=language)
+                if chosen is None or chosen is RESIDENT:
+                    await chat.start()
+                else:
+                    await chat.switch(chosen)
+                await _talk(chat.handle)
+    finally:
+        sock.close()
+
+
+async def _print_desk(rt: Runtime, desk: str, *, language: str) -> None:
+    """Print the desk's address and a sign-in link for the demo's standing office."""
+    office = await seed_secretariat(rt, language=language)
+    link = await signin_link(rt, office.user_id)
+    print(f"\nBàn làm việc trên web (Web desk): {desk}/desk/")
+    if link is not None:
+        print(f"Đăng nhập với vai {office.title} {office.name} (dùng một lần, trong 10 phút):")
+        print(f"  {link}")
+        print("Hồ sơ mẫu có khi đổi sang vai cán bộ (:vai canbo).")
+        print("Đường dẫn mới: :vai thuongtruc, rồi gửi /web.")
 
 
 async def _chat_on_zalo(

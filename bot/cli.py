@@ -169,6 +169,8 @@ def chat(
         )
     except (KeyboardInterrupt, EOFError):
         typer.echo()
+    except SettingsError as error:  # NTVT_DESK_PORT taken, say
+        _fail(str(error), 1)
 
 
 @db_app.command("upgrade")

@@ -184,7 +184,7 @@ async def seed(
             await meet_user(
                 uow, user_id=p.user_id, display_name=name, language_code=language, now=now
             )
-            if p.role is not None:
+            if p.role is not None and not (await actor_for(uow, p.user_id, today)).grants:
                 await grant_role(
                     uow,
                     Actor.operator(),
@@ -221,6 +221,41 @@ async def seed(
     async with rt.uow() as uow:
         await rt.search.catch_up(uow)
     return codes
+
+
+def secretariat() -> Persona:
+    """Return the demo's standing office: whom ``ntvt chat``'s desk link signs in."""
+    return next(p for p in PERSONAS if p.role is Role.SECRETARIAT)
+
+
+async def seed_secretariat(rt: Runtime, *, language: str) -> Persona:
+    """Give the demo's standing office its role (once), so it may sign in to the desk.
+
+    Nothing else: the demo's cases are filed when the window first types as staff
+    (:func:`seed`), so a resident's first look stays a newcomer's.
+    """
+    office = secretariat()
+    now = rt.clock()
+    async with rt.uow() as uow:
+        if not (await actor_for(uow, office.user_id, rt.today())).grants:
+            await grant_role(
+                uow,
+                Actor.operator(),
+                user_id=office.user_id,
+                role=Role.SECRETARIAT,
+                unit_key=None,
+                now=now,
+            )
+            # After the grant: a member of staff's name is kept (core.services.meet_user).
+            await meet_user(
+                uow,
+                user_id=office.user_id,
+                display_name=office.name,
+                language_code=language,
+                now=now,
+            )
+            await uow.commit()
+    return office
 
 
 async def _fill_dossier(

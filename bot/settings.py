@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     # gives; /web says the desk is not set up while it is unset. A session lasts this long.
     desk_url: str | None = None
     desk_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
+    # The port `ntvt chat` serves its desk on, on 127.0.0.1 (a free one when unset).
+    desk_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod

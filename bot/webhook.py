@@ -144,7 +144,13 @@ def create_app(
 
     app.include_router(monitoring_routes())  # /healthz and /metrics
     # /desk/: the secretariat's web desk, signed in to with a link from /web.
-    app.include_router(desk_router(settings, runtime=lambda request: request.app.state.runtime))
+    app.include_router(
+        desk_router(
+            settings,
+            runtime=lambda request: request.app.state.runtime,
+            bot=lambda request: request.app.state.application.bot,
+        )
+    )
     if settings.zalo_enabled:
         # POST /zalo/webhook: a Zalo OA's events, stored before they are acknowledged.
         app.include_router(

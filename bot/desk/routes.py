@@ -25,8 +25,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from telegram import Bot
 
+from bot.conversations.cases import version
+from bot.conversations.review import NOTE_MAX
+from bot.desk.actions import Problem, Queued, action_forms, queue_notices, send_queued, take_action
 from bot.desk.charts import MEDIA_TYPES, Chart, render as render_chart
+from bot.desk.evidence import PHOTO_HEADERS, fetch_photo
 from bot.desk.export import (
     CSV_TYPE,
     XLSX_TYPE,
@@ -45,6 +50,7 @@ from bot.rendering import N_
 from bot.request_body import body_at_most
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.zalo.media import MediaStore
 from core.access import Opened
 from core.broadcasts import may_broadcast
 from core.codes import parse_tracking_code
@@ -77,10 +83,11 @@ from core.desk_services import (
     signed_in,
     unit_exemplars,
 )
-from core.nomination import NominationStatus
+from core.nomination import Evidence, EvidenceKind, Nomination, NominationStatus
 from core.ports import UnitOfWork
 from core.review import case_view, display_name, visible_case
 from core.roles import NotAllowedError
+from core.workflow import TRANSITIONS
 
 PREFIX = "/desk"
 COOKIE = "ntvt_desk"
@@ -110,6 +117,18 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'no
 CHART_MONTHS = 12
 # The states in the order the pages list them.
 STATES = tuple(status.value for status in NominationStatus)
+# A form of a case's action: a note of NOTE_MAX characters, each up to 9 bytes when encoded.
+ACTION_FORM_BYTES = 16_384
+# What a refused action's form gave back, to show again.
+TYPED_FIELDS = (
+    "action",
+    "note",
+    "target",
+    "award_form",
+    "award_name",
+    "decision_number",
+    "decision_date",
+)
 
 
 class DeskRoute(APIRoute):
@@ -153,12 +172,22 @@ class Viewer:
         }
 
 
-def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) -> APIRouter:
-    """Return the desk's routes; ``runtime`` gives the running bot's runtime for a request."""
+def desk_router(
+    settings: Settings,
+    *,
+    runtime: Callable[[Request], Runtime],
+    bot: Callable[[Request], Bot] | None = None,
+) -> APIRouter:
+    """Return the desk's routes; ``runtime`` gives the running bot's runtime for a request.
+
+    ``bot``: the running bot, which fetches the evidence's photos from Telegram (without
+    it, only photos of the media store are shown).
+    """
     router = APIRouter(prefix=PREFIX, route_class=DeskRoute)
     css = (STATIC / "desk.css").read_bytes()
     svg_icon = (STATIC / "icon.svg").read_bytes()
     lifetime = timedelta(hours=settings.desk_session_hours)
+    sending: set[asyncio.Task[None]] = set()  # notices of actions, on their way
 
     def secure(request: Request) -> bool:
         """Tell whether cookies must say Secure: the request, or the desk's address, is HTTPS."""
@@ -486,29 +515,62 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
 
         return await signed_in_page(request, show)
 
+    async def case_page_of(
+        uow: UnitOfWork,
+        rt: Runtime,
+        viewer: Viewer,
+        nomination: Nomination,
+        *,
+        status: int = 200,
+        **shown: Any,
+    ) -> Response:
+        """Show a case the viewer may see, as the card shows it; the opening is logged."""
+        actor = viewer.signed.actor
+        view = await case_view(uow, actor, nomination.code, now=rt.clock(), opening=Opened.CARD)
+        shown.setdefault("done", None)
+        shown.setdefault("problem", None)
+        shown.setdefault("typed", {})
+        shown.setdefault("missing", ())
+        return page(
+            rt,
+            viewer.locale,
+            "case",
+            status=status,
+            nav="queue",
+            view=view,
+            nomination=view.nomination,
+            unit=rt.directory.unit_name(nomination.unit_key),
+            action_forms=await action_forms(uow, actor, nomination, view.actions),
+            case_version=version(nomination),
+            note_max=NOTE_MAX,
+            today=rt.today(),
+            **viewer.context,
+            **shown,
+        )
+
     @router.get("/case/{code}", include_in_schema=False)
     async def case_page(request: Request, code: str) -> Response:
-        """Show a case as the card shows it, with its history; the opening is logged."""
+        """Show a case as the card shows it, with its history and its actions."""
+        params = request.query_params
+        # Only the confirmations the desk itself links to: nothing of a query is echoed.
+        done = params.get("done")
+        problem = params.get("problem")
 
         async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
-            actor = viewer.signed.actor
             tracking = parse_tracking_code(code)
             # Asked first: another unit's case and no case at all are refused alike.
-            if tracking is None or await visible_case(uow, actor, tracking) is None:
+            nomination = (
+                None if tracking is None else await visible_case(uow, viewer.signed.actor, tracking)
+            )
+            if nomination is None:
                 return notice(rt, "case_refused", status=403, viewer=viewer)
-            view = await case_view(uow, actor, tracking, now=rt.clock(), opening=Opened.CARD)
-            nomination = view.nomination
-            username = rt.bot_username
-            return page(
+            return await case_page_of(
+                uow,
                 rt,
-                viewer.locale,
-                "case",
-                nav="queue",
-                view=view,
-                nomination=nomination,
-                unit=rt.directory.unit_name(nomination.unit_key),
-                bot_link=f"https://t.me/{username}" if username else None,
-                **viewer.context,
+                viewer,
+                nomination,
+                done=done if done in TRANSITIONS else None,
+                problem=problem if problem in (Problem.STALE, Problem.HELD) else None,
             )
 
         return await signed_in_page(request, show)
@@ -611,6 +673,100 @@ def desk_router(settings: Settings, *, runtime: Callable[[Request], Runtime]) ->
         return await signed_in_page(request, show)
 
     add_plan_pages(router, settings, DeskPages(page, notice, signed_in_page))
+
+    @router.post("/case/{code}/act", include_in_schema=False)
+    async def case_action(request: Request, code: str) -> Response:
+        """Take one of the case's actions, as its button in chat would; then back to the case.
+
+        The nominator's notices are queued in the same transaction and sent once it is
+        committed. A form of a page older than the case's last change takes nothing.
+        """
+        form = await read_form(request, limit=ACTION_FORM_BYTES)
+        if form is None or not same_origin(request):
+            return notice(runtime(request), "form_expired", status=403)
+        queued: list[Queued] = []
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            if not _equal(form.get("csrf"), viewer.csrf):
+                return notice(rt, "form_expired", status=403, viewer=viewer)
+            actor = viewer.signed.actor
+            tracking = parse_tracking_code(code)
+            nomination = None if tracking is None else await visible_case(uow, actor, tracking)
+            if nomination is None:
+                return notice(rt, "case_refused", status=403, viewer=viewer)
+            user = await uow.users.get(actor.user_id)
+            if user is None:  # an officer the bot never met cannot have signed in
+                return notice(rt, "case_refused", status=403, viewer=viewer)
+            outcome = await take_action(rt, uow, actor, nomination, form, user=user)
+            address = f"{PREFIX}/case/{nomination.code}"
+            if outcome.done and outcome.action is not None:
+                sent = await queue_notices(outcome)
+                if sent is not None:
+                    queued.append(sent)
+                return RedirectResponse(f"{address}?done={outcome.action.value}", status_code=303)
+            if outcome.problem in (Problem.STALE, Problem.HELD, None):
+                problem = outcome.problem or Problem.STALE
+                return RedirectResponse(f"{address}?problem={problem.value}", status_code=303)
+            typed = {name: form.get(name, "") for name in TYPED_FIELDS}
+            return await case_page_of(
+                uow,
+                rt,
+                viewer,
+                nomination,
+                status=422,
+                problem=outcome.problem,
+                typed=typed,
+                missing=outcome.missing,
+            )
+
+        response = await signed_in_page(request, show)
+        for sent in queued:
+            # Committed: the notices go now, as a chat turn's replies do, but without the
+            # officer's page waiting on Telegram's pace (the outbox keeps them either way).
+            task = asyncio.create_task(send_queued(runtime(request), sent))
+            sending.add(task)
+            task.add_done_callback(sending.discard)
+        return response
+
+    @router.get("/case/{code}/evidence/{number}", include_in_schema=False)
+    async def evidence_photo(request: Request, code: str, number: int) -> Response:
+        """Send the case's photo number ``number`` (from 0), fetched from where it is kept.
+
+        Asked as the case page is (the same 403); the opening of the files is logged, as in
+        chat. The file comes from Telegram by its file id through the running bot (or the
+        media store, for a photo sent on Zalo), is kept in memory only, and not cached.
+        """
+        wanted: list[Evidence] = []
+
+        async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
+            actor = viewer.signed.actor
+            tracking = parse_tracking_code(code)
+            nomination = None if tracking is None else await visible_case(uow, actor, tracking)
+            if nomination is None:
+                return notice(rt, "case_refused", status=403, viewer=viewer)
+            kept = nomination.evidence
+            if not 0 <= number < len(kept) or kept[number].kind is not EvidenceKind.PHOTO:
+                return Response(status_code=404)
+            view = await case_view(
+                uow, actor, nomination.code, now=rt.clock(), opening=Opened.FILES
+            )
+            wanted.append(view.nomination.evidence[number])
+            return Response(status_code=204)  # replaced below, once the transaction is over
+
+        response = await signed_in_page(request, show)
+        if not wanted:
+            return response
+        # Fetched after the transaction: no database connection waits on Telegram.
+        found = await fetch_photo(
+            wanted[0].file_id,
+            bot=bot(request) if bot is not None else None,
+            store=MediaStore(settings.zalo_media_dir),
+        )
+        if found is None:
+            return Response(status_code=404)
+        body, media_type = found
+        return Response(body, media_type=media_type, headers=PHOTO_HEADERS)
+
     return router
 
 
@@ -650,9 +806,9 @@ def filter_params(filters: CaseFilter) -> dict[str, str]:
     return {name: value for name, value in params.items() if value}
 
 
-async def read_form(request: Request) -> dict[str, str] | None:
+async def read_form(request: Request, *, limit: int = MAX_FORM_BYTES) -> dict[str, str] | None:
     """Return a posted form's fields (the first value of each), or None if it is no form."""
-    body = await body_at_most(request, MAX_FORM_BYTES)
+    body = await body_at_most(request, limit)
     if body is None:
         return None
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def desk_settings(api: LocalBotApi, migrated_database_url: str) -> Settings:
+def desk_settings(api: LocalBotApi, migrated_database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_api_url=api.base_url,
@@ -37,6 +38,7 @@ def desk_settings(api: LocalBotApi, migrated_database_url: str) -> Settings:
         database_url=migrated_database_url,
         webhook_secret=SecretStr("s3cret-token"),
         desk_url=DESK_URL,
+        zalo_media_dir=str(tmp_path / "zalo-media"),
     )
 
 

@@ -13,6 +13,7 @@ Screenshots of the pages go to the test's tmp dir, and to ``$NTVT_ARTIFACTS`` wh
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 import shutil
@@ -33,7 +34,19 @@ from bot.local_api.users import SimUser
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.webhook import WEBHOOK_PATH, create_app
-from tests.desk.world import LINK, OFFICE, WARD_OFFICER, FakeClock, Seeded, seed, sign_in_link
+from core.codes import parse_tracking_code
+from core.nomination import Evidence, EvidenceKind
+from tests.desk.test_actions import jpeg
+from tests.desk.world import (
+    LINK,
+    OFFICE,
+    RESIDENT,
+    WARD_OFFICER,
+    FakeClock,
+    Seeded,
+    seed,
+    sign_in_link,
+)
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -145,7 +158,7 @@ async def shoot(page: playwright_api.Page, served: Served, name: str) -> Path:
 async def assert_labelled_and_clean(page: playwright_api.Page, errors: list[str]) -> None:
     """Every control has a label, nothing was refused (CSP) and nothing overflows sideways."""
     unlabelled = await page.evaluate(
-        """() => [...document.querySelectorAll('input:not([type=hidden]), select')]
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
               .filter(el => el.labels.length === 0).map(el => el.name)"""
     )
     assert unlabelled == []
@@ -360,4 +373,48 @@ async def test_the_compliance_page_and_its_charts_at_1280_under_the_policy(
     await page.set_viewport_size(PHONE)
     await assert_labelled_and_clean(page, errors)
     await shoot(page, served, "broadcast-390")
+    await context.close()
+
+
+async def test_the_office_asks_the_nominator_from_the_case_page_and_the_chat_hears_it(
+    browser: playwright_api.Browser, served: Served
+) -> None:
+    nominator = served.api.user(RESIDENT, "Lan")
+    name = "Trần Thị Mai"
+    code = served.seeded.codes[name]
+    photo = served.api.state.register_file("photos", ".jpg", content=jpeg("green"))
+    async with served.rt.uow() as uow:
+        tracking = parse_tracking_code(code)
+        assert tracking is not None
+        case = await uow.nominations.get_by_code(tracking)
+        assert case is not None
+        evidence = (Evidence(EvidenceKind.PHOTO, photo.file_id, photo.file_unique_id),)
+        await uow.nominations.save(dataclasses.replace(case, evidence=evidence))
+        await uow.commit()
+    link = await sign_in_link_for(served, OFFICE)
+    context = await browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    page = await context.new_page()
+    errors = watch(page)
+    await page.goto(link)
+    await page.get_by_role("button", name="Vào bàn làm việc").click()
+    await page.wait_for_url(f"{served.base}/desk/")
+
+    await page.goto(f"{served.base}/desk/case/{code}")
+    thumbnail = page.get_by_alt_text(f"Ảnh 1 của hồ sơ {code}")
+    await thumbnail.wait_for()
+    shown = await thumbnail.evaluate("img => img.complete && img.naturalWidth")
+    assert shown == 64  # the photo itself, through the desk's proxy, under its policy
+    await assert_labelled_and_clean(page, errors)
+    await shoot(page, served, "case-actions-1280")
+    question = "Chị Mai giúp cụ ở phố nào, vào giờ nào?"
+    await page.get_by_label("Câu hỏi gửi người đề cử (chuyển nguyên văn)").fill(question)
+    await page.get_by_role("button", name="Yêu cầu bổ sung").click()
+    await page.wait_for_url(f"**/desk/case/{code}?done=ask_info")
+
+    assert "Đã thực hiện: Yêu cầu bổ sung." in await page.get_by_role("status").inner_text()
+    heard = await nominator.next_message(timeout=10)
+    assert question in heard.text and code in heard.text
+    history = await page.locator("ol.history").inner_text()
+    assert question in history
+    await shoot(page, served, "case-done-1280")
     await context.close()
