@@ -9,11 +9,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from bot.settings import Settings, SettingsError, load_settings
+
+_T = TypeVar("_T")
 
 app = typer.Typer(
     help="ntvt-bot: Người tốt, việc tốt in Telegram.", no_args_is_help=True, add_completion=False
@@ -179,6 +181,58 @@ def db_upgrade() -> None:
     settings = _settings()
     asyncio.run(upgrade(settings.database_url))
     typer.echo("ntvt: database is up to date")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Overwrite an existing FILE.")] = False,
+) -> None:
+    """Back the database up to FILE while the bot runs (SQLite's backup API, or pg_dump)."""
+    from bot.db_cli import DatabaseCommandError, backup_lines
+
+    settings = _settings()
+    try:
+        lines = _database(lambda: backup_lines(settings, file, force=force))
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="A file 'db backup' wrote.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace everything in a database that holds data.")
+    ] = False,
+) -> None:
+    """Restore FILE into the database (new or empty; stop the bot first), then migrate it."""
+    from bot.db_cli import DatabaseCommandError, restore_lines
+
+    settings = _settings()
+    try:
+        lines = _database(lambda: restore_lines(settings, file, force=force))
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Check the database: its revision, its integrity (SQLite) and its rows; exit 1 if bad."""
+    from bot.db_cli import DatabaseCommandError, check_lines
+
+    settings = _settings()
+    try:
+        lines, sound = _database(lambda: check_lines(settings))
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+    if not sound:
+        raise typer.Exit(1)
 
 
 @plan_app.command("check")
@@ -574,7 +628,7 @@ def desk_revoke(
         typer.echo(line)
 
 
-def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
+def _database(command: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     """Run a command on the database; one line and exit 1 if it cannot be reached."""
     from storage.database import is_connection_error
 
