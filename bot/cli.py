@@ -55,13 +55,10 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _logging(settings: Settings) -> None:
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_format)
 
 
 @app.command()
@@ -71,7 +68,7 @@ def run() -> None:
     from storage.uow import DatabaseUnavailableError
 
     settings = _settings()
-    _logging()
+    _logging(settings)
     try:
         asyncio.run(run_polling(settings))
     except SettingsError as exc:
@@ -95,7 +92,7 @@ def serve(
     from storage.uow import DatabaseUnavailableError, open_database
 
     settings = _settings()
-    _logging()
+    _logging(settings)
     try:
         web_app = create_app(settings)
     except SettingsError as exc:
@@ -111,7 +108,11 @@ def serve(
         asyncio.run(reach_database())
     except DatabaseUnavailableError as exc:
         _fail(str(exc), 1)
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    if settings.log_format == "json":
+        # uvicorn's records then go through the root logger's JSON lines, not its own format.
+        uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=None)
+    else:
+        uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -140,6 +141,9 @@ class Settings(BaseSettings):
     # gives; /web says the desk is not set up while it is unset. A session lasts this long.
     desk_url: str | None = None
     desk_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
+    # Log lines as text (as always), or one JSON object per line for a log collector, with a
+    # line per processed turn (bot.logs, bot.turn_log).
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod

@@ -6,17 +6,23 @@ runs. The backup is restored into a new database (``ntvt db restore``), a new bo
 it, and each resident who had stopped gives their next answer: it is taken, and the flow
 goes on to the step after (one of them to the end and a tracking code). On SQLite the copy
 is SQLite's online backup; on PostgreSQL, pg_dump and pg_restore.
+
+The new bot logs in JSON (``NTVT_LOG_FORMAT=json``): every line of its output is one JSON
+object, each turn has its line, and none holds what the residents wrote, their names or
+their chats' ids.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
+from bot.keyboards import ButtonSigner
 from bot.local_api import BotMessage, LocalBotApi, SimUser
 from tests.bot.flows import DEED, agree_and_start, answer_name, leave, press, say
 from tests.e2e.conftest import CODE, StartNtvt, start_polling_bot, telegram_env
@@ -40,7 +46,9 @@ ANSWERS: tuple[tuple[Act, str], ...] = (
     (press, "Không cần"),  # anonymous
 )
 SUMMARY = "Xin Anh/Chị kiểm tra lại đề cử"
-STOPPED_AT = (2, 5, 9)  # the step each resident who stops is asked, 1 to 10
+STOPPED_AT = (2, 5, 9)  # the first types NAME again after the restore
+CHAT = 7_314_159_265  # the residents' chats: ids found nowhere else
+FIRST_NAME = "Quách Thị Diệu"  # the step each resident who stops is asked, 1 to 10
 WRITERS = 2
 
 
@@ -104,7 +112,7 @@ async def test_a_backup_taken_under_load_restores_and_every_draft_goes_on(
     tmp_path: Path,
 ) -> None:
     live = await start_polling_bot(api, ntvt, telegram_env(api, migrated_database_url))
-    residents = [api.user(8100 + i, f"Cư dân {i}") for i in range(len(STOPPED_AT))]
+    residents = [api.user(CHAT + i, f"{FIRST_NAME} {i}") for i in range(len(STOPPED_AT))]
     await asyncio.gather(*(stop_at(u, s) for u, s in zip(residents, STOPPED_AT, strict=True)))
 
     writers = [api.user(8200 + i, f"Người viết {i}") for i in range(WRITERS)]
@@ -127,7 +135,7 @@ async def test_a_backup_taken_under_load_restores_and_every_draft_goes_on(
     assert await restoring.wait_exit() == 0, restoring.describe()
     assert "restored" in restoring.output()
 
-    await start_polling_bot(api, ntvt, fresh)
+    restored = await start_polling_bot(api, ntvt, {**fresh, "NTVT_LOG_FORMAT": "json"})
     # Replies in flight when the backup was taken may be sent again: read on from here.
     await api.wait_until_idle(timeout=REPLY_TIMEOUT)
     for user in residents:
@@ -145,3 +153,16 @@ async def test_a_backup_taken_under_load_restores_and_every_draft_goes_on(
     done = await press(furthest, "✅ Gửi")
     assert CODE.search(done.text), done.text
     assert NAME in (await say(furthest, f"/status {CODE.search(done.text)[0]}")).text  # type: ignore[index]
+
+    lines = [json.loads(line) for line in restored.output().splitlines()]
+    turns = [line for line in lines if line["logger"] == "bot.turns"]
+    tags = ButtonSigner.from_secret(api.token)
+    for user in residents:
+        theirs = [turn for turn in turns if turn["chat"] == tags.pseudonym(user.id)]
+        assert theirs, f"no turn logged for {user.id}"
+        assert theirs[0]["flow"] == "n"  # in the nomination's dialog, as the backup had it
+        assert all(turn["outcome"] == "done" and turn["duration_ms"] > 0 for turn in theirs)
+    assert {"time", "level", "update_id", "channel", "handler", "step"} <= turns[0].keys()
+    written = restored.output()
+    for secret in (NAME, DEED, FIRST_NAME, *(str(user.id) for user in residents)):
+        assert secret not in written
