@@ -19,7 +19,7 @@ NOISY = ("httpx", "httpcore", "aiohttp.access")
 # What every record has; anything else on it came with ``extra=`` and is written out.
 _STANDARD = frozenset(
     vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
-    | {"message", "asctime", "taskName"}
+    | {"message", "asctime", "taskName", "color_message"}  # uvicorn's, with ANSI colours
 )
 
 

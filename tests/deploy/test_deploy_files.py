@@ -10,11 +10,17 @@ certificate made here), each skipped with the reason when the tool is not instal
 from __future__ import annotations
 
 import ast
+import contextlib
+import http.server
 import re
 import shlex
 import shutil
+import socket
 import subprocess
+import threading
+import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -209,3 +215,119 @@ def test_nginx_accepts_the_site(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
     assert "[warn]" not in done.stderr, done.stderr
+
+
+# The site at work: Debian's nginx in front of two stand-in upstream servers -------------
+
+
+class Upstream:
+    """A stand-in ``ntvt serve``: records each request and answers ``status``."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.seen: list[tuple[str, str, dict[str, str]]] = []
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                upstream.seen.append((self.command, self.path, dict(self.headers.items())))
+                self.send_response(upstream.status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[tuple[str, Upstream, Upstream, str]]:
+    """nginx with the site on loopback ports: (https base, draining upstream, live one, http)."""
+    if not NGINX.exists():
+        pytest.skip(f"{NGINX} is missing (apt-get install nginx; make install does it as root)")
+    cert, key = self_signed(tmp_path)
+    draining, live = Upstream(503), Upstream(200)
+    tls, plain = free_port(), free_port()
+    site = SITE.read_text(encoding="utf-8")
+    site = re.sub(r"ssl_certificate \S+;", f"ssl_certificate {cert};", site)
+    site = re.sub(r"ssl_certificate_key \S+;", f"ssl_certificate_key {key};", site)
+    site = site.replace("127.0.0.1:8081", f"127.0.0.1:{draining.port}")
+    site = site.replace("127.0.0.1:8082", f"127.0.0.1:{live.port}")
+    site = site.replace("listen [::]:80;", "").replace("listen [::]:443 ssl;", "")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{plain};")
+    site = site.replace("listen 443 ssl;", f"listen 127.0.0.1:{tls} ssl;")
+    conf = nginx_prefix(tmp_path, site)
+    nginx = subprocess.Popen(
+        [str(NGINX), "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off; master_process off;"],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", tls), 0.2):
+                break
+            assert nginx.poll() is None, nginx.stderr.read() if nginx.stderr else ""
+            assert time.monotonic() < deadline, "nginx did not listen within 10 s"
+            time.sleep(0.05)
+        yield f"https://127.0.0.1:{tls}", draining, live, f"http://127.0.0.1:{plain}"
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        if nginx.stderr is not None:
+            nginx.stderr.close()
+        for upstream in (draining, live):
+            upstream.server.shutdown()
+            upstream.server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_nginx_passes_the_webhooks_to_a_server_that_answers_and_nothing_else(
+    proxied: tuple[str, Upstream, Upstream, str],
+) -> None:
+    import httpx
+
+    base, draining, live, plain = proxied
+    secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_-token"}
+    with httpx.Client(base_url=base, verify=False, timeout=10) as client:
+        # Round robin starts somewhere; the draining server's 503 sends each on to the other.
+        for update_id in (1, 2):
+            sent = client.post("/telegram/webhook", json={"update_id": update_id}, headers=secret)
+            assert sent.status_code == 200
+        zalo = client.post("/zalo/webhook", content=b"{}", headers={"X-ZEvent-Signature": "z"})
+        assert zalo.status_code == 200
+        assert client.get("/desk/login").status_code == 200
+        refused = {
+            path: client.get(path).status_code
+            for path in ("/metrics", "/healthz", "/docs", "/", "/telegram/webhook")
+        }
+        too_big = client.post("/telegram/webhook", content=b"x" * (1024 * 1024 + 1))
+    assert refused == {"/metrics": 404, "/healthz": 404, "/docs": 404, "/": 404,
+                       "/telegram/webhook": 403}  # fmt: skip
+    assert too_big.status_code == 413
+    assert httpx.get(f"{plain}/telegram/webhook").status_code == 301
+
+    webhooks = [(m, p, h) for m, p, h in live.seen if p == "/telegram/webhook"]
+    assert len(webhooks) == 2  # both answered by the live server
+    assert draining.seen  # which was asked first
+    for _, _, headers in webhooks:
+        assert headers["X-Telegram-Bot-Api-Secret-Token"] == "s3cret_-token"
+        assert headers["X-Forwarded-Proto"] == "https"
+        assert headers["X-Forwarded-For"] == "127.0.0.1"
+    zalo_seen = next(h for _, p, h in live.seen if p == "/zalo/webhook")
+    assert zalo_seen["X-ZEvent-Signature"] == "z"
+    assert {p for _, p, _ in live.seen + draining.seen} <= {
+        "/telegram/webhook", "/zalo/webhook", "/desk/login"
+    }  # fmt: skip
