@@ -148,21 +148,24 @@ async def test_a_backup_taken_under_load_restores_and_every_draft_goes_on(
     await asyncio.gather(*(goes_on(u, s) for u, s in zip(residents, STOPPED_AT, strict=True)))
     furthest, step = residents[-1], STOPPED_AT[-1] + 1
     while step <= len(ANSWERS):
-        await answer(furthest, step)
+        summary = await answer(furthest, step)
         step += 1
+    assert SUMMARY in summary.text
+    assert NAME in summary.text and DEED in summary.text  # typed before the backup
     done = await press(furthest, "✅ Gửi")
-    assert CODE.search(done.text), done.text
-    assert NAME in (await say(furthest, f"/status {CODE.search(done.text)[0]}")).text  # type: ignore[index]
+    code = CODE.search(done.text)
+    assert code is not None, done.text
+    assert NAME in (await say(furthest, f"/status {code[0]}")).text
 
-    lines = [json.loads(line) for line in restored.output().splitlines()]
-    turns = [line for line in lines if line["logger"] == "bot.turns"]
+    written = restored.output()
+    logged = [json.loads(line) for line in written.splitlines()]  # each line one object
+    turn_lines = [line for line in logged if line["logger"] == "bot.turns"]
     tags = ButtonSigner.from_secret(api.token)
     for user in residents:
-        theirs = [turn for turn in turns if turn["chat"] == tags.pseudonym(user.id)]
+        theirs = [line for line in turn_lines if line["chat"] == tags.pseudonym(user.id)]
         assert theirs, f"no turn logged for {user.id}"
         assert theirs[0]["flow"] == "n"  # in the nomination's dialog, as the backup had it
-        assert all(turn["outcome"] == "done" and turn["duration_ms"] > 0 for turn in theirs)
-    assert {"time", "level", "update_id", "channel", "handler", "step"} <= turns[0].keys()
-    written = restored.output()
+        assert all(line["outcome"] == "done" and line["duration_ms"] > 0 for line in theirs)
+    assert {"time", "level", "update_id", "channel", "handler", "step"} <= turn_lines[0].keys()
     for secret in (NAME, DEED, FIRST_NAME, *(str(user.id) for user in residents)):
         assert secret not in written
