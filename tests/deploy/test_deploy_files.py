@@ -331,3 +331,56 @@ def test_nginx_passes_the_webhooks_to_a_server_that_answers_and_nothing_else(
     assert {p for _, p, _ in live.seen + draining.seen} <= {
         "/telegram/webhook", "/zalo/webhook", "/desk/login"
     }  # fmt: skip
+
+
+# The health check's decision, with systemctl and curl stood in for --------------------
+
+
+def run_healthcheck(tmp_path: Path, *, active: str, up_seconds: int, http_code: str) -> str:
+    """Run ntvt-healthcheck with stand-ins; return what it asked systemctl to do."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    since = subprocess.run(
+        ["date", f"--date=-{up_seconds} seconds", "+%a %Y-%m-%d %H:%M:%S %Z"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    stand_ins = {
+        "systemctl": f"""#!/bin/sh
+echo "$*" >> {calls}
+case "$1" in
+    is-active) echo {active} ;;
+    show) echo "{since}" ;;
+esac
+""",
+        "curl": f"#!/bin/sh\nprintf %s {http_code}\n",
+    }
+    for name, script in stand_ins.items():
+        (bin_dir / name).write_text(script)
+        (bin_dir / name).chmod(0o755)
+    subprocess.run(
+        [str(HEALTHCHECK), "ntvt.service", "http://127.0.0.1:8081/healthz"],
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+        capture_output=True,
+        check=True,
+    )
+    asked = calls.read_text().splitlines() if calls.exists() else []
+    return "restart" if "restart ntvt.service" in asked else "nothing"
+
+
+@pytest.mark.parametrize(
+    ("active", "up_seconds", "http_code", "done"),
+    [
+        ("active", 600, "000", "restart"),  # no answer at all: wedged or dead
+        ("active", 600, "503", "nothing"),  # the database is away, or it drains
+        ("active", 600, "200", "nothing"),
+        ("active", 30, "000", "nothing"),  # still starting (waiting for the database)
+        ("inactive", 600, "000", "nothing"),  # stopped: not the check's business
+    ],
+)
+def test_the_health_check_restarts_only_a_process_that_gives_no_answer(
+    tmp_path: Path, active: str, up_seconds: int, http_code: str, done: str
+) -> None:
+    assert (
+        run_healthcheck(tmp_path, active=active, up_seconds=up_seconds, http_code=http_code) == done
+    )
