@@ -35,7 +35,7 @@ from sqlalchemy.engine import URL, make_url
 
 from core.people import ERASED_PERSON
 from storage.database import create_engine, is_postgresql, is_sqlite
-from storage.migrate import upgrade
+from storage.migrate import HEAD, upgrade
 
 # What the README says to run where pg_dump is not installed.
 PG_RECIPE = (
@@ -139,8 +139,6 @@ async def restore(url: str, file: Path, *, force: bool = False) -> RestoreReport
 
 async def check(url: str) -> CheckReport:
     """Look the database over: its revision against the code's, its integrity, its rows."""
-    from storage.migrate import HEAD
-
     if is_sqlite(url):
         problems = await asyncio.to_thread(_sqlite_integrity, sqlite_path(url))
     else:

@@ -103,6 +103,8 @@ async def test_restore_takes_a_database_without_data_and_refuses_one_with_data_u
 async def test_an_older_sqlite_backup_is_migrated_forward(tmp_path: Path) -> None:
     old = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     await upgrade(old, "0026")
+    behind = f"the database is at 0026, the code at {HEAD}: ntvt db upgrade"
+    assert (await check(old)).problems == [behind]
     file = tmp_path / "old.backup"
     assert (await backup(old, file)).revision == "0026"
 
