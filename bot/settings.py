@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     update_sweep: float = Field(default=60.0, gt=0)
     # How long a starting process waits for an unreachable database before giving up.
     database_wait: float = Field(default=60.0, ge=0)
+    # Log lines as text (as always), or one JSON object per line for a log collector, with a
+    # line per processed turn (bot.logs, bot.turn_log).
+    log_format: Literal["text", "json"] = "text"
     # A Zalo Official Account (README, "Zalo"); POST /zalo/webhook answers only once the app
     # id and the OA secret key are set. The app's secret key (zalo_app_secret) refreshes the
     # OA's access token; the OA's secret key (zalo_secret_key) signs the webhook's events.
@@ -141,9 +144,6 @@ class Settings(BaseSettings):
     # gives; /web says the desk is not set up while it is unset. A session lasts this long.
     desk_url: str | None = None
     desk_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
-    # Log lines as text (as always), or one JSON object per line for a log collector, with a
-    # line per processed turn (bot.logs, bot.turn_log).
-    log_format: Literal["text", "json"] = "text"
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod
