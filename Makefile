@@ -6,6 +6,8 @@
 # The web desk's browser tests drive the system's Chromium (/usr/bin/chromium): `make install`
 # installs it from Debian's packages when it is missing and the user is root, and otherwise
 # says how (the tests skip, saying why, without it). Nothing is downloaded by Playwright.
+# Likewise nginx (/usr/sbin/nginx), whose `nginx -t` checks deploy/nginx-ntvt.conf in the
+# tests (Debian's package; its service is not started by this).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,6 +17,7 @@ UV_VERSION := 0.13.9
 .PHONY: chat test lint install lock catalogs clean
 
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 
 $(STAMP): pyproject.toml requirements.lock
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -22,6 +25,13 @@ $(STAMP): pyproject.toml requirements.lock
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else \
 			echo "make: no $(CHROMIUM): the desk's browser tests will skip; install it with: sudo apt-get install chromium"; \
+		fi; \
+	fi
+	@if [ ! -x $(NGINX) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+		else \
+			echo "make: no $(NGINX): the nginx site's test will skip; install it with: sudo apt-get install nginx"; \
 		fi; \
 	fi
 	$(PYTHON) -m venv $(VENV)

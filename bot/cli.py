@@ -9,11 +9,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from bot.settings import Settings, SettingsError, load_settings
+
+_T = TypeVar("_T")
 
 app = typer.Typer(
     help="ntvt-bot: Người tốt, việc tốt in Telegram.", no_args_is_help=True, add_completion=False
@@ -53,13 +55,10 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _logging(settings: Settings) -> None:
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_format)
 
 
 @app.command()
@@ -69,7 +68,7 @@ def run() -> None:
     from storage.uow import DatabaseUnavailableError
 
     settings = _settings()
-    _logging()
+    _logging(settings)
     try:
         asyncio.run(run_polling(settings))
     except SettingsError as exc:
@@ -93,7 +92,7 @@ def serve(
     from storage.uow import DatabaseUnavailableError, open_database
 
     settings = _settings()
-    _logging()
+    _logging(settings)
     try:
         web_app = create_app(settings)
     except SettingsError as exc:
@@ -109,7 +108,11 @@ def serve(
         asyncio.run(reach_database())
     except DatabaseUnavailableError as exc:
         _fail(str(exc), 1)
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    if settings.log_format == "json":
+        # uvicorn's records then go through the root logger's JSON lines, not its own format.
+        uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=None)
+    else:
+        uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -181,6 +184,58 @@ def db_upgrade() -> None:
     settings = _settings()
     asyncio.run(upgrade(settings.database_url))
     typer.echo("ntvt: database is up to date")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Overwrite an existing FILE.")] = False,
+) -> None:
+    """Back the database up to FILE while the bot runs (SQLite's backup API, or pg_dump)."""
+    from bot.db_cli import DatabaseCommandError, backup_lines
+
+    settings = _settings()
+    try:
+        lines = _database(lambda: backup_lines(settings, file, force=force))
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="A file 'db backup' wrote.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace everything in a database that holds data.")
+    ] = False,
+) -> None:
+    """Restore FILE into the database (new or empty; stop the bot first), then migrate it."""
+    from bot.db_cli import DatabaseCommandError, restore_lines
+
+    settings = _settings()
+    try:
+        lines = _database(lambda: restore_lines(settings, file, force=force))
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Check the database: its revision, its integrity (SQLite) and its rows; exit 1 if bad."""
+    from bot.db_cli import DatabaseCommandError, check_lines
+
+    settings = _settings()
+    try:
+        lines, sound = _database(lambda: check_lines(settings))
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
+    for line in lines:
+        typer.echo(line)
+    if not sound:
+        raise typer.Exit(1)
 
 
 @plan_app.command("check")
@@ -576,7 +631,7 @@ def desk_revoke(
         typer.echo(line)
 
 
-def _database(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> list[str]:
+def _database(command: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
     """Run a command on the database; one line and exit 1 if it cannot be reached."""
     from storage.database import is_connection_error
 

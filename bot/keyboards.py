@@ -26,6 +26,9 @@ MAX_DATA_BYTES = MAX_CALLBACK_BYTES - SIGNATURE_CHARS
 MAX_BUTTONS = 100
 MAX_PER_ROW = 8
 _KEY_CONTEXT = b"ntvt-bot callback data v1"
+# Chats' tags in the logs are keyed from the same secret, under a context of their own.
+_PSEUDONYM_CONTEXT = b"ntvt-bot log pseudonym v1"
+PSEUDONYM_HEX = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class ButtonSigner:
         if len(key) < 16:
             raise ValueError("a button key needs at least 16 bytes")
         self._key = key
+        self._pseudonym_key = hmac.new(key, _PSEUDONYM_CONTEXT, hashlib.sha256).digest()
 
     @classmethod
     def from_secret(cls, secret: str) -> ButtonSigner:
@@ -83,6 +87,15 @@ class ButtonSigner:
     def sign(self, chat_id: int, data: str) -> str:
         """Return ``data`` with its signature for ``chat_id``."""
         return data + self._signature(chat_id, data)
+
+    def pseudonym(self, chat: int | str) -> str:
+        """Return an opaque, stable tag of a chat for the logs (16 hex digits), not its id.
+
+        Every process of the bot tags a chat alike (the key is the buttons'), so one chat's
+        lines can be followed across processes; nobody without the key can tell whose it is.
+        """
+        digest = hmac.new(self._pseudonym_key, str(chat).encode(), hashlib.sha256).hexdigest()
+        return digest[:PSEUDONYM_HEX]
 
     def verify(self, chat_id: int, signed: str) -> str | None:
         """Return the data of a press in ``chat_id``, or None if it was not signed for it."""

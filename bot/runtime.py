@@ -30,6 +30,7 @@ from bot.search import SearchService
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.transport import call_bot_api
+from bot.turn_log import TurnLog
 from core.calendar import WorkingCalendar
 from core.channels import Channel
 from core.deadlines import ReminderSettings
@@ -169,6 +170,7 @@ class Runtime:
     # Updates this process has taken to process and not finished: the sweep leaves them.
     in_hand: set[int] = field(default_factory=set)
     metrics: Metrics = field(default_factory=Metrics)  # what /metrics exposes (bot.metrics)
+    turn_log: TurnLog = field(default_factory=TurnLog)  # a line per turn in JSON logs
     commands: CommandMenu = field(default_factory=CommandMenu)  # every command, by role
     # Lets deleted data leave the database's files (storage.uow.Database.scrub).
     scrub: Callable[[], Awaitable[bool]] | None = None
@@ -238,7 +240,7 @@ class Runtime:
         finally:
             self.in_hand.discard(update.update_id)
         if outcome is None:
-            self.metrics.turn_done(label, time.perf_counter() - started)
+            self._turn_ended(update.update_id, chat.id, label, time.perf_counter() - started)
             return
         turn, taken = outcome
         # The button's answer goes out alongside the replies, not before them: the next
@@ -267,7 +269,11 @@ class Runtime:
         finally:
             if answering is not None:
                 await answering
-            self.metrics.turn_done(label, time.perf_counter() - started)
+            self._turn_ended(update.update_id, chat.id, label, time.perf_counter() - started)
+
+    def _turn_ended(self, update_id: int, chat_id: int, outcome: str, seconds: float) -> None:
+        self.metrics.turn_done(outcome, seconds)
+        self.turn_log.done(update_id, self.buttons.pseudonym(chat_id), "telegram", outcome, seconds)
 
     async def _try_turn(
         self, update: Update, chat_id: int, step: Callable[[Turn], Awaitable[None]]
@@ -327,6 +333,7 @@ class Runtime:
                 update_id=update.update_id,
             )
             turn = Turn(self, update, uow, user, now, chat_id)
+            await self.turn_log.note(uow, update.update_id, chat_id, step.__name__)
             await step(turn)
             taken = await turn.queue_replies()
             await uow.commit()

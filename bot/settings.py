@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -108,6 +109,9 @@ class Settings(BaseSettings):
     update_sweep: float = Field(default=60.0, gt=0)
     # How long a starting process waits for an unreachable database before giving up.
     database_wait: float = Field(default=60.0, ge=0)
+    # Log lines as text (as always), or one JSON object per line for a log collector, with a
+    # line per processed turn (bot.logs, bot.turn_log).
+    log_format: Literal["text", "json"] = "text"
     # A Zalo Official Account (README, "Zalo"); POST /zalo/webhook answers only once the app
     # id and the OA secret key are set. The app's secret key (zalo_app_secret) refreshes the
     # OA's access token; the OA's secret key (zalo_secret_key) signs the webhook's events.

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,11 +135,13 @@ class ZaloTurns:
         A turn that raises is tried again after short pauses, then set aside with one
         apology; the event then counts as processed.
         """
+        started = time.perf_counter()
         fetched = await self._fetch(event)
         tries = len(TURN_RETRY_PAUSES) + 1
         for attempt in range(1, tries + 1):
             try:
                 await self._turn(event, fetched)
+                self._ended(event, "ok", started)
                 return True
             except Exception as error:
                 failure = error
@@ -153,11 +156,19 @@ class ZaloTurns:
                     await self._sleep(TURN_RETRY_PAUSES[attempt - 1])
         if is_database_outage(failure):
             log.error("Zalo event %s stays stored: %s", event.event_id, describe(failure))
+            self._ended(event, "failed", started)
             return False
         reason = turn_failed(tries, describe(failure))
         log.error("Zalo event %s set aside: %s\n%s", event.event_id, reason, code_trace(failure))
         await self._set_aside(event)
+        self._ended(event, "set_aside", started)
         return True
+
+    def _ended(self, event: ZaloEvent, outcome: str, started: float) -> None:
+        """Log the event's turn (JSON logs: :mod:`bot.turn_log`)."""
+        chat = self._rt.buttons.pseudonym(event.sender_id or event.event_id)
+        seconds = time.perf_counter() - started
+        self._rt.turn_log.done(event.event_id, chat, "zalo", outcome, seconds)
 
     async def _turn(self, event: ZaloEvent, fetched: Fetched | None) -> None:
         rt = self._rt
@@ -198,6 +209,7 @@ class ZaloTurns:
                 said=given.text,
                 external_id=given.external_id,
             )
+            await rt.turn_log.note(uow, event.event_id, given.user_id, event.event_name)
             await self._step(turn, first=first)
             await turn.queue_replies()
             await uow.commit()

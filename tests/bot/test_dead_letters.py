@@ -23,6 +23,7 @@ import bot.runtime as turns
 from bot.app import running_bot
 from bot.local_api import LocalBotApi
 from bot.settings import Settings
+from bot.turn_log import TURN_LOGGER
 from core.inbound import MAX_ATTEMPTS
 from storage.tables import InboundUpdateRow
 from storage.uow import Database, SqlUnitOfWork
@@ -176,6 +177,13 @@ async def test_a_turn_that_keeps_failing_is_set_aside_with_one_apology(
     assert stored.failure is not None and "RuntimeError" in stored.failure
     assert SECRET_NAME not in stored.failure
     assert_no_content_logged(caplog)
+    assert turn_outcomes(caplog) == [(update_id, "set aside")]
+
+
+def turn_outcomes(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    """The turns' lines (bot.turn_log): each update with its outcome."""
+    ended = [r for r in caplog.records if r.name == TURN_LOGGER]
+    return [(getattr(r, "update_id", None), getattr(r, "outcome", "")) for r in ended]
 
 
 async def test_a_turn_failing_on_the_database_is_left_for_the_sweep(
@@ -183,6 +191,7 @@ async def test_a_turn_failing_on_the_database_is_left_for_the_sweep(
     bot_settings: Settings,
     clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = bot_settings.model_copy(update={"update_sweep": 0.3})
     user = api.user(1506, "Quang")
@@ -195,6 +204,7 @@ async def test_a_turn_failing_on_the_database_is_left_for_the_sweep(
         return await real_meet_user(*args, **kwargs)
 
     monkeypatch.setattr(turns, "meet_user", database_away)
+    caplog.set_level(logging.INFO, logger=TURN_LOGGER)
     async with running_bot(
         settings, token=api.token, polling=True, clock=clock, poll_timeout=1
     ) as (_application, runtime):
@@ -207,6 +217,10 @@ async def test_a_turn_failing_on_the_database_is_left_for_the_sweep(
         outage[0] = False
         clock.now += timedelta(seconds=1)
         assert "/nominate" in (await user.next_message(timeout=10)).text
+    # Its first turn may still be trying when the database comes back: then one line.
+    *earlier, last = turn_outcomes(caplog)
+    assert last == (update_id, "done")
+    assert earlier in ([], [(update_id, "failed")])
 
 
 async def test_an_update_that_stopped_the_process_five_times_is_set_aside_at_start(

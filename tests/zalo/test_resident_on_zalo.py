@@ -11,6 +11,8 @@ when they next write after 8 days of silence.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -24,9 +26,12 @@ import uvicorn
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from bot.keyboards import ButtonSigner
 from bot.local_api import LocalBotApi
 from bot.local_api.users import SimUser
+from bot.logs import JsonFormatter
 from bot.settings import Settings
+from bot.turn_log import TURN_LOGGER
 from bot.webhook import WEBHOOK_PATH, create_app
 from bot.zalo.local_api import LocalZaloOA
 from bot.zalo.tokens import OaTokens
@@ -287,3 +292,24 @@ async def test_erasure_on_zalo_answers_then_forgets_the_account(
         assert await uow.identities.get(Channel.ZALO, resident.user_id) is None
         rows = await uow.session.execute(text("SELECT params FROM outbox"))
         assert not [row for row in rows if resident.user_id in str(row[0])]
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])  # the line is the same on both
+async def test_a_zalo_turn_is_logged_with_a_tag_for_the_person_and_nothing_they_wrote(
+    world: tuple[ZaloResident, SimUser],
+    telegram: LocalBotApi,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger=TURN_LOGGER)  # as NTVT_LOG_FORMAT=json sets it
+    resident, _ = world
+    await resident.zalo.follow(resident.user_id)
+    await resident.say("Xin chào, tôi là Quách Thị Diệu")
+    await resident.next_messages(2)  # the welcome and the notice
+
+    turns = [r for r in caplog.records if r.name == TURN_LOGGER]
+    lines = [json.loads(JsonFormatter().format(record)) for record in turns]
+    tag = ButtonSigner.from_secret(telegram.token).pseudonym(RESIDENT)
+    said = next(line for line in lines if line["handler"] == "user_send_text")
+    assert (said["channel"], said["chat"], said["outcome"]) == ("zalo", tag, "done")
+    written = "\n".join(JsonFormatter().format(record) for record in turns)
+    assert "Diệu" not in written and RESIDENT not in written
