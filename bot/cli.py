@@ -89,7 +89,7 @@ def serve(
     """Serve the webhook (POST /telegram/webhook) and /healthz under uvicorn."""
     import uvicorn
 
-    from bot.webhook import create_app
+    from bot.webhook import DrainingServer, create_app
     from storage.uow import DatabaseUnavailableError, open_database
 
     settings = _settings()
@@ -109,7 +109,9 @@ def serve(
         asyncio.run(reach_database())
     except DatabaseUnavailableError as exc:
         _fail(str(exc), 1)
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    config = uvicorn.Config(web_app, host=host, port=port, log_level="info")
+    # SIGTERM drains first: README "Deploying", rolling restarts.
+    DrainingServer(config, web_app, settings.drain_seconds).run()
 
 
 @app.command()

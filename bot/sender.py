@@ -21,6 +21,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.budget import SendBudget
 from bot.transport import call_bot_api
+from core.failover import say_gone
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
 
@@ -45,9 +46,10 @@ RECORD_RETRY_SECONDS = 1.0
 # How often a chat's messages queued behind another process's look whether it went.
 HELD_POLL_SECONDS = 0.02
 # Where several processes send (PostgreSQL), each renews a lease saying it is alive every
-# HEARTBEAT_SECONDS; messages taken by a process whose lease lapsed are sent by another.
+# NTVT_HEARTBEAT_SECONDS; what a process whose lease lapsed held is taken over by another
+# (bot.failover). The outbox sweep's own fallback, for a process that never said it is
+# alive (an older version), waits ALIVE_SECONDS after such a message was taken.
 ALIVE = "alive:"
-HEARTBEAT_SECONDS = 10.0
 ALIVE_SECONDS = 30.0
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
@@ -287,22 +289,26 @@ class OutboxSender:
         await self._send_all(messages)
         return len(messages)
 
-    async def say_alive(self) -> None:
-        """Renew this process's lease saying it is alive (see :data:`ALIVE`)."""
+    async def say_alive(self, seconds: float = ALIVE_SECONDS) -> None:
+        """Renew this process's lease saying it is alive for ``seconds`` (see :data:`ALIVE`)."""
         async with self._uow() as uow:
             await uow.leases.acquire(
-                self._alive_lease, self.name, now=self._clock(), seconds=ALIVE_SECONDS
+                self.alive_lease, self.name, now=self._clock(), seconds=seconds
             )
             await uow.commit()
 
     async def say_gone(self) -> None:
-        """Give up the alive lease: this process stops (what it took was recorded or put back)."""
-        async with self._uow() as uow:
-            await uow.leases.release(self._alive_lease, self.name)
-            await uow.commit()
+        """End the alive lease now: another process takes over at once what is left.
+
+        Called as the process stops, once what it sent is recorded (bot.failover); the lease
+        is ended rather than deleted, so the others see a process that went and hand over
+        the messages it still holds (waiting out a back-off) and the updates it did not finish.
+        """
+        await say_gone(self._uow(), lease=self.alive_lease, holder=self.name, now=self._clock())
 
     @property
-    def _alive_lease(self) -> str:
+    def alive_lease(self) -> str:
+        """Return the name of this process's alive lease."""
         # Lease names are short; a host name may not be.
         return ALIVE + hashlib.sha1(self.name.encode()).hexdigest()[:32]
 
