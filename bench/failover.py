@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import secrets
 import signal
@@ -35,14 +34,13 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import POSTGRES, POSTGRES_ADMIN, drop_database
 from bench.updates import (
-    ANSWERS,
     NTVT,
     clean_env,
     free_port,
@@ -50,83 +48,11 @@ from bench.updates import (
     output_tail,
     wait_healthy,
 )
-from bot.local_api import ChatEvent, LocalBotApi, SimUser
+from bot.local_api import LocalBotApi
 from tests.e2e.proxy import RoundRobinProxy
+from tests.e2e.residents import Resident, listen, stopped_turns
 
 FIRST_ID = 30_000_000
-STEP_TIMEOUT = 180.0
-# What the flow sends: welcome and privacy notice; the consent's answer; /nominate's first
-# question; each step's answer; the tracking code.
-STEPS: tuple[tuple[str, str, int], ...] = (
-    ("command", "/start", 2),
-    ("press", "✅ Tôi đồng ý", 1),
-    ("command", "/nominate", 1),
-    # Today's ward: the deed happened yesterday, after the district's plan ended.
-    *(
-        ("text", "hoan kiem", n) if answer == "hang bac" else (act, answer, n)
-        for act, answer, n in ANSWERS
-    ),
-    ("press", "✅ Gửi", 1),
-)
-
-
-@dataclass
-class Resident:
-    """One resident's chat as the bench sees it: when they acted and what the bot sent."""
-
-    user: SimUser
-    acted: list[float] = field(default_factory=list)
-    received: list[tuple[float, str]] = field(default_factory=list)  # (time, text)
-    repeated: int = 0  # messages that came again (the same text and buttons as one before)
-    _seen: set[str] = field(default_factory=set)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    finished: bool = False
-
-    async def nominate(self) -> None:
-        """The whole nomination, waiting for the bot's messages after each step."""
-        seen = 0
-        for act, answer, replies in STEPS:
-            self.acted.append(time.monotonic())
-            if act == "press":
-                await self.user.press(answer)
-            elif act == "command":
-                await self.user.send_command(answer)
-            else:
-                await self.user.send_text(answer)
-            seen += replies
-            await self._wait(seen)
-        self.finished = True
-
-    async def _wait(self, total: int) -> None:
-        deadline = time.monotonic() + STEP_TIMEOUT
-        while len(self.received) < total:
-            self.wake.clear()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no reply in chat {self.user.chat_id}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), remaining)
-
-    def got(self, text: str, keyboard: object) -> None:
-        """Note a message from the bot; one sent again is counted, not waited for."""
-        key = f"{text}\n{keyboard!r}"
-        if key in self._seen:
-            self.repeated += 1
-            return
-        self._seen.add(key)
-        self.received.append((time.monotonic(), text))
-        self.wake.set()
-
-    def waiting_at(self, moment: float) -> bool:
-        """Tell whether the resident had acted and not yet been answered at ``moment``."""
-        last_act = max((t for t in self.acted if t <= moment), default=None)
-        if last_act is None:
-            return False
-        return not any(last_act <= t <= moment for t, _ in self.received)
-
-    def answered_after(self, moment: float) -> float | None:
-        """Return when the first message new to this chat arrived after ``moment``."""
-        return next((t for t, _ in self.received if t > moment), None)
 
 
 @dataclass
@@ -185,12 +111,7 @@ async def run_once(args: argparse.Namespace, folder: Path, url: str) -> Outcome:
             FIRST_ID + n: Resident(api.user(FIRST_ID + n, f"Cư dân {n}")) for n in range(args.users)
         }
 
-        def on_event(event: ChatEvent) -> None:
-            resident = residents.get(event.chat_id)
-            if resident is not None and event.kind == "sent" and event.message is not None:
-                resident.got(event.message.text or "", event.message.inline_keyboard)
-
-        api.add_listener(on_event)
+        listen(api, residents)
         env = clean_env(
             NTVT_DATABASE_URL=url,
             NTVT_TELEGRAM_TOKEN=api.token,
@@ -228,28 +149,9 @@ async def run_once(args: argparse.Namespace, folder: Path, url: str) -> Outcome:
                     except TimeoutError:
                         process.kill()
                         await process.wait()
-        affected: list[float] = []
-        unanswered = waiting = 0
-        for chat_id, resident in residents.items():
-            if not resident.waiting_at(stopped_at):
-                continue
-            waiting += 1
-            last = max(
-                (
-                    u
-                    for u in proxy.updates.values()
-                    if u.chat_id == chat_id and u.first_at <= stopped_at
-                ),
-                key=lambda u: u.first_at,
-                default=None,
-            )
-            if last is None or last.first_backend != first_url:
-                continue
-            answered = resident.answered_after(stopped_at)
-            if answered is None:
-                unanswered += 1
-            else:
-                affected.append(answered - stopped_at)
+        affected, unanswered, waiting = stopped_turns(
+            residents.values(), proxy, first_url, stopped_at
+        )
         repeated = sum(r.repeated for r in residents.values())
         finished = sum(r.finished for r in residents.values())
         if args.logs:

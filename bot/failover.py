@@ -89,6 +89,9 @@ class PeerWatch:
         for update_id, reason in handover.set_aside.items():
             log.error("update %s set aside: %s", update_id, reason)
         queued = await self._take_up(handover.updates)
+        if handover.empty:
+            log.info("process %s is gone; it held nothing", gone)
+            return handover
         log.info(
             "process %s is gone: took over %d updates and the replies of %d chats",
             gone,

@@ -266,14 +266,20 @@ class OutboxSender:
 
         Run at start (everything) and every minute (what a chat's own turn did not send: a
         network failure, a process that died). Messages another sender took but never
-        finished are put back first.
+        finished are put back first, and their chats' messages go now, whatever their age:
+        a chat's newer replies may be queued behind them.
         """
         now = self._clock()
         async with self._uow() as uow:
             claimers = await uow.outbox.claimers()
-            await uow.outbox.release_claims(dead_here(claimers))
+            gone = dead_here(claimers)
+            released: set[int] = set()
+            for claimer in gone:
+                released |= await uow.outbox.held_chats(claimer)
+            await uow.outbox.release_claims(gone)
             if self.shared and claimers - {self.name}:
-                # Another host's process that stopped saying it is alive; a process that
+                # Another host's process that stopped saying it is alive (bot.failover takes
+                # over what it held within seconds; this is the fallback); a process that
                 # never said so (an older version) keeps what it took for ALIVE_SECONDS.
                 alive = await uow.leases.holders(ALIVE, now=now)
                 await uow.outbox.release_claims(
@@ -284,7 +290,9 @@ class OutboxSender:
             await uow.commit()
         async with self._uow() as uow:
             messages = [
-                m for m in await uow.outbox.pending(limit=10_000) if m.created_at <= now - min_age
+                m
+                for m in await uow.outbox.pending(limit=10_000)
+                if m.created_at <= now - min_age or m.chat_id in released
             ]
         await self._send_all(messages)
         return len(messages)
