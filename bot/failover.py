@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.failures import describe
 from bot.runtime import Runtime
 from bot.sender import ALIVE, OutboxSender
 from core import failover
@@ -59,17 +60,36 @@ class PeerWatch:
         self._alive_seconds = alive_seconds
         # Sending what was taken over runs beside the heartbeat, never delaying it.
         self._resuming: set[asyncio.Task[None]] = set()
+        self._failing = False
+        self._quiet_until = 0.0
 
     async def beat(self) -> None:
-        """Renew this process's lease; take over what each lapsed process held."""
-        lapsed = await failover.heartbeat(
-            self._rt.uow(),
-            prefix=ALIVE,
-            lease=self._sender.alive_lease,
-            holder=self._sender.name,
-            now=self._rt.clock(),
-            seconds=self._alive_seconds,
-        )
+        """Renew this process's lease; take over what each lapsed process held.
+
+        A heartbeat that fails (the database is away) is logged once, not every second. After
+        one, nobody is taken over for ``alive_seconds``: when the database comes back every
+        process's lease has lapsed, and each renews its own at its next beat.
+        """
+        try:
+            lapsed = await failover.heartbeat(
+                self._rt.uow(),
+                prefix=ALIVE,
+                lease=self._sender.alive_lease,
+                holder=self._sender.name,
+                now=self._rt.clock(),
+                seconds=self._alive_seconds,
+            )
+        except Exception as error:
+            if not self._failing:
+                log.warning("heartbeat failed (%s); trying again every beat", describe(error))
+            self._failing = True
+            return
+        if self._failing:
+            log.info("heartbeat back")
+            self._failing = False
+            self._quiet_until = time.monotonic() + self._alive_seconds
+        if time.monotonic() < self._quiet_until:
+            return
         for lease, gone in lapsed:
             await self.take_over(lease, gone)
 
