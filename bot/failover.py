@@ -12,7 +12,7 @@ Why leases and not PostgreSQL's own signals: a session's advisory lock is releas
 moment a killed process's connection closes, but not when its host goes down (the
 connection then lingers until TCP keepalive gives up, two hours by default), it costs one
 connection held per process, and SQLite has none; LISTEN/NOTIFY would only wake the others
-sooner, which a one-second heartbeat already does. ``bench/failover.py --heartbeat-cost``
+sooner, which a one-second heartbeat already does. ``bench/heartbeat.py``
 measures both on this machine.
 """
 

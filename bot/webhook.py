@@ -5,8 +5,9 @@ Updates POSTed at the same time are stored in one transaction (see :mod:`bot.jou
 On SIGTERM the server drains before it stops (:class:`DrainingServer`, :func:`drain`): the
 webhook answers 503 to every new update (a proxy passes it to another server at once,
 Telegram would send it again later), ``/healthz`` answers 503 ``draining``, the turns in hand
-finish and their replies go, for at most ``NTVT_DRAIN_SECONDS``; then the bot stops and ends
-its alive lease, so another process takes over at once whatever is left (bot.failover).
+finish and their replies go (waited for at most ``NTVT_DRAIN_SECONDS``); then the bot stops
+and ends its alive lease, so another process takes over at once whatever is left
+(bot.failover).
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ def create_app(
 async def drain(app: FastAPI, grace: float) -> bool:
     """Take no new update, and wait until the turns in hand are done and their replies sent.
 
-    Return False if ``grace`` seconds were not enough (what is left is handed over as the
-    bot stops). Nothing to wait for before the bot has started.
+    Return False if ``grace`` seconds were not enough: the bot stops anyway, and what it
+    still holds once stopped is taken over by another process. Nothing to wait for before
+    the bot has started.
     """
     health: HealthCheck | None = getattr(app.state, "health", None)
     if health is None:
@@ -204,7 +206,7 @@ async def drain(app: FastAPI, grace: float) -> bool:
             log.info("drained: every turn in hand is done")
             return True
         if loop.time() >= deadline:
-            log.warning("still busy after %g s of draining: the rest is handed over", grace)
+            log.warning("still busy after %g s of draining: stopping anyway", grace)
             return False
 
 
