@@ -7,7 +7,8 @@ import contextlib
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ from bot.conversations import (
     withdrawal,
 )
 from bot.desk import flow as desk
+from bot.failover import PeerWatch
 from bot.failures import Unreadable, code_trace, describe, read_update
 from bot.flows import Flows
 from bot.handlers import broadcasts, deadlines, officer, resident, subscriptions
@@ -47,7 +49,7 @@ from bot.processing import ChatOrderedProcessor
 from bot.rendering import Renderer
 from bot.retention import RetentionJob
 from bot.runtime import Directory, Runtime, system_clock
-from bot.sender import HEARTBEAT_SECONDS, FileMakers, OutboxSender
+from bot.sender import FileMakers, OutboxSender, this_process
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from bot.zalo.channel import ZaloChannel
@@ -55,6 +57,7 @@ from bot.zalo.media import MediaFiles, MediaStore
 from core import stored_updates
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.deadlines import ReminderSettings
+from core.inbound import StoredUpdate
 from core.review import all_grants
 from core.roles import Actor
 from storage.database import is_postgresql
@@ -291,6 +294,16 @@ async def take_up_stored(
     )
     for update_id, reason in set_aside.items():
         log.error("update %s set aside: %s", update_id, reason)
+    return await queue_stored(application, rt, taken)
+
+
+async def queue_stored(
+    application: BotApplication, rt: Runtime, taken: Sequence[StoredUpdate]
+) -> int:
+    """Queue stored updates taken up for processing here; return how many.
+
+    One that cannot be read is set aside instead.
+    """
     queued = 0
     for stored in taken:
         read = read_update(stored.payload, application.bot)
@@ -346,7 +359,11 @@ async def running_bot(
     db = await open_database(settings.database_url, wait=settings.database_wait)
     try:
         rt = await build_runtime(settings, db, clock=clock, token=token, plan_file=plan_file)
-        journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand) if polling else None
+        journal = (
+            UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand, receiver=this_process())
+            if polling
+            else None
+        )
         application = build_application(rt, token, journal=journal, sleep=sleep, budget=budget)
         sender = rt.sender
         assert sender is not None
@@ -358,8 +375,15 @@ async def running_bot(
             except TelegramError as error:  # Telegram unreachable: the next round tries again
                 log.warning("the command menus could not be published yet: %s", describe(error))
             await application.start()
+            watch = PeerWatch(
+                rt,
+                sender,
+                functools.partial(queue_stored, application, rt),
+                alive_seconds=settings.alive_seconds,
+            )
             if sender.shared:
-                await sender.say_alive()  # before it takes any message for sending
+                # Before it takes any message for sending or stores any update.
+                await sender.say_alive(settings.alive_seconds)
             await recover(application, rt)
             if polling:
                 assert application.updater is not None
@@ -390,7 +414,7 @@ async def running_bot(
             ]
             if sender.shared:
                 loops.append(
-                    asyncio.create_task(_every(HEARTBEAT_SECONDS, sender.say_alive, "alive lease"))
+                    asyncio.create_task(_every(settings.heartbeat_seconds, watch.beat, "heartbeat"))
                 )
             if notices:
                 loops.append(
@@ -439,10 +463,11 @@ async def running_bot(
                 if journal is not None:
                     await journal.drain()  # a batch the stopped poll was storing
                 await application.stop()
+                await watch.close()
                 await sender.close()
                 if sender.shared:
                     with contextlib.suppress(Exception):  # it lapses anyway
-                        await sender.say_gone()
+                        await sender.say_gone()  # the others take over what is left, now
         finally:
             await application.shutdown()
     finally:
@@ -450,7 +475,18 @@ async def running_bot(
 
 
 async def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until interrupted."""
-    async with running_bot(settings, token=settings.token(), polling=True):
-        log.info("ntvt-bot is polling; press Ctrl+C to stop")
-        await asyncio.Event().wait()
+    """Run the bot with long polling until interrupted (Ctrl+C) or told to stop (SIGTERM).
+
+    On SIGTERM it stops polling, finishes the updates it has and sends their replies, hands
+    over what is left and returns: a supervisor's restart loses nothing and repeats nothing.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        async with running_bot(settings, token=settings.token(), polling=True):
+            log.info("ntvt-bot is polling; press Ctrl+C to stop")
+            await stop.wait()
+            log.info("SIGTERM: stopping the poll, finishing the updates in hand")
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

@@ -88,7 +88,7 @@ def serve(
     """Serve the webhook (POST /telegram/webhook) and /healthz under uvicorn."""
     import uvicorn
 
-    from bot.webhook import create_app
+    from bot.webhook import DrainingServer, create_app
     from storage.uow import DatabaseUnavailableError, open_database
 
     settings = _settings()
@@ -108,11 +108,11 @@ def serve(
         asyncio.run(reach_database())
     except DatabaseUnavailableError as exc:
         _fail(str(exc), 1)
-    if settings.log_format == "json":
-        # uvicorn's records then go through the root logger's JSON lines, not its own format.
-        uvicorn.run(web_app, host=host, port=port, log_level="info", log_config=None)
-    else:
-        uvicorn.run(web_app, host=host, port=port, log_level="info")
+    # With JSON logs, uvicorn's records go through the root logger's JSON lines, not its own.
+    logging_config: dict[str, Any] = {"log_config": None} if settings.log_format == "json" else {}
+    config = uvicorn.Config(web_app, host=host, port=port, log_level="info", **logging_config)
+    # SIGTERM drains first: README "Deploying", rolling restarts.
+    DrainingServer(config, web_app, settings.drain_seconds).run()
 
 
 @app.command()

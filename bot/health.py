@@ -2,11 +2,13 @@
 
 ``/healthz`` answers 503 ``unavailable`` when the database does not take a write within
 :data:`CHECK_TIMEOUT` seconds: no update can then be stored or answered, and a load balancer
-should send Telegram's retries elsewhere. Otherwise 200: ``ok``, or ``degraded`` when replies
-have waited longer than :data:`BACKLOG_WARNING_SECONDS` to go. A backlog is Telegram's
-outage more often than ours, and it drains by itself once Telegram answers: taking this
-process out of rotation would not send one reply sooner, so it is a warning, not a 503. Dead
-letters are counted, not judged: they stay until an operator looks at them.
+should send Telegram's retries elsewhere; 503 ``draining`` once the process stops (SIGTERM:
+it finishes its turns and takes no new update, bot.webhook). Otherwise 200: ``ok``, or
+``degraded`` when replies have waited longer than :data:`BACKLOG_WARNING_SECONDS` to go. A
+backlog is Telegram's outage more often than ours, and it drains by itself once Telegram
+answers: taking this process out of rotation would not send one reply sooner, so it is a
+warning, not a 503. Dead letters are counted, not judged: they stay until an operator looks
+at them.
 
 No personal data: counts and ages only. The check runs at most once per
 :data:`CACHE_SECONDS`, whoever asks, so probes cannot load the database. The routes are in
@@ -19,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +56,7 @@ class HealthReport:
 
     writable: bool
     problem: str | None = None
+    draining: bool = False  # the process is stopping: it takes no new update
     dead_letters: int | None = None
     replies: Backlog | None = None
     broadcasts: Backlog | None = None
@@ -68,10 +71,17 @@ class HealthReport:
 
     @property
     def status(self) -> str:
-        """Return ``ok``, ``degraded`` (working, with warnings) or ``unavailable``."""
+        """Return ``ok``, ``degraded`` (working, with warnings), ``draining`` or ``unavailable``."""
+        if self.draining:
+            return "draining"
         if not self.writable:
             return "unavailable"
         return "degraded" if self.warnings else "ok"
+
+    @property
+    def serving(self) -> bool:
+        """Tell whether a load balancer should send this process updates (HTTP 200)."""
+        return self.writable and not self.draining
 
     def as_json(self) -> dict[str, Any]:
         """Return the body of ``/healthz``."""
@@ -108,6 +118,8 @@ class HealthCheck:
         self._timeout = timeout
         self._cache_seconds = cache_seconds
         self._lock = asyncio.Lock()
+        # Set once the process drains (SIGTERM): /healthz answers 503 "draining" at once.
+        self.draining = False
         self._last: HealthReport | None = None
         self._checked_at = -float("inf")
 
@@ -121,7 +133,7 @@ class HealthCheck:
                 elif report.problem and (self._last is None or self._last.writable):
                     log.warning("health: %s", report.problem)
                 self._last, self._checked_at = report, time.monotonic()
-            return self._last
+            return replace(self._last, draining=True) if self.draining else self._last
 
     async def _check(self) -> HealthReport:
         try:

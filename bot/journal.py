@@ -48,6 +48,7 @@ class UpdateJournal:
         clock: Callable[[], datetime],
         *,
         in_hand: set[int] | None = None,
+        receiver: str | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -55,6 +56,8 @@ class UpdateJournal:
         self._writer: asyncio.Task[None] | None = None
         # The updates this process has taken to process (its sweep leaves them alone).
         self._in_hand = in_hand if in_hand is not None else set()
+        # Who stores them (bot.sender.this_process): if it dies, another takes them over.
+        self._receiver = receiver
 
     async def record(
         self, payloads: Sequence[Payload], *, set_aside: Mapping[int, str] | None = None
@@ -74,6 +77,11 @@ class UpdateJournal:
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting(), name="update-journal")
         return await request.done
+
+    @property
+    def idle(self) -> bool:
+        """Tell whether nothing handed in waits to be stored."""
+        return self._writer is None and not self._waiting
 
     async def drain(self) -> None:
         """Wait until every update handed in so far is written (or failed)."""
@@ -143,6 +151,8 @@ class UpdateJournal:
         for request in batch:
             set_aside.update(request.set_aside)
         async with self._uow() as uow:
-            new = await uow.inbound.record_many(updates, self._clock(), set_aside=set_aside)
+            new = await uow.inbound.record_many(
+                updates, self._clock(), set_aside=set_aside, received_by=self._receiver
+            )
             await uow.commit()
         return new

@@ -59,7 +59,7 @@ def monitoring_routes() -> APIRouter:
     async def healthz(health: HealthDep) -> JSONResponse:
         """Tell a load balancer whether this process can do its job, and why not."""
         report = await health.report()
-        return JSONResponse(report.as_json(), status_code=200 if report.writable else 503)
+        return JSONResponse(report.as_json(), status_code=200 if report.serving else 503)
 
     @router.get("/metrics")
     async def metrics(request: Request, rt: RuntimeDep, health: HealthDep) -> Response:

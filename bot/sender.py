@@ -21,6 +21,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.budget import SendBudget
 from bot.transport import call_bot_api
+from core.failover import say_gone
 from core.outbox import OutgoingMessage
 from core.ports import UnitOfWork
 
@@ -45,9 +46,10 @@ RECORD_RETRY_SECONDS = 1.0
 # How often a chat's messages queued behind another process's look whether it went.
 HELD_POLL_SECONDS = 0.02
 # Where several processes send (PostgreSQL), each renews a lease saying it is alive every
-# HEARTBEAT_SECONDS; messages taken by a process whose lease lapsed are sent by another.
+# NTVT_HEARTBEAT_SECONDS; what a process whose lease lapsed held is taken over by another
+# (bot.failover). The outbox sweep's own fallback, for a process that never said it is
+# alive (an older version), waits ALIVE_SECONDS after such a message was taken.
 ALIVE = "alive:"
-HEARTBEAT_SECONDS = 10.0
 ALIVE_SECONDS = 30.0
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 
@@ -264,14 +266,20 @@ class OutboxSender:
 
         Run at start (everything) and every minute (what a chat's own turn did not send: a
         network failure, a process that died). Messages another sender took but never
-        finished are put back first.
+        finished are put back first, and their chats' messages go now, whatever their age:
+        a chat's newer replies may be queued behind them.
         """
         now = self._clock()
         async with self._uow() as uow:
             claimers = await uow.outbox.claimers()
-            await uow.outbox.release_claims(dead_here(claimers))
+            gone = dead_here(claimers)
+            released: set[int] = set()
+            for claimer in gone:
+                released |= await uow.outbox.held_chats(claimer)
+            await uow.outbox.release_claims(gone)
             if self.shared and claimers - {self.name}:
-                # Another host's process that stopped saying it is alive; a process that
+                # Another host's process that stopped saying it is alive (bot.failover takes
+                # over what it held within seconds; this is the fallback); a process that
                 # never said so (an older version) keeps what it took for ALIVE_SECONDS.
                 alive = await uow.leases.holders(ALIVE, now=now)
                 await uow.outbox.release_claims(
@@ -282,27 +290,33 @@ class OutboxSender:
             await uow.commit()
         async with self._uow() as uow:
             messages = [
-                m for m in await uow.outbox.pending(limit=10_000) if m.created_at <= now - min_age
+                m
+                for m in await uow.outbox.pending(limit=10_000)
+                if m.created_at <= now - min_age or m.chat_id in released
             ]
         await self._send_all(messages)
         return len(messages)
 
-    async def say_alive(self) -> None:
-        """Renew this process's lease saying it is alive (see :data:`ALIVE`)."""
+    async def say_alive(self, seconds: float = ALIVE_SECONDS) -> None:
+        """Renew this process's lease saying it is alive for ``seconds`` (see :data:`ALIVE`)."""
         async with self._uow() as uow:
             await uow.leases.acquire(
-                self._alive_lease, self.name, now=self._clock(), seconds=ALIVE_SECONDS
+                self.alive_lease, self.name, now=self._clock(), seconds=seconds
             )
             await uow.commit()
 
     async def say_gone(self) -> None:
-        """Give up the alive lease: this process stops (what it took was recorded or put back)."""
-        async with self._uow() as uow:
-            await uow.leases.release(self._alive_lease, self.name)
-            await uow.commit()
+        """End the alive lease now: another process takes over at once what is left.
+
+        Called as the process stops, once what it sent is recorded (bot.failover); the lease
+        is ended rather than deleted, so the others see a process that went and hand over
+        the messages it still holds (waiting out a back-off) and the updates it did not finish.
+        """
+        await say_gone(self._uow(), lease=self.alive_lease, holder=self.name, now=self._clock())
 
     @property
-    def _alive_lease(self) -> str:
+    def alive_lease(self) -> str:
+        """Return the name of this process's alive lease."""
         # Lease names are short; a host name may not be.
         return ALIVE + hashlib.sha1(self.name.encode()).hexdigest()[:32]
 

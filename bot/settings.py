@@ -7,7 +7,7 @@ from datetime import date, time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.channels import Capabilities, QuietHours, zalo_capabilities
@@ -96,6 +96,17 @@ class Settings(BaseSettings):
     # Only one process sends bulk messages: it holds a lease it renews; a dead holder's lease
     # lapses after this many seconds and another process takes over.
     lease_seconds: float = Field(default=30.0, ge=1, le=600)
+    # Several processes on one database (PostgreSQL): each renews a lease saying it is alive
+    # every heartbeat; one whose lease has not been renewed for alive_seconds is gone, and
+    # the first live process to see it takes over at once the replies it had taken for
+    # sending and the updates it stored and did not finish (bot.failover). A lapse is seen
+    # within alive_seconds + heartbeat_seconds of the death.
+    heartbeat_seconds: float = Field(default=1.0, ge=0.1, le=60)
+    alive_seconds: float = Field(default=3.0, ge=0.3, le=600)
+    # On SIGTERM a process drains: it takes no new update (the webhook answers 503, /healthz
+    # says "draining"), finishes the turns it has and sends their replies for at most this
+    # long, then hands the rest over and exits.
+    drain_seconds: float = Field(default=20.0, ge=0, le=600)
     # How often each process looks for a plan loaded or a campaign launched by another one.
     directory_refresh: float = Field(default=30.0, gt=0)
     # The key inline buttons are signed with; derived from the bot's token when unset. Set it
@@ -146,6 +157,17 @@ class Settings(BaseSettings):
     desk_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
     # The port `ntvt chat` serves its desk on, on 127.0.0.1 (a free one when unset).
     desk_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("alive_seconds")
+    @classmethod
+    def _outlives_heartbeats(cls, value: float, info: ValidationInfo) -> float:
+        heartbeat = info.data.get("heartbeat_seconds")
+        if heartbeat is not None and value < 2 * heartbeat:
+            raise ValueError(
+                "must be at least twice NTVT_HEARTBEAT_SECONDS (one late heartbeat must not "
+                "make a live process look gone)"
+            )
+        return value
 
     @field_validator("zalo_api_url", "zalo_oauth_url")
     @classmethod

@@ -1,20 +1,32 @@
 """The webhook server: Telegram POSTs updates here; each is stored before it is acknowledged.
 
 Updates POSTed at the same time are stored in one transaction (see :mod:`bot.journal`).
+
+On SIGTERM the server drains before it stops (:class:`DrainingServer`, :func:`drain`): the
+webhook answers 503 to every new update (a proxy passes it to another server at once,
+Telegram would send it again later), ``/healthz`` answers 503 ``draining``, the turns in hand
+finish and their replies go (waited for at most ``NTVT_DRAIN_SECONDS``); then the bot stops
+and ends its alive lease, so another process takes over at once whatever is left
+(bot.failover).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import secrets
+import signal
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
+import uvicorn
 from fastapi import FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from telegram import Update
@@ -38,6 +50,8 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few kilobytes; a photo's caption or a poll stays far below this.
 MAX_BODY = 1024 * 1024
+# How often a draining server looks whether its turns are done.
+DRAIN_POLL = 0.05
 
 
 def _wake_zalo(request: Request) -> None:
@@ -84,7 +98,10 @@ def create_app(
         ) as (application, rt):
             app.state.application = application
             app.state.runtime = rt
-            journal = app.state.journal = UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand)
+            assert rt.sender is not None
+            journal = app.state.journal = UpdateJournal(
+                rt.uow, rt.clock, in_hand=rt.in_hand, receiver=rt.sender.name
+            )
             app.state.health = HealthCheck(rt.uow, rt.clock)
             if settings.webhook_url:
                 await application.bot.set_webhook(
@@ -121,6 +138,8 @@ def create_app(
         problem = shape_problem(payload)
         if problem is not None:
             return _refuse(400, "not an update")
+        if request.app.state.health.draining:
+            return _refuse(503, "draining: send it to another server")
         application = request.app.state.application
         journal: UpdateJournal = request.app.state.journal
         update_id: int = payload["update_id"]
@@ -162,3 +181,72 @@ def create_app(
             )
         )
     return app
+
+
+async def drain(app: FastAPI, grace: float) -> bool:
+    """Take no new update, and wait until the turns in hand are done and their replies sent.
+
+    Return False if ``grace`` seconds were not enough: the bot stops anyway, and what it
+    still holds once stopped is taken over by another process. Nothing to wait for before
+    the bot has started.
+    """
+    health: HealthCheck | None = getattr(app.state, "health", None)
+    if health is None:
+        return True
+    health.draining = True
+    application = app.state.application
+    journal: UpdateJournal = app.state.journal
+    processor = application.update_processor
+    log.info("draining: no new updates; finishing the turns in hand (at most %g s)", grace)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while True:
+        await asyncio.sleep(DRAIN_POLL)  # a request past the check is storing its update
+        busy = (
+            not journal.idle
+            or not application.update_queue.empty()
+            or bool(app.state.runtime.in_hand)
+            or getattr(processor, "chats_in_progress", 0) > 0
+        )
+        if not busy:
+            log.info("drained: every turn in hand is done")
+            return True
+        if loop.time() >= deadline:
+            log.warning("still busy after %g s of draining: stopping anyway", grace)
+            return False
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, except that the first SIGTERM drains the bot before it stops.
+
+    A second SIGTERM, or SIGINT, stops it as uvicorn does.
+    """
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI, grace: float) -> None:
+        super().__init__(config)
+        self._app = app
+        self._grace = grace
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining: asyncio.Task[None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start serving; note the loop the drain will run in."""
+        self._loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Drain on the first SIGTERM; otherwise stop as uvicorn does."""
+        if sig == signal.SIGTERM and self._loop is not None and self._draining is None:
+            self._loop.call_soon_threadsafe(self._start_draining)
+            return
+        super().handle_exit(sig, frame)
+
+    def _start_draining(self) -> None:
+        if self._draining is None:
+            self._draining = asyncio.create_task(self._drain_then_stop())
+
+    async def _drain_then_stop(self) -> None:
+        try:
+            await drain(self._app, self._grace)
+        finally:
+            self.should_exit = True

@@ -65,6 +65,7 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         received_at: datetime,
         *,
         set_aside: Mapping[int, str] | None = None,
+        received_by: str | None = None,
     ) -> set[int]:
         """Store ``(update_id, payload, chat_id)`` updates at once; return the ids new here.
 
@@ -74,7 +75,8 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         Rows go in ``update_id`` order, so two transactions storing overlapping batches take
         their row locks in the same order and cannot deadlock (PostgreSQL); the sort is
         stable, so of two rows with one id the earlier in ``updates`` is the one kept. Those
-        in ``set_aside`` are stored set aside, with their reason.
+        in ``set_aside`` are stored set aside, with their reason; ``received_by`` names the
+        process that will process them.
         """
         if not updates:
             return set()
@@ -87,6 +89,7 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
                 "chat_id": chat_id,
                 "set_aside_at": received_at if update_id in reasons else None,
                 "failure": reasons.get(update_id),
+                "received_by": received_by,
             }
             for update_id, payload, chat_id in sorted(updates, key=itemgetter(0))
         ]
@@ -134,6 +137,7 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         *,
         limit: int,
         received_before: datetime | None = None,
+        received_by: str | None = None,
     ) -> Sequence[StoredUpdate]:
         """Return updates waiting to be processed (not set aside), oldest first."""
         query = select(
@@ -141,10 +145,21 @@ class SqlInboundUpdateRepository(InboundUpdateRepository):
         ).where(_WAITING)
         if received_before is not None:
             query = query.where(InboundUpdateRow.received_at < received_before)
+        if received_by is not None:
+            query = query.where(InboundUpdateRow.received_by == received_by)
         rows = await self._session.execute(
             query.order_by(InboundUpdateRow.received_at, InboundUpdateRow.update_id).limit(limit)
         )
         return [StoredUpdate(row.update_id, dict(row.payload), row.attempts) for row in rows]
+
+    async def hand_over(self, update_ids: Sequence[int], *, to: str) -> None:
+        """Name ``to`` as the process that processes these updates (it took them over)."""
+        if update_ids:
+            await self._session.execute(
+                update(_INBOUND)
+                .where(_INBOUND.c.update_id.in_(list(update_ids)))
+                .values(received_by=to)
+            )
 
     async def count_attempt(self, update_ids: Sequence[int]) -> None:
         """Count one more attempt at processing each update."""

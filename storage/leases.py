@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ports import LeaseRepository
@@ -45,3 +45,27 @@ class SqlLeaseRepository(LeaseRepository):
             )
         )
         return set(holders)
+
+    async def lapsed(self, prefix: str, *, now: datetime) -> list[tuple[str, str]]:
+        """Return ``(name, holder)`` of the leases named ``prefix…`` expired at ``now``."""
+        rows = await self._session.execute(
+            select(LeaseRow.name, LeaseRow.holder).where(
+                LeaseRow.name.startswith(prefix, autoescape=True), LeaseRow.expires_at < now
+            )
+        )
+        return [(row.name, row.holder) for row in rows]
+
+    async def remove_lapsed(self, name: str, holder: str, *, now: datetime) -> bool:
+        """Delete the lease if ``holder`` still has it and it expired; False if not."""
+        statement = delete(LeaseRow).where(
+            LeaseRow.name == name, LeaseRow.holder == holder, LeaseRow.expires_at < now
+        )
+        return await rowcount(self._session, statement) == 1
+
+    async def expire(self, name: str, holder: str, *, now: datetime) -> None:
+        """End the lease at ``now`` if ``holder`` has it: it lapses without waiting."""
+        await self._session.execute(
+            update(LeaseRow)
+            .where(LeaseRow.name == name, LeaseRow.holder == holder)
+            .values(expires_at=now - timedelta(microseconds=1))
+        )

@@ -175,6 +175,15 @@ class SqlOutboxRepository(OutboxRepository):
         )
         return {claimer for claimer in rows if claimer is not None}
 
+    async def held_chats(self, claimer: str) -> set[int]:
+        """Return the chats (of every channel) with messages ``claimer`` holds for sending."""
+        rows = await self._session.scalars(
+            select(OutboxRow.chat_id)
+            .where(OutboxRow.status == OutboxStatus.SENDING.value, OutboxRow.claimed_by == claimer)
+            .distinct()
+        )
+        return set(rows)
+
     async def release_claims(
         self, claimers: Collection[str], *, taken_before: datetime | None = None
     ) -> int:

@@ -242,6 +242,9 @@ class InboundUpdateRow(Base):
     # itself, never blocking its chat. ``failure`` says why, without the update's content.
     set_aside_at: Mapped[datetime | None] = mapped_column(index=True)
     failure: Mapped[str | None] = mapped_column(Text)
+    # The process that stored it and acknowledged it to Telegram (the outbox's
+    # ``claimed_by``): if that process dies before processing it, another takes it over.
+    received_by: Mapped[str | None] = mapped_column(String(128))
 
 
 class OutboxRow(Base):

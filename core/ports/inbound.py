@@ -32,12 +32,14 @@ class InboundUpdateRepository(abc.ABC):
         received_at: datetime,
         *,
         set_aside: Mapping[int, str] | None = None,
+        received_by: str | None = None,
     ) -> set[int]:
         """Store ``(update_id, payload, chat_id)`` updates at once; return the ids new here.
 
         An update whose ``update_id`` was stored already (or comes earlier in ``updates``)
         is left as it is and its id is not returned. Those in ``set_aside`` (id to reason)
-        are stored set aside already: they cannot be read.
+        are stored set aside already: they cannot be read. ``received_by`` names the process
+        that stores them and will process them (another takes them over if it dies).
         """
 
     @abc.abstractmethod
@@ -61,12 +63,21 @@ class InboundUpdateRepository(abc.ABC):
 
     @abc.abstractmethod
     async def waiting(
-        self, *, limit: int, received_before: datetime | None = None
+        self,
+        *,
+        limit: int,
+        received_before: datetime | None = None,
+        received_by: str | None = None,
     ) -> Sequence[StoredUpdate]:
         """Return updates waiting to be processed, oldest first, with their attempts.
 
-        Only those received before ``received_before``, if given.
+        Only those received before ``received_before``, and only those ``received_by`` that
+        process, if given.
         """
+
+    @abc.abstractmethod
+    async def hand_over(self, update_ids: Sequence[int], *, to: str) -> None:
+        """Name ``to`` as the process that processes these updates (it took them over)."""
 
     @abc.abstractmethod
     async def count_attempt(self, update_ids: Sequence[int]) -> None:

@@ -63,6 +63,10 @@ class OutboxRepository(abc.ABC):
         """Return the processes holding Telegram messages (not broadcasts') for sending now."""
 
     @abc.abstractmethod
+    async def held_chats(self, claimer: str) -> set[int]:
+        """Return the chats (of every channel) with messages ``claimer`` holds for sending."""
+
+    @abc.abstractmethod
     async def release_claims(
         self, claimers: Collection[str], *, taken_before: datetime | None = None
     ) -> int:
@@ -236,3 +240,18 @@ class LeaseRepository(abc.ABC):
     @abc.abstractmethod
     async def holders(self, prefix: str, *, now: datetime) -> set[str]:
         """Return the holders of the leases named ``prefix…`` that have not expired at ``now``."""
+
+    @abc.abstractmethod
+    async def lapsed(self, prefix: str, *, now: datetime) -> list[tuple[str, str]]:
+        """Return ``(name, holder)`` of the leases named ``prefix…`` expired at ``now``."""
+
+    @abc.abstractmethod
+    async def remove_lapsed(self, name: str, holder: str, *, now: datetime) -> bool:
+        """Delete the lease if ``holder`` still has it and it expired; False if not.
+
+        One conditional statement: of several processes removing one lapsed lease, one wins.
+        """
+
+    @abc.abstractmethod
+    async def expire(self, name: str, holder: str, *, now: datetime) -> None:
+        """End the lease at ``now`` if ``holder`` has it: it lapses without waiting."""

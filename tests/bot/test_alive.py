@@ -1,23 +1,27 @@
 """Several processes on PostgreSQL: what a process that died had taken for sending goes out.
 
-Each process renews a lease saying it is alive; the outbox sweep puts back the messages of a
-process whose lease lapsed (on another host: on this one, its pid tells).
+Each process renews a lease saying it is alive every heartbeat; the next heartbeat of another
+takes over what a process whose lease lapsed held (bot.failover); the outbox sweep is the
+fallback (on another host: on this one, its pid tells).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import pytest
 
-from bot.app import BotApplication
+from bot.app import BotApplication, queue_stored
+from bot.failover import PeerWatch
 from bot.local_api import LocalBotApi
 from bot.notices import SWEEP_AGE
 from bot.runtime import Runtime
 from bot.sender import ALIVE, ALIVE_SECONDS
 from tests.bot.conftest import OTHER_PROCESS, FakeClock, RunningBot, taken_elsewhere
+from tests.bot.updates import HELP
 
 pytestmark = pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
 
@@ -92,3 +96,38 @@ async def test_a_running_process_says_it_is_alive_and_gone_when_it_stops(
 
     async with runtime.uow() as uow:
         assert sender.name not in await uow.leases.holders(ALIVE, now=clock())
+
+
+async def test_what_a_gone_process_held_is_sent_and_processed_at_the_next_heartbeat(
+    api: LocalBotApi, shared_bot: RunningBot, clock: FakeClock
+) -> None:
+    user = api.user(934, "Nam")
+    runtime, application = shared_bot.runtime, shared_bot.application
+    sender = runtime.sender
+    assert sender is not None
+    await taken_elsewhere(shared_bot, user.chat_id, "Thư đang gửi dở")
+    update = {
+        "update_id": 900_934,
+        "message": api.state.add_message(user.state, HELP, sender=user.user).snapshot(),
+    }
+    async with runtime.uow() as uow:
+        await uow.inbound.record_many(
+            [(900_934, update, user.chat_id)], clock(), received_by=OTHER_PROCESS
+        )
+        # It said it was alive until 7 s ago: its lease has lapsed.
+        await uow.leases.acquire(
+            ALIVE + "other", OTHER_PROCESS, now=clock() - timedelta(seconds=10), seconds=3
+        )
+        await uow.commit()
+    watch = PeerWatch(
+        runtime, sender, functools.partial(queue_stored, application, runtime), alive_seconds=3
+    )
+
+    await watch.beat()  # (or the bot's own heartbeat, a moment before: the same)
+
+    assert (await user.next_message(timeout=3)).text == "Thư đang gửi dở"
+    assert "/nominate" in (await user.next_message(timeout=3)).text  # the update's answer
+    await watch.close()
+    async with runtime.uow() as uow:
+        assert await uow.leases.lapsed(ALIVE, now=clock()) == []
+        assert await uow.inbound.waiting(limit=10) == []

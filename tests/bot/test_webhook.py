@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.local_api import LocalBotApi
 from bot.settings import Settings
-from bot.webhook import MAX_BODY, SECRET_HEADER, WEBHOOK_PATH, create_app
+from bot.webhook import MAX_BODY, SECRET_HEADER, WEBHOOK_PATH, create_app, drain
 from core.ports import UnitOfWork
 from storage.uow import Database
 from tests.bot.conftest import FakeClock
@@ -148,3 +148,41 @@ async def test_the_webhook_answers_503_when_it_cannot_store_the_update(
         docs = [(await client.get(p)).status_code for p in ("/docs", "/redoc", "/openapi.json")]
     assert (refused.status_code, retried.status_code) == (503, 200)
     assert docs == [404, 404, 404]
+
+
+async def test_a_draining_server_finishes_its_turn_says_draining_and_refuses_new_updates(
+    api: LocalBotApi, bot_settings: Settings, clock: FakeClock
+) -> None:
+    settings = bot_settings.model_copy(update={"webhook_secret": SecretStr(SECRET)})
+    app = create_app(settings, token=api.token, clock=clock)
+    first, second = api.user(1401, "Đang"), api.user(1402, "Sau")
+    in_hand, refused = (
+        {
+            "update_id": 700 + n,
+            "message": api.state.add_message(user.state, HELP, sender=user.user).snapshot(),
+        }
+        for n, user in enumerate((first, second))
+    )
+    headers = {SECRET_HEADER: SECRET}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://bot") as client,
+    ):
+        api.latency = 0.5  # the turn's reply is still on its way while the server drains
+        assert (await client.post(WEBHOOK_PATH, json=in_hand, headers=headers)).status_code == 200
+        draining = asyncio.create_task(drain(app, grace=10))
+        await asyncio.sleep(0.1)
+
+        health = await client.get("/healthz")
+        assert (health.status_code, health.json()["status"]) == (503, "draining")
+        answer = await client.post(WEBHOOK_PATH, json=refused, headers=headers)
+        assert answer.status_code == 503  # a proxy passes it to another server at once
+        assert not draining.done()
+
+        assert await draining  # the turn in hand finished within the grace period
+        assert "/nominate" in first.messages[-1].text  # its reply went before the drain ended
+        async with app.state.runtime.uow() as uow:
+            waiting = await uow.inbound.waiting(limit=10)
+        assert waiting == []  # the refused update was not stored: another server takes it
+    assert second.messages == []

@@ -33,8 +33,8 @@ def inbound_inserts() -> Iterator[list[int]]:
 
     def collect(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
         if statement.startswith("INSERT INTO inbound_updates"):
-            # update_id, payload, received_at, chat_id, set_aside_at, failure
-            rows.append(len(parameters) // 6)
+            # update_id, payload, received_at, chat_id, set_aside_at, failure, received_by
+            rows.append(len(parameters) // 7)
 
     event.listen(Engine, "before_cursor_execute", collect)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import re
 import signal
@@ -149,9 +150,10 @@ async def ntvt(tmp_path: Path) -> AsyncIterator[StartNtvt]:
     if not NTVT.exists():
         pytest.fail(f"{NTVT} is missing: install the project (pip install -e .)")
     started: list[NtvtProcess] = []
+    numbers = itertools.count(1)  # taken before the first await: children started together
 
     async def start(*args: str, env: dict[str, str]) -> NtvtProcess:
-        log = tmp_path / f"ntvt-{len(started) + 1}-{args[0]}.log"
+        log = tmp_path / f"ntvt-{next(numbers)}-{args[0]}.log"
         out = _open_log(log)
         try:
             process = await asyncio.create_subprocess_exec(

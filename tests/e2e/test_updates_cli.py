@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 from pathlib import Path
 
@@ -32,7 +33,9 @@ async def test_updates_dead_lists_what_a_bad_update_left_and_retry_puts_it_back(
     )
     await user.send_text("/help")
     assert "/nominate" in (await user.next_message(timeout=20)).text
-    await bot.interrupt()
+    # A supervisor's SIGTERM: the poll stops, what is in hand finishes, the exit is clean.
+    assert await bot.interrupt(signal.SIGTERM) == 0, bot.describe()
+    assert "SIGTERM: stopping the poll" in bot.output()
     assert SECRET_NAME not in bot.output()
 
     dead = await asyncio.to_thread(run_ntvt, "updates", "dead", cwd=tmp_path, NTVT_DATABASE_URL=url)
