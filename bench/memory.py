@@ -10,15 +10,17 @@ the desk with a one-time link, searches 5 times ("hang bac", names typed without
 and opens every desk page once (overview, queue, a case, compliance, the three charts, the
 queue's workbook), and reads it again. Issue 19's target: ≤ 200 MB.
 
-``--top N``: then builds the same runtime in this process under tracemalloc and prints the N
-places holding the most memory after the same searches and pages (tracemalloc sees Python's
-allocations only, and slows the start several times).
+``--top N``: then serves the same app in a child process traced by tracemalloc from its
+start (imports included), and prints the N packages and lines holding the most memory at start
+and after the same searches and pages (tracemalloc sees Python's allocations only, and slows
+everything several times).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import re
 import secrets
@@ -155,9 +157,13 @@ async def served(url: str, n: int) -> None:
 
 
 async def traced(url: str, top: int) -> None:
-    """Build the serving runtime in this process under tracemalloc; print the top holders."""
+    """Serve as ``ntvt serve`` does, in this process traced from its start; print the top.
+
+    Run as a child with ``-X tracemalloc=12`` (see :func:`main`), so the imports are traced
+    too. Each block is put down to the innermost frame that is not the import machinery's:
+    a module's code and constants go to the package whose code runs or imports it.
+    """
     code = (await desk.ward_codes(url, 1))[0]
-    tracemalloc.start(1)
     async with LocalBotApi() as api:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -183,16 +189,37 @@ async def traced(url: str, top: int) -> None:
                 await browse(client, link, code)
             after = tracemalloc.take_snapshot()
     for title, snapshot in (("at start", at_start), ("after searches and pages", after)):
-        stats = snapshot.statistics("filename")
-        total = sum(stat.size for stat in stats) / 2**20
-        print(f"tracemalloc {title}: {total:.1f} MB traced; the top {top} files:")
-        for stat in stats[:top]:
-            where = stat.traceback[0].filename
-            print(f"  {stat.size / 2**20:7.1f} MB  {stat.count:>9,} blocks  {where}")
-    print(f"the top {top} lines after searches and pages:")
+        by_package: dict[str, int] = {}
+        for trace in snapshot.traces:
+            where = holder(trace.traceback)
+            by_package[where] = by_package.get(where, 0) + trace.size
+        total = sum(by_package.values()) / 2**20
+        print(f"tracemalloc {title}: {total:.1f} MB traced; the top {top}:")
+        for where, size in sorted(by_package.items(), key=lambda item: -item[1])[:top]:
+            print(f"  {size / 2**20:7.1f} MB  {where}")
+    print(f"the top {top} lines after searches and pages (innermost frame):")
     for stat in after.statistics("lineno")[:top]:
         frame = stat.traceback[0]
         print(f"  {stat.size / 2**20:7.1f} MB  {frame.filename}:{frame.lineno}")
+
+
+ROOT = str(Path(__file__).resolve().parent.parent) + "/"
+
+
+@functools.cache
+def holder(traceback: tracemalloc.Traceback) -> str:
+    """Return the package whose code allocated a block (the import machinery skipped)."""
+    for frame in reversed(traceback):  # innermost first
+        name = frame.filename
+        if name.startswith("<"):
+            continue
+        if "site-packages/" in name:
+            return name.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+        if name.startswith(ROOT):
+            parts = name[len(ROOT) :].split("/")
+            return "/".join(parts[:2]) if parts[0] == "bot" and len(parts) > 2 else parts[0]
+        return "stdlib " + Path(name).stem
+    return "(import machinery)"
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -201,10 +228,16 @@ async def main(args: argparse.Namespace) -> None:
         url, _ = await desk.postgres_database(args.n, args.seed, rebuild=False)
     else:
         url, _ = await desk.sqlite_database(args.n, args.seed, rebuild=False)
+    if args.traced_child:
+        await traced(url, args.top)
+        return
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     await served(url, args.n)
     if args.top:
-        await traced(url, args.top)
+        child = [sys.executable, "-X", "tracemalloc=12", __file__, "--traced-child"]
+        child += ["--n", str(args.n), "--seed", str(args.seed), "--top", str(args.top)]
+        process = await asyncio.create_subprocess_exec(*child, *(["--postgres"] * args.postgres))
+        await process.wait()
 
 
 def arguments() -> argparse.Namespace:
@@ -213,6 +246,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL at 127.0.0.1:5432")
     parser.add_argument("--top", type=int, default=0, help="then list tracemalloc's top N")
+    parser.add_argument("--traced-child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
