@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime
@@ -102,7 +103,6 @@ async def browse(client: httpx.AsyncClient, link: str, code: str) -> int:
 async def served(url: str, n: int) -> None:
     """Start ``ntvt serve`` on the database, measure its peak RSS at start and after use."""
     code = (await desk.ward_codes(url, 1))[0]
-    folder = desk.DATA
     button_secret = secrets.token_urlsafe(32)
     signer = ButtonSigner.from_secret(button_secret)
     async with LocalBotApi() as api:
@@ -118,7 +118,7 @@ async def served(url: str, n: int) -> None:
             NTVT_BUTTON_SECRET=button_secret,
             NTVT_DESK_URL=base,
         )
-        log = folder / "memory-serve.log"
+        log = Path(tempfile.gettempdir()) / "ntvt-bench-memory-serve.log"
         launched = time.monotonic()
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
