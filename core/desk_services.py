@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
 from core.calendar import month_of
@@ -25,6 +25,7 @@ from core.compliance import (
 from core.deadlines import Obligation, ObligationKey, Occurrence
 from core.desk import (
     DEFAULT_SESSION_LIFETIME,
+    EVERY_STATE,
     KEEP_ENDED,
     LINK_LIFETIME,
     MAX_EXPORTED,
@@ -284,12 +285,16 @@ async def overview(
     """Return the counts of the actor's units: by state, and by unit with the month's quota.
 
     ``units``: units to list even without a case (today's, in the plan's order); a unit
-    outside the actor's scope is never listed. The counts are the queue's
-    (``count_by_status``) and the quota's (:func:`core.compliance.proposed_in_month`).
+    outside the actor's scope is never listed. The counts are grouped in the database
+    (``count_by_unit``; the states' totals are its sums, which spares a second pass over
+    every case) and the quota's (:func:`core.compliance.proposed_in_month`).
     """
     scope = search_scope(actor)
-    by_state = await uow.nominations.count_by_status(unit_keys=scope)
     by_unit = await uow.desk.count_by_unit(unit_keys=scope)
+    by_state: dict[str, int] = {}
+    for counts in by_unit.values():
+        for state, count in counts.items():
+            by_state[state] = by_state.get(state, 0) + count
     proposed = await proposed_in_month(uow, today, tz)
     listed = [u for u in dict.fromkeys([*units, *sorted(by_unit)]) if scope is None or u in scope]
     lines = [
@@ -414,27 +419,19 @@ def months_back(last: date, count: int) -> list[date]:
     return months
 
 
-def filed_by_month(
-    items: Sequence[Nomination], months: Sequence[date], tz: tzinfo
-) -> list[tuple[date, dict[str, int]]]:
-    """Return, for each month, the cases filed in it counted by their state now."""
-    counts: dict[date, dict[str, int]] = {month: {} for month in months}
-    for item in items:
-        month = item.created_at.astimezone(tz).date().replace(day=1)
-        tally = counts.get(month)
-        if tally is not None:
-            tally[item.status.value] = tally.get(item.status.value, 0) + 1
-    return [(month, counts[month]) for month in months]
-
-
 async def monthly_filings(
     uow: UnitOfWork, actor: Actor, *, last: date, months: int, tz: tzinfo
 ) -> list[tuple[date, dict[str, int]]]:
-    """Return the actor's units' cases filed in each of ``months`` months up to ``last``'s."""
+    """Return the actor's units' cases filed in each of ``months`` months up to ``last``'s.
+
+    Each month's cases are counted by their state now; the months are local time (``tz``).
+    """
     shown = months_back(last, months)
-    filters = CaseFilter(
-        state="all", filed_from=shown[0], filed_to=month_of(last)[1] - timedelta(days=1)
-    )
+    following = month_of(last)[1]
+    last_day = following - timedelta(days=1)
+    filters = CaseFilter(state=EVERY_STATE, filed_from=shown[0], filed_to=last_day)
     query = _query(actor, filters, tz)
-    found = await uow.desk.cases(query, limit=MAX_EXPORTED, offset=0) if query.matches_any else []
-    return filed_by_month(found, shown, tz)
+    if not query.matches_any:
+        return [(month, {}) for month in shown]
+    bounds = [datetime.combine(month, time(0), tz) for month in (*shown, following)]
+    return list(zip(shown, await uow.desk.count_filed(query, bounds), strict=True))

@@ -125,6 +125,8 @@ class NominationRow(Base):
     # first. It also serves every lookup by unit_key alone, so unit_key has no index of its own.
     __table_args__ = (
         Index("ix_nominations_unit_key_status_created_at", "unit_key", "status", "created_at"),
+        # Every unit's queue in filing order (the office's), read a page at a time.
+        Index("ix_nominations_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -435,6 +437,8 @@ class AuditEntryRow(Base):
     """One transition of a nomination: who, when, from, to, the notes and what else it took."""
 
     __tablename__ = "audit_entries"
+    # A month's proposals, which the quota counts (core.compliance.proposed_in_month).
+    __table_args__ = (Index("ix_audit_entries_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     nomination_id: Mapped[int] = mapped_column(BigId, ForeignKey("nominations.id"), index=True)

@@ -5,6 +5,10 @@ Vietnamese: the figures use the DejaVu Serif the papers vendor (every Vietnamese
 an SVG keeps its text as text (``svg.fonttype: none``), searchable and sharp. Rendering is
 CPU work: the pages call :func:`render` through ``asyncio.to_thread``; matplotlib is not
 thread-safe, so one figure is drawn at a time (:data:`_DRAWING`).
+
+matplotlib (with numpy under it, some 55 MB of a process's memory) is imported by the first
+chart drawn, not with the app: a bot that never draws one does not carry it
+(``bench/memory.py``).
 """
 
 from __future__ import annotations
@@ -15,18 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Literal
-
-import matplotlib
-
-matplotlib.use("Agg")  # no display: never an interactive backend
-
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING, Literal
 
 from bot.papers.certificate import FONTS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Format = Literal["svg", "png"]
 FAMILY = "DejaVu Serif"
@@ -42,6 +40,11 @@ MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 @cache
 def font_family() -> str:
     """Register the vendored DejaVu Serif with matplotlib once; return its family's name."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: never an interactive backend
+    from matplotlib import font_manager
+
     for name in ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"):
         font_manager.fontManager.addfont(str(FONTS / name))
     return FAMILY
@@ -73,6 +76,9 @@ Chart = Bars | StackedMonths
 
 def render(chart: Chart, kind: Format) -> bytes:
     """Return the chart drawn as SVG or PNG."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     with _DRAWING, matplotlib.rc_context(_style()):  # type: ignore[arg-type]
         figure = _bars(chart) if isinstance(chart, Bars) else _stacked(chart)
         FigureCanvasAgg(figure)
@@ -93,6 +99,9 @@ def _style() -> dict[str, object]:
 
 
 def _bars(chart: Bars) -> Figure:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     height = 1.4 + 0.32 * max(1, len(chart.labels))
     figure = Figure(figsize=(8, height), layout="constrained")
     axes = figure.add_subplot()
@@ -113,6 +122,9 @@ def _bars(chart: Bars) -> Figure:
 
 
 def _stacked(chart: StackedMonths) -> Figure:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(8, 4.2), layout="constrained")
     axes = figure.add_subplot()
     labels = [f"{month:%m/%Y}" for month in chart.months]

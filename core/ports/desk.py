@@ -66,5 +66,15 @@ class DeskRepository(abc.ABC):
         """Count the nominations ``query`` matches."""
 
     @abc.abstractmethod
+    async def count_filed(
+        self, query: CaseQuery, bounds: Sequence[datetime]
+    ) -> list[dict[str, int]]:
+        """Count per status the nominations ``query`` matches filed between each two bounds.
+
+        ``bounds``: increasing instants; the i-th count is of those filed in
+        ``[bounds[i], bounds[i + 1])`` (a state no such case is in does not appear).
+        """
+
+    @abc.abstractmethod
     async def count_by_unit(self, *, unit_keys: frozenset[str] | None) -> dict[str, dict[str, int]]:
         """Count nominations per unit and status for these units (None: all)."""
