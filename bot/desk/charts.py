@@ -21,7 +21,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
-from bot.papers.certificate import FONTS
+from bot.papers.typeface import FONTS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

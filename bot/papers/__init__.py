@@ -26,13 +26,50 @@ Libraries, and why:
   libraries such as Cairo or Pango that WeasyPrint would need. DejaVu Serif (regular, bold,
   and italic for the place and date line) ships in ``fonts/`` with its licence: a serif
   looks like the Times of administrative papers, and DejaVu covers every Vietnamese letter.
+
+The libraries are imported when a paper is first made, not with this package: fpdf2 and
+python-docx cost ~30 MB and a quarter of a second that most processes never use (the bot
+imports this package at start to name its papers).
 """
 
-from bot.papers.certificate import (
-    certificate_pdf as certificate_pdf,
-    certificates_pdf as certificates_pdf,
-)
-from bot.papers.decision import decision_docx as decision_docx
-from bot.papers.minutes import minutes_docx as minutes_docx
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from bot.papers.names import file_name as file_name
-from bot.papers.proposal import proposal_docx as proposal_docx
+from core.papers import Certificate, Decision, Minutes, ProposalLetter
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """Return ``certificate`` as a one-page PDF, A4 landscape, ready to print."""
+    from bot.papers.certificate import certificate_pdf as make
+
+    return make(certificate)
+
+
+def certificates_pdf(certificates: Iterable[Certificate]) -> bytes:
+    """Return the certificates as one PDF, a page each (the fonts read once)."""
+    from bot.papers.certificate import certificates_pdf as make
+
+    return make(certificates)
+
+
+def decision_docx(decision: Decision) -> bytes:
+    """Return the decision as a .docx file's bytes."""
+    from bot.papers.decision import decision_docx as make
+
+    return make(decision)
+
+
+def minutes_docx(minutes: Minutes) -> bytes:
+    """Return the minutes of the council's meeting as a .docx file's bytes."""
+    from bot.papers.minutes import minutes_docx as make
+
+    return make(minutes)
+
+
+def proposal_docx(letter: ProposalLetter) -> bytes:
+    """Return the proposal letter as a .docx file's bytes."""
+    from bot.papers.proposal import proposal_docx as make
+
+    return make(letter)

@@ -12,16 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
 from bot.papers.layout import MOTTO, NATION, clean
+from bot.papers.typeface import FONTS
 from core.papers import Certificate
 from core.text import fold
 
-FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSerif"
 _FACES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
 _HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -4,6 +4,8 @@ And no package has an import cycle, not even through imports made for type check
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -283,3 +285,20 @@ def test_the_cycle_finder_counts_imports_for_type_checking_and_in_functions() ->
         "p.c": ast.parse("def f():\n    from p.a import z"),
     }
     assert import_cycles(modules) == [["p.a", "p.b"], ["p.a", "p.c"]]
+
+
+def test_the_bot_starts_without_the_libraries_of_files_it_seldom_makes() -> None:
+    """Papers, workbooks and charts import their libraries when first made (RSS, start time).
+
+    A fresh interpreter imports what ``ntvt serve`` and ``ntvt run`` import at start.
+    """
+    seldom = ("fpdf", "docx", "openpyxl", "matplotlib")
+    probe = (
+        "import sys, bot.cli, bot.app, bot.webhook, bot.conversations.papers, "
+        "bot.conversations.report, bot.desk.routes\n"
+        f"print(','.join(m for m in {seldom!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""

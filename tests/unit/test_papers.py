@@ -31,7 +31,7 @@ from bot.papers import (
     minutes_docx,
     proposal_docx,
 )
-from bot.papers.certificate import FONTS
+from bot.papers.typeface import FONTS
 from core.papers import (
     CaseLine,
     CaseTally,
