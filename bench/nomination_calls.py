@@ -1,10 +1,12 @@
 """Count the Bot API calls and time one resident's whole nomination, on SQLite.
 
-    .venv/bin/python bench/nomination_calls.py [--latency SECONDS]
+    .venv/bin/python bench/nomination_calls.py [--latency SECONDS] [--sql] [--presses]
 
 Prints the calls by method (getUpdates excluded), the updates the resident sent, the SQL
 statements and transactions the bot ran for them (``--sql`` lists them by kind), and the wall
-time of the flow against the local Bot API with the given latency per call.
+time of the flow against the local Bot API with the given latency per call. ``--presses``
+lists the calls each press of a nomination's button cost (the bot idle before and after
+each: the wall time then includes those waits).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.app import running_bot
-from bot.local_api import LocalBotApi
+from bot.local_api import LocalBotApi, SimUser
+from bot.local_api.models import BotMessage
 from bot.settings import Settings
 from tests.bot.flows import agree_and_start, fill_nomination, press
 
@@ -62,7 +66,27 @@ def kind_of(statement: str) -> str:
     return verb
 
 
-async def main(latency: float, sql: bool) -> None:
+PressCalls = list[tuple[str, list[str]]]
+
+
+def count_presses(api: LocalBotApi, user: SimUser) -> PressCalls:
+    """Make each press the test helpers make record the Bot API calls it cost, in order."""
+    counted: PressCalls = []
+    original: Callable[..., Awaitable[BotMessage]] = user.press_for_reply
+
+    async def press_counted(label: str, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+        await api.wait_until_idle(timeout=5)
+        before = len(api.calls)
+        reply = await original(label, timeout)
+        await api.wait_until_idle(timeout=5)
+        counted.append((label, [c.method for c in api.calls[before:] if c.method != "getUpdates"]))
+        return reply
+
+    setattr(user, "press_for_reply", press_counted)  # noqa: B010 - a measuring hook only
+    return counted
+
+
+async def main(latency: float, sql: bool, presses: bool) -> None:
     counter = StatementCounter()
     with tempfile.TemporaryDirectory() as folder:
         async with LocalBotApi(latency=latency) as api:
@@ -74,6 +98,7 @@ async def main(latency: float, sql: bool) -> None:
             )
             async with running_bot(settings, token=api.token, polling=True, poll_timeout=1):
                 user = api.user(900_001, "Bench")
+                pressed = count_presses(api, user) if presses else []
                 api.clear_calls()
                 counter.counting = True
                 started = time.perf_counter()
@@ -102,11 +127,16 @@ async def main(latency: float, sql: bool) -> None:
         for kind, count in counter.kinds.most_common():
             print(f"  {kind}: {count}")
     print(f"wall time of the whole flow: {elapsed:.2f} s")
+    if presses:
+        print(f"the nomination's button presses: {len(pressed)}")
+        for label, methods in pressed:
+            print(f"  {label}: {len(methods)} calls ({', '.join(sorted(methods))})")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--sql", action="store_true", help="list the SQL statements by kind")
+    parser.add_argument("--presses", action="store_true", help="list the calls of each press")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.latency, arguments.sql))
+    asyncio.run(main(arguments.latency, arguments.sql, arguments.presses))

@@ -78,15 +78,17 @@ TARGET_RSS_MB = 200.0
 TARGET_RSS_STORED = 100_000  # the RSS target holds with this many stored nominations
 
 # The nomination's steps after the first question: (press a button | type a text, answer,
-# the bot's messages in reply). Leaving the place and phone steps, whose reply keyboard has
-# Telegram's own button, the bot says what it took with the main menu, then asks on.
+# the bot's messages in reply). A press answered in place (the pressed question edited into
+# the next one) counts as one. Leaving the place and phone steps, whose reply keyboard has
+# Telegram's own button, the bot says what it took with the main menu, then asks on. The
+# unit is one that exists today (the 2018 district's wards ended on 30/06/2025).
 ANSWERS: tuple[tuple[str, str, int], ...] = (
     ("press", "👤 Cá nhân", 1),
     ("text", "Nguyễn Văn Bình", 1),
     ("press", "Người dân", 1),
     ("text", DEED, 1),
     ("press", "Hôm qua", 1),
-    ("text", "hang bac", 1),
+    ("text", "hoan kiem", 1),
     ("press", "Bỏ qua", 2),
     ("press", "Bỏ qua", 1),
     ("press", "Bỏ qua", 2),
@@ -189,6 +191,7 @@ class Chat:
 
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     events: list[tuple[float, str, str]] = field(default_factory=list)  # (time, kind, text)
+    text_edits: int = 0  # the bot's messages edited into another text (a press in place)
 
 
 class Load:
@@ -210,6 +213,8 @@ class Load:
         if chat is None or event.kind not in REPLY_KINDS:
             return
         text = event.message.text if event.message is not None else ""
+        if event.kind == "edited" and event.message is not None and event.message.history:
+            chat.text_edits += event.message.history[-1].get("text") != text
         chat.events.append((time.monotonic(), event.kind, text))
         chat.wake.set()
 
@@ -225,11 +230,15 @@ class Load:
         if slot > now:
             await asyncio.sleep(slot - now)
 
+    def replies(self, user: SimUser) -> int:
+        """Return the bot's messages to ``user`` so far, each edit into another text too."""
+        return len(user.state.bot_messages) + self.chats[user.chat_id].text_edits
+
     async def wait(self, user: SimUser, total: int) -> None:
-        """Wait until the bot has sent ``total`` messages to ``user`` in all."""
+        """Wait until the bot has answered ``user`` ``total`` times in all (see :meth:`replies`)."""
         chat = self.chats[user.chat_id]
         deadline = time.monotonic() + STEP_TIMEOUT
-        while len(user.state.bot_messages) < total:
+        while self.replies(user) < total:
             chat.wake.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -249,7 +258,7 @@ class Load:
 
     async def nominate(self, user: SimUser, burst: int) -> None:
         """One resident's whole nomination, then ``burst`` status look-ups without waiting."""
-        seen = len(user.state.bot_messages)
+        seen = self.replies(user)
         await self.pace()
         await user.send_command("/start")
         seen += 2  # welcome and privacy notice
@@ -272,7 +281,7 @@ class Load:
 
     async def echo(self, user: SimUser, burst: int) -> None:
         """The echo bots' load: the flow's count of texts in turn, then the burst."""
-        seen = len(user.state.bot_messages)
+        seen = self.replies(user)
         for k in range(FLOW_UPDATES):
             await self.pace()
             await user.send_text(f"probe{k}")

@@ -79,6 +79,17 @@ class _Seat:
         self.tapped = False
         self.menu: list[list[str]] | None = None
         self.greeted = False
+        # The text each message had when printed: one edited since (a pressed question
+        # turned into the next one) is printed again as it now reads.
+        self.printed: dict[int, str] = {}
+
+    def edited(self) -> list[BotMessage]:
+        """Return the messages printed before whose text the bot has edited since."""
+        return [
+            m
+            for m in self.user.messages[: self.shown]
+            if m.message_id in self.printed and self.printed[m.message_id] != m.text
+        ]
 
 
 class TerminalChat:
@@ -123,13 +134,14 @@ class TerminalChat:
     async def show_new(self) -> None:
         """Print the bot's messages that arrived since the last call.
 
-        Waits for the first new message (up to ``FIRST_REPLY_WAIT``: a busy bot may take a
-        moment between taking the update and answering), then until the bot is idle.
+        Waits for the first new message or edited text (up to ``FIRST_REPLY_WAIT``: a busy
+        bot may take a moment between taking the update and answering), then until the bot is
+        idle. A message edited into another text is printed again, as it now reads.
         """
         seat = self._seat
         shown = seat.shown
         await self._api.state.signal.wait_for(
-            lambda: len(seat.user.messages) > shown, FIRST_REPLY_WAIT
+            lambda: len(seat.user.messages) > shown or bool(seat.edited()), FIRST_REPLY_WAIT
         )
         await self._api.wait_until_idle(timeout=10)
         self._print_unseen(seat)
@@ -137,11 +149,12 @@ class TerminalChat:
 
     def _print_unseen(self, seat: _Seat) -> None:
         messages = seat.user.messages
-        for message in messages[seat.shown :]:
+        for message in [*seat.edited(), *messages[seat.shown :]]:
             self._print(seat, message)
         seat.shown = len(messages)
 
     def _print(self, seat: _Seat, message: BotMessage) -> None:
+        seat.printed[message.message_id] = message.text
         print()
         print(to_terminal(message.html, color=self._color))
         labels = [label for row in message.buttons for label in row]

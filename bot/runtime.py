@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -23,7 +23,7 @@ from bot.commands import CommandMenu
 from bot.conversations.incoming import Incoming, read_update
 from bot.failures import code_trace, describe, is_database_outage
 from bot.keyboards import ButtonSigner, reply_keyboard
-from bot.messages import locale_of, text_message
+from bot.messages import Pressed, locale_of, text_message
 from bot.metrics import Metrics
 from bot.rendering import N_, Renderer
 from bot.search import SearchService
@@ -436,6 +436,8 @@ class Turn:
     committed: list[Callable[[], None]] = field(default_factory=list)
     # What the process does once the turn's replies went (or were recorded as taken).
     afterwards: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    # The pressed message the next reply to this chat replaces (:meth:`answer_in_place`).
+    in_place: Pressed | None = None
 
     @property
     def locale(self) -> str:
@@ -501,7 +503,18 @@ class Turn:
         keyboard: dict[str, Any] | None = None,
         **context: Any,
     ) -> None:
-        """Queue a message to a chat, rendered in the language of the person reading it."""
+        """Queue a message to a chat, rendered in the language of the person reading it.
+
+        The first reply to this chat after :meth:`answer_in_place` replaces the pressed
+        message, if it carries no keyboard but inline buttons.
+        """
+        replacing = None
+        if self.in_place is not None and chat_id == self.chat_id:
+            pressed, self.in_place = self.in_place, None
+            if keyboard is None or "inline_keyboard" in keyboard:
+                replacing = pressed
+            else:  # a reply keyboard comes only with a new message
+                self._remove_buttons(pressed.message_id)
         self.replies.append(
             text_message(
                 self.rt.renderer,
@@ -511,6 +524,7 @@ class Turn:
                 now=self.now,
                 keyboard=keyboard,
                 buttons=self.rt.buttons,
+                replacing=replacing,
                 **context,
             )
         )
@@ -555,10 +569,38 @@ class Turn:
         message = query.message if query else None
         if message is None:  # nothing to tidy: no Telegram message was pressed
             return
-        params = {"chat_id": self.chat_id, "message_id": message.message_id}
+        self._remove_buttons(message.message_id)
+
+    def _remove_buttons(self, message_id: int) -> None:
+        params = {"chat_id": self.chat_id, "message_id": message_id}
         self.replies.append(
             OutgoingMessage(self.chat_id, "editMessageReplyMarkup", params, self.now)
         )
+
+    def answer_in_place(self, *, keep_text: bool = False) -> None:
+        """Let this turn's next reply to the chat replace the message whose button was pressed.
+
+        A press then costs two Bot API calls, the answer to the press and one
+        ``editMessageText``, where removing the buttons and sending the next question took
+        three. The edited text's first line keeps what was chosen ("✓ 👤 Cá nhân");
+        ``keep_text`` keeps the message's own text above it too (a summary that must stay
+        readable). A reply with a reply keyboard cannot be an edit: the buttons are then
+        removed (:meth:`clear_buttons`) and the reply sent as a new message, as is a turn that
+        says nothing to the chat. Elsewhere than on Telegram nothing was pressed in place.
+        """
+        query = self.update.callback_query if self.update is not None else None
+        message = query.message if query is not None else None
+        if query is None or not isinstance(message, Message):
+            self.clear_buttons()
+            return
+        markup = message.reply_markup
+        rows = markup.inline_keyboard if markup is not None else ()
+        chosen = next((b.text for row in rows for b in row if b.callback_data == query.data), None)
+        if chosen is None or (keep_text and not message.text):
+            self.clear_buttons()
+            return
+        kept = message.text_html if keep_text else None
+        self.in_place = Pressed(message.message_id, chosen, kept)
 
     async def queue_replies(self) -> list[OutgoingMessage]:
         """Write the queued replies to the outbox, in this turn's transaction.
@@ -567,6 +609,9 @@ class Turn:
         replies to every chat with nothing else waiting to go. A chat's replies queue behind
         its earlier messages otherwise.
         """
+        if self.in_place is not None:  # nothing was said to the chat: just remove the buttons
+            self._remove_buttons(self.in_place.message_id)
+            self.in_place = None
         sender = self.rt.sender
         elsewhere = {reply.channel for reply in self.replies} - {Channel.TELEGRAM}
         for channel in elsewhere:  # its own sender sends them, woken once they are stored

@@ -11,7 +11,7 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any, Protocol
@@ -495,6 +495,16 @@ class OutboxSender:
             if any(reason in exc.message.lower() for reason in _ALREADY_DONE):
                 self._accepted(message, None)
                 return True
+            if message.method == "editMessageText":
+                # The pressed question could not become the next one (deleted, too old...):
+                # the next one is sent as a new message rather than lost.
+                log.info(
+                    "Telegram refused to edit message %s in chat %s (%s): sent anew",
+                    params.get("message_id"),
+                    message.chat_id,
+                    exc.message,
+                )
+                return await self._attempt(as_new_message(message))
             log.error(
                 "Telegram refused %s to chat %s: %s",
                 message.method,
@@ -579,6 +589,15 @@ class _Waiter:
 
     ended: asyncio.Event
     task: asyncio.Task[None] = field(init=False)
+
+
+def as_new_message(edit: OutgoingMessage) -> OutgoingMessage:
+    """Return an ``editMessageText`` as the ``sendMessage`` of its text and inline buttons.
+
+    The same outbox row: what Telegram answers is recorded on it.
+    """
+    params = {key: value for key, value in edit.params.items() if key != "message_id"}
+    return replace(edit, method="sendMessage", params=params)
 
 
 def _message_id(result: Any) -> int | None:

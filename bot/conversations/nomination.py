@@ -208,7 +208,8 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
             turn.clear_buttons()
             ask(turn, dialog, draft, problem="input.stale_button")
             return
-        turn.clear_buttons()
+        # The pressed question becomes the next one: a press costs two Bot API calls.
+        turn.answer_in_place()
         if await _navigate(turn, dialog, draft, incoming):
             return
     if dialog.step == SUMMARY:
@@ -242,7 +243,7 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
     action = incoming.action
     if action == "cancel":
         await turn.uow.dialogs.delete(dialog.chat_id)
-        turn.say("nominate/cancelled", keyboard=turn.main_menu())
+        turn.say("nominate/cancelled", keyboard=_main_menu(turn))
         return True
     if action in ("resume",):
         ask(turn, dialog, draft)
@@ -259,6 +260,7 @@ async def _navigate(turn: Turn, dialog: Dialog, draft: NominationDraft, incoming
         await _advance(turn, dialog, draft)
         return True
     if action == "send" and dialog.step in (SUMMARY, DUPLICATES):
+        turn.answer_in_place(keep_text=True)  # what was sent stays readable above
         await _submit(turn, dialog, draft)
         return True
     if action == "support" and dialog.step == DUPLICATES and (incoming.arg or "").isdigit():
@@ -304,6 +306,16 @@ async def _go(
     if left in KEYBOARD_STEPS and step not in KEYBOARD_STEPS and _may_request(turn):
         _menu_back(turn, draft, left, back=back)
     ask(turn, dialog, draft, shown_unit=shown_unit)
+
+
+def _main_menu(turn: Turn) -> dict[str, Any] | None:
+    """Return the main menu to show as the dialog ends, None when it is shown already.
+
+    A reply replacing a pressed question cannot carry it, and need not: only the place and
+    phone steps put their own keyboard in its place, and those are left by typing or
+    tapping, which :func:`_menu_back` answers with the menu.
+    """
+    return None if turn.in_place is not None else turn.main_menu()
 
 
 def _may_request(turn: Turn) -> bool:
@@ -381,7 +393,7 @@ async def _submit(turn: Turn, dialog: Dialog, draft: NominationDraft) -> None:
     await turn.uow.dialogs.delete(dialog.chat_id)
     turn.say(
         "nominate/submitted",
-        keyboard=turn.main_menu(),
+        keyboard=_main_menu(turn),
         code=str(nomination.code),
         nominee=nomination.nominee.name,
     )
@@ -401,7 +413,7 @@ async def _support(turn: Turn, dialog: Dialog, draft: NominationDraft, nominatio
         now=turn.now,
     )
     await turn.uow.dialogs.delete(dialog.chat_id)
-    turn.say("nominate/supported", keyboard=turn.main_menu(), code=str(nomination.code))
+    turn.say("nominate/supported", keyboard=_main_menu(turn), code=str(nomination.code))
 
 
 def _field_of(step: str) -> str:

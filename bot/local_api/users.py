@@ -456,6 +456,45 @@ class SimUser(SimChat):
             )
         return await self.send_callback(str(match["callback_data"]), message)
 
+    async def press_for_reply(
+        self,
+        text_or_data: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test-driver API
+    ) -> BotMessage:
+        """Press a button as :meth:`press` does and return the bot's answer to it.
+
+        The answer is the next new message, or the pressed message itself once the bot has
+        edited its text (a question turned into the next one), whichever comes first.
+        """
+        messages = self.messages
+        if (
+            messages
+            and not messages[-1].inline_keyboard
+            and keyboard_button(self._chat.reply_keyboard, text_or_data) is not None
+        ):
+            await self.tap(text_or_data)
+            return await self.next_message(timeout)
+        return await self.press_on_for_reply(self._last_with_keyboard(), text_or_data, timeout)
+
+    async def press_on_for_reply(
+        self,
+        pressed: BotMessage,
+        text_or_data: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test-driver API
+    ) -> BotMessage:
+        """Press a button of ``pressed`` and return the bot's answer (:meth:`press_for_reply`)."""
+        before = pressed.text
+        start = self._cursor
+        await self.press_on(pressed, text_or_data)
+        if not await self._api.state.signal.wait_for(
+            lambda: len(self._chat.bot_messages) > start or pressed.text != before, timeout
+        ):
+            raise NoReplyError(f"no answer to {text_or_data!r} within {timeout}s")
+        if len(self._chat.bot_messages) > start:
+            self._cursor = start + 1
+            return self._chat.bot_messages[start]
+        return pressed
+
     async def send_callback(self, data: str, message: BotMessage) -> dict[str, Any]:
         """Deliver a callback query with arbitrary ``data`` (a forged or stale button)."""
         return await self._api.send_callback_query(self, self._chat, message, data)

@@ -15,9 +15,12 @@ async def say(user: SimUser, text: str) -> BotMessage:
 
 
 async def press(user: SimUser, label: str) -> BotMessage:
-    """Press a button of the latest keyboard and return the bot's next message."""
-    await user.press(label)
-    return await user.next_message()
+    """Press a button of the latest keyboard and return the bot's answer.
+
+    The pressed question edited into the next one, or a new message (see
+    :meth:`SimUser.press_for_reply`).
+    """
+    return await user.press_for_reply(label)
 
 
 # The steps that show Telegram's own button on a reply keyboard (see ``leave``).

@@ -155,8 +155,7 @@ async def test_a_button_pressed_after_the_change_works_again_once_agreed(
 
 
 async def press_again(user: SimUser, message: BotMessage, label: str) -> BotMessage:
-    await user.press_on(message, label)
-    return await user.next_message()
+    return await user.press_on_for_reply(message, label)
 
 
 async def test_declining_the_new_notice_keeps_the_old_consent_and_asks_again_next_time(

@@ -39,7 +39,8 @@ WORDS = ("xin chào", "ok", "không biết", "a", "???", "Nguyễn", "1 2 3", "h
 def question(text: str) -> str:
     """Return a step's question without the explanation of a problem shown above it."""
     paragraphs = text.split("\n\n")
-    while paragraphs and paragraphs[0].startswith("⚠️"):
+    # A question a press turned into the next one begins with what was chosen ("✓ ...").
+    while paragraphs and paragraphs[0].startswith(("⚠️", "✓ ")):
         paragraphs.pop(0)
     # The unit just matched is named back once, above the next question; asked again, the
     # question stands without it (its ⬅️ Quay lại stays).
@@ -83,11 +84,16 @@ class Window:
         return None if dialog is None else (dialog.flow, dialog.step, dialog.token)
 
     async def type(self, line: str) -> list[BotMessage]:
-        """Type ``line``; return the bot's new messages. The window must go on."""
+        """Type ``line``; return the bot's messages edited into another text, then its new ones.
+
+        The window must go on.
+        """
         user = self.chat.user
         before = len(user.all_messages)
+        texts = [message.text for message in user.all_messages]
         assert await self.chat.handle(line), f"the chat ended on {line!r}"
-        return user.all_messages[before:]
+        edited = [m for m, text in zip(user.all_messages, texts, strict=False) if m.text != text]
+        return [*edited, *user.all_messages[before:]]
 
     def number(self, label: str) -> str:
         """Return what to type to press the shown button whose label contains ``label``."""
