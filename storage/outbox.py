@@ -29,6 +29,7 @@ from core.channels import Channel
 from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import OutboxRepository
 from storage.mapping import to_entity
+from storage.read_ahead import UNSENT_LOOKED_AT, ReadAhead, taken
 from storage.sql import add_new, rowcount
 from storage.tables import BroadcastRow, OutboxRow
 
@@ -67,13 +68,21 @@ _MARK_SENT = (
 
 
 class SqlOutboxRepository(OutboxRepository):
-    """Outgoing Bot API calls in the ``outbox`` table."""
+    """Outgoing Bot API calls in the ``outbox`` table.
 
-    def __init__(self, session: AsyncSession) -> None:
+    A chat's unsent messages read ahead (:mod:`storage.read_ahead`) answer one look at
+    them; queueing a message, or letting a waiting one go, drops them (the only writes that
+    can add to a chat's unsent messages: the others move a message between pending and
+    sending, or finish it).
+    """
+
+    def __init__(self, session: AsyncSession, ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._ahead = ahead or ReadAhead()
 
     async def add(self, message: OutgoingMessage) -> OutgoingMessage:
         """Queue a message; return it with its id set."""
+        self._ahead.unsent.clear()
         # A broadcast's messages are queued by add_bulk; failures and back-offs are the
         # sender's to record.
         omit = ("broadcast_id", "failure", "retry_at")
@@ -87,6 +96,7 @@ class SqlOutboxRepository(OutboxRepository):
         """Queue messages in order, taken by ``taken_by`` if given; return them with ids."""
         if not messages:
             return []
+        self._ahead.unsent.clear()
         status = OutboxStatus.SENDING if taken_by is not None else OutboxStatus.PENDING
         rows = [
             {
@@ -117,6 +127,10 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
         """Return the ids of the chat's Telegram messages (not broadcasts') pending or sending."""
+        if limit == UNSENT_LOOKED_AT:
+            found, ids_ahead = taken(self._ahead.unsent, chat_id)
+            if found:
+                return ids_ahead  # type: ignore[no-any-return]
         ids = await self._session.scalars(_CHAT_UNSENT, {"chat_id": chat_id, "limit": limit})
         return list(ids)
 
@@ -415,6 +429,7 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def release_waiting(self, chat_id: int) -> int:
         """Make the chat's waiting messages pending and due now; return how many."""
+        self._ahead.unsent.clear()
         return await rowcount(
             self._session,
             update(OutboxRow)
