@@ -123,14 +123,6 @@ class _Results:
         )
 
 
-@dataclass(slots=True)
-class _Batch:
-    """Rows taken for sending (claimed), and whether more may wait behind them."""
-
-    rows: list[OutgoingMessage]
-    full: bool  # as many rows were pending as a batch takes: more may follow
-
-
 class BulkSender:
     """Sends broadcasts' outbox rows at the configured rate, one process at a time."""
 
@@ -169,10 +161,6 @@ class BulkSender:
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._flusher: asyncio.Task[None] | None = None
-        # The next batch, taken while the last one is paced out (see step).
-        self._ahead: asyncio.Task[_Batch | None] | None = None
-        # The broadcasts sending, as last read (every RESULT_FLUSH_SECONDS while sending).
-        self._running: set[int | None] = set()
         self.stats = BulkStats()
         self._budget = budget if budget is not None else SendBudget()
         self._budget.on_answer_after_failures(self._outage_over)
@@ -213,7 +201,6 @@ class BulkSender:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), idle_seconds)
         finally:
-            await self._put_back_ahead()
             if self._flusher is not None:
                 self._flusher.cancel()
             with contextlib.suppress(Exception):
@@ -228,35 +215,6 @@ class BulkSender:
         """Do one round: start due broadcasts, send one batch, report finished ones.
 
         Return whether there was anything to send (the caller then goes on at once).
-
-        The rows of a round are taken while the last round's are still being paced out
-        (:meth:`_take_ahead`): between two full batches the pacing never waits for the
-        database, which would cost the rate what the taking takes.
-        """
-        ahead, self._ahead = self._ahead, None
-        taken = await ahead if ahead is not None else await self._take()
-        if taken is None:
-            return False
-        batch = taken
-        sent_any = False
-        if batch.rows:
-            sent_any = await self._send_batch(batch)
-        if batch.full:
-            return sent_any  # more to send: whether a broadcast is done is looked at after
-        async with self._rt.uow() as uow:
-            finished = await finish_delivered(uow, now=self._rt.clock())
-            for broadcast in finished:
-                await self._queue_report(uow, broadcast, "broadcasts/finished")
-            await uow.commit()
-        await self._flush_reports(finished)
-        return sent_any
-
-    async def _take(self, busy: frozenset[int] = frozenset()) -> _Batch | None:
-        """Start due broadcasts, then take the next batch of rows; None when there is none.
-
-        Holds the lease first (a new holder puts back what the last one had taken). The
-        rows to chats sent to less than a second ago, or in ``busy`` (the batch being paced
-        out when this one is taken ahead), stay pending for a later batch.
         """
         rt = self._rt
         now = rt.clock()
@@ -264,7 +222,7 @@ class BulkSender:
             async with rt.uow() as uow:
                 idle = not await uow.broadcasts.due(now) and not await uow.broadcasts.running()
             if idle:
-                return None
+                return False
         async with rt.uow() as uow:
             holding = await uow.leases.acquire(
                 LEASE, self.holder, now=now, seconds=self._lease_seconds
@@ -277,8 +235,7 @@ class BulkSender:
             await uow.commit()
         self._holding = holding
         if not holding:
-            return None
-        await asyncio.sleep(0)  # SQLite runs on the loop: let the pacing go on between reads
+            return False
         if not self._ready:
             # Connections are opened by the holder only, when there is work: most processes
             # never send a broadcast.
@@ -310,52 +267,31 @@ class BulkSender:
             await uow.commit()
         await self._flush_reports(started)
         await self._wait_out_outage()
-        await asyncio.sleep(0)
         async with rt.uow() as uow:
             now = rt.clock()
-            pending = await uow.outbox.pending_bulk(
+            batch = await uow.outbox.pending_bulk(
                 limit=self.batch_size, now=now, urgent_only=quiet.contains(now)
             )
-        chosen = self._sendable(list(pending), busy)
-        if not chosen:
-            return _Batch([], full=len(pending) == self.batch_size)
-        await asyncio.sleep(0)
+        sent_any = False
+        if batch:
+            sent_any = await self._send_batch(list(batch))
+        if len(batch) == self.batch_size:
+            return sent_any  # more to send: whether a broadcast is done is looked at after
         async with rt.uow() as uow:
-            taken = set(await uow.outbox.claim_many([m.id for m in chosen if m.id], at=rt.clock()))
+            finished = await finish_delivered(uow, now=rt.clock())
+            for broadcast in finished:
+                await self._queue_report(uow, broadcast, "broadcasts/finished")
             await uow.commit()
-        await self._running_ids()
-        rows = [m for m in chosen if m.id in taken]
-        return _Batch(rows, full=len(pending) == self.batch_size)
-
-    def _take_ahead(self, batch: _Batch) -> None:
-        """Take the next batch now, while ``batch`` is paced out, if more rows are waiting.
-
-        Not while Telegram does not answer (the probes send one message at a time), nor
-        after a short batch (the broadcasts' end: whether they are done is looked at first).
-        """
-        if batch.full and not self._outage_pause and self._ahead is None:
-            busy = frozenset(m.chat_id for m in batch.rows)
-            self._ahead = asyncio.create_task(self._take(busy))
-
-    async def _put_back_ahead(self) -> None:
-        """Put back the rows taken ahead and not sent (the sender stops)."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is None:
-            return
-        with contextlib.suppress(Exception):
-            batch = await asyncio.wait_for(ahead, 5)  # a few short transactions
-            if batch is not None:
-                self._results.back.extend(m.id for m in batch.rows if m.id is not None)
+        await self._flush_reports(finished)
+        return sent_any
 
     # sending ------------------------------------------------------------------------------
 
-    def _sendable(
-        self, batch: list[OutgoingMessage], busy: frozenset[int] = frozenset()
-    ) -> list[OutgoingMessage]:
-        """Leave out chats sent to less than a second ago, ``busy`` ones, groups at 20 a minute."""
+    def _sendable(self, batch: list[OutgoingMessage]) -> list[OutgoingMessage]:
+        """Leave out chats sent to less than a second ago, and groups at 20 a minute."""
         now = self._monotonic()
         chosen: list[OutgoingMessage] = []
-        seen: set[int] = set(busy)
+        seen: set[int] = set()
         for message in batch:
             chat = message.chat_id
             if chat in seen or now - self._last_sent.get(chat, -1e9) < 1.0:
@@ -374,25 +310,31 @@ class BulkSender:
             self._last_sent = {c: t for c, t in self._last_sent.items() if now - t < 1.0}
         return chosen
 
-    async def _send_batch(self, batch: _Batch) -> bool:
-        """Start each of the batch's sends at its slot; do not wait for the answers.
+    async def _send_batch(self, batch: list[OutgoingMessage]) -> bool:
+        """Take the batch's rows and start each send at its slot; do not wait for the answers.
 
-        The next batch is taken while this one is paced out and its answers arrive, so the
-        rate holds across batches; answers are written by the flusher every quarter second.
+        The next batch is taken while the last answers of this one arrive, so the rate holds
+        across batches; answers are written by the flusher every quarter second.
         """
-        if not batch.rows:
+        chosen = self._sendable(batch)
+        if not chosen:
             await asyncio.sleep(0.2)  # every chat in the batch was just sent to
             return True
+        async with self._rt.uow() as uow:
+            taken = set(
+                await uow.outbox.claim_many([m.id for m in chosen if m.id], at=self._rt.clock())
+            )
+            await uow.commit()
         self._ensure_flusher()
-        self._take_ahead(batch)
-        chosen = batch.rows
-        running = self._running
+        running = await self._running_ids()
         for index, message in enumerate(chosen):
+            if message.id not in taken:
+                continue
             if self._monotonic() - self._last_check > RESULT_FLUSH_SECONDS:
                 running = await self._running_ids()
             if message.broadcast_id not in running:
                 # Cancelled meanwhile: put back, then cancelled with the rest of its rows.
-                self._results.back.extend([message.id] if message.id is not None else [])
+                self._results.back.append(message.id)
                 self._results.stopped.add(message.broadcast_id or 0)
                 continue
             await self._wait_turn()
@@ -404,7 +346,9 @@ class BulkSender:
                 self.stats.probes += 1
                 await self._deliver(message, probe=True)
                 if self._outage_pause:
-                    self._results.back.extend(m.id for m in chosen[index + 1 :] if m.id is not None)
+                    self._results.back.extend(
+                        m.id for m in chosen[index + 1 :] if m.id is not None and m.id in taken
+                    )
                     return True
                 continue
             task = asyncio.create_task(self._deliver(message))
@@ -433,8 +377,7 @@ class BulkSender:
     async def _running_ids(self) -> set[int | None]:
         self._last_check = self._monotonic()
         async with self._rt.uow() as uow:
-            self._running = {b.id for b in await uow.broadcasts.running()}
-        return self._running
+            return {b.id for b in await uow.broadcasts.running()}
 
     async def _wait_turn(self) -> None:
         """Wait for the next slot at the configured rate, and out any flood-control pause."""
