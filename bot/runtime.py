@@ -324,6 +324,7 @@ class Runtime:
             if not await uow.inbound.claim(update.update_id, now):
                 log.info("update %s was already processed or set aside", update.update_id)
                 return None
+            await uow.read_ahead(user_id=sender.id, chat_id=chat_id)
             user = await meet_user(
                 uow,
                 user_id=sender.id,

@@ -34,6 +34,7 @@ from core.outbox import OutboxStatus
 from core.people import ERASED_PERSON
 from core.ports import ErasureRepository
 from storage.channels import SqlChannelIdentityRepository
+from storage.read_ahead import ReadAhead
 from storage.sql import dialect_insert, rowcount
 from storage.tables import (
     AccessRow,
@@ -65,11 +66,13 @@ _FINISHED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value, OutboxStatus.EX
 class SqlErasureRepository(ErasureRepository):
     """Erasure over the SQLAlchemy tables."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._ahead = ahead or ReadAhead()
 
     async def erase(self, erasure: PersonErasure) -> ErasureCounts:
         """Remove the person's rows, delete the erased cases, strip the kept ones of them."""
+        self._ahead.forget()  # what was read ahead of the person's rows goes with them
         user, chat = erasure.user_id, erasure.chat_id
         await self._strip_kept_cases(erasure)
         await self._delete_cases(erasure.erased_case_ids)
@@ -217,6 +220,7 @@ class SqlErasureRepository(ErasureRepository):
     async def _ensure_placeholder(self, now: datetime) -> None:
         """Make the users row kept cases point to (migration 0014 made it) if it went."""
         placeholder = {"id": ERASED_PERSON, "display_name": "", "created_at": now}
+        self._ahead.users.pop(ERASED_PERSON, None)
         await self._session.execute(
             dialect_insert(self._session, UserRow).values(placeholder).on_conflict_do_nothing()
         )

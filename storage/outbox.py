@@ -29,6 +29,7 @@ from core.channels import Channel
 from core.outbox import FinishedMessage, OutboxStatus, OutboxWindow, OutgoingMessage
 from core.ports import OutboxRepository
 from storage.mapping import to_entity
+from storage.read_ahead import UNSENT_LOOKED_AT, ReadAhead, taken
 from storage.sql import add_new, rowcount
 from storage.tables import BroadcastRow, OutboxRow
 
@@ -45,6 +46,17 @@ _CHAT_UNSENT = (
         _OUTBOX.c.status.in_(_UNSENT),
         _OUTBOX.c.chat_id == bindparam("chat_id"),
         _OUTBOX.c.broadcast_id.is_(None),
+        _OUTBOX.c.channel == Channel.TELEGRAM.value,
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+_PENDING_OF_BROADCAST = (
+    select(_OUTBOX)
+    .where(
+        _OUTBOX.c.broadcast_id == bindparam("broadcast_id"),
+        _OUTBOX.c.status == OutboxStatus.PENDING.value,
+        or_(_OUTBOX.c.retry_at.is_(None), _OUTBOX.c.retry_at <= bindparam("now")),
         _OUTBOX.c.channel == Channel.TELEGRAM.value,
     )
     .order_by(_OUTBOX.c.id)
@@ -67,13 +79,21 @@ _MARK_SENT = (
 
 
 class SqlOutboxRepository(OutboxRepository):
-    """Outgoing Bot API calls in the ``outbox`` table."""
+    """Outgoing Bot API calls in the ``outbox`` table.
 
-    def __init__(self, session: AsyncSession) -> None:
+    A chat's unsent messages read ahead (:mod:`storage.read_ahead`) answer one look at
+    them; queueing a message, or letting a waiting one go, drops them (the only writes that
+    can add to a chat's unsent messages: the others move a message between pending and
+    sending, or finish it).
+    """
+
+    def __init__(self, session: AsyncSession, ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._ahead = ahead or ReadAhead()
 
     async def add(self, message: OutgoingMessage) -> OutgoingMessage:
         """Queue a message; return it with its id set."""
+        self._ahead.unsent.clear()
         # A broadcast's messages are queued by add_bulk; failures and back-offs are the
         # sender's to record.
         omit = ("broadcast_id", "failure", "retry_at")
@@ -87,6 +107,7 @@ class SqlOutboxRepository(OutboxRepository):
         """Queue messages in order, taken by ``taken_by`` if given; return them with ids."""
         if not messages:
             return []
+        self._ahead.unsent.clear()
         status = OutboxStatus.SENDING if taken_by is not None else OutboxStatus.PENDING
         rows = [
             {
@@ -117,6 +138,10 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def unsent(self, chat_id: int, *, limit: int) -> list[int]:
         """Return the ids of the chat's Telegram messages (not broadcasts') pending or sending."""
+        if limit == UNSENT_LOOKED_AT:
+            found, ids_ahead = taken(self._ahead.unsent, chat_id)
+            if found:
+                return ids_ahead  # type: ignore[no-any-return]
         ids = await self._session.scalars(_CHAT_UNSENT, {"chat_id": chat_id, "limit": limit})
         return list(ids)
 
@@ -269,25 +294,26 @@ class SqlOutboxRepository(OutboxRepository):
     async def pending_bulk(
         self, *, limit: int, now: datetime, urgent_only: bool
     ) -> Sequence[OutgoingMessage]:
-        """Return pending Telegram messages of running broadcasts due now, in id order."""
+        """Return pending Telegram messages of running broadcasts due now, in id order.
+
+        Read broadcast by broadcast: each one's pending rows come in id order from its index
+        (broadcast, status), so no read sorts every pending row of the outbox; and as Core
+        rows, not ORM objects. A batch is read while the last one is paced out (bot.bulk),
+        and reading it held the event loop for tens of milliseconds before.
+        """
         running = select(BroadcastRow.id).where(
             BroadcastRow.status == BroadcastStatus.SENDING.value
         )
         if urgent_only:
             running = running.where(BroadcastRow.urgent.is_(True))
-        rows = await self._session.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.status == OutboxStatus.PENDING.value,
-                OutboxRow.broadcast_id.in_(running),
-                or_(OutboxRow.retry_at.is_(None), OutboxRow.retry_at <= now),
-                _TELEGRAM,
+        found: list[OutgoingMessage] = []
+        for broadcast_id in list(await self._session.scalars(running.order_by(BroadcastRow.id))):
+            rows = await self._session.execute(
+                _PENDING_OF_BROADCAST, {"broadcast_id": broadcast_id, "now": now, "limit": limit}
             )
-            .order_by(OutboxRow.id)
-            .limit(limit)
-            .execution_options(populate_existing=True)
-        )
-        return [_outgoing(row) for row in rows]
+            found += [to_entity(OutgoingMessage, row, params=dict(row.params)) for row in rows]
+        found.sort(key=lambda message: message.id or 0)
+        return found[:limit]
 
     async def claim_many(self, message_ids: Sequence[int], *, at: datetime) -> list[int]:
         """Take pending messages for sending; return the ids taken."""
@@ -295,7 +321,12 @@ class SqlOutboxRepository(OutboxRepository):
             return []
         result = await self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id.in_(message_ids), OutboxRow.status == OutboxStatus.PENDING.value)
+            # By primary key: the status compared as an expression (``|| ''``), or SQLite
+            # walks every pending row of the outbox through the status index instead.
+            .where(
+                OutboxRow.id.in_(message_ids),
+                (_OUTBOX.c.status + "") == OutboxStatus.PENDING.value,
+            )
             .values(status=OutboxStatus.SENDING.value, last_attempt_at=at)
             .returning(OutboxRow.id)
             .execution_options(synchronize_session=False)
@@ -424,6 +455,7 @@ class SqlOutboxRepository(OutboxRepository):
 
     async def release_waiting(self, chat_id: int) -> int:
         """Make the chat's waiting messages pending and due now; return how many."""
+        self._ahead.unsent.clear()
         return await rowcount(
             self._session,
             update(OutboxRow)

@@ -19,6 +19,7 @@ from core.ports import (
 )
 from core.roles import Invitation, Role, RoleGrant
 from storage.mapping import to_entity, to_values
+from storage.read_ahead import ReadAhead, taken
 from storage.sql import add_new, rowcount, upsert
 from storage.tables import ConsentRow, FailedLookupRow, InvitationRow, RoleGrantRow, UserRow
 
@@ -35,13 +36,17 @@ _USER = select(
 
 
 class SqlUserRepository(UserRepository):
-    """Users in the ``users`` table."""
+    """Users in the ``users`` table; a user read ahead answers once (:mod:`storage.read_ahead`)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._ahead = ahead or ReadAhead()
 
     async def get(self, user_id: int) -> User | None:
         """Return the user, or None if the bot never met them."""
+        found, user = taken(self._ahead.users, user_id)
+        if found:
+            return user  # type: ignore[no-any-return]
         row = (await self._session.execute(_USER, {"id": user_id})).first()
         return to_entity(User, row) if row is not None else None
 
@@ -61,6 +66,7 @@ class SqlUserRepository(UserRepository):
 
     async def save(self, user: User) -> None:
         """Insert or update the user; ``created_at`` stays the first meeting's."""
+        self._ahead.users.pop(user.id, None)
         await upsert(self._session, UserRow, to_values(user), key=["id"], keep=["created_at"])
 
 
@@ -74,18 +80,26 @@ _LATEST_CONSENT = (
 
 
 class SqlConsentRepository(ConsentRepository):
-    """Consents in the ``consents`` table; never updated, only added."""
+    """Consents in the ``consents`` table; never updated, only added (but withdrawn).
 
-    def __init__(self, session: AsyncSession) -> None:
+    A consent read ahead answers once (:mod:`storage.read_ahead`).
+    """
+
+    def __init__(self, session: AsyncSession, ahead: ReadAhead | None = None) -> None:
         self._session = session
+        self._ahead = ahead or ReadAhead()
 
     async def add(self, consent: Consent) -> None:
         """Record a consent."""
+        self._ahead.consents.clear()
         self._session.add(ConsentRow(**to_values(consent)))
         await self._session.flush()
 
     async def latest(self, user_id: int, purpose: ConsentPurpose) -> Consent | None:
         """Return the user's most recent consent for ``purpose``."""
+        found, consent = taken(self._ahead.consents, (user_id, purpose.value))
+        if found:
+            return consent  # type: ignore[no-any-return]
         row = (
             await self._session.execute(
                 _LATEST_CONSENT, {"user": user_id, "purpose": purpose.value}
@@ -95,6 +109,7 @@ class SqlConsentRepository(ConsentRepository):
 
     async def withdraw(self, user_id: int, purpose: ConsentPurpose, *, at: datetime) -> int:
         """Mark the user's consents for ``purpose`` withdrawn ``at``; return how many were."""
+        self._ahead.consents.clear()
         return await rowcount(
             self._session,
             update(ConsentRow)

@@ -44,6 +44,7 @@ from storage.people import (
     SqlUserRepository,
 )
 from storage.publicity import SqlPublicityRepository
+from storage.read_ahead import ReadAhead
 from storage.requests import SqlDataRequestRepository
 from storage.tables import LeaseRow
 from storage.task_documents import SqlTaskDocumentRepository
@@ -101,6 +102,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._session: AsyncSession | None = None
         self._gate = gate
         self._gated = False
+        self._ahead = ReadAhead()
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
@@ -109,13 +111,14 @@ class SqlUnitOfWork(UnitOfWork):
             self._gated = await self._gate.enter()
         session = self._session_factory()
         self._session = session
-        self.users = SqlUserRepository(session)
-        self.consents = SqlConsentRepository(session)
+        self._ahead = ahead = ReadAhead()
+        self.users = SqlUserRepository(session, ahead)
+        self.consents = SqlConsentRepository(session, ahead)
         self.nominations = SqlNominationRepository(session)
-        self.dialogs = SqlDialogRepository(session)
+        self.dialogs = SqlDialogRepository(session, ahead)
         self.organisation = SqlOrganisationRepository(session)
         self.inbound = SqlInboundUpdateRepository(session)
-        self.outbox = SqlOutboxRepository(session)
+        self.outbox = SqlOutboxRepository(session, ahead)
         self.roles = SqlRoleRepository(session)
         self.invitations = SqlInvitationRepository(session)
         self.audit = SqlAuditRepository(session)
@@ -128,7 +131,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.inquiries = SqlInquiryRepository(session)
         self.data_requests = SqlDataRequestRepository(session)
         self.access_log = SqlAccessLogRepository(session)
-        self.erasure = SqlErasureRepository(session)
+        self.erasure = SqlErasureRepository(session, ahead)
         self.identities = SqlChannelIdentityRepository(session)
         self.zalo_tokens = SqlZaloTokenRepository(session)
         self.zalo_events = SqlZaloEventRepository(session)
@@ -176,6 +179,13 @@ class SqlUnitOfWork(UnitOfWork):
         await session.execute(text("SELECT pg_advisory_xact_lock(:chat)"), {"chat": chat_id})
         return True
 
+    async def read_ahead(self, *, user_id: int, chat_id: int) -> None:
+        """Read the user, their consent and the chat's dialog in one statement.
+
+        Each answers its repository's next read (see :mod:`storage.read_ahead`).
+        """
+        await self._ahead.read(self._require_session(), user_id=user_id, chat_id=chat_id)
+
     async def probe_write(self, at: datetime) -> None:
         """Write a lease row no one reads, then roll the transaction back.
 
@@ -199,10 +209,12 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def commit(self) -> None:
         """Keep everything written since the transaction began."""
+        self._ahead.forget()
         await self._require_session().commit()
 
     async def rollback(self) -> None:
         """Drop everything not committed."""
+        self._ahead.forget()
         await self._require_session().rollback()
 
     def _require_session(self) -> AsyncSession:

@@ -94,6 +94,14 @@ class UnitOfWork(abc.ABC):
         """
         return False
 
+    async def read_ahead(self, *, user_id: int, chat_id: int) -> None:
+        """Read at once what a turn reads first: the user, their consent, the chat's dialog.
+
+        A store where each read is a round trip answers the next read of each from what it
+        read here; others need do nothing. The reads themselves are unchanged.
+        """
+        return None
+
     @abc.abstractmethod
     async def probe_write(self, at: datetime) -> None:
         """Write a row and roll the transaction back: raise if the store cannot take a write.
