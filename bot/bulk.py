@@ -44,6 +44,7 @@ from bot.runtime import Runtime
 from bot.sender import BACK_OFF_CAP, BACK_OFF_FIRST, RETRY_FOR, back_off
 from bot.subscription_buttons import campaign_button_data
 from bot.transport import AiohttpRequest
+from bot.waiting import woken
 from core.broadcasting import finish_delivered, start_due
 from core.broadcasts import Broadcast, Outcome, QuietHours, Report
 from core.outbox import OutgoingMessage
@@ -198,13 +199,13 @@ class BulkSender:
                     busy = False
                 if not busy:
                     self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), idle_seconds)
+                    await woken(self._wake, idle_seconds)
         finally:
             if self._flusher is not None:
                 self._flusher.cancel()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.drain(), 10)
+                async with asyncio.timeout(10):
+                    await self.drain()
             if self._holding:
                 with contextlib.suppress(Exception):
                     async with self._rt.uow() as uow:
@@ -361,8 +362,7 @@ class BulkSender:
         pause = self._outage_until - self._monotonic()
         if pause > 0:
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), pause)
+            await woken(self._wake, pause)
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():

@@ -283,7 +283,8 @@ class Signal:
             return
         event = self._event
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await event.wait()
         except TimeoutError:
             return
 

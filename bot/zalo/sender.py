@@ -44,6 +44,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot.keyboards import ButtonSigner
 from bot.sender import STALE_CLAIM, back_off, this_process
+from bot.waiting import woken
 from bot.zalo.client import (
     ZaloClient,
     ZaloError,
@@ -146,8 +147,7 @@ class ZaloSender:
                 log.exception("a pass over Zalo's messages failed; trying again")
                 wait = back_off(failures, self._random)
                 failures += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await woken(self._wake, wait)
 
     async def send_due(self) -> int:
         """Send every Zalo message due now, in order per chat; return how many went.

@@ -26,7 +26,6 @@ retried forever; one the database could not take stays stored for the next pass.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,6 +36,7 @@ from bot.conversations.incoming import Incoming, read_button, typed
 from bot.failures import code_trace, describe, is_database_outage
 from bot.flows import Flows
 from bot.runtime import Runtime, Turn
+from bot.waiting import woken
 from bot.zalo.client import ZaloClient, ZaloError, ZaloMediaGone
 from bot.zalo.inbound import InputKind, MediaRef, ZaloInput, read_input, take_event
 from bot.zalo.media import MediaStore, StoredMedia, media_file_id
@@ -110,8 +110,7 @@ class ZaloTurns:
                     pass
             except Exception as error:  # the database is away: the next pass tries again
                 log.warning("Zalo events could not be processed now: %s", describe(error))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            await woken(self._wake, POLL_SECONDS)
 
     async def process_waiting(self) -> int:
         """Process the events stored and not processed yet; return how many were read."""
