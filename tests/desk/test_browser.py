@@ -402,7 +402,10 @@ async def test_the_office_asks_the_nominator_from_the_case_page_and_the_chat_hea
     await page.goto(f"{served.base}/desk/case/{code}")
     thumbnail = page.get_by_alt_text(f"Ảnh 1 của hồ sơ {code}")
     await thumbnail.wait_for()
-    shown = await thumbnail.evaluate("img => img.complete && img.naturalWidth")
+    # The thumbnails load lazily: the page's load event does not wait for them.
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    await page.wait_for_function(loaded, arg=await thumbnail.element_handle())
+    shown = await thumbnail.evaluate("img => img.naturalWidth")
     assert shown == 64  # the photo itself, through the desk's proxy, under its policy
     await assert_labelled_and_clean(page, errors)
     await shoot(page, served, "case-actions-1280")
