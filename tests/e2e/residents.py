@@ -1,9 +1,10 @@
 """Residents nominating at once through the fake Bot API, as the failover test and bench see them.
 
 Each resident goes through the whole nomination, waiting for the bot's answer before the next
-step, as a person does. A message that comes again (the same text and buttons as one they
-had: the sender repeated it) is counted, not taken for the answer. When a server is stopped,
-:func:`stopped_turns` tells whose turn it held and how long each of them waited.
+step, as a person does (a question edited into the next one is an answer too). A message
+that comes again (the same text and buttons as one they had: the sender repeated it) is
+counted, not taken for the answer. When a server is stopped, :func:`stopped_turns` tells whose
+turn it held and how long each of them waited.
 """
 
 from __future__ import annotations
@@ -105,8 +106,16 @@ def listen(api: LocalBotApi, residents: Mapping[int, Resident]) -> None:
 
     def on_event(event: ChatEvent) -> None:
         resident = residents.get(event.chat_id)
-        if resident is not None and event.kind == "sent" and event.message is not None:
-            resident.got(event.message.text or "", event.message.inline_keyboard)
+        message = event.message
+        if resident is None or message is None:
+            return
+        # A press is answered in place: the pressed question edited into the next one. An
+        # edit that only takes the buttons away is no answer.
+        asked_anew = event.kind == "edited" and bool(message.history)
+        if asked_anew and message.history[-1].get("text") == message.text:
+            return
+        if event.kind == "sent" or asked_anew:
+            resident.got(message.text or "", message.inline_keyboard)
 
     api.add_listener(on_event)
 
