@@ -6,7 +6,7 @@ import functools
 import io
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,10 @@ class Renderer:
         """Translate a plain label (a button, a command description): not HTML."""
         translated = self._translations[self.locale_or_default(locale)].gettext(msgid)
         return translated % dict(params) if params else translated
+
+    def translator(self, locale: str) -> Callable[[str], str]:
+        """Return :meth:`text` for one reader's language: the labels of a file or a chart."""
+        return functools.partial(self.text, locale)
 
     def _format_date(self, value: date) -> str:
         return format_date_vi(value)

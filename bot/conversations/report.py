@@ -9,7 +9,7 @@ outbox keeps no copy, and the file is made from what the database says when it g
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -94,19 +94,12 @@ class MonthReportMaker:
             data = await asyncio.to_thread(render, report.chart, "png")
             name = f"tien-do-{report.month:%Y-%m}.png"
         else:
-            text = _translator(rt, locale)
+            text = rt.renderer.translator(locale)
             data = await asyncio.to_thread(workbook_xlsx, report.tables, text=text)
             name = f"bao-cao-ntvt-{report.month:%Y-%m}.xlsx"
         params = {key: value for key, value in message.params.items() if key != REPORT}
         params[field] = InputFile(data, filename=name)
         return params
-
-
-def _translator(rt: Runtime, locale: str) -> Callable[[str], str]:
-    def text(msgid: str) -> str:
-        return rt.renderer.text(locale, msgid)
-
-    return text
 
 
 def flow() -> Flow:

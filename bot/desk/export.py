@@ -38,6 +38,11 @@ Columns = Sequence[tuple[str, int]]
 Translate = Callable[[str], str]
 
 
+def attachment(name: str) -> dict[str, str]:
+    """Return the headers that make a browser save a file under ``name`` (ASCII)."""
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """One sheet of a workbook: its title (translated), columns and rows."""

@@ -35,17 +35,22 @@ QUEUE_COLUMNS = (
     (N_("Ngày việc tốt"), 14),
     (N_("Ngày gửi"), 14),
 )
-# The compliance tables' columns: per unit, and per unit and task.
-COMPLIANCE_UNIT_COLUMNS = (
+# The compliance tables' columns: per unit (the standing, the period's proposals against the
+# quota, the registration), and per unit and task.
+STANDING_COLUMNS = (
     (N_("Đơn vị"), 30),
     (N_("Đúng hạn"), 11),
     (N_("Trễ hạn"), 11),
     (N_("Quá hạn"), 11),
     (N_("Chưa đến hạn"), 14),
     (N_("Tỉ lệ đúng hạn (%)"), 16),
+)
+REGISTRATION_COLUMN = (N_("Đăng ký thi đua"), 16)
+COMPLIANCE_UNIT_COLUMNS = (
+    *STANDING_COLUMNS,
     (N_("Đề xuất trong tháng"), 16),
     (N_("Chỉ tiêu"), 10),
-    (N_("Đăng ký thi đua"), 16),
+    REGISTRATION_COLUMN,
 )
 COMPLIANCE_TASK_COLUMNS = (
     (N_("Đơn vị"), 30),

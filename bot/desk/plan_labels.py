@@ -5,6 +5,7 @@ Marked here (``N_``) so that a page (through the ``label`` global) and a file sa
 
 from __future__ import annotations
 
+from bot.desk.labels import REGISTRATION_COLUMN, STANDING_COLUMNS
 from bot.rendering import N_
 
 BROADCAST_STATES = {
@@ -41,15 +42,10 @@ QUARTER_CASES_SHEET = N_("Hồ sơ trong quý")
 QUARTER_EXEMPLARS_SHEET = N_("Gương điển hình trong quý")
 QUARTER_BROADCASTS_SHEET = N_("Thông báo trong quý")
 QUARTER_UNIT_COLUMNS = (
-    (N_("Đơn vị"), 30),
-    (N_("Đúng hạn"), 11),
-    (N_("Trễ hạn"), 11),
-    (N_("Quá hạn"), 11),
-    (N_("Chưa đến hạn"), 14),
-    (N_("Tỉ lệ đúng hạn (%)"), 16),
+    *STANDING_COLUMNS,
     (N_("Đề xuất trong quý"), 16),
     (N_("Chỉ tiêu quý"), 12),
-    (N_("Đăng ký thi đua"), 16),
+    REGISTRATION_COLUMN,
 )
 QUARTER_EXEMPLAR_COLUMNS = (
     (N_("Đơn vị"), 30),

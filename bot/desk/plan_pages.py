@@ -19,7 +19,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from bot.desk.export import CSV_TYPE, XLSX_TYPE, Cell, Table, queue_rows, table_csv, workbook_xlsx
+from bot.desk.export import (
+    CSV_TYPE,
+    XLSX_TYPE,
+    Cell,
+    Table,
+    attachment,
+    queue_rows,
+    table_csv,
+    workbook_xlsx,
+)
 from bot.desk.labels import COMPLIANCE_TASK_COLUMNS, QUEUE_COLUMNS
 from bot.desk.plan_labels import (
     BROADCAST_COLUMNS,
@@ -225,8 +234,7 @@ def add_plan_pages(router: APIRouter, settings: Settings, pages: DeskPages) -> N
             if report is None:
                 return notice(rt, "broadcast_refused", status=403, viewer=viewer)
 
-            def text(msgid: str) -> str:
-                return rt.renderer.text(viewer.locale, msgid)
+            text = rt.renderer.translator(viewer.locale)
 
             rows: list[list[Cell]] = [
                 [
@@ -244,8 +252,7 @@ def add_plan_pages(router: APIRouter, settings: Settings, pages: DeskPages) -> N
                 media = XLSX_TYPE
             else:
                 body, media = table_csv(FAILURE_COLUMNS, rows, text=text), CSV_TYPE
-            disposition = f'attachment; filename="{name}"'
-            return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+            return Response(body, media_type=media, headers=attachment(name))
 
         return await signed_in_page(request, show)
 
@@ -289,8 +296,7 @@ def add_plan_pages(router: APIRouter, settings: Settings, pages: DeskPages) -> N
                 units=[unit.key for unit in rt.directory.units_on(today)],
             )
 
-            def text(msgid: str) -> str:
-                return rt.renderer.text(viewer.locale, msgid)
+            text = rt.renderer.translator(viewer.locale)
 
             unit_name = rt.directory.unit_name
             tasks = {task.number: task.content for task in deadlines.plan.tasks}
@@ -324,8 +330,7 @@ def add_plan_pages(router: APIRouter, settings: Settings, pages: DeskPages) -> N
             ]
             body = await asyncio.to_thread(workbook_xlsx, tables, text=text)
             name = f"bao-cao-quy-ntvt-{report.name}.xlsx"
-            headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-            return Response(body, media_type=XLSX_TYPE, headers=headers)
+            return Response(body, media_type=XLSX_TYPE, headers=attachment(name))
 
         return await signed_in_page(request, show)
 

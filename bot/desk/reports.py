@@ -179,8 +179,7 @@ async def month_report(
         return None
     settings = rt.settings
 
-    def text(msgid: str) -> str:
-        return rt.renderer.text(locale, msgid)
+    text = rt.renderer.translator(locale)
 
     standing = await month_compliance(
         uow,

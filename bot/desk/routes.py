@@ -35,6 +35,7 @@ from bot.desk.evidence import PHOTO_HEADERS, fetch_photo
 from bot.desk.export import (
     CSV_TYPE,
     XLSX_TYPE,
+    attachment,
     queue_csv,
     queue_rows,
     queue_xlsx,
@@ -336,8 +337,7 @@ def desk_router(
                 uow, viewer.signed.actor, filters, search=rt.search, tz=settings.tz
             )
 
-            def text(msgid: str) -> str:
-                return rt.renderer.text(viewer.locale, msgid)
+            text = rt.renderer.translator(viewer.locale)
 
             rows = queue_rows(items, unit_name=rt.directory.unit_name, tz=settings.tz, text=text)
             name = f"ho-so-ntvt-{rt.today():%Y-%m-%d}.{kind}"
@@ -348,8 +348,7 @@ def desk_router(
                 media = XLSX_TYPE
             else:
                 body, media = queue_csv(rows, text=text), CSV_TYPE
-            disposition = f'attachment; filename="{name}"'
-            return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+            return Response(body, media_type=media, headers=attachment(name))
 
         return await signed_in_page(request, show)
 
@@ -431,8 +430,7 @@ def desk_router(
                 return notice(rt, "no_plan", status=404, viewer=viewer)
             result, tasks = found
 
-            def text(msgid: str) -> str:
-                return rt.renderer.text(viewer.locale, msgid)
+            text = rt.renderer.translator(viewer.locale)
 
             tables = compliance_tables(
                 result, unit_name=rt.directory.unit_name, tasks=tasks, text=text
@@ -444,8 +442,7 @@ def desk_router(
             else:
                 by_task = tables[1]
                 body, media = table_csv(by_task.columns, by_task.rows, text=text), CSV_TYPE
-            disposition = f'attachment; filename="{name}"'
-            return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+            return Response(body, media_type=media, headers=attachment(name))
 
         return await signed_in_page(request, show)
 
@@ -485,8 +482,7 @@ def desk_router(
         params = request.query_params
 
         async def show(uow: UnitOfWork, rt: Runtime, viewer: Viewer) -> Response:
-            def text(msgid: str) -> str:
-                return rt.renderer.text(viewer.locale, msgid)
+            text = rt.renderer.translator(viewer.locale)
 
             actor = viewer.signed.actor
             today = rt.today()
