@@ -746,7 +746,10 @@ def desk_router(
             view = await case_view(
                 uow, actor, nomination.code, now=rt.clock(), opening=Opened.FILES
             )
-            wanted.append(view.nomination.evidence[number])
+            shown = view.nomination.evidence  # as core shows the case to this viewer
+            if number >= len(shown):
+                return Response(status_code=404)
+            wanted.append(shown[number])
             return Response(status_code=204)  # replaced below, once the transaction is over
 
         response = await signed_in_page(request, show)
