@@ -192,14 +192,10 @@ def db_backup(
     force: Annotated[bool, typer.Option(help="Overwrite an existing FILE.")] = False,
 ) -> None:
     """Back the database up to FILE while the bot runs (SQLite's backup API, or pg_dump)."""
-    from bot.db_cli import DatabaseCommandError, backup_lines
+    from bot.db_cli import backup_lines
 
     settings = _settings()
-    try:
-        lines = _database(lambda: backup_lines(settings, file, force=force))
-    except DatabaseCommandError as exc:
-        _fail(str(exc), 1)
-    for line in lines:
+    for line in _db_command(lambda: backup_lines(settings, file, force=force)):
         typer.echo(line)
 
 
@@ -211,27 +207,20 @@ def db_restore(
     ] = False,
 ) -> None:
     """Restore FILE into the database (new or empty; stop the bot first), then migrate it."""
-    from bot.db_cli import DatabaseCommandError, restore_lines
+    from bot.db_cli import restore_lines
 
     settings = _settings()
-    try:
-        lines = _database(lambda: restore_lines(settings, file, force=force))
-    except DatabaseCommandError as exc:
-        _fail(str(exc), 1)
-    for line in lines:
+    for line in _db_command(lambda: restore_lines(settings, file, force=force)):
         typer.echo(line)
 
 
 @db_app.command("check")
 def db_check() -> None:
     """Check the database: its revision, its integrity (SQLite) and its rows; exit 1 if bad."""
-    from bot.db_cli import DatabaseCommandError, check_lines
+    from bot.db_cli import check_lines
 
     settings = _settings()
-    try:
-        lines, sound = _database(lambda: check_lines(settings))
-    except DatabaseCommandError as exc:
-        _fail(str(exc), 1)
+    lines, sound = _db_command(lambda: check_lines(settings))
     for line in lines:
         typer.echo(line)
     if not sound:
@@ -641,6 +630,16 @@ def _database(command: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
         if not is_connection_error(exc):
             raise
         _fail(f"cannot reach the database: {exc.__class__.__name__}", 1)
+
+
+def _db_command(command: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run a ``db`` command: its refusal, as a database out of reach, is one line and exit 1."""
+    from bot.db_cli import DatabaseCommandError
+
+    try:
+        return _database(command)
+    except DatabaseCommandError as exc:
+        _fail(str(exc), 1)
 
 
 def _echo_lines(command: Callable[[], Coroutine[Any, Any, list[str]]]) -> None:
