@@ -121,6 +121,8 @@ def _backup(url: str, file: Path, force: bool) -> BackupReport:
 async def restore(url: str, file: Path, *, force: bool = False) -> RestoreReport:
     """Restore ``file`` into the database at ``url``, then migrate it to the code's head."""
     started = time.perf_counter()
+    if not await asyncio.to_thread(file.is_file):
+        raise BackupError(f"{file}: no such file")
     if is_sqlite(url):
         revision = await asyncio.to_thread(_sqlite_restore, file, sqlite_path(url), force)
     elif is_postgresql(url):

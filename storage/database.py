@@ -69,7 +69,10 @@ def is_connection_error(error: BaseException) -> bool:
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
-        current = current.__cause__ or current.__context__
+        # ``raise ... from None`` says the error it was raised in is not its cause.
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
     return False
 
 

@@ -198,6 +198,17 @@ def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path: Path) -> None:
     assert path.stat().st_size > 0
 
 
+def test_db_restore_of_a_missing_file_says_so_not_that_the_database_is_away(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path / "new.db")
+    missing = str(tmp_path / "none.backup")
+    result = run_ntvt("db", "restore", missing, cwd=tmp_path, NTVT_DATABASE_URL=url)
+    assert result.returncode == 1
+    assert f"{missing}: no such file" in result.stderr + result.stdout
+    assert "cannot reach the database" not in result.stderr + result.stdout
+
+
 # ntvt chat: the README's first command -------------------------------------------------------
 
 NOMINEE = "Nguyễn Văn Bình"
