@@ -33,6 +33,7 @@ from bot.local_api import LocalBotApi, SimUser
 from bot.local_api.models import BotMessage
 from bot.settings import Settings
 from tests.bot.flows import agree_and_start, fill_nomination, press
+from tests.bot.statements import kind_of
 
 
 class StatementCounter:
@@ -50,20 +51,6 @@ class StatementCounter:
     @property
     def total(self) -> int:
         return sum(self.kinds.values())
-
-
-def kind_of(statement: str) -> str:
-    """Return 'INSERT INTO outbox', 'SELECT … FROM dialogs', 'BEGIN IMMEDIATE'..."""
-    words = statement.split()
-    verb = words[0].upper() if words else "?"
-    if verb in ("BEGIN", "COMMIT", "ROLLBACK"):
-        return " ".join(words[:2]).upper() if verb == "BEGIN" else verb
-    for marker in ("INTO", "FROM", "UPDATE"):
-        if marker in words:
-            index = words.index(marker)
-            if index + 1 < len(words):
-                return f"{verb} {words[index + 1].strip('(')}"
-    return verb
 
 
 PressCalls = list[tuple[str, list[str]]]

@@ -65,7 +65,7 @@ import aiohttp
 from bench.common import cpu_seconds, drop_database, make_database
 from bench.stored import store_nominations
 from bot.local_api import ChatEvent, LocalBotApi, SimUser
-from tests.bot.flows import DEED
+from tests.e2e.residents import STEPS
 
 ROOT = Path(__file__).resolve().parent.parent
 NTVT = ROOT / ".venv" / "bin" / "ntvt"
@@ -77,23 +77,10 @@ STARTUP_TIMEOUT = 60.0
 TARGET_RSS_MB = 200.0
 TARGET_RSS_STORED = 100_000  # the RSS target holds with this many stored nominations
 
-# The nomination's steps after the first question: (press a button | type a text, answer,
-# the bot's messages in reply). A press answered in place (the pressed question edited into
-# the next one) counts as one. Leaving the place and phone steps, whose reply keyboard has
-# Telegram's own button, the bot says what it took with the main menu, then asks on. The
-# unit is one that exists today (the 2018 district's wards ended on 30/06/2025).
-ANSWERS: tuple[tuple[str, str, int], ...] = (
-    ("press", "👤 Cá nhân", 1),
-    ("text", "Nguyễn Văn Bình", 1),
-    ("press", "Người dân", 1),
-    ("text", DEED, 1),
-    ("press", "Hôm qua", 1),
-    ("text", "hoan kiem", 1),
-    ("press", "Bỏ qua", 2),
-    ("press", "Bỏ qua", 1),
-    ("press", "Bỏ qua", 2),
-    ("press", "Không cần", 1),
-)
+# The nomination's steps after the first question, as the failover test's residents take
+# them: (press a button | type a text, answer, the bot's messages in reply); a press answered
+# in place (the pressed question edited into the next one) counts as one.
+ANSWERS = STEPS[3:-1]
 FLOW_UPDATES = 3 + len(ANSWERS) + 1  # /start, agree, /nominate, the steps, "✅ Gửi"
 
 ECHO_PTB = """
