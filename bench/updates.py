@@ -22,7 +22,8 @@ turn, then the burst) goes to three echo bots, each its own process on the same 
 (c) a bare aiohttp loop (getUpdates, then sendMessage per update, chained per chat).
 A baseline still busy after ``--baseline-seconds`` is stopped, and our bot after
 ``--seconds``: the throughput is then what it answered in that window (the output says so).
-``--profile`` runs our bot under cProfile; ``--logs`` keeps the bots' output.
+``--profile PATH`` runs our bot under pyinstrument (1 ms samples) and writes its text report
+to PATH.<mode>.txt as the bot stops; ``--logs`` keeps the bots' output.
 
 Reply latency of an update: from the fake handing it out (the answer of the getUpdates that
 carried it first, or the start of the webhook POST) to the fake's answer of the bot's first
@@ -516,8 +517,22 @@ async def ours(args: argparse.Namespace, mode: str) -> Figures:
                 env["NTVT_SEND_RATE"] = str(args.send_rate)
             command = [str(NTVT), "run" if mode == "polling" else "serve"]
             if args.profile:
-                profile = f"{args.profile}.{mode}.prof"  # made absolute at start
-                command = [sys.executable, "-m", "cProfile", "-o", profile, *command]
+                # pyinstrument samples the bot's stacks (1 ms) with little overhead; its text
+                # report, written as the bot stops on SIGINT, is the profile's top.
+                profile = f"{args.profile}.{mode}.txt"  # made absolute at start
+                command = [
+                    sys.executable,
+                    "-m",
+                    "pyinstrument",
+                    "--interval",
+                    "0.001",
+                    "-r",
+                    "text",
+                    "--show-all",
+                    "-o",
+                    profile,
+                    *command,
+                ]
             figures = await measure(
                 args, folder, "ntvt-bot", mode, args.db, command, env, "nominate"
             )
@@ -705,7 +720,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--logs", help="keep the bots' output in this folder")
-    parser.add_argument("--profile", help="run our bot under cProfile, to PATH.<mode>.prof")
+    parser.add_argument("--profile", help="run our bot under pyinstrument, its report to PATH.<mode>.txt")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument(
         "--stored",
