@@ -51,7 +51,7 @@ from bot.retention import RetentionJob
 from bot.runtime import Directory, Runtime, system_clock
 from bot.sender import FileMakers, OutboxSender, this_process
 from bot.settings import Settings
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, PollingBot
 from bot.zalo.channel import ZaloChannel
 from bot.zalo.media import MediaFiles, MediaStore
 from core import stored_updates
@@ -192,22 +192,27 @@ def build_application(
     request = AiohttpRequest(
         connections=max(8, rt.settings.workers), on_error=rt.metrics.bot_api_error
     )
+
+    async def read_polled(updates: list[dict[str, Any]]) -> list[Update]:
+        assert journal is not None
+        return await journal.record_polled(updates, bot)
+
+    # aiohttp, not PTB's default HTTPX: a fraction of the CPU per call (issue 6); and the
+    # polled updates read once, by the journal (bot.transport.PollingBot).
+    bot = PollingBot(
+        token,
+        base_url=rt.settings.telegram_api_url,
+        base_file_url=rt.settings.telegram_file_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+        request=request,
+        get_updates_request=AiohttpRequest(
+            connections=1,
+            on_updates=read_polled if journal is not None else None,
+            on_error=rt.metrics.bot_api_error,
+        ),
+    )
     builder = (
-        Application.builder()
-        .token(token)
-        .base_url(rt.settings.telegram_api_url)
-        .base_file_url(rt.settings.telegram_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .concurrent_updates(ChatOrderedProcessor(rt.settings.workers))
-        # aiohttp, not PTB's default HTTPX: a fraction of the CPU per call (issue 6).
-        .request(request)
-        .get_updates_request(
-            AiohttpRequest(
-                connections=1,
-                on_updates=journal.record_polled if journal is not None else None,
-                on_error=rt.metrics.bot_api_error,
-            )
-        )
+        Application.builder().bot(bot).concurrent_updates(ChatOrderedProcessor(rt.settings.workers))
     )
     if journal is None:
         builder = builder.updater(None)

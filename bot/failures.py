@@ -83,25 +83,21 @@ def _where(error: BaseException) -> str | None:
 class ScreenedBatch:
     """A polled batch sorted out: what to store, what is set aside, what PTB gets.
 
-    ``for_ptb`` replaces the batch PTB parses: each unreadable update is replaced by one that
-    holds only its ``update_id``, so PTB acknowledges it (its offset moves past it) and our
-    catch-all handler finds nothing to do (a set-aside update cannot be claimed). An update
-    without a usable ``update_id`` is dropped: it cannot be stored nor acknowledged by id.
+    ``for_ptb`` is the batch PTB processes, read into its ``Update`` objects once here: each
+    unreadable update is replaced by one that holds only its ``update_id``, so PTB
+    acknowledges it (its offset moves past it) and our catch-all handler finds nothing to do
+    (a set-aside update cannot be claimed). An update without a usable ``update_id`` is
+    dropped: it cannot be stored nor acknowledged by id.
     """
 
     stored: list[Payload] = field(default_factory=list)
     set_aside: dict[int, str] = field(default_factory=dict)
-    for_ptb: list[Payload] = field(default_factory=list)
+    for_ptb: list[Update] = field(default_factory=list)
     dropped: int = 0
 
-    @property
-    def changed(self) -> bool:
-        """Tell whether PTB must be given another batch than the one Telegram sent."""
-        return bool(self.set_aside) or self.dropped > 0
 
-
-def screen_batch(updates: Sequence[object]) -> ScreenedBatch:
-    """Read each update of a polled batch (parsed and dropped: PTB parses it again)."""
+def screen_batch(updates: Sequence[object], bot: Bot | None) -> ScreenedBatch:
+    """Read each update of a polled batch into PTB's ``Update`` (for ``bot``)."""
     batch = ScreenedBatch()
     for update in updates:
         update_id = update.get("update_id") if isinstance(update, dict) else None
@@ -111,12 +107,13 @@ def screen_batch(updates: Sequence[object]) -> ScreenedBatch:
             continue
         assert isinstance(update_id, int)
         batch.stored.append(update)
-        read = read_update(update, None)
+        read = read_update(update, bot)
         if isinstance(read, Unreadable):
             batch.set_aside[update_id] = read.reason
-            batch.for_ptb.append({"update_id": update_id})
-        else:
-            batch.for_ptb.append(update)
+            read = Update(update_id)
+            if bot is not None:
+                read.set_bot(bot)
+        batch.for_ptb.append(read)
     return batch
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from telegram import Bot, Update
+
 from bot.failures import screen_batch
 from bot.processing import chat_of
 from core.ports import UnitOfWork
@@ -125,21 +127,21 @@ class UpdateJournal:
             if not request.done.done():
                 request.done.set_result(mine)
 
-    async def record_polled(self, updates: list[Payload]) -> list[Payload] | None:
-        """Store a batch getUpdates returned; return the batch PTB gets if it must differ.
+    async def record_polled(self, updates: list[Payload], bot: Bot | None = None) -> list[Update]:
+        """Store a batch getUpdates returned; return it read into PTB's updates for ``bot``.
 
         Unreadable updates are stored set aside and replaced for PTB, so the poll's offset
         moves past them (see :func:`bot.failures.screen_batch`). A batch of nothing but
         updates without a usable id cannot move the offset: the poll pauses instead of
         spinning on it.
         """
-        batch = screen_batch(updates)
+        batch = screen_batch(updates, bot)
         await self.record(batch.stored, set_aside=batch.set_aside)
         for update_id, reason in batch.set_aside.items():
             log.error("update %s set aside: %s", update_id, reason)
         if batch.dropped and not batch.for_ptb:
             await asyncio.sleep(UNACKNOWLEDGED_PAUSE)
-        return batch.for_ptb if batch.changed else None
+        return batch.for_ptb
 
     async def _store(self, batch: list[_Request]) -> set[int]:
         updates = [

@@ -5,8 +5,10 @@ PTB's default transport (HTTPX) costs milliseconds of CPU per call in its connec
 CPU. aiohttp's connector costs a fraction of it. Bodies are JSON unless a file is uploaded.
 
 The polling request also hands every batch of updates getUpdates returns to ``on_updates``
-(the journal stores them) before python-telegram-bot sees one of them; if it returns another
-batch (unreadable updates replaced, see :mod:`bot.failures`), PTB gets that one.
+(the journal stores them and reads each into PTB's ``Update``) before python-telegram-bot
+sees one of them. PTB would decode the answer and build every ``Update`` a second time:
+:class:`PollingBot` takes the ones already read instead (unreadable updates replaced, see
+:mod:`bot.failures`), and PTB's own reading gets an empty batch.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import aiohttp
-from telegram import Bot, InputFile
+from telegram import Bot, InputFile, Update
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import ExtBot
 from telegram.request import BaseRequest, RequestData
 
 USER_AGENT = "ntvt-bot (python-telegram-bot, aiohttp)"
@@ -45,7 +48,9 @@ async def call_bot_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
     return await typed(**params)
 
 
-UpdatesHook = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]] | None]]
+UpdatesHook = Callable[[list[dict[str, Any]]], Awaitable[list[Update]]]
+# What PTB decodes of a getUpdates answer whose updates were read already.
+_READ_ALREADY = b'{"ok":true,"result":[]}'
 
 
 class JsonCall:
@@ -72,7 +77,8 @@ class AiohttpRequest(BaseRequest):
 
     ``on_updates`` is awaited with the updates of every successful, non-empty getUpdates
     answer before the answer is returned to PTB; if it raises, PTB gets a ``NetworkError``
-    and polls the same updates again; if it returns a list, PTB gets those updates instead.
+    and polls the same updates again; the ``Update`` objects it returns are kept for
+    :meth:`take_read` (:class:`PollingBot`), and PTB's answer holds none.
     ``on_error`` is told the status of every error answer, or ``timeout`` or ``network``.
     """
 
@@ -93,6 +99,12 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._media_timeout = media_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._read: list[Update] | None = None
+
+    def take_read(self) -> list[Update] | None:
+        """Return the updates ``on_updates`` read of the last getUpdates answer, once."""
+        read, self._read = self._read, None
+        return read
 
     @property
     def read_timeout(self) -> float:
@@ -176,20 +188,20 @@ class AiohttpRequest(BaseRequest):
         if status >= 400:
             self._failed(str(status))
         if self._on_updates is not None and url.endswith("/getUpdates") and 200 <= status < 300:
-            replaced = await self._hand_over_updates(answer)
-            if replaced is not None:
-                answer = json.dumps({"ok": True, "result": replaced}).encode()
+            updates = await self._hand_over_updates(answer)
+            if updates is not None:
+                self._read = updates
+                answer = _READ_ALREADY
         return status, answer
 
     def _failed(self, code: str) -> None:
         if self._on_error is not None:
             self._on_error(code)
 
-    async def _hand_over_updates(self, answer: bytes) -> list[dict[str, Any]] | None:
+    async def _hand_over_updates(self, answer: bytes) -> list[Update] | None:
         """Give ``on_updates`` the updates of a getUpdates answer, if it has any.
 
-        The body is decoded a second time by PTB: ``BaseRequest.post``, which decodes it, is
-        final, and decoding is cheap next to the transaction that stores the updates.
+        Return what it read of them; None leaves the answer to PTB (none, or not an answer).
         """
         assert self._on_updates is not None
         try:
@@ -201,3 +213,18 @@ class AiohttpRequest(BaseRequest):
             if isinstance(updates, list) and updates:
                 return await self._on_updates(updates)
         return None
+
+
+class PollingBot(ExtBot[None]):
+    """PTB's bot, except that getUpdates returns the updates the journal has read already.
+
+    Reading an update into PTB's objects costs more CPU than storing it; over an
+    :class:`AiohttpRequest` with ``on_updates`` it is done once, by the journal.
+    """
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """Poll as PTB does; return the updates the polling request's hook read."""
+        updates = await super().get_updates(*args, **kwargs)
+        request = self._request[0]
+        read = request.take_read() if isinstance(request, AiohttpRequest) else None
+        return tuple(read) if read is not None else updates
