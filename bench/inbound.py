@@ -110,7 +110,7 @@ def main() -> None:
     print(f"  PTB's parse alone (Update.de_json)          {ptb:8.1f}")
     print(f"  shape check (core.inbound.shape_problem)    {shape:8.1f}  added: webhook, start")
     print(f"  guarded read (bot.failures.read_update)     {guarded:8.1f}  vs {ptb:.1f} unguarded")
-    print(f"  polling screen (bot.failures.screen_batch)  {screened:8.1f}  added: polling, over PTB's")
+    print(f"  polling screen (bot.failures.screen_batch)  {screened:8.1f}  added: polling")
 
 
 if __name__ == "__main__":

@@ -720,7 +720,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--logs", help="keep the bots' output in this folder")
-    parser.add_argument("--profile", help="run our bot under pyinstrument, its report to PATH.<mode>.txt")
+    parser.add_argument(
+        "--profile", help="run our bot under pyinstrument, its report to PATH.<mode>.txt"
+    )
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument(
         "--stored",
