@@ -43,10 +43,16 @@ class StatementCounter:
         self.kinds: Counter[str] = Counter()
         self.counting = False
         event.listen(Engine, "before_cursor_execute", self._count)
+        event.listen(Engine, "begin", self._begin)
 
     def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if self.counting:
             self.kinds[kind_of(statement)] += 1
+
+    def _begin(self, connection: Any) -> None:
+        # SQLite's BEGIN IMMEDIATE goes on the driver's cursor (storage.database).
+        if self.counting and connection.dialect.name == "sqlite":
+            self.kinds["BEGIN IMMEDIATE"] += 1
 
     @property
     def total(self) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import ClassVar, Generic, Self, TypeVar, overload
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
@@ -87,6 +88,43 @@ class WriterGate:
         self._lock.release()
 
 
+_Made = TypeVar("_Made")
+
+
+class _Repository(Generic[_Made]):
+    """A repository of a unit of work, made on the open session the first time it is used.
+
+    A turn uses four or five of the thirty; making all of them at every ``async with`` cost
+    more than a statement. Once made, it sits in the unit of work's ``__dict__``, which
+    Python looks in before this (non-data) descriptor: later uses cost nothing.
+    """
+
+    names: ClassVar[list[str]] = []
+
+    def __init__(self, make: Callable[..., _Made], *, ahead: bool = False) -> None:
+        self._make = make
+        self._ahead = ahead  # it answers from the turn's read ahead (storage.read_ahead)
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+        _Repository.names.append(name)
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> _Made: ...
+
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> _Made | Self:
+        if uow is None:
+            return self
+        session = uow.session
+        made = self._make(session, uow._ahead) if self._ahead else self._make(session)
+        uow.__dict__[self._name] = made
+        return made
+
+
 class SqlUnitOfWork(UnitOfWork):
     """One session, hence one transaction, over every repository.
 
@@ -94,6 +132,36 @@ class SqlUnitOfWork(UnitOfWork):
     rolls back whatever was not committed and closes the session. The same object can be
     entered again afterwards (one block at a time), each time with a fresh session.
     """
+
+    users = _Repository(SqlUserRepository, ahead=True)
+    consents = _Repository(SqlConsentRepository, ahead=True)
+    nominations = _Repository(SqlNominationRepository)
+    dialogs = _Repository(SqlDialogRepository, ahead=True)
+    organisation = _Repository(SqlOrganisationRepository)
+    inbound = _Repository(SqlInboundUpdateRepository)
+    outbox = _Repository(SqlOutboxRepository, ahead=True)
+    roles = _Repository(SqlRoleRepository)
+    invitations = _Repository(SqlInvitationRepository)
+    audit = _Repository(SqlAuditRepository)
+    supporters = _Repository(SqlSupporterRepository)
+    deadlines = _Repository(SqlDeadlineRepository)
+    subscriptions = _Repository(SqlSubscriptionRepository)
+    broadcasts = _Repository(SqlBroadcastRepository)
+    leases = _Repository(SqlLeaseRepository)
+    failed_lookups = _Repository(SqlFailedLookupRepository)
+    inquiries = _Repository(SqlInquiryRepository)
+    data_requests = _Repository(SqlDataRequestRepository)
+    access_log = _Repository(SqlAccessLogRepository)
+    erasure = _Repository(SqlErasureRepository, ahead=True)
+    identities = _Repository(SqlChannelIdentityRepository)
+    zalo_tokens = _Repository(SqlZaloTokenRepository)
+    zalo_events = _Repository(SqlZaloEventRepository)
+    publicity = _Repository(SqlPublicityRepository)
+    meetings = _Repository(SqlMeetingRepository)
+    desk = _Repository(SqlDeskRepository)
+    dossiers = _Repository(SqlDossierRepository)
+    task_documents = _Repository(SqlTaskDocumentRepository)
+    deliveries = _Repository(SqlDeliveryRepository)
 
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], gate: WriterGate | None = None
@@ -109,38 +177,10 @@ class SqlUnitOfWork(UnitOfWork):
             raise RuntimeError("this unit of work is already open")
         if self._gate is not None:
             self._gated = await self._gate.enter()
-        session = self._session_factory()
-        self._session = session
-        self._ahead = ahead = ReadAhead()
-        self.users = SqlUserRepository(session, ahead)
-        self.consents = SqlConsentRepository(session, ahead)
-        self.nominations = SqlNominationRepository(session)
-        self.dialogs = SqlDialogRepository(session, ahead)
-        self.organisation = SqlOrganisationRepository(session)
-        self.inbound = SqlInboundUpdateRepository(session)
-        self.outbox = SqlOutboxRepository(session, ahead)
-        self.roles = SqlRoleRepository(session)
-        self.invitations = SqlInvitationRepository(session)
-        self.audit = SqlAuditRepository(session)
-        self.supporters = SqlSupporterRepository(session)
-        self.deadlines = SqlDeadlineRepository(session)
-        self.subscriptions = SqlSubscriptionRepository(session)
-        self.broadcasts = SqlBroadcastRepository(session)
-        self.leases = SqlLeaseRepository(session)
-        self.failed_lookups = SqlFailedLookupRepository(session)
-        self.inquiries = SqlInquiryRepository(session)
-        self.data_requests = SqlDataRequestRepository(session)
-        self.access_log = SqlAccessLogRepository(session)
-        self.erasure = SqlErasureRepository(session, ahead)
-        self.identities = SqlChannelIdentityRepository(session)
-        self.zalo_tokens = SqlZaloTokenRepository(session)
-        self.zalo_events = SqlZaloEventRepository(session)
-        self.publicity = SqlPublicityRepository(session)
-        self.meetings = SqlMeetingRepository(session)
-        self.desk = SqlDeskRepository(session)
-        self.dossiers = SqlDossierRepository(session)
-        self.task_documents = SqlTaskDocumentRepository(session)
-        self.deliveries = SqlDeliveryRepository(session)
+        for name in _Repository.names:  # the last block's, on its session
+            self.__dict__.pop(name, None)
+        self._session = self._session_factory()
+        self._ahead = ReadAhead()
         return self
 
     async def __aexit__(

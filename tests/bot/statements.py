@@ -61,8 +61,8 @@ class TurnStatements:
     """Counts what each turn of a running bot runs on the database.
 
     ``turn``: the statements of turns' tasks, ``record``: those of the sender's recorder.
-    Transactions are counted by their start: ``BEGIN`` on SQLite; on PostgreSQL (where the
-    driver begins without a statement) by each connection's ``begin`` event.
+    Transactions are counted by each connection's ``begin`` event; on SQLite it sends
+    ``BEGIN IMMEDIATE`` on the driver's cursor (storage.database), counted as a statement.
     """
 
     def __init__(self, runtime: Runtime) -> None:
@@ -89,13 +89,13 @@ class TurnStatements:
         tally = self._tally()
         if tally is not None:
             tally.statements.append(statement)
-            if statement.split(maxsplit=1)[0].upper() == "BEGIN":
-                tally.transactions += 1
 
     def _begin(self, connection: Any) -> None:
         tally = self._tally()
-        if tally is not None and connection.dialect.name != "sqlite":
+        if tally is not None:
             tally.transactions += 1
+            if connection.dialect.name == "sqlite":
+                tally.statements.append("BEGIN IMMEDIATE")
 
     async def _counted_turn(self, *args: Any, **kwargs: Any) -> None:
         task = asyncio.current_task()
