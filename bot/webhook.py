@@ -224,6 +224,27 @@ async def drain(app: FastAPI, grace: float) -> bool:
             return False
 
 
+class AcknowledgedUpdatesUnlogged(logging.Filter):
+    """Leave out uvicorn's access line of each update the webhook acknowledged (200).
+
+    One line per update is noise (JSON logs have ``bot.turns``' line per turn, a proxy in
+    front its own access log) and CPU on the busiest path. The webhook's refusals (403, 400,
+    413, 503) and every other request keep their line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Return False for an acknowledged update's access line."""
+        # uvicorn's access record: (client, method, path with query, HTTP version, status).
+        args = record.args
+        return not (
+            isinstance(args, tuple)
+            and len(args) == 5
+            and args[4] == 200
+            and args[2] == WEBHOOK_PATH
+            and args[1] == "POST"
+        )
+
+
 class DrainingServer(uvicorn.Server):
     """uvicorn's server, except that the first SIGTERM drains the bot before it stops.
 
