@@ -99,7 +99,7 @@ def serve(
     """Serve the webhook (POST /telegram/webhook) and /healthz under uvicorn."""
     import uvicorn
 
-    from bot.webhook import DrainingServer, create_app
+    from bot.webhook import AcknowledgedUpdatesUnlogged, DrainingServer, create_app
     from storage.uow import DatabaseUnavailableError, open_database
 
     settings = _settings()
@@ -122,6 +122,8 @@ def serve(
     # With JSON logs, uvicorn's records go through the root logger's JSON lines, not its own.
     logging_config: dict[str, Any] = {"log_config": None} if settings.log_format == "json" else {}
     config = uvicorn.Config(web_app, host=host, port=port, log_level="info", **logging_config)
+    # No access line per acknowledged update: README "Logs".
+    logging.getLogger("uvicorn.access").addFilter(AcknowledgedUpdatesUnlogged())
     # SIGTERM drains first: README "Deploying", rolling restarts.
     DrainingServer(config, web_app, settings.drain_seconds).run()
 

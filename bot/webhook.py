@@ -13,7 +13,6 @@ and ends its alive lease, so another process takes over at once whatever is left
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import secrets
@@ -24,11 +23,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Header, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
 from telegram import Update
 
 from bot.app import running_bot
@@ -37,9 +35,9 @@ from bot.failures import Unreadable, describe, parse_update
 from bot.health import HealthCheck
 from bot.journal import UpdateJournal
 from bot.monitoring import monitoring_routes
-from bot.request_body import body_at_most
 from bot.runtime import system_clock
 from bot.settings import Settings, SettingsError
+from bot.webhook_route import Answer, SecretJsonPost, refusal
 from bot.zalo.webhook import zalo_router
 from core.channels import Channel
 from core.inbound import shape_problem
@@ -53,6 +51,12 @@ MAX_BODY = 1024 * 1024
 # How often a draining server looks whether its turns are done.
 DRAIN_POLL = 0.05
 
+ACKNOWLEDGED = Answer.of(200, {"ok": True})
+NOT_JSON = refusal(400, "not JSON")
+NOT_AN_UPDATE = refusal(400, "not an update")
+DRAINING = refusal(503, "draining: send it to another server")
+CANNOT_STORE = refusal(503, "cannot store the update now")
+
 
 def _wake_zalo(request: Request) -> None:
     """Have the running bot process the Zalo event just stored."""
@@ -61,8 +65,9 @@ def _wake_zalo(request: Request) -> None:
         wake()
 
 
-def _refuse(status: int, description: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "description": description}, status_code=status)
+async def _answered_in_front() -> None:
+    """Never called: :class:`SecretJsonPost` answers these POSTs before FastAPI routes them."""
+    raise AssertionError(f"POST {WEBHOOK_PATH} reached FastAPI's router")
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -120,28 +125,19 @@ def create_app(
         title="ntvt-bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
 
-    @app.post(WEBHOOK_PATH)
-    async def telegram_webhook(
-        request: Request,
-        secret_token: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
-    ) -> Response:
+    async def take_update(body: bytes) -> Answer:
         """Store the update durably, acknowledge it, then process it."""
-        if secret_token is None or not hmac.compare_digest(secret_token.encode(), secret.encode()):
-            return _refuse(403, "forbidden")
-        body = await body_at_most(request, MAX_BODY)
-        if body is None:
-            return _refuse(413, f"an update is at most {MAX_BODY} bytes")
         try:
             payload: Any = json.loads(body)
         except (ValueError, RecursionError):  # too deep for the parser, or a huge integer
-            return _refuse(400, "not JSON")
-        problem = shape_problem(payload)
-        if problem is not None:
-            return _refuse(400, "not an update")
-        if request.app.state.health.draining:
-            return _refuse(503, "draining: send it to another server")
-        application = request.app.state.application
-        journal: UpdateJournal = request.app.state.journal
+            return NOT_JSON
+        if shape_problem(payload) is not None:
+            return NOT_AN_UPDATE
+        state = app.state
+        if state.health.draining:
+            return DRAINING
+        application = state.application
+        journal: UpdateJournal = state.journal
         update_id: int = payload["update_id"]
         read = parse_update(payload, application.bot)
         set_aside = {update_id: read.reason} if isinstance(read, Unreadable) else None
@@ -153,14 +149,26 @@ def create_app(
                 update_id,
                 describe(error),
             )
-            return _refuse(503, "cannot store the update now")
+            return CANNOT_STORE
         if isinstance(read, Unreadable):
             if new:
                 log.error("update %s set aside: %s", update_id, read.reason)
         elif new:
             await application.update_queue.put(read)
-        return JSONResponse({"ok": True})
+        return ACKNOWLEDGED
 
+    # POST /telegram/webhook, answered in bare ASGI in front of FastAPI (every update comes
+    # this way); the route is still declared, so that FastAPI answers the other methods on
+    # this path (405) and the path with a slash (307) as for any route.
+    app.add_api_route(WEBHOOK_PATH, _answered_in_front, methods=["POST"], include_in_schema=False)
+    app.add_middleware(
+        SecretJsonPost,
+        path=WEBHOOK_PATH,
+        secret_header=SECRET_HEADER,
+        secret=secret,
+        max_body=MAX_BODY,
+        take=take_update,
+    )
     app.include_router(monitoring_routes())  # /healthz and /metrics
     # /desk/: the secretariat's web desk, signed in to with a link from /web.
     app.include_router(
@@ -214,6 +222,27 @@ async def drain(app: FastAPI, grace: float) -> bool:
         if loop.time() >= deadline:
             log.warning("still busy after %g s of draining: stopping anyway", grace)
             return False
+
+
+class AcknowledgedUpdatesUnlogged(logging.Filter):
+    """Leave out uvicorn's access line of each update the webhook acknowledged (200).
+
+    One line per update is noise (JSON logs have ``bot.turns``' line per turn, a proxy in
+    front its own access log) and CPU on the busiest path. The webhook's refusals (403, 400,
+    413, 503) and every other request keep their line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Return False for an acknowledged update's access line."""
+        # uvicorn's access record: (client, method, path with query, HTTP version, status).
+        args = record.args
+        return not (
+            isinstance(args, tuple)
+            and len(args) == 5
+            and args[4] == 200
+            and args[2] == WEBHOOK_PATH
+            and args[1] == "POST"
+        )
 
 
 class DrainingServer(uvicorn.Server):

@@ -207,3 +207,23 @@ async def test_the_same_update_delivered_twice_is_answered_once(
     assert [d.status for d in deliveries] == [200, 200]
     assert len(user.messages) == 2, [m.text for m in user.messages]
     assert len(api.calls_for("sendMessage")) == 2
+
+
+async def test_the_server_logs_refusals_and_other_requests_but_not_each_acknowledged_update(
+    api: LocalBotApi, ntvt: StartNtvt, tmp_path: Path
+) -> None:
+    server = await start_server(api, ntvt, sqlite_url(tmp_path / "webhook.db"))
+    user = api.user(8004, "Minh", language_code="vi")
+
+    await user.send_command("/start")
+    await user.wait_for_messages(2, timeout=REPLY_TIMEOUT)  # welcome and privacy notice
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        forged = await client.post(server.webhook_url, json=start_update(user, 555_000_002))
+    assert forged.status_code == 403
+    assert [d.status for d in api.webhook_deliveries] == [200]
+
+    assert await server.process.interrupt(signal.SIGTERM) == 0
+    output = server.process.output()
+    assert '"POST /telegram/webhook HTTP/1.1" 403' in output
+    assert '"GET /healthz HTTP/1.1" 200' in output
+    assert '"POST /telegram/webhook HTTP/1.1" 200' not in output
