@@ -32,7 +32,9 @@ def test_the_p99_targets_conditions_are_met_only_as_stated() -> None:
 
 
 def test_a_rate_not_reached_or_a_profile_or_telegrams_cap_is_not_the_condition() -> None:
-    assert "offered only 150/s" in p99_misfits(ours(offered=150.0))[0]
+    # Under the rate asked because the residents wait for the bot: the bot's miss, not a misfit.
+    assert p99_misfits(ours(offered=150.0, driver_cpu=0.2)) == []
+    assert "offered only 150/s" in p99_misfits(ours(offered=150.0, driver_cpu=0.95))[0]
     assert any("--profile" in m for m in p99_misfits(ours(profiled=True)))
     assert any("--send-rate" in m for m in p99_misfits(ours(send_rate=27.0)))
 
