@@ -385,6 +385,7 @@ async def running_bot(
                 sender,
                 functools.partial(queue_stored, application, rt),
                 alive_seconds=settings.alive_seconds,
+                heartbeat_uow=db.urgent_uow,
             )
             if sender.shared:
                 # Before it takes any message for sending or stores any update.

@@ -32,6 +32,7 @@ from core.channels import Channel
 from core.failover import Handover
 from core.identity import channel_of_chat
 from core.inbound import StoredUpdate
+from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,11 @@ class PeerWatch:
         take_up: Callable[[Sequence[StoredUpdate]], Awaitable[int]],
         *,
         alive_seconds: float,
+        heartbeat_uow: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self._rt = rt
+        # The lease's own unit of work: it must not queue behind the turns (Database.urgent_uow).
+        self._heartbeat_uow = heartbeat_uow or rt.uow
         self._sender = sender
         self._take_up = take_up
         self._alive_seconds = alive_seconds
@@ -72,7 +76,7 @@ class PeerWatch:
         """
         try:
             lapsed = await failover.heartbeat(
-                self._rt.uow(),
+                self._heartbeat_uow(),
                 prefix=ALIVE,
                 lease=self._sender.alive_lease,
                 holder=self._sender.name,

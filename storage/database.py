@@ -76,13 +76,13 @@ def is_connection_error(error: BaseException) -> bool:
     return False
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_size: int = PG_POOL_SIZE) -> AsyncEngine:
     """Return an async engine for ``url``, tuned for its backend.
 
     SQLite gets the inline driver (:mod:`storage.inline_sqlite`), WAL, enforced foreign keys
     and ``BEGIN IMMEDIATE`` for every transaction (see :func:`_sqlite_begin`); PostgreSQL gets
-    a small, health-checked pool. Neither puts a statement's parameters in its errors: they
-    are what residents wrote (an update's JSON, a name), and errors end up in logs.
+    a pool of ``pool_size`` connections. Neither puts a statement's parameters in its errors:
+    they are what residents wrote (an update's JSON, a name), and errors end up in logs.
     """
     sa_url = make_url(url)
     backend = sa_url.get_backend_name()
@@ -103,7 +103,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # Connections kept open, none opened for a peak and closed after it: under load,
             # overflow connections came and went at every burst (a connect and TLS attempt
             # each). Four processes stay under PostgreSQL's default of 100 connections.
-            pool_size=PG_POOL_SIZE,
+            pool_size=pool_size,
             max_overflow=0,
             pool_timeout=30,
             # No ping at each checkout: it was a round trip and ~0.35 ms of CPU per

@@ -295,6 +295,7 @@ class Database:
         self.engine = engine
         self.session_factory = session_factory(engine)
         self._gate = WriterGate() if engine.dialect.name == "sqlite" else None
+        self._urgent: async_sessionmaker[AsyncSession] | None = None
 
     @property
     def url(self) -> str:
@@ -304,6 +305,21 @@ class Database:
     def uow(self) -> SqlUnitOfWork:
         """Return a new unit of work on this database."""
         return SqlUnitOfWork(self.session_factory, self._gate)
+
+    def urgent_uow(self) -> SqlUnitOfWork:
+        """Return a unit of work that waits for no turn: the alive lease's (bot.failover).
+
+        On PostgreSQL it has a connection of its own: under load every pooled one can be
+        busy for seconds, and a heartbeat queued behind them let its lease lapse while the
+        process was alive (another process then took over its work). On SQLite, where a
+        transaction is a millisecond's work, it queues at the writer gate like any other.
+        """
+        if self._gate is not None:
+            return self.uow()
+        if self._urgent is None:
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._urgent = session_factory(create_engine(url, pool_size=1))
+        return SqlUnitOfWork(self._urgent)
 
     async def scrub(self) -> bool:
         """Let what was deleted leave the database's files now; return whether all of it did.
@@ -338,6 +354,9 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._urgent is not None:
+            bind = self._urgent.kw["bind"]
+            await bind.dispose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -5,11 +5,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from core import failover
 from core.inbound import MAX_ATTEMPTS
 from core.outbox import OutgoingMessage
+from storage.database import PG_POOL_SIZE
 from storage.uow import Database
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -129,3 +133,33 @@ async def test_an_update_that_stopped_every_process_taking_it_over_is_set_aside(
     assert list(handover.set_aside) == [1]
     async with database.uow() as uow:
         assert await uow.inbound.count_set_aside() == 1
+
+
+# SQLite: the heartbeat queues at the writer gate like any transaction, a millisecond's wait.
+@pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True)
+async def test_a_heartbeat_does_not_wait_for_the_connections_the_turns_hold(
+    database: Database,
+) -> None:
+    busy = [database.uow() for _ in range(PG_POOL_SIZE)]
+    for uow in busy:  # every pooled connection in a turn's transaction
+        await uow.__aenter__()
+        await uow.leases.lapsed(ALIVE, now=NOW)
+    try:
+        async with asyncio.timeout(5):  # the pool would have made it wait 30 s, then fail
+            lapsed = await failover.heartbeat(
+                database.urgent_uow(),
+                prefix=ALIVE,
+                lease=ALIVE + LIVE,
+                holder=LIVE,
+                now=NOW,
+                seconds=SECONDS,
+            )
+    finally:
+        for uow in busy:
+            await uow.__aexit__(None, None, None)
+
+    assert lapsed == []
+    async with database.uow() as uow:
+        assert await uow.leases.lapsed(ALIVE, now=NOW + timedelta(seconds=SECONDS + 1)) == [
+            (ALIVE + LIVE, LIVE)
+        ]
