@@ -35,6 +35,10 @@ _CODE_ATTEMPTS = 5
 # (token_set_ratio on folded text: word order and extra words do not count against them).
 DUPLICATE_DAYS = 14
 DUPLICATE_DEED_SCORE = 60
+# The newest open cases of the same nominee and unit compared with a new one: a deed many
+# residents report (a rescue seen by a street) must not make each report read every earlier
+# one (a bench of 1,000 residents nominating one person read 1,000 cases at each submit).
+DUPLICATE_CANDIDATES = 50
 _NOT_DUPLICATES = frozenset(
     {NominationStatus.WITHDRAWN, NominationStatus.REJECTED, NominationStatus.MERGED}
 )
@@ -294,13 +298,14 @@ async def likely_duplicates(
     if not draft.nominee_name or not draft.unit_key:
         return []
     same = await uow.nominations.same_nominee(
-        name_key=fold(draft.nominee_name), unit_key=draft.unit_key
+        name_key=fold(draft.nominee_name),
+        unit_key=draft.unit_key,
+        excluding=_NOT_DUPLICATES,
+        limit=DUPLICATE_CANDIDATES,
     )
     deed = fold(draft.deed or "")
     found = []
     for other in same:
-        if other.status in _NOT_DUPLICATES:
-            continue
         close_in_time = draft.deed_date is not None and (
             abs((other.deed_date - draft.deed_date).days) <= DUPLICATE_DAYS
         )

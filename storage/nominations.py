@@ -137,13 +137,25 @@ class SqlNominationRepository(NominationRepository):
         result = await self._session.execute(query)
         return {status: count for status, count in result}
 
-    async def same_nominee(self, *, name_key: str, unit_key: str) -> Sequence[Nomination]:
+    async def same_nominee(
+        self,
+        *,
+        name_key: str,
+        unit_key: str,
+        excluding: Collection[NominationStatus] = (),
+        limit: int | None = None,
+    ) -> Sequence[Nomination]:
         """Return nominations whose folded nominee name and unit are these, newest first."""
-        return await self._all(
+        query = (
             _nominations()
             .where(NominationRow.nominee_name_key == name_key, NominationRow.unit_key == unit_key)
             .order_by(NominationRow.created_at.desc(), NominationRow.id.desc())
         )
+        if excluding:
+            query = query.where(NominationRow.status.not_in([s.value for s in excluding]))
+        if limit is not None:
+            query = query.limit(limit)
+        return await self._all(query)
 
     async def count_proposed_by_unit(
         self, *, since: datetime, until: datetime, statuses: Collection[NominationStatus]

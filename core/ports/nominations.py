@@ -56,8 +56,18 @@ class NominationRepository(abc.ABC):
         """Count nominations per status for these units (None: all)."""
 
     @abc.abstractmethod
-    async def same_nominee(self, *, name_key: str, unit_key: str) -> Sequence[Nomination]:
-        """Return nominations whose folded nominee name and unit are these, newest first."""
+    async def same_nominee(
+        self,
+        *,
+        name_key: str,
+        unit_key: str,
+        excluding: Collection[NominationStatus] = (),
+        limit: int | None = None,
+    ) -> Sequence[Nomination]:
+        """Return nominations whose folded nominee name and unit are these, newest first.
+
+        Those in a status of ``excluding`` are left out; at most ``limit`` (None: all).
+        """
 
     @abc.abstractmethod
     async def count_proposed_by_unit(

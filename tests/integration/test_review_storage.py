@@ -338,6 +338,41 @@ async def test_the_same_nominee_is_found_by_folded_name_in_the_same_unit_newest_
     assert _codes(found) == ["NT-AAAA-0002", "NT-AAAA-0003", "NT-AAAA-0001"]
 
 
+async def test_the_same_nominee_leaves_out_closed_cases_and_reads_at_most_the_newest(
+    database: Database,
+) -> None:
+    await _meet_lan(database)
+
+    def named(code: str, days: int, status: NominationStatus) -> Nomination:
+        return a_nomination(
+            code,
+            nominee=Nominee(NomineeKind.INDIVIDUAL, "Đỗ Thị Hòa"),
+            created_at=NOW + timedelta(days=days),
+            status=status,
+        )
+
+    await _add(
+        database,
+        named("NT-AAAA-0001", 1, NominationStatus.SUBMITTED),
+        named("NT-AAAA-0002", 2, NominationStatus.REJECTED),
+        named("NT-AAAA-0003", 3, NominationStatus.VERIFYING),
+        named("NT-AAAA-0004", 4, NominationStatus.WITHDRAWN),
+        named("NT-AAAA-0005", 5, NominationStatus.SUBMITTED),
+    )
+    closed = {NominationStatus.REJECTED, NominationStatus.WITHDRAWN}
+
+    async with database.uow() as uow:
+        newest = await uow.nominations.same_nominee(
+            name_key=fold("Đỗ Thị Hòa"), unit_key=HANG_BAC, excluding=closed, limit=2
+        )
+        open_ones = await uow.nominations.same_nominee(
+            name_key=fold("Đỗ Thị Hòa"), unit_key=HANG_BAC, excluding=closed
+        )
+
+    assert _codes(newest) == ["NT-AAAA-0005", "NT-AAAA-0003"]
+    assert _codes(open_ones) == ["NT-AAAA-0005", "NT-AAAA-0003", "NT-AAAA-0001"]
+
+
 async def test_a_nominee_renamed_by_a_save_is_found_by_the_new_name_only(
     database: Database,
 ) -> None:
