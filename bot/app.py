@@ -133,6 +133,7 @@ async def build_runtime(
         reminders=reminder_settings(settings),
         buttons=button_signer(settings, token),
         scrub=db.scrub,
+        autocommit_uow=db.autocommit_uow,
     )
     async with db.uow() as uow:
         indexed = await rt.search.catch_up(uow)
@@ -229,6 +230,7 @@ def build_application(
         shared=is_postgresql(rt.settings.database_url),
         budget=budget or SendBudget(rt.settings.send_rate),
         sleep=sleep,
+        autocommit_uow=rt.autocommit_uow,
         files=FileMakers(
             PersonalCopies(rt),
             MediaFiles(MediaStore(rt.settings.zalo_media_dir)),
@@ -365,7 +367,12 @@ async def running_bot(
     try:
         rt = await build_runtime(settings, db, clock=clock, token=token, plan_file=plan_file)
         journal = (
-            UpdateJournal(rt.uow, rt.clock, in_hand=rt.in_hand, receiver=this_process())
+            UpdateJournal(
+                rt.autocommit_uow or rt.uow,
+                rt.clock,
+                in_hand=rt.in_hand,
+                receiver=this_process(),
+            )
             if polling
             else None
         )

@@ -174,6 +174,8 @@ class Runtime:
     commands: CommandMenu = field(default_factory=CommandMenu)  # every command, by role
     # Lets deleted data leave the database's files (storage.uow.Database.scrub).
     scrub: Callable[[], Awaitable[bool]] | None = None
+    # Units of work for writes of one statement (storage.uow.Database.autocommit_uow).
+    autocommit_uow: Callable[[], UnitOfWork] | None = None
     # The Telegram bot's username (for t.me links), known once the bot met Telegram.
     bot_username: str = ""
     # The sender of each other channel, woken when a turn queued messages for it (bot.zalo).

@@ -152,10 +152,13 @@ class OutboxSender:
         budget: SendBudget | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         files: FileMaker | None = None,
+        autocommit_uow: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self._bot = bot
         self._files = files
         self._uow = uow_factory
+        # For the writes of one statement: the record of what went, a message's claim.
+        self._one_write = autocommit_uow or uow_factory
         self._clock = clock
         self._sleep = sleep
         self._random = random.Random()
@@ -325,9 +328,11 @@ class OutboxSender:
         async with self._recording:
             if not self._unrecorded:
                 return
-            async with self._uow() as uow:
+            async with self._one_write() as uow:
                 # Taken once the transaction may write: what was answered while it waited
-                # for the database goes in too.
+                # for the database goes in too. Two statements when some are forgotten:
+                # each alone is atomic, and a crash between them at worst sends the
+                # forgotten ones again, as one before the record would.
                 batch = dict(self._unrecorded)
                 forget = self._forgotten.intersection(batch)
                 await uow.outbox.mark_sent_many(
@@ -453,7 +458,7 @@ class OutboxSender:
     async def _send(self, message: OutgoingMessage) -> bool:
         """Take a pending message for sending, then send it (see :meth:`_attempt`)."""
         assert message.id is not None
-        async with self._uow() as uow:
+        async with self._one_write() as uow:
             taken = await uow.outbox.claim(message.id, at=self._clock(), by=self.name)
             await uow.commit()
         if not taken:

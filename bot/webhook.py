@@ -105,7 +105,7 @@ def create_app(
             app.state.runtime = rt
             assert rt.sender is not None
             journal = app.state.journal = UpdateJournal(
-                rt.uow, rt.clock, in_hand=rt.in_hand, receiver=rt.sender.name
+                rt.autocommit_uow or rt.uow, rt.clock, in_hand=rt.in_hand, receiver=rt.sender.name
             )
             app.state.health = HealthCheck(rt.uow, rt.clock)
             if settings.webhook_url:

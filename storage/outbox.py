@@ -179,10 +179,9 @@ class SqlOutboxRepository(OutboxRepository):
     async def claim(self, message_id: int, *, at: datetime, by: str | None = None) -> bool:
         """Take a pending message for sending (``by``: the process); False if taken or done."""
         result = await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id, OutboxRow.status == OutboxStatus.PENDING.value)
+            update(_OUTBOX)  # the table's: a Core statement, not the ORM's bulk update
+            .where(_OUTBOX.c.id == message_id, _OUTBOX.c.status == OutboxStatus.PENDING.value)
             .values(status=OutboxStatus.SENDING.value, last_attempt_at=at, claimed_by=by)
-            .execution_options(synchronize_session=False)
         )
         return cast("CursorResult[Any]", result).rowcount == 1
 

@@ -296,6 +296,11 @@ class Database:
         self.session_factory = session_factory(engine)
         self._gate = WriterGate() if engine.dialect.name == "sqlite" else None
         self._urgent: async_sessionmaker[AsyncSession] | None = None
+        self._autocommit = (
+            None
+            if self._gate is not None
+            else session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        )
 
     @property
     def url(self) -> str:
@@ -305,6 +310,18 @@ class Database:
     def uow(self) -> SqlUnitOfWork:
         """Return a new unit of work on this database."""
         return SqlUnitOfWork(self.session_factory, self._gate)
+
+    def autocommit_uow(self) -> SqlUnitOfWork:
+        """Return a unit of work for a write of one statement: the journal's, the sender's record.
+
+        On PostgreSQL its statement commits by itself: no ``BEGIN`` and ``COMMIT`` round trips
+        around it (two of three, ~0.5 ms of CPU each time); one statement is atomic alone. Its
+        ``commit`` has nothing left to do. On SQLite, where they cost no round trip, it is
+        :meth:`uow`.
+        """
+        if self._autocommit is None:
+            return self.uow()
+        return SqlUnitOfWork(self._autocommit)
 
     def urgent_uow(self) -> SqlUnitOfWork:
         """Return a unit of work that waits for no turn: the alive lease's (bot.failover).
