@@ -93,7 +93,8 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         confirm = await press(office, "➡️ Tiếp tục")
         assert "Thành viên dự họp: 5/5" in confirm.text and "từ 50,0%" in confirm.text
         await office.press("✅ Mở phiên bỏ phiếu")
-        opened, progress = await office.wait_for_messages(2)
+        progress = await office.next_message()
+        opened = confirm  # the question pressed says what was opened, the progress below
         assert "gửi 9 phiếu" in opened.text and "0/5 thành viên đã bỏ phiếu" in progress.text
 
         # M1 filed the first case: core recused them, and sent them that case's reason only.
@@ -207,8 +208,9 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         assert "Đã ghi kết quả “Không khen thưởng”" in declined.text
         told = await resident.next_message()
         assert "Không đạt tỷ lệ phiếu đồng ý" in told.text
-        await office.press_on(results, "🏅 Khen thưởng: Trần Thị Mai")
-        assert "Hình thức khen thưởng?" in (await office.next_message()).text
+        asked = await office.press_on_for_reply(results, "🏅 Khen thưởng: Trần Thị Mai")
+        assert asked.message_id == results.message_id, "asked below the results, in place"
+        assert "Kết quả bỏ phiếu" in asked.text and "Hình thức khen thưởng?" in asked.text
         await press(office, "✔️ Giấy khen đột xuất (thủ tục đơn giản)")  # the case's own form
         await say(office, "45/QĐ-UBND")
         await say(office, "18/11/2026")

@@ -216,8 +216,8 @@ async def test_a_confirmation_pressed_after_the_data_changed_erases_nothing(
     asked = await say(user, "/xoadulieu")
     await say(user, "/subscribe hoan kiem")
 
-    await user.press_on(asked, ERASE)
-    again = await user.next_message()
+    again = await user.press_on_for_reply(asked, ERASE)  # asked again in its place
+    assert again.message_id == asked.message_id
     assert "vừa thay đổi, chưa có gì bị xóa" in again.text
     assert "1 đăng ký nhận tin" in again.text
     async with bot.runtime.uow() as uow:
