@@ -46,9 +46,9 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     if consent is not None and incoming.token != consent.token:
         stale_button(turn)
         return
-    # Every answer brings the menu back: a reply keyboard comes only with a new message, so
-    # the question loses its buttons (answer_in_place does so itself).
-    turn.answer_in_place()
+    # Left at three Bot API calls: every answer brings the menu back, and a reply keyboard
+    # comes only with a new message.
+    turn.clear_buttons()
     if incoming.action != "yes":
         turn.say("consent/withdraw_kept", keyboard=turn.main_menu())
         return
