@@ -113,8 +113,9 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
             turn.clear_buttons()
             await _ask(turn, dialog, problem="input.stale_button")
             return
-        # The preview stays readable above what was done with it.
-        turn.answer_in_place(keep_text=dialog.step == "preview")
+        # What was sent stays readable above its number; a preview changed (urgent or not)
+        # simply replaces the one pressed.
+        turn.answer_in_place(keep_text=dialog.step == "preview" and incoming.action == "send")
         if incoming.action == "cancel":
             await cancel(turn, dialog)
             return
