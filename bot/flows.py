@@ -330,7 +330,13 @@ def spoken_command(text: str) -> str:
 
 
 def stale_button(turn: Turn) -> None:
-    """Say politely that the button pressed no longer works, and nothing else."""
+    """Say politely that the button pressed no longer works, and nothing else.
+
+    Left at three Bot API calls: the menu (a reply keyboard) comes with the words, and only a
+    new message can carry it, so the pressed message loses its buttons instead of being
+    replaced, even if the flow meant to answer the press in place.
+    """
+    turn.in_place = None
     turn.clear_buttons()
     turn.callback_notice = turn.label(N_("Nút này đã hết hiệu lực."))
     turn.say("start/stale_button", keyboard=turn.main_menu())

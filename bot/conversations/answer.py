@@ -28,7 +28,7 @@ def start_data(nomination_id: int) -> str:
 
 async def start(turn: Turn, nomination_id: int) -> None:
     """Open the answer dialog for a case that is waiting for the nominator."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the officer's question stays readable above
     nomination = await own_case(turn.uow, turn.user.id, nomination_id)
     if nomination is None:
         refuse_case(turn)
@@ -45,10 +45,12 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     data = dialog.data
     code = str((await find_case(turn.uow, int(data["id"]))).code)
     if incoming.kind == "button":
-        turn.clear_buttons()
         if incoming.token != dialog.token:
+            # Not in place: the pressed message is an earlier step's, not the last one.
+            turn.clear_buttons()
             _ask(turn, dialog, code=code, problem="input.stale_button")
             return
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("answer/cancelled", draft_kept=kept)

@@ -107,11 +107,15 @@ async def cancel(turn: Turn, dialog: Dialog) -> None:
 async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the answer to the current step, then ask the next question (or send)."""
     if incoming.kind == "button":
-        turn.clear_buttons()
         if incoming.token != dialog.token:
             turn.callback_notice = turn.label(STALE)
+            # Not in place: the pressed message is an earlier step's, not the last one.
+            turn.clear_buttons()
             await _ask(turn, dialog, problem="input.stale_button")
             return
+        # What was sent stays readable above its number; a preview changed (urgent or not)
+        # simply replaces the one pressed.
+        turn.answer_in_place(keep_text=dialog.step == "preview" and incoming.action == "send")
         if incoming.action == "cancel":
             await cancel(turn, dialog)
             return
@@ -426,6 +430,11 @@ async def _preview(
     campaign = typed.campaign_in(organisation) if typed and organisation else None
     broadcast = replace(_broadcast(turn, data), campaign_key=campaign.key if campaign else None)
     if full:
+        # The announcement comes first, as a new message (it may be a photo): what follows it
+        # cannot be an edit of the message pressed above it.
+        if turn.in_place is not None:
+            turn.in_place = None
+            turn.clear_buttons()
         method, call = render_broadcast(turn.rt, broadcast, turn.locale)
         markup = call.get("reply_markup")
         if isinstance(markup, dict):

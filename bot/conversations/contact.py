@@ -41,7 +41,7 @@ async def start(turn: Turn) -> None:
 async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the question or the answer typed, or the cancel button."""
     if incoming.kind == "button":
-        turn.clear_buttons()
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("contact/cancelled", keyboard=turn.main_menu(), draft_kept=kept)
@@ -63,7 +63,7 @@ async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
     """“✍️ Trả lời” under a question: open the answer for whoever may give it."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the question stays readable above
     if incoming.action != "reply" or not (incoming.arg or "").isdigit():
         stale_button(turn)
         return

@@ -83,20 +83,23 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     if incoming.action != START:
         stale_button(turn)
         return
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the person's data stays readable above
     await start(turn)
 
 
 async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take a press or the new value typed, at whatever step the dialog is."""
     if incoming.kind == "button":
-        turn.clear_buttons()
         if incoming.action == START:
+            turn.answer_in_place(keep_text=True)  # the person's data stays readable above
             await start(turn)
         elif incoming.token != dialog.token:
             turn.callback_notice = turn.label(N_("Nút này thuộc một bước đã qua."))
+            # Not in place: the pressed message is an earlier step's, not the last one.
+            turn.clear_buttons()
             await _ask(turn, dialog, problem="input.stale_button")
         else:
+            turn.answer_in_place()
             await _pressed(turn, dialog, incoming)
         return
     if dialog.step != VALUE:

@@ -43,7 +43,7 @@ REMOVE = N_("🗑 Gỡ tệp nộp nhầm")
 
 async def start(turn: Turn, incoming: Incoming) -> None:
     """Open the dossier of the case whose “📎 Nộp giấy tờ hồ sơ” was pressed."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the case card stays readable above
     if incoming.action != "start" or not (incoming.arg or "").isdigit():
         stale_button(turn)
         return
@@ -65,14 +65,16 @@ async def start(turn: Turn, incoming: Incoming) -> None:
 async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the form, the item, the file or the confirmation the dialog asked for."""
     if incoming.kind == "button":
-        turn.clear_buttons()
         if incoming.action == "start":  # the button of another case's message
             await start(turn, incoming)
             return
         if incoming.token != dialog.token:
+            # Not in place: the pressed message is an earlier step's, not the last one.
+            turn.clear_buttons()
             turn.callback_notice = turn.label(N_("Nút này thuộc một bước đã qua."))
             _ask(turn, dialog, problem="input.stale_button")
             return
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("officer/cancelled", draft_kept=kept)

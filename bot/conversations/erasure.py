@@ -42,7 +42,7 @@ async def start(turn: Turn) -> None:
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
     """Erase as the plan shown said, or keep everything, as the person pressed."""
-    turn.clear_buttons()
+    turn.answer_in_place()
     if incoming.action != "yes":
         turn.say("erase/kept", keyboard=turn.main_menu())
         return

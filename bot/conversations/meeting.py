@@ -193,10 +193,11 @@ async def on_meeting_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> No
     if incoming.kind == "button":
         if incoming.token != dialog.token:
             turn.callback_notice = turn.label(N_("Nút này thuộc một bước đã qua."))
+            # Not in place: the pressed message is an earlier step's, not the last one.
             turn.clear_buttons()
             await _ask(turn, dialog, problem="input.stale_button")
             return
-        turn.clear_buttons()
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("meeting/cancelled", draft_kept=kept)
@@ -379,7 +380,7 @@ async def on_ballot_button(turn: Turn, incoming: Incoming) -> None:
         elif action.startswith("rr-"):
             await _recuse(turn, meeting_id, case_id, action.removeprefix("rr-"))
         elif action == "why":
-            turn.clear_buttons()
+            turn.answer_in_place()
             dialog = await open_dialog(turn, BALLOT, "reason", {"m": meeting_id, "c": case_id})
             _ask_reason(turn, dialog, problem=None)
         elif action.startswith(VOTE_PREFIX):
@@ -404,6 +405,8 @@ async def _vote(turn: Turn, meeting_id: int, case_id: int, tag: str) -> None:
         today=turn.today,
         update_id=_update_id(turn),
     )
+    # Not in place: the edited message's first line would name the choice, and nothing said
+    # back names it. The ballot loses its buttons; the receipt is a new message.
     turn.clear_buttons()
     # The same words whatever the choice: nothing said back names it.
     turn.callback_notice = turn.label(N_("Đã ghi nhận phiếu."))
@@ -425,7 +428,7 @@ def _ask_recusal(turn: Turn, meeting_id: int, case_id: int) -> None:
 
 
 async def _recuse(turn: Turn, meeting_id: int, case_id: int, reason: str) -> None:
-    turn.clear_buttons()
+    turn.answer_in_place()
     try:
         why = RecusalReason(reason)
     except ValueError:
@@ -463,7 +466,7 @@ async def on_ballot_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> Non
         await on_ballot_button(turn, incoming)
         return
     if incoming.kind == "button":
-        turn.clear_buttons()
+        turn.answer_in_place()
         await close_dialog(turn, dialog)
         turn.say("meeting/reason_skipped")
         return
@@ -564,7 +567,7 @@ async def on_meeting_button(turn: Turn, incoming: Incoming) -> None:
     action, arg = incoming.action or "", incoming.arg or ""
     try:
         if action in ("prog", "close", "closeok") and arg.isdigit():
-            turn.clear_buttons()
+            turn.answer_in_place()
             await _office_step(turn, action, int(arg))
         elif action in ("decl", "declok", "keep") and (pair := _pair(arg)) is not None:
             await _decide(turn, action, *pair)
@@ -602,7 +605,7 @@ async def _decide(turn: Turn, action: str, meeting_id: int, case_id: int) -> Non
         )
         turn.say("meeting/decline_ask", keyboard=keyboard)
         return
-    turn.clear_buttons()
+    turn.answer_in_place()
     if action == "keep":
         turn.say("meeting/decline_kept")
         return

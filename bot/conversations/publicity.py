@@ -96,7 +96,7 @@ async def open_list(turn: Turn) -> None:
 
 async def on_window_button(turn: Turn, incoming: Incoming) -> None:
     """Open the window for the days pressed over the cases listable now, and post it."""
-    turn.clear_buttons()
+    turn.answer_in_place()
     arg = incoming.arg or ""
     days = int(arg) if incoming.action == "open" and arg.isdigit() else 0
     if not MIN_DAYS <= days <= MAX_DAYS:  # the data is signed: only the bot's own choices
@@ -151,7 +151,7 @@ async def comment(turn: Turn) -> None:
 async def on_comment_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the code or the comment typed; the cancel button ends the dialog."""
     if incoming.kind == "button":
-        turn.clear_buttons()
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("publicity/comment_cancelled", keyboard=turn.main_menu(), draft_kept=kept)
@@ -286,7 +286,7 @@ async def on_exemplar_button(turn: Turn, incoming: Incoming) -> None:
     if incoming.action == "page" and number.isdigit():
         await _show_exemplars(turn, int(number), chosen)
         return
-    turn.clear_buttons()
+    turn.answer_in_place()
     if incoming.action not in ("photo", "text", "no") or not (incoming.arg or "").isdigit():
         stale_button(turn)
         return

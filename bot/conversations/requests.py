@@ -66,7 +66,7 @@ async def start(turn: Turn) -> None:
 async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the kind pressed, the request or the outcome typed, or the cancel button."""
     if incoming.kind == "button":
-        turn.clear_buttons()
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("requests/cancelled", keyboard=turn.main_menu(), draft_kept=kept)
@@ -95,7 +95,7 @@ async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
     """“📥 Tiếp nhận” or “✅ Trả kết quả” under a request: for whoever handles requests."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the request stays readable above
     if incoming.action not in (ACK, DONE) or not (incoming.arg or "").isdigit():
         stale_button(turn)
         return

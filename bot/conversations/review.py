@@ -90,7 +90,7 @@ async def send_files(turn: Turn, actor: Actor, nomination_id: int) -> None:
 
 async def on_action(turn: Turn, incoming: Incoming) -> None:
     """Handle an action button of a case card (or of a nominator's status view)."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the card stays readable above what it asks
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     nomination = await visible_case(turn.uow, actor, int(incoming.arg or 0))
     if nomination is None:
@@ -103,6 +103,7 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
     # A correction (Action.CORRECT) is no transition an officer's button can make.
     if action is None or action not in TRANSITIONS or incoming.token != version(nomination):
         turn.callback_notice = turn.label(N_("Hồ sơ đã thay đổi. Xin xem thông tin mới nhất."))
+        _card_follows(turn, actor, nomination)
         await _after(turn, actor, nomination, "officer/stale")
         return
     requirement = TRANSITIONS[action].requires
@@ -114,6 +115,7 @@ async def on_action(turn: Turn, incoming: Incoming) -> None:
     elif action is Action.COMMEND:
         forms = await decision_forms(turn.uow, nomination)
     if requirement is None and action is not Action.WITHDRAW and not forms:
+        _card_follows(turn, actor, nomination)
         await _apply(turn, actor, nomination, action, {})
         return
     step = {
@@ -145,10 +147,11 @@ async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     if incoming.kind == "button":
         if incoming.token != dialog.token:
             turn.callback_notice = turn.label(N_("Nút này thuộc một bước đã qua."))
+            # Not in place: the pressed message is an earlier step's, not the last one.
             turn.clear_buttons()
             _ask(turn, dialog, problem="input.stale_button")
             return
-        turn.clear_buttons()
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("officer/cancelled", draft_kept=kept)
@@ -319,11 +322,25 @@ async def _apply(
     await _after(turn, actor, changed, "officer/done", action=action.value)
 
 
+def _card_follows(turn: Turn, actor: Actor, nomination: Nomination) -> None:
+    """Let the fresh card an officer sees next replace the pressed one, its old text gone.
+
+    Keeping the pressed card's text above it would show the case twice; a nominator, who
+    sees no card but a message (:func:`_after`), keeps their view's text above it.
+    """
+    if _sees_card(actor, nomination):
+        turn.answer_in_place()
+
+
+def _sees_card(actor: Actor, nomination: Nomination) -> bool:
+    return actor.is_staff and actor.acts_for(nomination.unit_key)
+
+
 async def _after(
     turn: Turn, actor: Actor, nomination: Nomination, template: str, **context: Any
 ) -> None:
     """Confirm to whoever acted: the officer sees the fresh card, the nominator a message."""
-    if actor.is_staff and actor.acts_for(nomination.unit_key):
+    if _sees_card(actor, nomination):
         notice = turn.rt.renderer.render(
             turn.locale, template, code=str(nomination.code), **context
         )

@@ -35,7 +35,7 @@ async def start(turn: Turn) -> None:
 async def handle(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the code typed, or the cancel button."""
     if incoming.kind == "button":
-        turn.clear_buttons()
+        turn.answer_in_place()
         if incoming.action == "cancel":
             kept = await close_dialog(turn, dialog)
             turn.say("status/cancelled", keyboard=turn.main_menu(), draft_kept=kept)
@@ -119,7 +119,7 @@ async def show(turn: Turn, text: str) -> None:
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
     """“Không liên hệ tôi về hồ sơ này nữa”: the nominator objects to more contact about it."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the case's status stays readable above
     if incoming.action != STOP_ACTION or not (incoming.arg or "").isdigit():
         refuse_case(turn)
         return

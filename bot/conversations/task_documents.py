@@ -55,12 +55,13 @@ async def on_input(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
     """Take the file sent, or the cancel button."""
     if incoming.kind == "button":
         if incoming.action == "cancel" and incoming.token == dialog.token:
-            turn.clear_buttons()
+            turn.answer_in_place()
             kept = await close_dialog(turn, dialog)
             turn.say("officer/cancelled", draft_kept=kept)
         elif incoming.action in ("attach", "view"):
             await on_button(turn, incoming)  # from another message
         else:
+            # Not in place: the pressed message is an earlier step's, not the last one.
             turn.clear_buttons()
             _ask(turn, dialog, problem="input.stale_button")
         return
@@ -82,7 +83,7 @@ async def ask_again(turn: Turn, dialog: Dialog, problem: str) -> None:
 
 async def _start(turn: Turn, where: str) -> None:
     """Open the dialog for the occurrence the button names, if core lets the actor file."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # what was done stays readable above
     parts = where.split(":")
     plan = turn.rt.directory.plan
     valid = len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit()
@@ -142,7 +143,7 @@ async def _take_file(turn: Turn, dialog: Dialog, incoming: Incoming) -> None:
 
 async def _send_filed(turn: Turn) -> None:
     """Send the secretariat the plan's filed documents: the list, then each file."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the notice stays readable above the list
     plan = turn.rt.directory.plan
     if plan is None:
         turn.say("deadlines/none")

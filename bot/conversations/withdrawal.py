@@ -46,6 +46,8 @@ async def on_button(turn: Turn, incoming: Incoming) -> None:
     if consent is not None and incoming.token != consent.token:
         stale_button(turn)
         return
+    # Left at three Bot API calls: every answer brings the menu back, and a reply keyboard
+    # comes only with a new message.
     turn.clear_buttons()
     if incoming.action != "yes":
         turn.say("consent/withdraw_kept", keyboard=turn.main_menu())

@@ -82,11 +82,11 @@ async def on_stop(turn: Turn, incoming: Incoming) -> None:
     """Stop a scheduled or running announcement: what is not sent yet will not be."""
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     if not may_broadcast(actor):
-        turn.clear_buttons()
+        turn.answer_in_place(keep_text=True)
         turn.say("broadcasts/compose_not_allowed")
         return
     if incoming.action != "stop" or not (incoming.arg or "").isdigit():
-        turn.clear_buttons()
+        turn.answer_in_place(keep_text=True)
         turn.say("start/stale_button")
         return
     broadcast_id = int(incoming.arg or 0)

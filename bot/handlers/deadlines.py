@@ -137,7 +137,7 @@ def _done_data(turn: Turn, occurrence: Occurrence) -> str:
 
 async def on_done(turn: Turn, incoming: Incoming) -> None:
     """Mark a task's occurrence done for a unit; the notices about it stop."""
-    turn.clear_buttons()
+    turn.answer_in_place(keep_text=True)  # the notice stays readable above what was done
     actor = await actor_for(turn.uow, turn.user.id, turn.today)
     if not actor.is_staff:
         turn.say("officer/not_allowed")

@@ -94,7 +94,7 @@ async def _queue_page(turn: Turn, incoming: Incoming) -> None:
     if incoming.action != "page" or not (incoming.arg or "").isdigit():
         stale_button(turn)
         return
-    turn.clear_buttons()
+    turn.answer_in_place()  # the page pressed becomes the next one
     await show_queue(turn, int(incoming.arg or 0))
 
 
@@ -123,7 +123,7 @@ async def _find_page(turn: Turn, incoming: Incoming) -> None:
     if incoming.token is None:
         stale_button(turn)
         return
-    turn.clear_buttons()
+    turn.answer_in_place()  # the page pressed becomes the next one
     query = f"{incoming.action}:{incoming.arg}" if incoming.arg else incoming.action
     await show_search(turn, query or "", page=incoming.token)
 

@@ -130,6 +130,8 @@ async def _language_pick(turn: Turn, incoming: Incoming) -> None:
     if incoming.arg not in SUPPORTED_LOCALES:
         stale_button(turn)
         return
+    # Not in place: the menu must come again in the new language, and a reply keyboard
+    # comes only with a new message.
     turn.clear_buttons()
     turn.user = await choose_locale(turn.uow, turn.user, incoming.arg)
     turn.say("start/language_set", keyboard=turn.main_menu())
@@ -161,7 +163,9 @@ async def renew_consent(turn: Turn) -> bool:
 
 
 async def _consent_answer(turn: Turn, incoming: Incoming) -> None:
-    turn.clear_buttons()
+    # The notice stays readable above the answer: what was agreed to (a reply that brings the
+    # menu back is a new message all the same).
+    turn.answer_in_place(keep_text=incoming.action != NEXT)
     if incoming.action == NEXT:
         await nominate(turn)  # the thanks' button: the menu's first action
         return

@@ -53,7 +53,9 @@ async def subscribe_command(turn: Turn) -> None:
 
 async def on_button(turn: Turn, incoming: Incoming) -> None:
     """Handle the subscription buttons."""
-    turn.clear_buttons()
+    # What was pressed stays readable above the answer: an announcement launching a campaign
+    # carries a subscribe button too (bot.bulk.render_broadcast).
+    turn.answer_in_place(keep_text=True)
     if incoming.action == "stop":
         await unsubscribe_command(turn)
     elif incoming.action == "all":

@@ -57,8 +57,7 @@ async def agree_and_start(user: SimUser) -> BotMessage:
     welcome, notice = await user.wait_for_messages(2)
     assert "Xin chào" in welcome.text
     assert "dữ liệu cá nhân" in notice.text
-    await user.press("✅ Tôi đồng ý")
-    await user.next_message()  # thanks
+    await press(user, "✅ Tôi đồng ý")  # the notice, the thanks below it
     await user.send_command("/nominate")
     return await user.next_message()
 

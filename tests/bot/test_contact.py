@@ -24,8 +24,7 @@ ANSWER = "Anh/Chị chỉ cần mô tả việc tốt và ảnh nếu có; đơn
 async def _consent(user: SimUser) -> None:
     await user.send_command("/start")
     await user.wait_for_messages(2)
-    await user.press("✅ Tôi đồng ý")
-    await user.next_message()
+    await press(user, "✅ Tôi đồng ý")  # the thanks, in place of the notice
 
 
 async def _secretary(bot: RunningBot, clock: FakeClock, user: SimUser) -> None:

@@ -71,6 +71,15 @@ def _buttons(ballot: BotMessage) -> dict[str, str]:
     return {b["text"]: str(b["callback_data"]) for row in ballot.inline_keyboard for b in row}
 
 
+def _calls_in(api: LocalBotApi, user: SimUser, before: int) -> list[str]:
+    """Return the Bot API calls in ``user``'s chat (and answers to presses) since ``before``."""
+    return sorted(
+        c.method
+        for c in api.calls[before:]
+        if c.method == "answerCallbackQuery" or c.params.get("chat_id") == user.chat_id
+    )
+
+
 async def _vote(member: SimUser, ballot: BotMessage, data: str) -> BotMessage:
     await member.send_callback(data, ballot)
     return await member.next_message()
@@ -93,7 +102,8 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         confirm = await press(office, "➡️ Tiếp tục")
         assert "Thành viên dự họp: 5/5" in confirm.text and "từ 50,0%" in confirm.text
         await office.press("✅ Mở phiên bỏ phiếu")
-        opened, progress = await office.wait_for_messages(2)
+        progress = await office.next_message()
+        opened = confirm  # the question pressed says what was opened, the progress below
         assert "gửi 9 phiếu" in opened.text and "0/5 thành viên đã bỏ phiếu" in progress.text
 
         # M1 filed the first case: core recused them, and sent them that case's reason only.
@@ -117,14 +127,29 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         pressed = []
         for member, label in votes[own].items():
             pressed.append(buttons[member][own][label])
+            await api.wait_until_idle(timeout=5)
+            before = len(api.calls)
             done = await _vote(members[member], ballots[member][own], pressed[-1])
             assert "Đã ghi nhận phiếu của Anh/Chị" in done.text and "Đồng ý" not in done.text
+            await api.wait_until_idle(timeout=5)
+            # A vote is no edit of the ballot: its first line would name the choice.
+            assert _calls_in(api, members[member], before) == [
+                "answerCallbackQuery",
+                "editMessageReplyMarkup",
+                "sendMessage",
+            ]
+            assert "Đồng ý" not in ballots[member][own].text
         # A reason, if given, is kept with neither the member nor the vote.
         await press(members[M5], "✍️ Gửi lý do (không bắt buộc)")
         saved = await say(members[M5], REASON)
         assert "Đã ghi nhận ý kiến" in saved.text
 
+        await api.wait_until_idle(timeout=5)
+        before = len(api.calls)
         seen = await press(office, "🔄 Xem tiến độ")
+        await api.wait_until_idle(timeout=5)
+        assert _calls_in(api, office, before) == ["answerCallbackQuery", "editMessageText"]
+        assert seen.message_id == progress.message_id, "the progress pressed, brought up to date"
         assert "0/5 thành viên đã bỏ phiếu" in seen.text  # nobody has voted on both yet
         assert "4/4 phiếu" in seen.text and "1 thành viên xin không biểu quyết" in seen.text
         assert not any(name in seen.text for name in MEMBERS.values())
@@ -207,8 +232,9 @@ async def test_a_council_of_five_votes_in_secret_and_the_threshold_decides(
         assert "Đã ghi kết quả “Không khen thưởng”" in declined.text
         told = await resident.next_message()
         assert "Không đạt tỷ lệ phiếu đồng ý" in told.text
-        await office.press_on(results, "🏅 Khen thưởng: Trần Thị Mai")
-        assert "Hình thức khen thưởng?" in (await office.next_message()).text
+        asked = await office.press_on_for_reply(results, "🏅 Khen thưởng: Trần Thị Mai")
+        assert asked.message_id == results.message_id, "asked below the results, in place"
+        assert "Kết quả bỏ phiếu" in asked.text and "Hình thức khen thưởng?" in asked.text
         await press(office, "✔️ Giấy khen đột xuất (thủ tục đơn giản)")  # the case's own form
         await say(office, "45/QĐ-UBND")
         await say(office, "18/11/2026")

@@ -318,8 +318,8 @@ async def simulate_year(api: LocalBotApi, bot: RunningBot, clock: FakeClock) -> 
             message = hang_bac.all_messages[-1]
             hang_bac.skip_pending()
             clock.now = hanoi(day, 9)
-            await hang_bac.press_on(message, f"✅ Đã hoàn thành · 19 · {DONE_DUE:%d/%m}")
-            done_reply = (await hang_bac.next_message()).text
+            label = f"✅ Đã hoàn thành · 19 · {DONE_DUE:%d/%m}"
+            done_reply = (await hang_bac.press_on_for_reply(message, label)).text  # in place
             await api.wait_until_idle(timeout=5)
             officers.skip()
     assert repeats > 40

@@ -94,8 +94,7 @@ async def test_done_stops_the_reminders_and_tells_the_secretariat(
     await _run(year_2018, clock, "2018-01-02")
     (digest,) = officer.messages
     officer.skip_pending()
-    await officer.press_on(digest, "✅ Đã hoàn thành · 3 · 05/01")
-    done = await officer.next_message()
+    done = await officer.press_on_for_reply(digest, "✅ Đã hoàn thành · 3 · 05/01")
     assert "hoàn thành nhiệm vụ 3" in done.text and "Cơ quan thường trực đã được báo" in done.text
     await api.wait_until_idle(timeout=5)
     told = [m.text for m in secretary.messages if "đã báo hoàn thành nhiệm vụ 3" in m.text]
@@ -322,8 +321,8 @@ async def test_an_officer_files_a_report_with_done_and_only_the_secretariat_gets
     await _run(year_2018, clock, "2018-01-02")
     (digest,) = officer.messages
     officer.skip_pending()
-    await officer.press_on(digest, "✅ Đã hoàn thành · 3 · 05/01")
-    done = await officer.next_message()
+    done = await officer.press_on_for_reply(digest, "✅ Đã hoàn thành · 3 · 05/01")
+    assert done.message_id == digest.message_id and "Bản tin hạn chót" in done.text
     assert done.buttons == [["📎 Gửi kèm văn bản"]]
     signed = done.callback_data[0][0]
     assert signed is not None

@@ -237,8 +237,7 @@ async def test_an_english_reader_gets_the_view_and_the_copy_in_english(
     anna = api.user(1431, "Anna", language_code="en")
     await anna.send_command("/start")
     _welcome, notice = await anna.wait_for_messages(2)
-    await anna.press(notice.buttons[0][0])
-    await anna.next_message()
+    await press(anna, notice.buttons[0][0])
     await say(anna, "/subscribe")
     await press(anna, anna.last_message.buttons[0][0])
 

@@ -137,8 +137,7 @@ async def test_with_todays_organisation_the_ward_council_speaks_and_old_wards_po
             "trực của Hội đồng Thi đua - Khen thưởng phường Hoàn Kiếm." in notice.text
         )
         assert "Liên hệ: Văn phòng HĐND và UBND phường Hoàn Kiếm." in notice.text
-        await user.press("✅ Tôi đồng ý")
-        await user.next_message()
+        await user.press_for_reply("✅ Tôi đồng ý")  # the thanks, in place of the notice
         await user.send_command("/nominate")
         await user.next_message()
         question = await answer_steps(user, "unit")

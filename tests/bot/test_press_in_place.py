@@ -39,7 +39,7 @@ async def test_each_press_of_a_nomination_costs_two_bot_api_calls(
     assert calls == IN_PLACE
     assert reply.message_id == kind_question.message_id, "the question was edited in place"
     assert reply.text.startswith("✓ 👤 Cá nhân\n\nBước 2/10")
-    assert len(user.messages) == 4, "no new message: welcome, notice, thanks, the question"
+    assert len(user.messages) == 3, "no new message: welcome, notice and thanks, the question"
 
     await answer_name(user, "Nguyễn Văn Bình")
     reply, calls = await _press_counting(api, user, "Người dân")
@@ -126,4 +126,4 @@ async def test_an_edit_telegram_refuses_is_sent_as_a_new_question(
         )
         edits = [tuple(row) for row in rows]
     # The refused edit's row is recorded as sent, with the new message's id.
-    assert edits[0] == ("editMessageText", OutboxStatus.SENT.value, question.message_id)
+    assert ("editMessageText", OutboxStatus.SENT.value, question.message_id) in edits

@@ -103,7 +103,7 @@ async def test_from_a_units_proposal_to_the_councils_decision_and_the_public(
     await press(office, "➡️ Tiếp tục")
     await press(office, "➡️ Tiếp tục")
     await office.press("✅ Mở phiên bỏ phiếu")
-    await office.wait_for_messages(2)
+    await office.next_message()  # the progress, below the question turned into the opening
     ballots = {m: await members[m].next_message() for m in MEMBERS}
     assert all("Lan" not in ballot.text for ballot in ballots.values())
     first, *others, last = MEMBERS
@@ -120,8 +120,7 @@ async def test_from_a_units_proposal_to_the_councils_decision_and_the_public(
     assert "Đạt tỷ lệ phiếu đồng ý" in results.text  # 3 of 5 members: over the form's half
 
     # The decision, the papers read back, the nominee's consent, the public channel.
-    await office.press_on(results, results.buttons[0][0])
-    await office.next_message()
+    await office.press_on_for_reply(results, results.buttons[0][0])
     await press(office, f"✔️ {SUDDEN}")
     await say(office, "45/QĐ-UBND")
     await say(office, "08/12/2026")
@@ -133,7 +132,7 @@ async def test_from_a_units_proposal_to_the_councils_decision_and_the_public(
     assert "Nguyễn Văn Bình" in proposal and "Nguyễn Văn Bình" in minutes
     assert "45/QĐ-UBND" in decision and SUDDEN in decision and "60%" in minutes
     assert all("Lan" not in text for text in (proposal, minutes, decision))
-    await resident.press_on(ask, ask.buttons[0][0])
-    assert "kênh công khai" in (await resident.next_message()).text
+    published = await resident.press_on_for_reply(ask, ask.buttons[0][0])
+    assert published.message_id == ask.message_id and "kênh công khai" in published.text
     (post,) = await channel.wait_for_messages(1)
     assert "Nguyễn Văn Bình" in post.text and SUDDEN in post.text and "Lan" not in post.text

@@ -39,8 +39,12 @@ WORDS = ("xin chào", "ok", "không biết", "a", "???", "Nguyễn", "1 2 3", "h
 def question(text: str) -> str:
     """Return a step's question without the explanation of a problem shown above it."""
     paragraphs = text.split("\n\n")
-    # A question a press turned into the next one begins with what was chosen ("✓ ...").
-    while paragraphs and paragraphs[0].startswith(("⚠️", "✓ ")):
+    # A question a press turned into the next one follows what was chosen ("✓ ..."), below
+    # the pressed message's own text when that stays (a case card).
+    chosen = [i for i, paragraph in enumerate(paragraphs) if paragraph.startswith("✓ ")]
+    if chosen:
+        del paragraphs[: chosen[-1] + 1]
+    while paragraphs and paragraphs[0].startswith("⚠️"):
         paragraphs.pop(0)
     # The unit just matched is named back once, above the next question; asked again, the
     # question stands without it (its ⬅️ Quay lại stays).
@@ -330,11 +334,10 @@ async def test_after_consent_the_thanks_say_what_to_do_next_with_a_button(
     user = api.user(1501, "Hương")
     await user.send_command("/start")
     await user.wait_for_messages(2)
-    await user.press("✅ Tôi đồng ý")
-    thanks = await user.next_message()
+    thanks = await user.press_for_reply("✅ Tôi đồng ý")
     assert "Để bắt đầu" in thanks.text and "/help" in thanks.text
     assert thanks.buttons == [["📝 Đề cử người tốt, việc tốt"]]
-    await user.press("📝 Đề cử người tốt, việc tốt")
-    first = await user.next_message()
-    assert "Bước 1/10" in first.text
-    assert not user.messages[-2].buttons, "the pressed button is gone"
+    first = await user.press_for_reply("📝 Đề cử người tốt, việc tốt")
+    assert first.message_id == thanks.message_id, "the thanks turned into the first question"
+    assert first.text.startswith("✓ 📝 Đề cử người tốt, việc tốt\n\nBước 1/10")
+    assert "Để bắt đầu" not in first.text

@@ -133,8 +133,7 @@ async def test_before_agreeing_only_the_id_and_language_are_kept(
 
     await user.send_command("/start")
     await user.wait_for_messages(2)
-    await user.press("✅ I agree")
-    await user.next_message()
+    await press(user, "✅ I agree")
     async with bot.runtime.uow() as uow:
         agreed = await uow.users.get(user.id)
     assert agreed is not None and agreed.display_name == "Phạm Thị Quyên"
