@@ -162,6 +162,7 @@ class BulkSender:
         self._ready = False
         self._next_slot = monotonic()  # the configured rate's schedule
         self._fast_slot = self._next_slot  # the pace at which missed slots are made up
+        self._last_second: deque[float] = deque()  # when the sends of the last second went
         self._paused_until = 0.0
         self._last_sent: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
@@ -486,17 +487,22 @@ class BulkSender:
 
         Slots missed while sending, the process held up (a busy loop, a loaded machine, the
         next rows late), are made up afterwards, up to :data:`MAKE_UP` seconds of them, at
-        (1 + CATCH_UP) of the rate: over any second the rate stays within about
-        (1 + CATCH_UP)² of the configured one (10 % over), and a broadcast keeps its rate
-        on a machine that others load. Nothing is made up for a pause (flood control, an
-        outage) or between rounds (:meth:`_pace` starts the schedule again).
+        (1 + CATCH_UP) of the rate, and only while the last second's sends stay within
+        (1 + CATCH_UP) of the rate: no second goes over that, as before, and a broadcast
+        keeps its rate on a machine that others load. Nothing is made up for a pause (flood
+        control, an outage) or between rounds (:meth:`_pace` starts the schedule again).
         """
+        most = (1 + CATCH_UP) * self.rate
+        recent = self._last_second
         while True:
             now = self._monotonic()
             # A pause's end starts the schedule again: what the pause held back is not sent
             # in a clump after it.
             self._next_slot = max(self._next_slot, self._paused_until, self._outage_until)
-            wait = max(self._next_slot, self._fast_slot) - now
+            while recent and recent[0] <= now - 1.0:
+                recent.popleft()
+            full = recent[0] + 1.0 if len(recent) >= most else now
+            wait = max(self._next_slot, self._fast_slot, full) - now
             if wait <= 0:
                 # After a late wake-up, the slots of the last CATCH_UP seconds may be used
                 # at once, no older ones (the fast pace); the schedule keeps the slots of
@@ -504,6 +510,7 @@ class BulkSender:
                 interval = 1.0 / self.rate
                 self._next_slot = max(self._next_slot, now - MAKE_UP) + interval
                 self._fast_slot = max(self._fast_slot, now - CATCH_UP) + interval / (1 + CATCH_UP)
+                recent.append(now)
                 return
             # In slices: an outage's pause ends early when a reply gets through.
             await asyncio.sleep(min(wait, PAUSE_SLICE))
