@@ -11,7 +11,8 @@ cap, instead of burning its rows; every row it tried goes back with a back-off o
 soon as Telegram answers (a probe, or a reply to a resident), it goes on at full rate.
 
 Crash safety: a broadcast is expanded into outbox rows before anything goes. Rows are taken
-("sending") in batches, sent, and their results written every quarter second. After a crash
+("sending") in batches, the next one while the last is paced out, sent, and their results
+written every quarter second. After a crash
 the next holder puts every taken row back, so nobody is skipped; the only messages sent twice
 are those whose answer had not been written yet: at most the in-flight cap plus a quarter
 second's worth (see :attr:`BulkSender.max_duplicates`).
