@@ -11,7 +11,8 @@ cap, instead of burning its rows; every row it tried goes back with a back-off o
 soon as Telegram answers (a probe, or a reply to a resident), it goes on at full rate.
 
 Crash safety: a broadcast is expanded into outbox rows before anything goes. Rows are taken
-("sending") in batches, sent, and their results written every quarter second. After a crash
+("sending") in batches, the next one while the last is paced out, sent, and their results
+written every quarter second. After a crash
 the next holder puts every taken row back, so nobody is skipped; the only messages sent twice
 are those whose answer had not been written yet: at most the in-flight cap plus a quarter
 second's worth (see :attr:`BulkSender.max_duplicates`).
@@ -28,7 +29,7 @@ import secrets
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,7 +61,8 @@ MAX_BACKOFF_SECONDS = 300
 OUTAGE_AFTER = 3  # network failures in a row, with no answer between: Telegram is down
 PAUSE_SLICE = 0.5  # seconds a pause is slept at a time before looking whether it ended
 GROUP_PER_MINUTE = 20
-CATCH_UP = 0.05  # seconds of slots a late sender may still use
+CATCH_UP = 0.05  # seconds of slots a late sender may use at once; and how much faster it goes
+MAKE_UP = 1.0  # seconds of slots missed while sending (the process held up) made up later
 SUBSCRIBE_LABEL = N_("🔔 Nhận tin về phong trào này")
 
 
@@ -101,6 +103,14 @@ class BulkStats:
     retried: int = 0
     flood_waits: int = 0  # 429 answers, each followed by a pause of all bulk sending
     probes: int = 0  # messages sent one at a time to see whether Telegram answers again
+
+
+@dataclass(slots=True)
+class _Taken:
+    """Rows taken for sending (claimed), and whether more may be pending behind them."""
+
+    rows: list[OutgoingMessage]
+    full: bool  # as many rows were pending as a batch takes
 
 
 @dataclass(slots=True)
@@ -151,7 +161,9 @@ class BulkSender:
         self._slots = asyncio.Semaphore(self.max_in_flight)
         self._holding = False
         self._ready = False
-        self._next_slot = 0.0
+        self._next_slot = monotonic()  # the configured rate's schedule
+        self._fast_slot = self._next_slot  # the pace at which missed slots are made up
+        self._last_second: deque[float] = deque()  # when the sends of the last second went
         self._paused_until = 0.0
         self._last_sent: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
@@ -162,6 +174,13 @@ class BulkSender:
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._flusher: asyncio.Task[None] | None = None
+        # Rows taken (claimed in the database) and not sent yet, in the order they go; the
+        # next batch is taken while they are paced out (step).
+        self._queue: deque[OutgoingMessage] = deque()
+        self._more = False  # the last batch taken was full: more rows may be pending
+        self._taker: asyncio.Task[None] | None = None
+        # The broadcasts sending, as read with each batch and every quarter second.
+        self._running: set[int | None] = set()
         self.stats = BulkStats()
         self._budget = budget if budget is not None else SendBudget()
         self._budget.on_answer_after_failures(self._outage_over)
@@ -201,6 +220,7 @@ class BulkSender:
                     self._wake.clear()
                     await woken(self._wake, idle_seconds)
         finally:
+            await self._put_back_queue()
             if self._flusher is not None:
                 self._flusher.cancel()
             with contextlib.suppress(Exception):
@@ -213,9 +233,45 @@ class BulkSender:
                         await uow.commit()
 
     async def step(self) -> bool:
-        """Do one round: start due broadcasts, send one batch, report finished ones.
+        """Do one round: start due broadcasts, send what is pending, report finished ones.
 
         Return whether there was anything to send (the caller then goes on at once).
+
+        The round paces out the rows taken (claimed) first, and while they go the next ones
+        are taken ahead (:meth:`_keep_ahead`): the pacing never waits for the database
+        between two batches, which cost the rate what the taking took. The round ends when
+        no more rows are pending (or Telegram does not answer, or the lease is lost).
+        """
+        await self._await_taker()  # one taking at a time: a last round's may still be going
+        taken = await self._take()
+        if taken is None:
+            return False
+        self._queue.extend(taken.rows)
+        self._more = taken.full
+        if not self._queue:
+            if taken.full:
+                await asyncio.sleep(0.2)  # every chat in the batch was just sent to
+                return True
+            sent_any = False
+        else:
+            sent_any = await self._pace()
+        if self._more:
+            return sent_any  # more to send: whether a broadcast is done is looked at after
+        async with self._rt.uow() as uow:
+            finished = await finish_delivered(uow, now=self._rt.clock())
+            for broadcast in finished:
+                await self._queue_report(uow, broadcast, "broadcasts/finished")
+            await uow.commit()
+        await self._flush_reports(finished)
+        return sent_any
+
+    async def _take(self, busy: Collection[int] = ()) -> _Taken | None:
+        """Hold the lease, start due broadcasts, and take the next batch of rows.
+
+        Return None when there is nothing to do or another process holds the lease. Taking
+        a row claims it in the database: after a crash the next holder puts it back, and no
+        other process takes it meanwhile. Rows to chats sent to less than a second ago, or
+        in ``busy`` (taken and not sent yet), stay pending for a later batch.
         """
         rt = self._rt
         now = rt.clock()
@@ -223,7 +279,8 @@ class BulkSender:
             async with rt.uow() as uow:
                 idle = not await uow.broadcasts.due(now) and not await uow.broadcasts.running()
             if idle:
-                return False
+                return None
+        quiet = quiet_hours(rt)
         async with rt.uow() as uow:
             holding = await uow.leases.acquire(
                 LEASE, self.holder, now=now, seconds=self._lease_seconds
@@ -233,10 +290,30 @@ class BulkSender:
                 released = await uow.outbox.release_bulk()
                 if released:
                     log.info("took over bulk sending: %d messages put back", released)
+            started: list[Broadcast] = []
+            if holding:
+                # The clock is read again once the transaction holds the database: whether
+                # it is the quiet hours is decided at the moment the broadcast is started.
+                now = rt.clock()
+                due = await uow.broadcasts.due(now)
+                organisation = await uow.organisation.load() if due else None
+                if organisation is not None:
+                    started = await start_due(
+                        uow,
+                        now=now,
+                        quiet=quiet,
+                        organisation=organisation,
+                        render=lambda b, loc: render_broadcast(rt, b, loc),
+                    )
+                for broadcast in started:
+                    log.info(
+                        "broadcast %s started: %d recipients", broadcast.id, broadcast.recipients
+                    )
+                    await self._queue_report(uow, broadcast, "broadcasts/started")
             await uow.commit()
         self._holding = holding
         if not holding:
-            return False
+            return None
         if not self._ready:
             # Connections are opened by the holder only, when there is work: most processes
             # never send a broadcast.
@@ -244,55 +321,82 @@ class BulkSender:
             if self._transport is not None:
                 await self._transport.initialize()
             self._ready = True
-        quiet = quiet_hours(rt)
-        async with rt.uow() as uow:
-            # The clock is read again once the transaction holds the database: whether it
-            # is the quiet hours is decided at the moment the broadcast is started.
-            now = rt.clock()
-            due = await uow.broadcasts.due(now)
-            organisation = await uow.organisation.load() if due else None
-            started = (
-                await start_due(
-                    uow,
-                    now=now,
-                    quiet=quiet,
-                    organisation=organisation,
-                    render=lambda b, loc: render_broadcast(rt, b, loc),
-                )
-                if organisation is not None
-                else []
-            )
-            for broadcast in started:
-                log.info("broadcast %s started: %d recipients", broadcast.id, broadcast.recipients)
-                await self._queue_report(uow, broadcast, "broadcasts/started")
-            await uow.commit()
         await self._flush_reports(started)
         await self._wait_out_outage()
+        await asyncio.sleep(0)  # SQLite runs on the loop: the pacing goes on between the two
         async with rt.uow() as uow:
             now = rt.clock()
-            batch = await uow.outbox.pending_bulk(
+            self._running = {b.id for b in await uow.broadcasts.running()}
+            self._last_check = self._monotonic()
+            pending = await uow.outbox.pending_bulk(
                 limit=self.batch_size, now=now, urgent_only=quiet.contains(now)
             )
-        sent_any = False
-        if batch:
-            sent_any = await self._send_batch(list(batch))
-        if len(batch) == self.batch_size:
-            return sent_any  # more to send: whether a broadcast is done is looked at after
-        async with rt.uow() as uow:
-            finished = await finish_delivered(uow, now=rt.clock())
-            for broadcast in finished:
-                await self._queue_report(uow, broadcast, "broadcasts/finished")
+            chosen = self._sendable(list(pending), busy)
+            taken = set(
+                await uow.outbox.claim_many([m.id for m in chosen if m.id], at=rt.clock())
+                if chosen
+                else []
+            )
             await uow.commit()
-        await self._flush_reports(finished)
-        return sent_any
+        return _Taken([m for m in chosen if m.id in taken], full=len(pending) == self.batch_size)
+
+    def _keep_ahead(self) -> None:
+        """Take the next batch now if less than a batch waits and more may be pending.
+
+        Not while Telegram does not answer (the probes send one message at a time).
+        """
+        if (
+            self._more
+            and self._taker is None
+            and not self._outage_pause
+            and len(self._queue) < self.batch_size
+        ):
+            self._taker = asyncio.create_task(self._take_ahead())
+
+    async def _take_ahead(self) -> None:
+        """Take a batch behind the rows waiting; stop the round if the lease is lost."""
+        try:
+            taken = await self._take(busy={m.chat_id for m in self._queue})
+        except Exception:
+            log.exception("could not take bulk messages ahead; trying again shortly")
+            self._more = False  # the round ends; the next one takes them
+            return
+        if taken is None:
+            # Another process holds the lease: it put back what this one had taken.
+            self._more = False
+            self._queue.clear()
+            return
+        self._queue.extend(taken.rows)
+        self._more = taken.full
+
+    async def _await_taker(self) -> None:
+        """Wait for the batch being taken ahead, if one is (its rows join the queue)."""
+        taker = self._taker
+        if taker is not None:
+            try:
+                await asyncio.shield(taker)
+            finally:
+                if taker.done():
+                    self._taker = None
+
+    async def _put_back_queue(self) -> None:
+        """Put back the rows taken and not sent, those taken ahead too (the sender stops)."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5):  # a few short transactions
+                await self._await_taker()
+        self._results.back.extend(m.id for m in self._queue if m.id is not None)
+        self._queue.clear()
+        self._more = False
 
     # sending ------------------------------------------------------------------------------
 
-    def _sendable(self, batch: list[OutgoingMessage]) -> list[OutgoingMessage]:
-        """Leave out chats sent to less than a second ago, and groups at 20 a minute."""
+    def _sendable(
+        self, batch: list[OutgoingMessage], busy: Collection[int] = ()
+    ) -> list[OutgoingMessage]:
+        """Leave out chats sent to less than a second ago, ``busy`` ones, groups at 20 a minute."""
         now = self._monotonic()
         chosen: list[OutgoingMessage] = []
-        seen: set[int] = set()
+        seen: set[int] = set(busy)
         for message in batch:
             chat = message.chat_id
             if chat in seen or now - self._last_sent.get(chat, -1e9) < 1.0:
@@ -311,51 +415,56 @@ class BulkSender:
             self._last_sent = {c: t for c, t in self._last_sent.items() if now - t < 1.0}
         return chosen
 
-    async def _send_batch(self, batch: list[OutgoingMessage]) -> bool:
-        """Take the batch's rows and start each send at its slot; do not wait for the answers.
+    async def _pace(self) -> bool:
+        """Start each taken row's send at its slot; do not wait for the answers.
 
-        The next batch is taken while the last answers of this one arrive, so the rate holds
-        across batches; answers are written by the flusher every quarter second.
+        The rows are taken ahead while these go (:meth:`_keep_ahead`), and the answers are
+        written by the flusher every quarter second, with the broadcasts still sending read
+        again: nothing on this loop's path waits for the database, but for the next rows
+        when none are left.
         """
-        chosen = self._sendable(batch)
-        if not chosen:
-            await asyncio.sleep(0.2)  # every chat in the batch was just sent to
-            return True
-        async with self._rt.uow() as uow:
-            taken = set(
-                await uow.outbox.claim_many([m.id for m in chosen if m.id], at=self._rt.clock())
-            )
-            await uow.commit()
         self._ensure_flusher()
-        running = await self._running_ids()
-        for index, message in enumerate(chosen):
-            if message.id not in taken:
-                continue
-            if self._monotonic() - self._last_check > RESULT_FLUSH_SECONDS:
-                running = await self._running_ids()
-            if message.broadcast_id not in running:
-                # Cancelled meanwhile: put back, then cancelled with the rest of its rows.
-                self._results.back.append(message.id)
-                self._results.stopped.add(message.broadcast_id or 0)
-                continue
-            await self._wait_turn()
-            await self._budget.bulk(message.chat_id, overall=not self._paid)
-            await self._slots.acquire()
-            self._last_sent[message.chat_id] = self._monotonic()
-            if self._outage_pause:
-                # Telegram did not answer lately: one message, and its answer, before more.
-                self.stats.probes += 1
-                await self._deliver(message, probe=True)
+        # A new round: the slots of the time nothing was sending are not made up.
+        self._next_slot = max(self._next_slot, self._monotonic())
+        sent_any = False
+        try:
+            while True:
+                self._keep_ahead()
+                if not self._queue:
+                    if self._taker is None:
+                        return sent_any
+                    await self._await_taker()
+                    continue
+                message = self._queue.popleft()
+                assert message.id is not None
+                if message.broadcast_id not in self._running:
+                    # Cancelled meanwhile: put back, then cancelled with the rest of its rows.
+                    self._results.back.append(message.id)
+                    self._results.stopped.add(message.broadcast_id or 0)
+                    continue
+                await self._wait_turn()
+                await self._budget.bulk(message.chat_id, overall=not self._paid)
+                await self._slots.acquire()
+                self._last_sent[message.chat_id] = self._monotonic()
+                sent_any = True
                 if self._outage_pause:
-                    self._results.back.extend(
-                        m.id for m in chosen[index + 1 :] if m.id is not None and m.id in taken
-                    )
-                    return True
-                continue
-            task = asyncio.create_task(self._deliver(message))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-        return True
+                    # Telegram did not answer lately: one message, and its answer, before more.
+                    self.stats.probes += 1
+                    await self._deliver(message, probe=True)
+                    if self._outage_pause:
+                        await self._put_back_queue()
+                        return sent_any
+                    continue
+                task = asyncio.create_task(self._deliver(message))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+        except BaseException:
+            # Stopped, or failed: what was taken and not sent goes back (a row left taken
+            # would wait for the next holder of the lease).
+            self._results.back.extend(m.id for m in self._queue if m.id is not None)
+            self._queue.clear()
+            self._more = False
+            raise
 
     async def _wait_out_outage(self) -> None:
         """Before taking rows, wait for the next probe, or for Telegram to answer a reply."""
@@ -374,23 +483,35 @@ class BulkSender:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
         await self._flush()
 
-    async def _running_ids(self) -> set[int | None]:
-        self._last_check = self._monotonic()
-        async with self._rt.uow() as uow:
-            return {b.id for b in await uow.broadcasts.running()}
-
     async def _wait_turn(self) -> None:
-        """Wait for the next slot at the configured rate, and out any flood-control pause."""
+        """Wait for the next slot at the configured rate, and out any flood-control pause.
+
+        Slots missed while sending, the process held up (a busy loop, a loaded machine, the
+        next rows late), are made up afterwards, up to :data:`MAKE_UP` seconds of them, at
+        (1 + CATCH_UP) of the rate, and only while the last second's sends stay within
+        (1 + CATCH_UP) of the rate: no second goes over that, as before, and a broadcast
+        keeps its rate on a machine that others load. Nothing is made up for a pause (flood
+        control, an outage) or between rounds (:meth:`_pace` starts the schedule again).
+        """
+        most = (1 + CATCH_UP) * self.rate
+        recent = self._last_second
         while True:
             now = self._monotonic()
-            wait = max(self._paused_until, self._outage_until, self._next_slot) - now
+            # A pause's end starts the schedule again: what the pause held back is not sent
+            # in a clump after it.
+            self._next_slot = max(self._next_slot, self._paused_until, self._outage_until)
+            while recent and recent[0] <= now - 1.0:
+                recent.popleft()
+            full = recent[0] + 1.0 if len(recent) >= most else now
+            wait = max(self._next_slot, self._fast_slot, full) - now
             if wait <= 0:
-                # After a late wake-up (the loop was busy), the slots of the last CATCH_UP
-                # seconds may still be used, no older ones: over any second the rate stays
-                # within (1 + CATCH_UP) of the configured one, and the jitter of a busy loop
-                # does not slow it down.
+                # After a late wake-up, the slots of the last CATCH_UP seconds may be used
+                # at once, no older ones (the fast pace); the schedule keeps the slots of
+                # the last MAKE_UP seconds.
                 interval = 1.0 / self.rate
-                self._next_slot = max(self._next_slot, now - CATCH_UP) + interval
+                self._next_slot = max(self._next_slot, now - MAKE_UP) + interval
+                self._fast_slot = max(self._fast_slot, now - CATCH_UP) + interval / (1 + CATCH_UP)
+                recent.append(now)
                 return
             # In slices: an outage's pause ends early when a reply gets through.
             await asyncio.sleep(min(wait, PAUSE_SLICE))
@@ -549,6 +670,11 @@ class BulkSender:
         while True:
             await asyncio.sleep(RESULT_FLUSH_SECONDS)
             await self._flush()
+            if self._queue and self._monotonic() - self._last_check > RESULT_FLUSH_SECONDS:
+                # A broadcast cancelled while its rows wait: they are not sent.
+                async with self._rt.uow() as uow:
+                    self._running = {b.id for b in await uow.broadcasts.running()}
+                self._last_check = self._monotonic()
 
     async def _flush(self) -> None:
         """Write the answers gathered since the last flush, in one transaction."""

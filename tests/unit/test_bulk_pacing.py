@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
@@ -76,6 +77,45 @@ async def test_the_rate_holds_over_any_second(monkeypatch: pytest.MonkeyPatch) -
         ticks.now += 0.01  # much faster than the rate: the pacing must hold them back
     assert max(sum(1 for s in starts if t <= s < t + 1) for t in starts) <= 11
     assert 30 / (starts[-1] - starts[0] + 0.1) >= 9.5  # and the overshoot is not lost
+
+
+async def test_slots_missed_while_held_up_are_made_up_a_little_faster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticks = Ticks()
+    sender = _sender(ticks, rate=10)
+
+    async def sleep(seconds: float) -> None:
+        ticks.now += seconds + 0.003
+
+    monkeypatch.setattr(bulk, "asyncio", SimpleNamespace(sleep=sleep))
+    starts = []
+    for n in range(200):
+        await sender._wait_turn()
+        starts.append(ticks.now)
+        ticks.now += 0.6 if n == 10 else 0.01  # held up once for more than half a second
+    # 200 sends at 10 a second: as long as they would have taken without the hold-up...
+    assert starts[-1] - starts[0] <= 199 / 10 + 0.05
+    # ... and never more than 1 + CATCH_UP of the rate in any second (a whole message).
+    assert max(sum(1 for s in starts if t <= s < t + 1) for t in starts) <= math.ceil(10 * 1.05)
+
+
+async def test_a_flood_control_pause_is_not_made_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = Ticks()
+    sender = _sender(ticks, rate=10)
+
+    async def sleep(seconds: float) -> None:
+        ticks.now += seconds
+
+    monkeypatch.setattr(bulk, "asyncio", SimpleNamespace(sleep=sleep))
+    await sender._wait_turn()
+    sender._paused_until = ticks.now + 0.8  # retry_after
+    starts = []
+    for _ in range(10):
+        await sender._wait_turn()
+        starts.append(ticks.now)
+    assert starts[0] >= sender._paused_until
+    assert starts[-1] - starts[0] >= 9 / 10 - 1e-9  # at the rate after it, not faster
 
 
 def test_the_duplicates_a_crash_can_cause_are_bounded() -> None:
