@@ -9,7 +9,7 @@ from core.ports import UnitOfWork
 from core.search import NominationIndex, SearchPage, shown_page, tracking_codes_in
 
 # Rows read per query while catching up; the first start reads everything in such batches.
-BATCH = 5_000
+BATCH = 1_000
 
 
 class SearchService:
