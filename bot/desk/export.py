@@ -23,6 +23,7 @@ from datetime import date, datetime
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
+from bot.arenas import release_freed_memory
 from bot.desk.labels import KIND_LABELS, QUEUE_COLUMNS, STATUS_LABELS
 from core.dates import format_date_vi
 from core.nomination import Nomination
@@ -93,6 +94,8 @@ def workbook_xlsx(tables: Sequence[Table], *, text: Translate) -> bytes:
         archive.writestr("xl/sharedStrings.xml", _shared_strings(strings))
         for number, sheet in enumerate(sheets, start=1):
             archive.writestr(f"xl/worksheets/sheet{number}.xml", sheet)
+    del sheets, strings
+    release_freed_memory()
     return buffer.getvalue()
 
 
