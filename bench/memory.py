@@ -4,16 +4,18 @@
 
 Takes ``bench/desk.py``'s database (building it if needed), starts ``ntvt serve`` on it (its
 bot on the local Bot API, a webhook on 127.0.0.1), waits until it answers ``/healthz`` and
-has made its start-up calls (the search index is loaded by then), and reads the process's
-peak resident set (``VmHWM`` in ``/proc/PID/status``). Then signs the standing office in at
-the desk with a one-time link, searches 5 times ("hang bac", names typed without accents)
-and opens every desk page once (overview, queue, a case, compliance, the three charts, the
-queue's workbook), and reads it again. Issue 19's target: ≤ 200 MB.
+has made its start-up calls. Then signs the standing office in at the desk with a one-time
+link, searches 5 times ("hang bac", names typed without accents) and opens every desk page
+(overview, queue, a case, compliance, the three charts, the queue's workbook). Prints the
+process's resident set (``VmRSS`` in ``/proc/PID/status``) and its peak so far (``VmHWM``)
+once the log says the search index is loaded, once ready, and after each step, then issue
+19's target line: "peak RSS ≤ 200 MB with 100,000 stored nominations: X MB PASS" (or MISS).
 
 ``--top N``: then serves the same app in a child process traced by tracemalloc from its
-start (imports included), and prints the N packages and lines holding the most memory at start
-and after the same searches and pages (tracemalloc sees Python's allocations only, and slows
-everything several times).
+start (imports included), and prints the memory traced after each step, the N packages
+holding the most once imported, once the index is loaded and after the pages, and the N
+lines grown most by each (tracemalloc sees Python's allocations only, and slows everything
+several times).
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ import re
 import secrets
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,36 +77,69 @@ async def issue(url: str, signer: ButtonSigner, base: str, user_id: int) -> str:
     return signin_url(base, link_token(signer, user_id, secret))
 
 
-async def browse(client: httpx.AsyncClient, link: str, code: str) -> int:
-    """Sign in with ``link``, search and open every page; return how many requests went."""
+def addresses(code: str) -> list[tuple[str, str]]:
+    """Return (step, address) of the searches and every desk page, in the order visited."""
+    steps = [(f'search "{text}"', f"/desk/queue?q={text.replace(' ', '+')}") for text in SEARCHES]
+    steps += [
+        ("overview", "/desk/"),
+        ("queue", "/desk/queue"),
+        ("queue of a ward, commended", f"/desk/queue?unit={desk.WARD}&state=commended"),
+        ("a case", f"/desk/case/{code}"),
+        ("compliance", "/desk/compliance"),
+        ("chart: on time", "/desk/charts/on-time.svg"),
+        ("chart: monthly", "/desk/charts/monthly.svg"),
+        ("chart: exemplars", "/desk/charts/exemplars.svg"),
+        ("chart: monthly again", "/desk/charts/monthly.svg"),
+        ("workbook of the queue", f"/desk/queue.xlsx?unit={desk.WARD}&state=commended"),
+    ]
+    return steps
+
+
+async def browse(
+    client: httpx.AsyncClient, link: str, code: str, after: Callable[[str], object] = print
+) -> int:
+    """Sign in with ``link``, search and open every page; call ``after`` with each step.
+
+    Return how many requests went.
+    """
     page = await client.get(link)
     found = CSRF.search(page.text)
     assert found is not None, page.text[:2000]
     token = link.rsplit("/", 1)[1]
     answer = await client.post("/desk/signin", data={"token": token, "csrf": found.group(1)})
     assert answer.status_code == 303, answer.text[:2000]
-    addresses = [f"/desk/queue?q={text.replace(' ', '+')}" for text in SEARCHES]
-    addresses += [
-        "/desk/",
-        "/desk/queue",
-        f"/desk/queue?unit={desk.WARD}&state=commended",
-        f"/desk/case/{code}",
-        "/desk/compliance",
-        "/desk/charts/on-time.svg",
-        "/desk/charts/monthly.svg",
-        "/desk/charts/exemplars.svg",
-        f"/desk/queue.xlsx?unit={desk.WARD}&state=commended",
-    ]
-    for address in addresses:
+    after("signed in")
+    steps = addresses(code)
+    for step, address in steps:
         answer = await client.get(address)
         # The on-time chart is a 404 when no plan covers the month (the clock is today's).
         if answer.status_code not in (200, 404):
             raise SystemExit(f"{address}: {answer.status_code}\n{answer.text[:2000]}")
-    return len(addresses)
+        after(step)
+    return len(steps)
 
 
-async def served(url: str, n: int) -> None:
-    """Start ``ntvt serve`` on the database, measure its peak RSS at start and after use."""
+@dataclass
+class Steps:
+    """The server's resident set after each step: (step, VmRSS, VmHWM) in MB."""
+
+    pid: int
+    rows: list[tuple[str, float, float]] = field(default_factory=list)
+
+    def note(self, step: str) -> None:
+        self.rows.append((step, current_rss_mb(self.pid), peak_rss_mb(self.pid)))
+
+
+def watch_start(log: Path, steps: Steps, stop: threading.Event) -> None:
+    """Note the resident set when the log says the search index is loaded (polled)."""
+    while not stop.wait(0.02):
+        if "search index ready" in log.read_text(errors="replace"):
+            steps.note("search index loaded")
+            return
+
+
+async def served(url: str, n: int) -> float:
+    """Start ``ntvt serve`` on the database, print its RSS after each step; return the peak."""
     code = (await desk.ward_codes(url, 1))[0]
     button_secret = secrets.token_urlsafe(32)
     signer = ButtonSigner.from_secret(button_secret)
@@ -133,37 +171,47 @@ async def served(url: str, n: int) -> None:
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
             )
+        steps = Steps(process.pid)
+        stop = threading.Event()
+        watcher = asyncio.create_task(asyncio.to_thread(watch_start, log, steps, stop))
         try:
             await wait_healthy(base, process, log)
             await wait_ready(api, process, log, "setWebhook")
             await api.wait_until_idle(timeout=60, quiet=0.3)
+            await asyncio.wait_for(watcher, 5)
             started = time.monotonic() - launched
-            at_start = peak_rss_mb(process.pid)
+            steps.note("ready (webhook set, menus sent)")
             link = await issue(url, signer, base, desk.OFFICE)
             async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-                requests = await browse(client, link, code)
-            after = peak_rss_mb(process.pid)
-            now = current_rss_mb(process.pid)
+                await browse(client, link, code, steps.note)
         finally:
+            stop.set()
             if process.returncode is None:
                 process.terminate()
             await process.wait()
-    verdict = "met" if after <= TARGET_MB else "MISSED"
     print(f"ntvt serve over {n:,} nominations: ready in {started:.1f} s")
-    print(f"  peak RSS at start (index loaded): {at_start:6.1f} MB")
-    pages = requests - len(SEARCHES)
-    print(f"  peak RSS after 5 searches and {pages} desk pages: {after:6.1f} MB (now {now:.1f} MB)")
-    print(f"  target ≤ {TARGET_MB:.0f} MB: {verdict}")
+    print(f"  {'after':<36} {'RSS MB':>7} {'peak MB':>8}")
+    for step, now, peak in steps.rows:
+        print(f"  {step:<36} {now:7.1f} {peak:8.1f}")
+    return steps.rows[-1][2]
 
 
 async def traced(url: str, top: int) -> None:
     """Serve as ``ntvt serve`` does, in this process traced from its start; print the top.
 
     Run as a child with ``-X tracemalloc=12`` (see :func:`main`), so the imports are traced
-    too. Each block is put down to the innermost frame that is not the import machinery's:
-    a module's code and constants go to the package whose code runs or imports it.
+    too. Prints the memory traced (and this process's RSS) after each step; the packages
+    holding most once imported, once the search index is loaded and after the pages; and the
+    lines that grew most from start to after the pages. Each block is put down to the
+    innermost frame that is not the import machinery's: a module's code and constants go to
+    the package whose code runs or imports it.
     """
     code = (await desk.ward_codes(url, 1))[0]
+    rows: list[tuple[str, float, float]] = []
+
+    def note(step: str) -> None:
+        rows.append((step, tracemalloc.get_traced_memory()[0] / 2**20, current_rss_mb(os.getpid())))
+
     async with LocalBotApi() as api:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -176,7 +224,10 @@ async def traced(url: str, top: int) -> None:
         from bot.webhook import create_app
 
         app = create_app(settings, token=api.token, clock=lambda: desk.NOW)
+        note("imports")
+        imported = tracemalloc.take_snapshot()
         async with app.router.lifespan_context(app):
+            note("search index loaded")
             at_start = tracemalloc.take_snapshot()
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=desk.DESK_URL) as client:
@@ -186,21 +237,30 @@ async def traced(url: str, top: int) -> None:
                     secret, _ = await issue_link(uow, actor, now=desk.NOW)
                     await uow.commit()
                 link = signin_url(desk.DESK_URL, link_token(rt.buttons, desk.OFFICE, secret))
-                await browse(client, link, code)
+                await browse(client, link, code, note)
             after = tracemalloc.take_snapshot()
-    for title, snapshot in (("at start", at_start), ("after searches and pages", after)):
+    print(f"tracemalloc (peak {tracemalloc.get_traced_memory()[1] / 2**20:.1f} MB traced):")
+    print(f"  {'after':<36} {'traced MB':>9} {'RSS MB':>7}")
+    for step, size, rss in rows:
+        print(f"  {step:<36} {size:9.1f} {rss:7.1f}")
+    snapshots = (("imports", imported), ("search index loaded", at_start), ("pages", after))
+    for title, snapshot in snapshots:
         by_package: dict[str, int] = {}
         for trace in snapshot.traces:
             where = holder(trace.traceback)
             by_package[where] = by_package.get(where, 0) + trace.size
         total = sum(by_package.values()) / 2**20
-        print(f"tracemalloc {title}: {total:.1f} MB traced; the top {top}:")
+        print(f"tracemalloc after {title}: {total:.1f} MB traced; the top {top}:")
         for where, size in sorted(by_package.items(), key=lambda item: -item[1])[:top]:
             print(f"  {size / 2**20:7.1f} MB  {where}")
-    print(f"the top {top} lines after searches and pages (innermost frame):")
-    for stat in after.statistics("lineno")[:top]:
-        frame = stat.traceback[0]
-        print(f"  {stat.size / 2**20:7.1f} MB  {frame.filename}:{frame.lineno}")
+    for title, later, earlier in (
+        ("the index's load", at_start, imported),
+        ("the pages", after, at_start),
+    ):
+        print(f"the top {top} lines grown by {title} (innermost frame):")
+        for diff in later.compare_to(earlier, "lineno")[:top]:
+            frame = diff.traceback[0]
+            print(f"  {diff.size_diff / 2**20:+7.1f} MB  {frame.filename}:{frame.lineno}")
 
 
 ROOT = str(Path(__file__).resolve().parent.parent) + "/"
@@ -232,7 +292,11 @@ async def main(args: argparse.Namespace) -> None:
         await traced(url, args.top)
         return
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    await served(url, args.n)
+    peak = await served(url, args.n)
+    verdict = "PASS" if peak <= TARGET_MB else "MISS"
+    print(
+        f"peak RSS ≤ {TARGET_MB:.0f} MB with {args.n:,} stored nominations: {peak:.1f} MB {verdict}"
+    )
     if args.top:
         child = [sys.executable, "-X", "tracemalloc=12", __file__, "--traced-child"]
         child += ["--n", str(args.n), "--seed", str(args.seed), "--top", str(args.top)]

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
+from bot.arenas import release_freed_memory
 from bot.budget import SendBudget
 from bot.bulk import BulkSender
 from bot.commands import CommandMenu
@@ -139,6 +140,8 @@ async def build_runtime(
         indexed = await rt.search.catch_up(uow)
     # The index is built once and lives as long as the process: keep the collector off it.
     gc.freeze()
+    # The rows read to build it are freed: give their pages back (glibc keeps them).
+    release_freed_memory()
     # Fewer young-generation collections: a turn allocates thousands of short-lived objects
     # (PTB updates, SQL rows), and collecting every 700 cost ~5 % of the CPU under load.
     gc.set_threshold(100_000, 50, 100)

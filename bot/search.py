@@ -9,7 +9,7 @@ from core.ports import UnitOfWork
 from core.search import NominationIndex, SearchPage, shown_page, tracking_codes_in
 
 # Rows read per query while catching up; the first start reads everything in such batches.
-BATCH = 5_000
+BATCH = 1_000
 
 
 class SearchService:
@@ -35,14 +35,19 @@ class SearchService:
         """Index the nominations added since the last call; return how many."""
         added = 0
         async with self._lock:
-            while True:
-                batch = await uow.nominations.search_entries(after_id=self._last_id, limit=BATCH)
-                for entry in batch:
-                    self._index.add(entry)
-                    self._last_id = entry.nomination_id
-                added += len(batch)
-                if len(batch) < BATCH:
-                    return added
+            try:
+                while True:
+                    batch = await uow.nominations.search_entries(
+                        after_id=self._last_id, limit=BATCH
+                    )
+                    for entry in batch:
+                        self._index.add(entry)
+                        self._last_id = entry.nomination_id
+                    added += len(batch)
+                    if len(batch) < BATCH:
+                        return added
+            finally:
+                self._index.finish_loading()
 
     async def forget(self, nomination_ids: Iterable[int]) -> None:
         """Drop deleted nominations from the index (another process's drop out of pages)."""

@@ -25,13 +25,17 @@ English. The templates word it in the reader's language (`locales/templates/_due
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 
 import holidays
+from holidays.holiday_base import HolidayBase
 
 from core.dates import format_date_vi
 
@@ -204,7 +208,7 @@ class WorkingCalendar:
     def _year(self, year: int) -> _Year:
         cached = self._years.get(year)
         if cached is None:
-            table = holidays.country_holidays("VN", years=year, language="vi")
+            table = _vietnam(year, "vi")
             names = {day: str(name) for day, name in table.items() if day.year == year}
             # `weekend_workdays` exists in recent releases only; without it, configure the
             # worked Saturdays in `extra_working_days`.
@@ -361,7 +365,37 @@ class WorkingCalendar:
 def _english_names(year: int) -> Mapping[date, str]:
     """Return the package's English names of Vietnam's holidays in `year` (none if it has none)."""
     try:
-        table = holidays.country_holidays("VN", years=year, language="en_US")
+        table = _vietnam(year, "en_US")
     except (KeyError, NotImplementedError, ValueError):  # a release without the translation
         return MappingProxyType({})
     return MappingProxyType({day: str(name) for day, name in table.items() if day.year == year})
+
+
+def _vietnam(year: int, language: str) -> HolidayBase:
+    """Return the package's holidays of Vietnam in ``year``, named in ``language``."""
+    country = _vietnam_class()
+    if country is None:
+        return holidays.country_holidays("VN", years=year, language=language)
+    return country(years=year, language=language)
+
+
+@cache
+def _vietnam_class() -> type[HolidayBase] | None:
+    """Return the package's class of Vietnam's holidays, its module loaded alone.
+
+    ``holidays.countries`` imports every country's module (some 280, 8 MB of a bot's
+    memory: ``bench/memory.py``) to give one; Vietnam's module needs only the package's
+    base classes and calendars, so it is loaded from its file. None if the package moved
+    it: then :func:`holidays.country_holidays` serves, with every country.
+    """
+    path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+    spec = importlib.util.spec_from_file_location("holidays.countries.vietnam", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ImportError:
+        return None
+    country = getattr(module, "Vietnam", None)
+    return country if isinstance(country, type) and issubclass(country, HolidayBase) else None

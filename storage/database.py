@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 import time
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event, exc as sa_exc
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -46,13 +46,24 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     sa_exc.TimeoutError,  # no pooled connection came back within the pool's timeout
     OSError,  # refused, reset, unreachable, timed out, name not resolved
     sqlite3.OperationalError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.TooManyConnectionsError,
 )
+# asyncpg's own, once it is imported (by a PostgreSQL engine): a bot on SQLite does not
+# carry it (3 MB: bench/memory.py), and no asyncpg error can reach it then.
+_ASYNCPG_CONNECTION_ERRORS = (
+    "PostgresConnectionError",
+    "InterfaceError",
+    "CannotConnectNowError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "TooManyConnectionsError",
+)
+
+
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return _CONNECTION_ERRORS
+    return _CONNECTION_ERRORS + tuple(getattr(asyncpg, name) for name in _ASYNCPG_CONNECTION_ERRORS)
 
 
 def is_connection_error(error: BaseException) -> bool:
@@ -61,11 +72,12 @@ def is_connection_error(error: BaseException) -> bool:
     Such a failure is the database's, not the work's: the work is left to be tried again when
     the database is back, never given up.
     """
+    errors = _connection_errors()
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _CONNECTION_ERRORS):
+        if isinstance(current, errors):
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True

@@ -18,6 +18,9 @@ from storage.mapping import to_entity, to_values
 from storage.nominations import _nomination, _nominations
 from storage.tables import DeskLinkRow, DeskSessionRow, NominationRow
 
+# Rows of nominations made at once when a query reads many (an export).
+_ROWS_AT_ONCE = 250
+
 _S = TypeVar("_S", bound=Select[Any])
 
 
@@ -134,13 +137,19 @@ class SqlDeskRepository(DeskRepository):
 
     async def cases(self, query: CaseQuery, *, limit: int, offset: int) -> Sequence[Nomination]:
         """Return the nominations ``query`` matches, oldest filed first."""
-        rows = await self._session.scalars(
+        statement = (
             _where(_nominations(), query)
             .order_by(NominationRow.created_at, NominationRow.id)
             .limit(limit)
             .offset(offset)
+            # An export reads thousands: their rows (with evidence) are made and dropped a
+            # batch at a time, not all held at once (some 5 MB per 1,000: bench/memory.py).
+            .execution_options(yield_per=_ROWS_AT_ONCE)
         )
-        return [_nomination(row) for row in rows]
+        found: list[Nomination] = []
+        async for partition in (await self._session.stream_scalars(statement)).partitions():
+            found.extend(_nomination(row) for row in partition)
+        return found
 
     async def count_cases(self, query: CaseQuery) -> int:
         """Count the nominations ``query`` matches."""

@@ -21,6 +21,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from bot.arenas import release_freed_memory
 from bot.papers.typeface import FONTS
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ def render(chart: Chart, kind: Format) -> bytes:
         FigureCanvasAgg(figure)
         buffer = io.BytesIO()
         figure.savefig(buffer, format=kind, dpi=110 if kind == "png" else 72)
+    release_freed_memory()
     return buffer.getvalue()
 
 

@@ -12,11 +12,21 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.codes import TrackingCode
+from core.desk import EVERY_STATE, CaseFilter, CaseQuery
 from core.desk_services import monthly_filings, overview
-from core.nomination import Nomination, NominationStatus, Nominator, Nominee, NomineeKind
+from core.nomination import (
+    Evidence,
+    EvidenceKind,
+    Nomination,
+    NominationStatus,
+    Nominator,
+    Nominee,
+    NomineeKind,
+)
 from core.org import Validity
 from core.people import User
 from core.roles import Actor, Role, RoleGrant
+from storage.desk import _ROWS_AT_ONCE
 from storage.uow import Database
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -156,3 +166,33 @@ async def test_the_overview_counts_by_state_and_unit_as_one_by_one(database: Dat
     assert dict(ward.by_state) == by_unit[HANG_BAC]
     assert [line.unit_key for line in ward.units] == [HANG_BAC]
     assert office.total == len(cases)
+
+
+async def test_an_export_sized_read_gives_every_case_in_order_a_batch_at_a_time(
+    database: Database,
+) -> None:
+    """More cases than the rows made at once: all come, oldest first, with their evidence."""
+    first = datetime(2024, 1, 1, tzinfo=UTC)
+    cases = [
+        replace(
+            a_case(number, HANG_BAC, NominationStatus.SUBMITTED, first + timedelta(hours=number)),
+            evidence=(Evidence(EvidenceKind.PHOTO, f"file-{number}", f"unique-{number}"),),
+        )
+        for number in range(_ROWS_AT_ONCE + 20)
+    ]
+    stored = await added(database, list(reversed(cases)))
+    query = CaseQuery.of(
+        CaseFilter(state=EVERY_STATE),
+        unit_keys=None,
+        open_states=frozenset({NominationStatus.SUBMITTED}),
+        tz=HANOI,
+    )
+
+    async with database.uow() as uow:
+        read = await uow.desk.cases(query, limit=len(cases) + 1, offset=0)
+        tail = await uow.desk.cases(query, limit=5, offset=len(cases) - 3)
+
+    expected = sorted(stored, key=lambda case: case.created_at)
+    assert [case.id for case in read] == [case.id for case in expected]
+    assert [case.evidence for case in read] == [case.evidence for case in expected]
+    assert [case.id for case in tail] == [case.id for case in expected[-3:]]

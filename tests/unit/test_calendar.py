@@ -1,10 +1,13 @@
 """Vietnam's working calendar: weekends, public holidays of 2018, swapped days, shifts."""
 
+import subprocess
+import sys
 from datetime import date, timedelta
 
+import holidays
 import pytest
 
-from core.calendar import CalendarConfig, CalendarError, Shift, WorkingCalendar
+from core.calendar import CalendarConfig, CalendarError, Shift, WorkingCalendar, _vietnam
 from tests.unit.reasons import words
 
 # The Prime Minister's decision for Tết Mậu Tuất: 29 Tết (14/02/2018) to mùng 5 (20/02/2018).
@@ -212,3 +215,23 @@ def test_deadline_moved_back_says_why(calendar: WorkingCalendar) -> None:
         "01/09/2018 và 02/09/2018 là ngày nghỉ (Quốc khánh); hạn chuyển về 31/08/2018"
     )
     assert calendar.shift_deadline_back(date(2018, 8, 31)) == Shift(date(2018, 8, 31))
+
+
+def test_vietnams_holidays_are_the_packages_without_loading_every_country() -> None:
+    """Vietnam's module is loaded alone (8 MB less), and gives what the package gives."""
+    probe = (
+        "import sys; from datetime import date; from core.calendar import WorkingCalendar\n"
+        "WorkingCalendar().public_holiday_name(date(2018, 9, 2))\n"
+        "print(sum(m.startswith('holidays.countries.') for m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "0"
+    for year in (2018, 2024, 2030):
+        for language in ("vi", "en_US"):
+            package = holidays.country_holidays("VN", years=year, language=language)
+            alone = _vietnam(year, language)
+            assert (
+                dict(alone) == dict(package) and alone.weekend_workdays == package.weekend_workdays
+            )

@@ -573,3 +573,14 @@ def test_a_word_that_only_looks_like_telex_still_finds_itself_as_typed() -> None
     index = NominationIndex([entry(1, "Max Müller"), entry(2, "Mã Thị Hoa")])
     assert ids(index.search("max muller hangf bacj"))[0] == 1
     assert ids(index.search("max hoa hangf bacj"))[0] == 2
+
+
+def test_namesakes_indexed_together_keep_one_copy_of_their_name_and_deed() -> None:
+    index = NominationIndex([entry(1, "Nguyễn Văn Bình"), entry(2, "Nguyễn Văn Bình")])
+    index.add(entry(3, "Nguyễn Văn Bình"))  # after the load: a copy of its own
+
+    names, deeds = index._names, index._deeds
+    assert names[0] is names[1] and deeds[0] is deeds[1]
+    assert names[2] == names[0] and names[2] is not names[0]
+    found = index.search("nguyen van binh")
+    assert sorted(hit.nomination_id for hit in found.hits) == [1, 2, 3]
