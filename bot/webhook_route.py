@@ -14,7 +14,10 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.request_body import body_at_most
 
 
 @dataclass(frozen=True)
@@ -73,49 +76,16 @@ class SecretJsonPost:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        given, declared = self._secret_and_length(scope)
-        if given is None or not hmac.compare_digest(given, self.secret):
+        request = Request(scope, receive)
+        given = request.headers.get(self.secret_header.decode("latin-1"))
+        if given is None or not hmac.compare_digest(given.encode("latin-1"), self.secret):
             await _send(send, self.forbidden)
             return
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await _send(send, self.too_large)
-            return
         try:
-            body = await self._body(receive)
-        except _ClientGone:
+            body = await body_at_most(request, self.max_body)  # the desk's and Zalo's limit too
+        except ClientDisconnect:
             return  # nobody to answer
         await _send(send, self.too_large if body is None else await self.take(body))
-
-    def _secret_and_length(self, scope: Scope) -> tuple[bytes | None, bytes | None]:
-        """Return the first secret header's and Content-Length's values, as Starlette reads them."""
-        given: bytes | None = None
-        declared: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == self.secret_header and given is None:
-                given = value
-            elif name == b"content-length" and declared is None:
-                declared = value
-        return given, declared
-
-    async def _body(self, receive: Receive) -> bytes | None:
-        """Return the body, or None as soon as it has more than ``max_body`` bytes."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientGone
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-class _ClientGone(Exception):
-    """The client disconnected before its body was read."""
 
 
 async def _send(send: Send, answer: Answer) -> None:
