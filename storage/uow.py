@@ -295,7 +295,8 @@ class Database:
         self.engine = engine
         self.session_factory = session_factory(engine)
         self._gate = WriterGate() if engine.dialect.name == "sqlite" else None
-        self._urgent: async_sessionmaker[AsyncSession] | None = None
+        # The heartbeat's own connection on PostgreSQL (urgent_uow), made when first asked.
+        self._urgent: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = None
         self._autocommit = (
             None
             if self._gate is not None
@@ -335,8 +336,9 @@ class Database:
             return self.uow()
         if self._urgent is None:
             url = self.engine.url.render_as_string(hide_password=False)
-            self._urgent = session_factory(create_engine(url, pool_size=1))
-        return SqlUnitOfWork(self._urgent)
+            engine = create_engine(url, pool_size=1)
+            self._urgent = engine, session_factory(engine)
+        return SqlUnitOfWork(self._urgent[1])
 
     async def scrub(self) -> bool:
         """Let what was deleted leave the database's files now; return whether all of it did.
@@ -372,8 +374,7 @@ class Database:
         """Close every pooled connection."""
         await self.engine.dispose()
         if self._urgent is not None:
-            bind = self._urgent.kw["bind"]
-            await bind.dispose()
+            await self._urgent[0].dispose()
 
     async def __aenter__(self) -> Self:
         return self
